@@ -1,0 +1,91 @@
+"""`python -m bot [run|migrate|demo-data|create-admin TG_ID]`: the composition root."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import sys
+from collections.abc import Sequence
+
+from loguru import logger
+
+from bot.config import Settings, SettingsError, load_settings
+from bot.logs import setup_logging
+
+EXIT_CONFIG_ERROR = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Prilavok bot and server")
+    commands = parser.add_subparsers(dest="command")
+    run = commands.add_parser("run", help="start the bot and the HTTP server (default)")
+    run.add_argument(
+        "--no-migrate",
+        action="store_true",
+        help="do not apply pending migrations first (replicas behind a load balancer)",
+    )
+    commands.add_parser("migrate", help="apply pending database migrations")
+    commands.add_parser("demo-data", help="load a demo shop and a demo tutor (idempotent)")
+    admin = commands.add_parser("create-admin", help="grant the admin role to a Telegram id")
+    admin.add_argument("tg_id", type=int, help="Telegram user id")
+    return parser
+
+
+async def _run(settings: Settings, migrate: bool) -> None:
+    from bot.runner import serve
+    from db import apply_migrations
+
+    if migrate:
+        await apply_migrations(settings.database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await serve(settings, stop)
+
+
+async def _migrate(settings: Settings) -> None:
+    from db import apply_migrations
+
+    await apply_migrations(settings.database_url)
+
+
+async def _with_db(settings: Settings, command: str, tg_id: int | None) -> None:
+    from db import close_db, init_db
+    from db.models import Role
+    from services import demo, users
+
+    await init_db(settings.database_url)
+    try:
+        if command == "demo-data":
+            summary = await demo.load_demo_data(settings.data_path)
+            logger.info("Demo data ready: {}", summary)
+        elif tg_id is not None:
+            await users.grant_role(tg_id, Role.admin)
+            logger.info("User {} is now an admin", tg_id)
+    finally:
+        await close_db()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line, load settings, run the command; exit code 2 on bad config."""
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG_ERROR
+    setup_logging(settings.log_level, settings.log_format, settings.secret_values)
+    if command == "run":
+        asyncio.run(_run(settings, migrate=not getattr(args, "no_migrate", False)))
+    elif command == "migrate":
+        asyncio.run(_migrate(settings))
+    else:
+        asyncio.run(_with_db(settings, command, getattr(args, "tg_id", None)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,254 @@
+"""Settings read once at start-up from the environment and `.env`.
+
+The variable names are a public contract (README, `.env.example`): they stay flat
+(`BOT_TOKEN`, `DATABASE_URL`, ...) while the code groups them into sections.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import zoneinfo
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+import limits
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SANDBOX_BOT_TOKEN = "100000001:sandbox-token-not-a-secret"  # noqa: S105 - emulator only
+"""Token of the local Bot API emulator's bot; only ever valid against the emulator."""
+
+_SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+SUPPORTED_LOCALES = ("ru", "en")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host in (None, "", "localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:
+        return False
+
+
+def _check_http_url(value: str, *, require_https: bool) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an http(s) URL")
+    if require_https and parts.scheme != "https" and not _is_loopback(parts.hostname):
+        raise ValueError("must be an https URL (plain http is allowed only for localhost)")
+    return value.rstrip("/")
+
+
+class Settings(BaseSettings):
+    """Every setting of the process; a wrong value stops start-up naming the variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+    # Telegram
+    bot_token: SecretStr | None = None
+    telegram_api_url: str | None = None
+    webhook_base_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    admin_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+
+    # Storage
+    database_url: str = "sqlite://data/prilavok.sqlite3"
+    redis_url: str | None = None
+    data_dir: str = "data"
+
+    # HTTP server and Mini App
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8080, ge=1, le=65535)
+    webapp_url: str | None = None
+    init_data_max_age: int = Field(default=24 * 3600, ge=60)
+
+    # Payments
+    yookassa_shop_id: str | None = None
+    yookassa_secret_key: SecretStr | None = None
+    yookassa_api_url: str | None = None
+
+    # Behaviour
+    default_locale: Literal["ru", "en"] = "ru"
+    timezone: str = "Europe/Moscow"
+    throttle_rate: str = "8/5seconds"
+    log_level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+
+    # Personal data (152-FZ): the operator's identity shown by /privacy
+    operator_legal_name: str = "ИП Иванов Иван Иванович"
+    operator_inn: str = "000000000000"
+    operator_contact: str = "privacy@example.ru"
+    privacy_policy_url: str = "https://example.ru/privacy"
+    privacy_policy_version: str = "1"
+
+    @field_validator("admin_ids", mode="before")
+    @classmethod
+    def _split_admin_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            items = [item.strip() for item in value.replace(";", ",").split(",")]
+            return [item for item in items if item]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("bot_token")
+    @classmethod
+    def _check_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _BOT_TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("does not look like a token from @BotFather (digits:secret)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _check_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not _SECRET_TOKEN_RE.match(value.get_secret_value()):
+            raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        return value
+
+    @field_validator("telegram_api_url", "yookassa_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str | None) -> str | None:
+        return None if not value else _check_http_url(value, require_https=False)
+
+    @field_validator("webhook_base_url", "webapp_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        return None if not value else _check_http_url(value, require_https=True)
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        scheme = value.split("://", 1)[0]
+        if "://" not in value or scheme not in ("sqlite", "postgres", "asyncpg", "psycopg"):
+            raise ValueError("must start with sqlite:// or postgres://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value and urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value or None
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError("is not a known IANA time zone such as Europe/Moscow") from None
+        return value
+
+    @field_validator("throttle_rate")
+    @classmethod
+    def _check_rate(cls, value: str) -> str:
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError("must be a rate such as 8/5seconds or 20/minute") from None
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.webhook_base_url and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_BASE_URL is set")
+        return self
+
+    # Derived values -------------------------------------------------------------------
+
+    @property
+    def sandbox(self) -> bool:
+        """No real token: run the local Bot API emulator and the /sandbox chat page."""
+        return self.bot_token is None
+
+    @property
+    def data_path(self) -> Path:
+        """Where uploaded files, thumbnails and sandbox files live."""
+        return Path(self.data_dir)
+
+    @property
+    def token(self) -> str:
+        """The token the bot uses: the real one, or the emulator's in sandbox mode."""
+        return self.bot_token.get_secret_value() if self.bot_token else SANDBOX_BOT_TOKEN
+
+    @property
+    def use_webhook(self) -> bool:
+        """Webhook mode when a public base URL is configured, polling otherwise."""
+        return self.webhook_base_url is not None
+
+    @property
+    def local_base_url(self) -> str:
+        """Where this process's own HTTP server is reachable from this machine."""
+        host = "127.0.0.1" if self.http_host in ("0.0.0.0", "::", "") else self.http_host  # noqa: S104
+        return f"http://{host}:{self.http_port}"
+
+    @property
+    def public_base_url(self) -> str:
+        """Base URL users' clients reach: the webhook base, or the local server."""
+        return self.webhook_base_url or self.local_base_url
+
+    @property
+    def mini_app_url(self) -> str:
+        """The Mini App's entry page URL."""
+        return self.webapp_url or f"{self.public_base_url}/app"
+
+    @property
+    def mini_app_available(self) -> bool:
+        """Telegram opens only https Mini Apps; the sandbox opens any."""
+        return self.sandbox or self.mini_app_url.startswith("https://")
+
+    @property
+    def webhook_url(self) -> str:
+        """The URL Telegram posts updates to."""
+        return f"{self.public_base_url}/webhook/telegram"
+
+    @property
+    def secret_values(self) -> list[str]:
+        """Values that must never appear in logs."""
+        secrets = [self.bot_token, self.webhook_secret, self.yookassa_secret_key]
+        values = [s.get_secret_value() for s in secrets if s is not None]
+        values += _url_passwords(self.database_url, self.redis_url)
+        return [v for v in values if v]
+
+    @cached_property
+    def throttle(self) -> limits.RateLimitItem:
+        """Per-user message rate."""
+        return limits.parse(self.throttle_rate)
+
+
+def _url_passwords(*urls: str | None) -> list[str]:
+    return [urlsplit(url).password or "" for url in urls if url]
+
+
+class SettingsError(Exception):
+    """A configuration value is wrong; the message names the variable."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read and validate settings, raising SettingsError with one line per bad variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            name = field.upper()
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{name}: {message}" if field != "settings" else message)
+        raise SettingsError("; ".join(lines)) from None

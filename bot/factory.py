@@ -1,0 +1,137 @@
+"""Factories of the composition root: nothing is built at import time."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import Bot, Dispatcher
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.fsm.storage.base import BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.methods import TelegramMethod
+from aiogram.methods.base import Response, TelegramType
+from loguru import logger
+
+from bot.config import Settings
+from bot.metrics import Metrics
+from bot.services import Services
+from handlers import get_routers
+from handlers.errors import ErrorHandler
+from middlewares import setup_middlewares
+
+SANDBOX_API_PATH = "/sandbox/tg"
+MAX_RETRY_AFTER_SECONDS = 5.0
+
+
+class ApiMetricsMiddleware(BaseRequestMiddleware):
+    """Count Bot API calls and their errors by method."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def __call__(
+        self,
+        make_request: Callable[[Bot, TelegramMethod[TelegramType]], Awaitable[Response[Any]]],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        """Pass the call through, counting it."""
+        name = method.__api_method__
+        self._metrics.bot_api_calls.labels(name).inc()
+        try:
+            return await make_request(bot, method)
+        except TelegramAPIError as exc:
+            self._metrics.bot_api_errors.labels(name, type(exc).__name__).inc()
+            raise
+
+
+class RetryAfterMiddleware(BaseRequestMiddleware):
+    """Wait out Telegram's 429 `retry_after` and try again, a bounded number of times.
+
+    aiogram has no flood control of its own; a short wait keeps a reply instead of losing it,
+    while a long one is left to the caller (broadcasts schedule their own pace).
+    """
+
+    def __init__(self, max_wait: float = MAX_RETRY_AFTER_SECONDS, attempts: int = 3) -> None:
+        self._max_wait = max_wait
+        self._attempts = attempts
+
+    async def __call__(
+        self,
+        make_request: Callable[[Bot, TelegramMethod[TelegramType]], Awaitable[Response[Any]]],
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+    ) -> Response[TelegramType]:
+        """Retry after the server's delay while it is short."""
+        for attempt in range(1, self._attempts + 1):
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == self._attempts or exc.retry_after > self._max_wait:
+                    raise
+                logger.info(
+                    "Flood control on {}: waiting {} s", method.__api_method__, exc.retry_after
+                )
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")
+
+
+def telegram_api_base(settings: Settings) -> str | None:
+    """TELEGRAM_API_URL, or the built-in emulator in sandbox mode, or Telegram itself."""
+    if settings.telegram_api_url:
+        return settings.telegram_api_url
+    if settings.sandbox:
+        return settings.local_base_url + SANDBOX_API_PATH
+    return None
+
+
+def create_bot(settings: Settings, metrics: Metrics) -> Bot:
+    """A Bot with HTML parse mode, talking to Telegram or to TELEGRAM_API_URL."""
+    base = telegram_api_base(settings)
+    api = TelegramAPIServer.from_base(base) if base else None
+    session = AiohttpSession(api=api) if api else AiohttpSession()
+    session.middleware(ApiMetricsMiddleware(metrics))
+    session.middleware(RetryAfterMiddleware())
+    return Bot(
+        settings.token,
+        session=session,
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+    )
+
+
+def create_storage(services: Services) -> BaseStorage:
+    """FSM state in Redis when configured (survives restarts), in memory otherwise."""
+    if services.redis is not None:
+        return RedisStorage(services.redis)
+    return MemoryStorage()
+
+
+def create_dispatcher(services: Services) -> Dispatcher:
+    """A Dispatcher with every router and middleware; services reach handlers by name."""
+    settings = services.settings
+    dp = Dispatcher(
+        storage=create_storage(services),
+        settings=settings,
+        services=services,
+        i18n=services.i18n,
+        metrics=services.metrics,
+    )
+    setup_middlewares(
+        dp,
+        metrics=services.metrics,
+        dedup=services.dedup,
+        throttler=services.throttler,
+        i18n=services.i18n,
+        default_locale=settings.default_locale,
+    )
+    dp.include_routers(*get_routers())
+    dp.errors.register(ErrorHandler(settings, services.i18n).handle)
+    return dp

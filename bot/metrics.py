@@ -1,0 +1,61 @@
+"""Prometheus metrics of one process, in a registry of its own (tests build many)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+
+
+@dataclass
+class Metrics:
+    """Counters and histograms exposed at /metrics."""
+
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.updates = Counter(
+            "prilavok_updates_total", "Telegram updates received", ["type"], registry=self.registry
+        )
+        self.duplicate_updates = Counter(
+            "prilavok_duplicate_updates_total",
+            "Telegram updates dropped as repeats",
+            registry=self.registry,
+        )
+        self.handler_latency = Histogram(
+            "prilavok_update_handling_seconds",
+            "Time to handle one update",
+            ["type"],
+            registry=self.registry,
+        )
+        self.handler_errors = Counter(
+            "prilavok_update_errors_total",
+            "Updates whose handler raised",
+            ["type"],
+            registry=self.registry,
+        )
+        self.bot_api_calls = Counter(
+            "prilavok_bot_api_calls_total", "Bot API calls", ["method"], registry=self.registry
+        )
+        self.bot_api_errors = Counter(
+            "prilavok_bot_api_errors_total",
+            "Bot API calls that failed",
+            ["method", "error"],
+            registry=self.registry,
+        )
+        self.http_requests = Counter(
+            "prilavok_http_requests_total",
+            "HTTP requests served",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "prilavok_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+        )
+
+    def render(self) -> bytes:
+        """The registry in Prometheus text format."""
+        return generate_latest(self.registry)

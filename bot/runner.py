@@ -1,0 +1,128 @@
+"""Start the one process: HTTP server, then polling or webhook; stop cleanly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, MenuButtonWebApp, WebAppInfo
+from aiogram.utils.i18n import lazy_gettext as __
+from aiogram.utils.i18n.lazy_proxy import LazyProxy
+from aiohttp import web
+from loguru import logger
+
+from bot.config import SUPPORTED_LOCALES, Settings
+from bot.factory import create_bot, create_dispatcher
+from bot.services import Services, build_services
+from webapp import create_app
+
+SANDBOX_BOT_USERNAME = "prilavok_sandbox_bot"
+
+
+def bot_commands() -> list[tuple[str, LazyProxy]]:
+    """Commands shown in Telegram's menu, with descriptions translated when used."""
+    return [
+        ("start", __("Main menu")),
+        ("help", __("What the bot can do")),
+        ("language", __("Change the language")),
+        ("cancel", __("Stop the current action")),
+        ("privacy", __("Personal data and the policy")),
+        ("my_data", __("Download my data")),
+        ("delete_my_data", __("Erase my personal data")),
+    ]
+
+
+async def configure_bot(bot: Bot, services: Services) -> None:
+    """Commands per language, the Mini App menu button and the description with the policy."""
+    settings, i18n = services.settings, services.i18n
+    for locale in SUPPORTED_LOCALES:
+        with i18n.context(), i18n.use_locale(locale):
+            commands = [
+                BotCommand(command=name, description=str(text)) for name, text in bot_commands()
+            ]
+            description = i18n.gettext(
+                "Shop, custom products and lessons inside Telegram. Privacy policy: {url}"
+            ).format(url=settings.privacy_policy_url)
+            menu_text = i18n.gettext("Shop")
+        language = None if locale == settings.default_locale else locale
+        await bot.set_my_commands(commands, language_code=language)
+        if language is None:
+            await bot.set_my_commands(commands, language_code=locale)
+        current = await bot.get_my_description(language_code=language)
+        if current.description != description:
+            await bot.set_my_description(description, language_code=language)
+    if settings.mini_app_available:
+        await bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp(
+                text=menu_text, web_app=WebAppInfo(url=settings.mini_app_url)
+            )
+        )
+
+
+def _sandbox_app(settings: Settings) -> web.Application:
+    """The Bot API emulator and its chat page, for running without a real token."""
+    from bot.sandbox import FloodLimits, TelegramEmulator, create_emulator_app
+
+    emulator = TelegramEmulator(
+        flood=FloodLimits(enabled=True), files_dir=settings.data_path / "sandbox"
+    )
+    emulator.register_bot(settings.token, username=SANDBOX_BOT_USERNAME, first_name="Prilavok")
+    return create_emulator_app(emulator)
+
+
+async def serve(settings: Settings, stop: asyncio.Event) -> None:
+    """Run until `stop` is set: the server listens first, then updates start to flow."""
+    services = build_services(settings)
+    bot = create_bot(settings, services.metrics)
+    dp = create_dispatcher(services)
+    sandbox = _sandbox_app(settings) if settings.sandbox else None
+    app = create_app(services, bot, dp, sandbox=sandbox)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()  # Tortoise starts here, in the main task, before the site listens
+    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    await site.start()
+    logger.info(
+        "Listening on {} ({} mode{})",
+        settings.local_base_url,
+        "webhook" if settings.use_webhook else "polling",
+        ", sandbox at /sandbox" if settings.sandbox else "",
+    )
+    try:
+        await _receive_updates(bot, dp, services, stop)
+    finally:
+        await runner.cleanup()
+        await bot.session.close()
+        await services.close()
+
+
+async def _receive_updates(
+    bot: Bot, dp: Dispatcher, services: Services, stop: asyncio.Event
+) -> None:
+    settings = services.settings
+    try:
+        await configure_bot(bot, services)
+    except TelegramAPIError as exc:
+        logger.warning("Could not set commands or menu button: {}", exc)
+    if settings.use_webhook:
+        assert settings.webhook_secret is not None
+        await bot.set_webhook(
+            settings.webhook_url,
+            secret_token=settings.webhook_secret.get_secret_value(),
+            allowed_updates=dp.resolve_used_update_types(),
+        )
+        logger.info("Webhook set to {}", settings.webhook_url)
+        await stop.wait()
+        return
+    await bot.delete_webhook(drop_pending_updates=False)
+    polling = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False)
+    )
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if not polling.done():
+        with contextlib.suppress(RuntimeError):
+            await dp.stop_polling()
+        await polling
+    stopped.cancel()

@@ -1,0 +1,79 @@
+// The Mini App side panel: Telegram's web events between the page and the app's iframe.
+// Loaded after app.js, whose helpers (state, api, chatApi, pay, showToast, ...) it uses.
+"use strict";
+
+// --- Mini App panel: Telegram's web events over postMessage --------------------------------------------
+
+async function openWebApp(request, source, title) {
+  try {
+    const { url } = await api(`chats/${state.userId}/webapp`, { method: "POST", body: { ...request, theme: THEME } });
+    state.webApp = { source, label: request.label };
+    $("webapp-title").textContent = title || "Mini App";
+    $("main-button").hidden = true;
+    $("webapp-back").hidden = true;
+    $("webapp-panel").hidden = false;
+    $("webapp-frame").src = url;
+  } catch (error) { showToast(error.message); }
+}
+
+function closeWebApp() {
+  $("webapp-panel").hidden = true;
+  $("webapp-frame").src = "about:blank";
+  state.webApp = null;
+}
+
+function postToWebApp(eventType, eventData = {}) {
+  const frame = $("webapp-frame").contentWindow;
+  if (frame) frame.postMessage(JSON.stringify({ eventType, eventData }), "*");
+}
+
+function viewport() {
+  return { height: $("webapp-frame").clientHeight, is_expanded: true, is_state_stable: true };
+}
+
+const webAppEvents = {
+  iframe_ready: () => postToWebApp("theme_changed", { theme_params: THEME }),
+  web_app_request_theme: () => postToWebApp("theme_changed", { theme_params: THEME }),
+  web_app_request_viewport: () => postToWebApp("viewport_changed", viewport()),
+  web_app_close: closeWebApp,
+  web_app_setup_main_button: (data) => {
+    const button = $("main-button");
+    button.hidden = !data.is_visible;
+    button.disabled = data.is_active === false;
+    button.textContent = data.is_progress_visible ? "…" : data.text || "";
+    if (data.color) button.style.background = data.color;
+    if (data.text_color) button.style.color = data.text_color;
+  },
+  web_app_setup_back_button: (data) => { $("webapp-back").hidden = !data.is_visible; },
+  web_app_open_link: (data) => { const href = safeHref(data.url); if (href) window.open(href, "_blank", "noopener"); },
+  web_app_open_tg_link: (data) => showToast(`Telegram link: https://t.me${data.path_full}`),
+  web_app_data_send: (data) => {
+    if (!state.webApp || state.webApp.source !== "reply") return showToast("sendData works only from a reply keyboard button");
+    chatApi("webapp-data", { button_text: state.webApp.label, data: data.data });
+    closeWebApp();
+  },
+  web_app_open_invoice: async (data) => {
+    const status = await pay({ link: "https://t.me/$" + data.slug });
+    postToWebApp("invoice_closed", { slug: data.slug, status: status === "paid" ? "paid" : "failed" });
+  },
+  web_app_open_popup: (data) => {
+    const buttons = (data.buttons || [{ id: "", type: "close" }]).map((b) => ({
+      text: b.text || { ok: "OK", close: "Close", cancel: "Cancel" }[b.type] || "OK",
+      destructive: b.type === "destructive",
+      onClick: () => postToWebApp("popup_closed", { button_id: b.id }),
+    }));
+    showModal(data.title || "", data.message || "", buttons);
+  },
+};
+
+window.addEventListener("message", (event) => {
+  if (event.source !== $("webapp-frame").contentWindow) return;
+  let message;
+  try { message = typeof event.data === "string" ? JSON.parse(event.data) : event.data; } catch { return; }
+  const handler = message && webAppEvents[message.eventType];
+  if (handler) handler(message.eventData || {});
+});
+
+$("webapp-close").onclick = closeWebApp;
+$("main-button").onclick = () => postToWebApp("main_button_pressed");
+$("webapp-back").onclick = () => postToWebApp("back_button_pressed");

@@ -1,0 +1,105 @@
+"""Providers (shops and tutors) and what they sell."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+
+from db.models.base import TimestampedModel
+from db.models.users import User
+
+
+class ProviderKind(StrEnum):
+    """A seller of goods or a tutor."""
+
+    shop = "shop"
+    tutor = "tutor"
+
+
+class ProductKind(StrEnum):
+    """How a product is delivered and paid for."""
+
+    physical = "physical"
+    digital = "digital"
+    custom = "custom"
+    service = "service"
+
+
+class Provider(TimestampedModel):
+    """A shop or a tutor with a storefront and the receipt data of 54-FZ."""
+
+    id = fields.IntField(primary_key=True)
+    slug = fields.CharField(max_length=64, unique=True)
+    kind = fields.CharEnumField(ProviderKind, max_length=16)
+    name = fields.CharField(max_length=128)
+    description = fields.TextField(default="")
+    owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="providers", null=True, on_delete=fields.SET_NULL
+    )
+    legal_name = fields.CharField(max_length=256, default="")
+    inn = fields.CharField(max_length=12, default="")
+    tax_system_code = fields.SmallIntField(default=1)
+    is_active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "providers"
+
+
+class Category(TimestampedModel):
+    """A group of products within one provider's storefront."""
+
+    id = fields.IntField(primary_key=True)
+    provider: fields.ForeignKeyRelation[Provider] = fields.ForeignKeyField(
+        "models.Provider", related_name="categories", on_delete=fields.CASCADE
+    )
+    title = fields.CharField(max_length=128)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "categories"
+        unique_together = (("provider_id", "title"),)
+
+
+class Product(TimestampedModel):
+    """Something a provider sells, priced in integer minor units (never floats)."""
+
+    id = fields.IntField(primary_key=True)
+    provider: fields.ForeignKeyRelation[Provider] = fields.ForeignKeyField(
+        "models.Provider", related_name="products", on_delete=fields.CASCADE
+    )
+    category: fields.ForeignKeyNullableRelation[Category] = fields.ForeignKeyField(
+        "models.Category", related_name="products", null=True, on_delete=fields.SET_NULL
+    )
+    sku = fields.CharField(max_length=64)
+    kind = fields.CharEnumField(ProductKind, max_length=16, default=ProductKind.physical)
+    title = fields.CharField(max_length=128)
+    description = fields.TextField(default="")
+    price = fields.BigIntField()
+    currency = fields.CharField(max_length=3, default="RUB")
+    stock = fields.IntField(default=0)
+    is_active = fields.BooleanField(default=True)
+    model_path = fields.CharField(max_length=256, null=True)
+    vat_code = fields.SmallIntField(default=1)
+    payment_subject = fields.CharField(max_length=32, default="commodity")
+    payment_mode = fields.CharField(max_length=32, default="full_prepayment")
+
+    class Meta:
+        table = "products"
+        unique_together = (("provider_id", "sku"),)
+
+
+class ProductPhoto(TimestampedModel):
+    """A product photo on disk with a thumbnail, and its Telegram file id once uploaded."""
+
+    id = fields.IntField(primary_key=True)
+    product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
+        "models.Product", related_name="photos", on_delete=fields.CASCADE
+    )
+    path = fields.CharField(max_length=256)
+    thumb_path = fields.CharField(max_length=256)
+    telegram_file_id = fields.CharField(max_length=256, null=True)
+    position = fields.IntField(default=0)
+
+    class Meta:
+        table = "product_photos"

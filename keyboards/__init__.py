@@ -1,0 +1,1 @@
+"""Keyboard builders and callback-data classes."""

@@ -1,0 +1,34 @@
+"""Per-update middlewares, registered in one place in the right order."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.utils.callback_answer import CallbackAnswerMiddleware
+from aiogram.utils.i18n import I18n
+
+from bot.metrics import Metrics
+from middlewares.dedup import DedupMiddleware
+from middlewares.locale import UserLocaleMiddleware
+from middlewares.observe import ObserveMiddleware
+from middlewares.throttling import ThrottlingMiddleware
+from middlewares.user import UserMiddleware
+from services.dedup import UpdateDeduplicator
+from services.throttle import Throttler
+
+
+def setup_middlewares(
+    dp: Dispatcher,
+    *,
+    metrics: Metrics,
+    dedup: UpdateDeduplicator,
+    throttler: Throttler,
+    i18n: I18n,
+    default_locale: str,
+) -> None:
+    """Order matters: observe → drop repeats → know the user → locale → throttle."""
+    dp.update.outer_middleware(ObserveMiddleware(metrics))
+    dp.update.outer_middleware(DedupMiddleware(dedup, metrics))
+    dp.update.outer_middleware(UserMiddleware())
+    dp.update.outer_middleware(UserLocaleMiddleware(i18n, default_locale))
+    dp.update.outer_middleware(ThrottlingMiddleware(throttler))
+    dp.callback_query.middleware(CallbackAnswerMiddleware())

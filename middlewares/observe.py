@@ -1,0 +1,37 @@
+"""Count updates and time their handling for /metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+
+from bot.metrics import Metrics
+
+
+class ObserveMiddleware(BaseMiddleware):
+    """The outermost middleware: every update is counted and timed, errors included."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """Time the rest of the chain."""
+        kind = event.event_type if isinstance(event, Update) else type(event).__name__
+        self._metrics.updates.labels(kind).inc()
+        started = time.perf_counter()
+        try:
+            return await handler(event, data)
+        except Exception:
+            self._metrics.handler_errors.labels(kind).inc()
+            raise
+        finally:
+            self._metrics.handler_latency.labels(kind).observe(time.perf_counter() - started)

@@ -1,0 +1,43 @@
+"""Per-user flood protection for messages and button presses."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update
+from aiogram.utils.i18n import gettext as _
+
+from services.throttle import Throttler, Verdict
+
+
+class ThrottlingMiddleware(BaseMiddleware):
+    """A flood gets one polite notice, then its updates are dropped until the window passes."""
+
+    def __init__(self, throttler: Throttler) -> None:
+        self._throttler = throttler
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """Count messages and callbacks of people; payments and system updates always pass."""
+        assert isinstance(event, Update)
+        tg_user = data.get("event_from_user")
+        if tg_user is None or (event.message is None and event.callback_query is None):
+            return await handler(event, data)
+        if event.message is not None and event.message.successful_payment is not None:
+            return await handler(event, data)
+        verdict = await self._throttler.check(tg_user.id)
+        if verdict is Verdict.allow:
+            return await handler(event, data)
+        if verdict is Verdict.notify:
+            notice = _("Too many messages at once. Please wait a few seconds.")
+            if event.callback_query is not None:
+                await event.callback_query.answer(notice)
+            elif event.message is not None:
+                await event.message.answer(notice)
+        return None

@@ -1,0 +1,41 @@
+"""Load (or create) the current user for every update; drop banned people's updates."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject
+from aiogram.types import User as TgUser
+
+from services.users import TelegramProfile, upsert_user
+
+
+class UserMiddleware(BaseMiddleware):
+    """Put `user` (db.models.User) into handler data."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        """Upsert the sender; updates without a human sender pass with user=None."""
+        tg_user: TgUser | None = data.get("event_from_user")
+        if tg_user is None or tg_user.is_bot:
+            data["user"] = None
+            return await handler(event, data)
+        user = await upsert_user(
+            TelegramProfile(
+                tg_id=tg_user.id,
+                first_name=tg_user.first_name,
+                last_name=tg_user.last_name,
+                username=tg_user.username,
+                language_code=tg_user.language_code,
+            )
+        )
+        if user.is_banned:
+            return None
+        data["user"] = user
+        return await handler(event, data)

@@ -1,0 +1,119 @@
+"""Users: upsert from a Telegram profile, roles, bans."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from db.models import AuditLog, Role, User
+
+SEEN_RESOLUTION = timedelta(minutes=5)
+"""How stale `last_seen_at` may get before an update writes it again (saves a write per update)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramProfile:
+    """What Telegram tells us about a person on every update."""
+
+    tg_id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+def new_pseudonym() -> str:
+    """A random, stable identifier that carries no personal data."""
+    return "u" + secrets.token_hex(8)
+
+
+async def upsert_user(profile: TelegramProfile, *, now: datetime | None = None) -> User:
+    """Create the user on first contact, refresh names and `last_seen_at` afterwards."""
+    now = now or datetime.now(UTC)
+    user = await User.get_or_none(tg_id=profile.tg_id)
+    if user is None:
+        try:
+            return await User.create(
+                tg_id=profile.tg_id,
+                pseudonym=new_pseudonym(),
+                first_name=profile.first_name,
+                last_name=profile.last_name,
+                username=profile.username,
+                language_code=profile.language_code,
+                last_seen_at=now,
+            )
+        except IntegrityError:
+            # Two updates of a new user raced; the other one created the row.
+            user = await User.get(tg_id=profile.tg_id)
+    changes: dict[str, object] = {}
+    for field in ("first_name", "last_name", "username", "language_code"):
+        value = getattr(profile, field)
+        if getattr(user, field) != value:
+            changes[field] = value
+    if user.bot_blocked:
+        changes["bot_blocked"] = False
+    if user.last_seen_at is None or now - user.last_seen_at > SEEN_RESOLUTION:
+        changes["last_seen_at"] = now
+    if changes:
+        await User.filter(id=user.id).update(**changes)
+        for field, value in changes.items():
+            setattr(user, field, value)
+    return user
+
+
+async def get_by_tg_id(tg_id: int) -> User | None:
+    """The user with this Telegram id, if any."""
+    return await User.get_or_none(tg_id=tg_id)
+
+
+def is_admin(user: User, admin_ids: list[int]) -> bool:
+    """Admins are named in ADMIN_IDS or were granted the role."""
+    return user.role == Role.admin or (user.tg_id is not None and user.tg_id in admin_ids)
+
+
+async def set_locale(user: User, locale: str) -> None:
+    """Remember the language the person chose."""
+    user.locale = locale
+    await User.filter(id=user.id).update(locale=locale)
+
+
+async def mark_bot_blocked(tg_id: int) -> None:
+    """Telegram said the person blocked the bot: stop pushing to them."""
+    await User.filter(tg_id=tg_id).update(bot_blocked=True)
+
+
+async def grant_role(tg_id: int, role: Role, *, actor: User | None = None) -> User:
+    """Give a Telegram id a role, creating a placeholder user if they never wrote yet."""
+    async with in_transaction():
+        user, _ = await User.get_or_create(
+            tg_id=tg_id, defaults={"pseudonym": new_pseudonym(), "first_name": ""}
+        )
+        previous = user.role
+        user.role = role
+        await user.save(update_fields=["role"])
+        await AuditLog.create(
+            actor=actor,
+            action="user.role",
+            target=f"user:{user.id}",
+            data={"from": previous.value, "to": role.value},
+        )
+    return user
+
+
+async def set_banned(user: User, banned: bool, *, actor: User | None = None) -> None:
+    """Ban or unban a person; banned people's updates are dropped."""
+    user.is_banned = banned
+    await User.filter(id=user.id).update(is_banned=banned)
+    await AuditLog.create(
+        actor=actor, action="user.ban" if banned else "user.unban", target=f"user:{user.id}"
+    )
+
+
+async def set_phone(user: User, phone: str) -> None:
+    """Store a phone the person shared (callers check consent first)."""
+    user.phone = phone
+    await User.filter(id=user.id).update(phone=phone)

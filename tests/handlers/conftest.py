@@ -1,0 +1,73 @@
+"""The handler tier: the real dispatcher behind the real webhook, driven through the emulator.
+
+A test "is" a Telegram user: it sends text, clicks buttons by their labels and shares contacts;
+the emulator delivers each update to /webhook/telegram and returns once the bot has answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiohttp.test_utils import TestServer
+
+from bot.config import Settings
+from bot.factory import create_bot, create_dispatcher
+from bot.sandbox import FloodLimits, SandboxUser, TelegramEmulator, create_emulator_app
+from bot.services import Services, build_services
+from db import apply_migrations
+from tests.conftest import TEST_TOKEN
+from webapp import create_app
+
+WEBHOOK_SECRET = "handler-tests-secret"
+ServerFactory = Callable[..., Awaitable[TestServer]]
+
+
+@dataclass
+class Telegram:
+    """The emulated Telegram with the product's bot registered and its webhook set."""
+
+    emulator: TelegramEmulator
+    bot: Bot
+    services: Services
+    settings: Settings
+
+    def user(self, user_id: int = 1001, **profile: Any) -> SandboxUser:
+        """A Telegram user writing to the bot (Russian client by default)."""
+        profile.setdefault("first_name", "Анна")
+        profile.setdefault("language_code", "ru")
+        return self.emulator.user(user_id=user_id, **profile)
+
+
+@pytest.fixture
+async def telegram(
+    make_settings: Callable[..., Settings], aiohttp_server: ServerFactory, tmp_path: Path
+) -> AsyncIterator[Telegram]:
+    """Emulator + product app (webhook mode) on real ports, wired like production."""
+    emulator = TelegramEmulator(flood=FloodLimits(enabled=True), files_dir=tmp_path / "tg")
+    emulator.register_bot(TEST_TOKEN, username="prilavok_test_bot", first_name="Prilavok")
+    emulator_server = await aiohttp_server(create_emulator_app(emulator))
+    settings = make_settings(
+        telegram_api_url=str(emulator_server.make_url("/tg")),
+        webhook_base_url="https://bot.example.ru",
+        webhook_secret=WEBHOOK_SECRET,
+        webapp_url="https://bot.example.ru/app",
+    )
+    await apply_migrations(settings.database_url)
+    services = build_services(settings)
+    bot = create_bot(settings, services.metrics)
+    dp = create_dispatcher(services)
+    app_server = await aiohttp_server(create_app(services, bot, dp))
+    await bot.set_webhook(
+        str(app_server.make_url("/webhook/telegram")),
+        secret_token=WEBHOOK_SECRET,
+        allowed_updates=dp.resolve_used_update_types(),
+    )
+    yield Telegram(emulator=emulator, bot=bot, services=services, settings=settings)
+    await bot.session.close()
+    await services.close()
+    await emulator.close()

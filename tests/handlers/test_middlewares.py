@@ -1,0 +1,78 @@
+"""Cross-cutting behaviour: repeated updates, floods, errors, bans, metrics."""
+
+from __future__ import annotations
+
+import pytest
+
+from db.models import User
+from services import onboarding
+from tests.handlers.conftest import Telegram
+
+
+async def test_a_redelivered_update_is_handled_once(telegram: Telegram) -> None:
+    anna = telegram.user()
+    await anna.send("/start")
+    before = len(anna.messages)
+    last_update = max(telegram.emulator.bot().history)
+    await telegram.emulator.redeliver(telegram.bot.token, last_update)
+    await telegram.emulator.wait_idle()
+    assert len(anna.messages) == before
+    assert telegram.services.metrics.duplicate_updates._value.get() == 1
+
+
+@pytest.fixture
+def strict_throttle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Three messages a minute, so a flood is quick to provoke."""
+    monkeypatch.setenv("THROTTLE_RATE", "3/minute")
+
+
+async def test_a_flood_gets_one_notice_then_silence(
+    strict_throttle: None, telegram: Telegram
+) -> None:
+    anna = telegram.user()
+    for _ in range(3):
+        assert len(await anna.send("привет")) == 1
+    notice = await anna.send("привет")
+    assert [m.text for m in notice] == [
+        "Слишком много сообщений сразу. Подождите несколько секунд."
+    ]
+    assert await anna.send("привет") == []
+    assert await anna.send("/start") == []
+
+
+async def test_a_failing_handler_apologises_and_alerts_admins(
+    telegram: Telegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = telegram.user(999, first_name="Admin", language_code="en")
+    await admin.send("/start")
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(onboarding, "start", broken)
+    replies = await telegram.user().send("/start")
+    assert len(replies) == 1
+    assert "Извините, у нас что-то пошло не так. Код обращения:" in (replies[0].text or "")
+    code = (replies[0].text or "").rsplit(" ", 1)[-1]
+    alert = admin.last_message
+    assert alert is not None and "RuntimeError" in (alert.text or "") and code in (alert.text or "")
+
+    # A second failure within a minute does not alert again.
+    await telegram.user(1002).send("/start")
+    assert admin.last_message is not None
+    assert admin.last_message.message_id == alert.message_id
+
+
+async def test_banned_people_are_ignored(telegram: Telegram) -> None:
+    anna = telegram.user()
+    await anna.send("/start")
+    await User.filter(tg_id=anna.id).update(is_banned=True)
+    assert await anna.send("/start") == []
+
+
+async def test_metrics_count_updates_and_api_calls(telegram: Telegram) -> None:
+    await telegram.user().send("/start")
+    metrics = telegram.services.metrics.render().decode()
+    assert 'prilavok_updates_total{type="message"} 1.0' in metrics
+    assert 'prilavok_bot_api_calls_total{method="sendMessage"}' in metrics
+    assert "prilavok_update_handling_seconds_count" in metrics

@@ -1,0 +1,219 @@
+"""`python -m bot demo-data`: a demo shop and tutor, idempotent, with media on disk; and the
+media service that stores uploaded photos."""
+
+from __future__ import annotations
+
+import io
+import json
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from tortoise.backends.base.executor import EXECUTOR_CACHE
+
+from bot.config import Settings
+from db.models import Category, Product, ProductKind, ProductPhoto, Provider, ProviderKind
+from services import media
+from services.demo import load_demo_data
+from services.money import STARS
+
+PAYMENT_SUBJECTS = {"commodity", "service", "intellectual_activity"}
+PAYMENT_MODES = {"full_prepayment", "full_payment"}
+
+
+@pytest.fixture
+def data_dir(db: None, settings: Settings) -> Path:
+    """DATA_DIR of a test whose database is migrated and connected."""
+    return settings.data_path
+
+
+async def table_sizes() -> tuple[int, int, int, int]:
+    return (
+        await Provider.all().count(),
+        await Category.all().count(),
+        await Product.all().count(),
+        await ProductPhoto.all().count(),
+    )
+
+
+async def test_loading_twice_changes_nothing(data_dir: Path) -> None:
+    first = await load_demo_data(data_dir)
+    sizes = await table_sizes()
+    stamps = await Product.all().order_by("id").values_list("id", "updated_at")
+
+    second = await load_demo_data(data_dir)
+
+    assert second == first
+    assert await table_sizes() == sizes
+    assert await Product.all().order_by("id").values_list("id", "updated_at") == stamps
+    assert first == {"providers": 2, "categories": 3, "products": 15, "photos": 15, "models": 1}
+
+
+async def test_demo_shop_has_a_catalogue_in_three_categories(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+
+    shop = await Provider.get(slug="demo-shop")
+    assert shop.kind is ProviderKind.shop
+    assert shop.legal_name and len(shop.inn) == 10 and shop.tax_system_code == 2
+    categories = await Category.filter(provider=shop)
+    assert len(categories) == 3
+    products = await Product.filter(provider=shop).prefetch_related("category")
+    physical = [p for p in products if p.kind is ProductKind.physical]
+    assert len(physical) >= 12
+    assert {p.category.id for p in products if p.category} == {c.id for c in categories}
+    assert all(p.stock > 0 and p.price > 0 and p.currency == "RUB" for p in physical)
+    [digital] = [p for p in products if p.kind is ProductKind.digital]
+    assert digital.currency == STARS
+
+
+async def test_demo_tutor_sells_two_lessons(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+
+    tutor = await Provider.get(slug="demo-tutor")
+    lessons = await Product.filter(provider=tutor)
+    assert tutor.kind is ProviderKind.tutor
+    assert [p.kind for p in lessons] == [ProductKind.service, ProductKind.service]
+    assert all(p.payment_subject == "service" for p in lessons)
+
+
+async def test_every_product_has_receipt_data(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+
+    for product in await Product.all():
+        assert product.vat_code in range(1, 12), product.sku
+        assert product.payment_subject in PAYMENT_SUBJECTS, product.sku
+        assert product.payment_mode in PAYMENT_MODES, product.sku
+
+
+async def test_every_product_has_a_photo_and_thumbnail_on_disk(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+
+    for product in await Product.all():
+        [photo] = await ProductPhoto.filter(product=product)
+        full = data_dir / photo.path
+        thumb = data_dir / photo.thumb_path
+        assert not Path(photo.path).is_absolute()
+        with Image.open(full) as image:
+            assert image.format == "JPEG"
+        with Image.open(thumb) as image:
+            assert max(image.size) <= max(media.THUMBNAIL_SIZE)
+
+
+async def test_lost_photo_files_are_redrawn(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+    photo = await ProductPhoto.all().first()
+    assert photo is not None
+    (data_dir / photo.path).unlink()
+
+    await load_demo_data(data_dir)
+
+    assert (data_dir / photo.path).is_file()
+    assert await ProductPhoto.all().count() == 15
+
+
+@pytest.fixture
+def dialect_free_sql_cache() -> Iterator[None]:
+    """Tortoise caches INSERT SQL per table name, not per dialect: after a SQLite test a
+    PostgreSQL insert would reuse SQLite's SQL. Forget it before and after."""
+    EXECUTOR_CACHE.clear()
+    yield
+    EXECUTOR_CACHE.clear()
+
+
+@pytest.mark.postgres
+@pytest.mark.usefixtures("dialect_free_sql_cache")
+async def test_loading_twice_on_postgresql(pg_db: str, tmp_path: Path) -> None:
+    first = await load_demo_data(tmp_path / "data")
+    sizes = await table_sizes()
+
+    assert await load_demo_data(tmp_path / "data") == first
+    assert await table_sizes() == sizes
+
+
+def read_glb(path: Path) -> tuple[dict[str, Any], bytes]:
+    data = path.read_bytes()
+    magic, version, length = struct.unpack_from("<4sII", data, 0)
+    assert (magic, version, length) == (b"glTF", 2, len(data))
+    json_length, json_type = struct.unpack_from("<I4s", data, 12)
+    assert json_type == b"JSON" and json_length % 4 == 0
+    document = json.loads(data[20 : 20 + json_length])
+    offset = 20 + json_length
+    bin_length, bin_type = struct.unpack_from("<I4s", data, offset)
+    assert bin_type == b"BIN\0" and offset + 8 + bin_length == len(data)
+    return document, data[offset + 8 :]
+
+
+async def test_one_product_has_a_valid_glb_model(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+
+    [product] = await Product.exclude(model_path=None)
+    assert product.model_path == "media/models/demo-cube.glb"
+    document, binary = read_glb(data_dir / product.model_path)
+
+    assert document["asset"] == {"version": "2.0", "generator": "Prilavok services.gltf"}
+    assert document["buffers"] == [{"byteLength": len(binary)}]
+    [mesh] = document["meshes"]
+    [primitive] = mesh["primitives"]
+    assert set(primitive["attributes"]) == {"POSITION", "NORMAL"}
+    [material] = document["materials"]
+    assert len(material["pbrMetallicRoughness"]["baseColorFactor"]) == 4
+    accessors = document["accessors"]
+    assert [a["count"] for a in accessors] == [24, 24, 36]
+
+
+# The media service ------------------------------------------------------------------------
+
+
+def jpeg_with_exif(size: tuple[int, int] = (1200, 800)) -> bytes:
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    exif[0x0112] = 6  # Orientation: rotated 90°, so the stored photo must be upright
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, format="JPEG", exif=exif)
+    return buffer.getvalue()
+
+
+async def test_save_photo_stores_a_clean_upright_jpeg_and_thumbnail(tmp_path: Path) -> None:
+    photo, thumb = await media.save_photo(jpeg_with_exif(), tmp_path / "photos")
+
+    with Image.open(photo) as image:
+        assert image.format == "JPEG"
+        assert image.size == (800, 1200)
+        assert not image.getexif()
+    with Image.open(thumb) as image:
+        assert image.size == (213, 320)
+
+
+async def test_save_photo_rejects_bytes_that_are_not_an_image(tmp_path: Path) -> None:
+    with pytest.raises(media.InvalidImage):
+        await media.save_photo(b"%PDF-1.7 definitely not a picture", tmp_path / "photos")
+    with pytest.raises(media.InvalidImage):
+        await media.save_photo(b"", tmp_path / "photos")
+
+    assert not (tmp_path / "photos").exists()
+
+
+async def test_save_photo_rejects_too_many_pixels(tmp_path: Path) -> None:
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 6000)).save(buffer, format="PNG")  # 48 MP, a few kilobytes
+
+    with pytest.raises(media.InvalidImage, match="pixels"):
+        await media.save_photo(buffer.getvalue(), tmp_path)
+
+
+async def test_save_photo_rejects_oversized_files(tmp_path: Path) -> None:
+    with pytest.raises(media.InvalidImage, match="bytes"):
+        await media.save_photo(b"\xff" * (media.MAX_IMAGE_BYTES + 1), tmp_path)
+
+
+async def test_make_thumbnail_keeps_the_aspect_ratio(tmp_path: Path) -> None:
+    source = tmp_path / "wide.png"
+    Image.new("RGBA", (1000, 500), (0, 0, 255, 128)).save(source)
+
+    thumb = await media.make_thumbnail(source, tmp_path / "thumbs" / "wide.jpg", size=(100, 100))
+
+    with Image.open(thumb) as image:
+        assert (image.format, image.size) == ("JPEG", (100, 50))

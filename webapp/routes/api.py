@@ -1,0 +1,71 @@
+"""JSON API of the Mini App under /api/v1, authenticated by Telegram initData."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from bot.i18n import pick_locale
+from db.models import User
+from services.users import TelegramProfile, upsert_user
+from webapp.auth import InitDataError, parse_authorization, verify_init_data
+from webapp.errors import json_error
+from webapp.keys import SERVICES
+
+API_V1 = "/api/v1"
+CURRENT_USER = web.RequestKey("current_user", User)
+
+
+@web.middleware
+async def tma_auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Every /api/v1 route needs valid initData; the user is upserted from it."""
+    settings = request.config_dict[SERVICES].settings
+    try:
+        raw = parse_authorization(request.headers.get("Authorization"))
+        data = verify_init_data(
+            settings.token, raw, max_age=timedelta(seconds=settings.init_data_max_age)
+        )
+    except InitDataError as exc:
+        return json_error(401, exc.code)
+    tg_user = data.user
+    assert tg_user is not None
+    user = await upsert_user(
+        TelegramProfile(
+            tg_id=tg_user.id,
+            first_name=tg_user.first_name or "",
+            last_name=tg_user.last_name,
+            username=tg_user.username,
+            language_code=tg_user.language_code,
+        )
+    )
+    if user.is_banned:
+        return json_error(403, "banned")
+    request[CURRENT_USER] = user
+    return await handler(request)
+
+
+async def me(request: web.Request) -> web.Response:
+    """The signed-in person's profile."""
+    user: User = request[CURRENT_USER]
+    settings = request.config_dict[SERVICES].settings
+    return web.json_response(
+        {
+            "id": user.pseudonym,
+            "telegram_id": user.tg_id,
+            "first_name": user.first_name,
+            "last_name": user.last_name,
+            "username": user.username,
+            "locale": pick_locale(user.locale, user.language_code, default=settings.default_locale),
+            "role": user.role.value,
+            "has_phone": user.phone is not None,
+        }
+    )
+
+
+def create_api() -> web.Application:
+    """The /api/v1 sub-application."""
+    api = web.Application(middlewares=[tma_auth_middleware])
+    api.router.add_get("/me", me)
+    return api
