@@ -247,7 +247,8 @@ def load_settings(**overrides: object) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "settings"
+            # loc is ("admin_ids", 0) for an item of a list: the variable is the first part.
+            field = str(error["loc"][0]) if error["loc"] else "settings"
             name = field.upper()
             message = error["msg"].removeprefix("Value error, ")
             lines.append(f"{name}: {message}" if field != "settings" else message)

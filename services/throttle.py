@@ -7,6 +7,8 @@ from enum import Enum
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from loguru import logger
+from redis.exceptions import RedisError
 
 
 class Verdict(Enum):
@@ -27,10 +29,18 @@ class Throttler:
         self._notice_rate = RateLimitItemPerMinute(1, max(1, rate.get_expiry() // 60))
 
     async def check(self, user_key: int) -> Verdict:
-        """Allow, or tell the caller to notify once and then drop."""
+        """Allow, or tell the caller to notify once and then drop.
+
+        If the counter store (Redis) fails, people are let through: flood protection must not
+        take the whole bot down with it.
+        """
         key = str(user_key)
-        if await self._limiter.hit(self._rate, "msg", key):
+        try:
+            if await self._limiter.hit(self._rate, "msg", key):
+                return Verdict.allow
+            if await self._limiter.hit(self._notice_rate, "notice", key):
+                return Verdict.notify
+        except (OSError, RedisError) as exc:
+            logger.warning("Throttling store unavailable, letting the update through: {}", exc)
             return Verdict.allow
-        if await self._limiter.hit(self._notice_rate, "notice", key):
-            return Verdict.notify
         return Verdict.drop

@@ -108,7 +108,7 @@ async def pg_db(pg_database_url: str) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def real_redis() -> AsyncIterator[Any]:
-    """A client of the real Redis (needs TEST_REDIS_URL), flushed of this test's keys."""
+    """A client of the real Redis (needs TEST_REDIS_URL); tests use random keys."""
     if not REDIS_URL:
         pytest.skip("TEST_REDIS_URL is not set")
     from redis.asyncio import Redis

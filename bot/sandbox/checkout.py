@@ -32,8 +32,13 @@ class PaymentResult:
         return self.status == "paid"
 
 
-async def pay_invoice(session: ChatSession, invoice: Message | int | str, *, tip_amount: int = 0,
-                      order_info: JsonDict | None = None) -> PaymentResult:
+async def pay_invoice(
+    session: ChatSession,
+    invoice: Message | int | str,
+    *,
+    tip_amount: int = 0,
+    order_info: JsonDict | None = None,
+) -> PaymentResult:
     """Send pre_checkout_query, wait for the bot's answer, then deliver successful_payment."""
     found = find_invoice(session.bot, session.chat_id, invoice)
     if found.is_flexible:
@@ -82,8 +87,9 @@ def find_invoice(bot: BotState, chat_id: int, invoice: Message | int | str) -> I
     raise AssertionError(f"message {message_id} is not an invoice in this chat")
 
 
-async def _complete(session: ChatSession, invoice: Invoice, total: int,
-                    order_info: JsonDict | None) -> PaymentResult:
+async def _complete(
+    session: ChatSession, invoice: Invoice, total: int, order_info: JsonDict | None
+) -> PaymentResult:
     stars = invoice.currency == STARS
     charge_id = ("stxSandbox" if stars else "sandbox_") + random_id(18)
     payment: JsonDict = {
@@ -98,10 +104,12 @@ async def _complete(session: ChatSession, invoice: Invoice, total: int,
         payment["is_recurring"] = payment["is_first_recurring"] = True
     if order_info:
         payment["order_info"] = order_info
-    session.bot.payments[charge_id] = Payment(charge_id, session.profile.id, invoice.currency,
-                                              total, invoice.payload)
+    session.bot.payments[charge_id] = Payment(
+        charge_id, session.profile.id, invoice.currency, total, invoice.payload
+    )
     # the service message appears where the invoice was; a paid link ends in this chat
-    where = session if invoice.chat_id in (None, session.chat_id) else session.in_chat(
-        invoice.chat_id)
+    where = (
+        session if invoice.chat_id in (None, session.chat_id) else session.in_chat(invoice.chat_id)
+    )
     messages = await where.send_content({"successful_payment": payment})
     return PaymentResult("paid", charge_id=charge_id, messages=messages)

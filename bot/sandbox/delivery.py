@@ -56,8 +56,9 @@ class Delivery:
         self._notify(bot)
         return record
 
-    async def get_updates(self, bot: BotState, offset: int | None, limit: int,
-                          poll_seconds: float) -> list[JsonDict]:
+    async def get_updates(
+        self, bot: BotState, offset: int | None, limit: int, poll_seconds: float
+    ) -> list[JsonDict]:
         """getUpdates: confirm by offset, then return pending updates or wait for one."""
         if bot.webhook is not None:
             raise ApiError(409, WEBHOOK_CONFLICT)
@@ -111,8 +112,9 @@ class Delivery:
             record.finish("dropped")
         bot.pending.clear()
 
-    async def settle(self, bot: BotState, records: list[UpdateRecord],
-                     within: float | None = None) -> None:
+    async def settle(
+        self, bot: BotState, records: list[UpdateRecord], within: float | None = None
+    ) -> None:
         """Wait until the bot took these updates and then stopped calling the API."""
         loop = asyncio.get_running_loop()
         limit = self._timings.settle_timeout if within is None else within
@@ -169,7 +171,8 @@ class Delivery:
             forgotten, bot.pending = bot.pending[:offset], bot.pending[offset:]
         else:
             forgotten = [
-                record for record in bot.pending
+                record
+                for record in bot.pending
                 # a redelivered update is kept until the bot has actually seen it
                 if record.update_id < offset and (record.returned or not record.redelivery)
             ]
@@ -232,8 +235,9 @@ async def _read_reply(
 ) -> tuple[str, dict[str, Any], dict[str, Upload]] | None:
     """A Bot API call written into the webhook response, as Telegram allows."""
     if response.content_type.startswith("multipart/"):
-        fields, uploads = await read_form(aiohttp.MultipartReader(response.headers,
-                                                                  response.content))
+        fields, uploads = await read_form(
+            aiohttp.MultipartReader(response.headers, response.content)
+        )
     elif response.content_type == "application/json":
         try:
             body = await response.json()

@@ -131,11 +131,19 @@ class TelegramEmulator:
         """A test user talking to `bot` (the first registered bot by default)."""
         profile = self._profiles.get(user_id)
         if profile is None:
-            profile = UserProfile(id=user_id, first_name=first_name or f"User {user_id}",
-                                  language_code=language_code or "en")
+            profile = UserProfile(
+                id=user_id,
+                first_name=first_name or f"User {user_id}",
+                language_code=language_code or "en",
+            )
             self._profiles[user_id] = profile
-        changes = {"first_name": first_name, "language_code": language_code,
-                   "username": username, "last_name": last_name, "phone_number": phone_number}
+        changes = {
+            "first_name": first_name,
+            "language_code": language_code,
+            "username": username,
+            "last_name": last_name,
+            "phone_number": phone_number,
+        }
         for field, value in changes.items():
             if value is not None:
                 setattr(profile, field, value)
@@ -162,8 +170,11 @@ class TelegramEmulator:
     ) -> SandboxGroup:
         """A group (e.g. a support chat) with the bot as an administrator and these members."""
         state = self.bot(bot)
-        chat: JsonDict = {"id": chat_id, "type": "supergroup" if supergroup else "group",
-                          "title": title}
+        chat: JsonDict = {
+            "id": chat_id,
+            "type": "supergroup" if supergroup else "group",
+            "title": title,
+        }
         if username:
             chat["username"] = username
         member_ids = [member.profile.id for member in members]
@@ -223,8 +234,13 @@ class TelegramEmulator:
 
     # --- the API ---------------------------------------------------------------------------
 
-    async def call(self, token: str, method: str, params: Mapping[str, Any],
-                   uploads: Mapping[str, Upload] | None = None) -> tuple[int, JsonDict]:
+    async def call(
+        self,
+        token: str,
+        method: str,
+        params: Mapping[str, Any],
+        uploads: Mapping[str, Upload] | None = None,
+    ) -> tuple[int, JsonDict]:
         """Run one Bot API call; returns the HTTP status and Telegram's JSON envelope."""
         bot = self._bots.get(token)
         name = method.lower()
@@ -303,16 +319,33 @@ class TelegramEmulator:
         if self._temporary_files:
             await asyncio.to_thread(shutil.rmtree, self.files.root, True)
 
-    async def _execute_reply(self, bot: BotState, method: str, params: dict[str, Any],
-                             uploads: dict[str, Upload]) -> None:
+    async def _execute_reply(
+        self, bot: BotState, method: str, params: dict[str, Any], uploads: dict[str, Upload]
+    ) -> None:
         status, body = await self.call(bot.token, method, params, uploads)
         if status != 200:
             logger.info("sandbox: method from a webhook reply failed: %s", body["description"])
 
-    def _log(self, bot: BotState | None, model: Any, method: str, params: dict[str, Any],
-             code: int, description: str) -> None:
-        self.calls.append(ApiCall(bot.id if bot else None, _api_name(model, method), params,
-                                  False, None, code, description))
+    def _log(
+        self,
+        bot: BotState | None,
+        model: Any,
+        method: str,
+        params: dict[str, Any],
+        code: int,
+        description: str,
+    ) -> None:
+        self.calls.append(
+            ApiCall(
+                bot.id if bot else None,
+                _api_name(model, method),
+                params,
+                False,
+                None,
+                code,
+                description,
+            )
+        )
 
 
 def _api_name(model: Any, method: str) -> str:

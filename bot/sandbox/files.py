@@ -100,8 +100,15 @@ class FileStore:
         stored = self._by_id[file_id]
         return await asyncio.to_thread((self.root / stored.file_path).read_bytes)
 
-    async def save(self, data: bytes, kind: str, file_name: str | None = None,
-                   mime_type: str | None = None, width: int = 0, height: int = 0) -> StoredFile:
+    async def save(
+        self,
+        data: bytes,
+        kind: str,
+        file_name: str | None = None,
+        mime_type: str | None = None,
+        width: int = 0,
+        height: int = 0,
+    ) -> StoredFile:
         """Store bytes and give them a new file_id."""
         suffix = Path(file_name).suffix if file_name else ".bin"
         if mime_type is None and file_name:

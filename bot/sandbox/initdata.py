@@ -12,21 +12,23 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 # Telegram's default light theme, as a client passes it in tgWebAppThemeParams.
-DEFAULT_THEME: Mapping[str, str] = MappingProxyType({
-    "bg_color": "#ffffff",
-    "text_color": "#000000",
-    "hint_color": "#999999",
-    "link_color": "#2481cc",
-    "button_color": "#2481cc",
-    "button_text_color": "#ffffff",
-    "secondary_bg_color": "#efeff3",
-    "header_bg_color": "#ffffff",
-    "accent_text_color": "#2481cc",
-    "section_bg_color": "#ffffff",
-    "section_header_text_color": "#6d6d71",
-    "subtitle_text_color": "#999999",
-    "destructive_text_color": "#ff3b30",
-})
+DEFAULT_THEME: Mapping[str, str] = MappingProxyType(
+    {
+        "bg_color": "#ffffff",
+        "text_color": "#000000",
+        "hint_color": "#999999",
+        "link_color": "#2481cc",
+        "button_color": "#2481cc",
+        "button_text_color": "#ffffff",
+        "secondary_bg_color": "#efeff3",
+        "header_bg_color": "#ffffff",
+        "accent_text_color": "#2481cc",
+        "section_bg_color": "#ffffff",
+        "section_header_text_color": "#6d6d71",
+        "subtitle_text_color": "#999999",
+        "destructive_text_color": "#ff3b30",
+    }
+)
 WEB_APP_VERSION = "8.0"
 
 
@@ -56,8 +58,9 @@ def sign_init_data(
     return urlencode(fields, quote_via=quote)
 
 
-def launch_url(url: str, init_data: str, theme: Mapping[str, str] | None = None,
-               platform: str = "web") -> str:
+def launch_url(
+    url: str, init_data: str, theme: Mapping[str, str] | None = None, platform: str = "web"
+) -> str:
     """The Mini App URL with the launch parameters Telegram clients put into its #fragment."""
     params = {
         "tgWebAppData": init_data,

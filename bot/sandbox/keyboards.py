@@ -49,8 +49,9 @@ def dump(obj: BaseModel) -> JsonDict:
     return obj.model_dump(mode="json", exclude_none=True, by_alias=True)
 
 
-def check_reply_markup(markup: Any, *, private_chat: bool, allow_pay: bool = False,
-                       inline_only: bool = False) -> JsonDict | None:
+def check_reply_markup(
+    markup: Any, *, private_chat: bool, allow_pay: bool = False, inline_only: bool = False
+) -> JsonDict | None:
     """Validate any reply_markup and return it as JSON, or raise a 400 like Telegram."""
     if markup is None:
         return None
@@ -77,8 +78,11 @@ def _check_inline(markup: JsonDict, *, private_chat: bool, allow_pay: bool) -> N
         if len(row) > INLINE_KEYBOARD_ROW_LIMIT:
             raise bad_request("BUTTONS_TOO_MUCH")
         for column, button in enumerate(row):
-            _check_inline_button(button, private_chat=private_chat,
-                                 pay_allowed=allow_pay and row_index == 0 and column == 0)
+            _check_inline_button(
+                button,
+                private_chat=private_chat,
+                pay_allowed=allow_pay and row_index == 0 and column == 0,
+            )
 
 
 def _check_inline_button(button: JsonDict, *, private_chat: bool, pay_allowed: bool) -> None:

@@ -217,8 +217,7 @@ def parse_markdown(source: str) -> FormattedText:
 
     def unterminated(index: int) -> EntityParseError:
         return EntityParseError(
-            "Can't find end of the entity starting at byte offset "
-            f"{utf8_offset(source, index)}"
+            f"Can't find end of the entity starting at byte offset {utf8_offset(source, index)}"
         )
 
     while pos < len(source):

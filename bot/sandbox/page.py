@@ -60,8 +60,9 @@ async def _static(request: web.Request) -> web.FileResponse:
     name = request.match_info["name"]
     if name not in _STATIC:
         raise web.HTTPNotFound()
-    return web.FileResponse(WEB_DIR / name, headers={"Content-Type": _STATIC[name],
-                                                     "Cache-Control": "no-cache"})
+    return web.FileResponse(
+        WEB_DIR / name, headers={"Content-Type": _STATIC[name], "Cache-Control": "no-cache"}
+    )
 
 
 def _emulator(request: web.Request) -> TelegramEmulator:
@@ -85,8 +86,10 @@ def _user(request: web.Request) -> SandboxUser:
 
 
 async def _bots(request: web.Request) -> web.Response:
-    bots = [{key: bot.user[key] for key in ("id", "username", "first_name")}
-            for bot in _emulator(request).bots]
+    bots = [
+        {key: bot.user[key] for key in ("id", "username", "first_name")}
+        for bot in _emulator(request).bots
+    ]
     return web.json_response({"bots": bots})
 
 
@@ -278,8 +281,9 @@ async def _upload(request: web.Request) -> web.Response:
         if fields.get("kind") == "photo":
             await user.send_photo(upload.data, caption, wait=False)
         else:
-            await user.send_document(upload.data, upload.filename, caption,
-                                     mime_type=upload.content_type, wait=False)
+            await user.send_document(
+                upload.data, upload.filename, caption, mime_type=upload.content_type, wait=False
+            )
     except ApiError as exc:
         return web.json_response({"error": exc.description}, status=400)
     return web.json_response({"ok": True})

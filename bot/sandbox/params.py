@@ -108,8 +108,11 @@ def _is_text(annotation: Any) -> bool:
     members = typing.get_args(annotation) if _is_union(annotation) else (annotation,)
     meaningful = [m for m in members if m not in (type(None), Default)]
     return bool(meaningful) and all(
-        m is str or (typing.get_origin(m) is typing.Literal
-                     and all(isinstance(v, str) for v in typing.get_args(m)))
+        m is str
+        or (
+            typing.get_origin(m) is typing.Literal
+            and all(isinstance(v, str) for v in typing.get_args(m))
+        )
         for m in meaningful
     )
 

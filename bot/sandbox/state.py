@@ -10,11 +10,26 @@ from bot.sandbox.common import JsonDict, clone
 
 DEFAULT_ALLOWED_UPDATES = frozenset(
     {
-        "message", "edited_message", "channel_post", "edited_channel_post", "business_connection",
-        "business_message", "edited_business_message", "deleted_business_messages",
-        "inline_query", "chosen_inline_result", "callback_query", "shipping_query",
-        "pre_checkout_query", "purchased_paid_media", "poll", "poll_answer", "my_chat_member",
-        "chat_join_request", "chat_boost", "removed_chat_boost",
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
     }
 )
 """Every update type except chat_member and reactions, which Telegram sends only on request."""
@@ -107,8 +122,9 @@ class ChatState:
         """The number of the latest change; wait for events after it."""
         return self.events[-1].seq if self.events else 0
 
-    def post(self, sender: JsonDict, content: JsonDict, date: int,
-             reply_markup: JsonDict | None = None) -> JsonDict:
+    def post(
+        self, sender: JsonDict, content: JsonDict, date: int, reply_markup: JsonDict | None = None
+    ) -> JsonDict:
         """Add a message; an inline keyboard stays on it, a reply keyboard goes to the chat."""
         self.last_message_id += 1
         message: JsonDict = {
@@ -125,8 +141,13 @@ class ChatState:
             self.record("keyboard", {"reply_keyboard": self.reply_keyboard})
         return clone(message)
 
-    def edit(self, message_id: int, changes: JsonDict, date: int,
-             reply_markup: JsonDict | bool | None = False) -> JsonDict:
+    def edit(
+        self,
+        message_id: int,
+        changes: JsonDict,
+        date: int,
+        reply_markup: JsonDict | bool | None = False,
+    ) -> JsonDict:
         """Apply an edit; None removes a field, reply_markup=False keeps the keyboard."""
         message = self.messages[message_id]
         for key, value in changes.items():

@@ -49,8 +49,9 @@ class MessageViews:
 class ChatSession:
     """A test user acting in one chat with one bot."""
 
-    def __init__(self, emulator: TelegramEmulator, bot: BotState, profile: UserProfile,
-                 chat_id: int) -> None:
+    def __init__(
+        self, emulator: TelegramEmulator, bot: BotState, profile: UserProfile, chat_id: int
+    ) -> None:
         self.emulator = emulator
         self.bot = bot
         self.profile = profile
@@ -91,8 +92,9 @@ class ChatSession:
 
     # --- sending ---------------------------------------------------------------------------
 
-    async def send(self, text: str, *, reply_to: int | None = None,
-                   wait: bool = True) -> list[Message]:
+    async def send(
+        self, text: str, *, reply_to: int | None = None, wait: bool = True
+    ) -> list[Message]:
         """Send a text (commands included); returns the bot's new or edited messages."""
         formatted = add_auto_entities(FormattedText(text))
         content: JsonDict = {"text": formatted.text}
@@ -105,32 +107,50 @@ class ChatSession:
             content["reply_to_message"] = replied
         return await self.send_content(content, wait)
 
-    async def send_photo(self, data: bytes, caption: str | None = None, *,
-                         wait: bool = True) -> list[Message]:
+    async def send_photo(
+        self, data: bytes, caption: str | None = None, *, wait: bool = True
+    ) -> list[Message]:
         """Send a photo (bytes Pillow cannot read get placeholder sizes)."""
         sizes = await self.emulator.files.save_photo(data, strict=False)
         content: JsonDict = {"photo": [size.as_photo_size() for size in sizes]}
         return await self.send_content(content | self._caption(caption), wait)
 
-    async def send_document(self, data: bytes, filename: str, caption: str | None = None, *,
-                            mime_type: str | None = None, wait: bool = True) -> list[Message]:
+    async def send_document(
+        self,
+        data: bytes,
+        filename: str,
+        caption: str | None = None,
+        *,
+        mime_type: str | None = None,
+        wait: bool = True,
+    ) -> list[Message]:
         """Send a file as a document."""
         stored = await self.emulator.files.save(data, "document", filename, mime_type)
         content: JsonDict = {"document": stored.as_document()}
         return await self.send_content(content | self._caption(caption), wait)
 
-    async def send_location(self, latitude: float, longitude: float, *,
-                            wait: bool = True) -> list[Message]:
+    async def send_location(
+        self, latitude: float, longitude: float, *, wait: bool = True
+    ) -> list[Message]:
         """Send a location."""
         location = {"latitude": latitude, "longitude": longitude}
         return await self.send_content({"location": location}, wait)
 
-    async def share_contact(self, phone: str | None = None, *, user_id: int | None = None,
-                            first_name: str | None = None, wait: bool = True) -> list[Message]:
+    async def share_contact(
+        self,
+        phone: str | None = None,
+        *,
+        user_id: int | None = None,
+        first_name: str | None = None,
+        wait: bool = True,
+    ) -> list[Message]:
         """Share the user's own contact (as request_contact does), or someone else's."""
         if user_id is not None and user_id != self.profile.id:
-            contact: JsonDict = {"phone_number": phone or f"+7999{user_id % 10_000_000:07d}",
-                                 "first_name": first_name or "Contact", "user_id": user_id}
+            contact: JsonDict = {
+                "phone_number": phone or f"+7999{user_id % 10_000_000:07d}",
+                "first_name": first_name or "Contact",
+                "user_id": user_id,
+            }
             return await self.send_content({"contact": contact}, wait)
         if phone is not None:
             self.profile.phone_number = phone
@@ -145,8 +165,9 @@ class ChatSession:
             contact["last_name"] = self.profile.last_name
         return await self.send_content({"contact": contact}, wait)
 
-    async def send_web_app_data(self, button_text: str, data: str, *,
-                                wait: bool = True) -> list[Message]:
+    async def send_web_app_data(
+        self, button_text: str, data: str, *, wait: bool = True
+    ) -> list[Message]:
         """What Telegram.WebApp.sendData() sends from a Mini App opened by a reply button."""
         button = self._reply_button(button_text)
         if button.web_app is None:
@@ -160,15 +181,19 @@ class ChatSession:
         """The inline button with this label in `message` (default: the latest keyboard)."""
         return InlineKeyboardButton.model_validate(self._inline_button(label, message)[1])
 
-    async def click(self, label: str, message: Message | int | None = None, *,
-                    wait: bool = True) -> list[Message]:
+    async def click(
+        self, label: str, message: Message | int | None = None, *, wait: bool = True
+    ) -> list[Message]:
         """Press an inline button by its label; a callback button reaches the bot."""
         data, button = self._inline_button(label, message)
         if "callback_data" in button:
             chat = self._open_chat()
             query_id = random_int_id()
             self.bot.callback_queries[query_id] = PendingQuery(
-                query_id, self.profile.id, chat.id, self.emulator.clock(),
+                query_id,
+                self.profile.id,
+                chat.id,
+                self.emulator.clock(),
                 message_id=data["message_id"],
             )
             query = {
@@ -210,8 +235,13 @@ class ChatSession:
 
     # --- Mini Apps and payments --------------------------------------------------------------
 
-    def web_app_url(self, label: str | None = None, *, message: Message | int | None = None,
-                    theme: dict[str, str] | None = None) -> str:
+    def web_app_url(
+        self,
+        label: str | None = None,
+        *,
+        message: Message | int | None = None,
+        theme: dict[str, str] | None = None,
+    ) -> str:
         """The URL a Telegram client opens for a web_app button (or the menu button if no label)."""
         chat = self._open_chat()
         query_id: str | None = random_id(12)
@@ -237,8 +267,13 @@ class ChatSession:
         init_data = sign_init_data(self.bot.token, self.profile.as_user(), query_id=query_id)
         return launch_url(url, init_data, theme)
 
-    async def pay(self, invoice: Message | int | str, *, tip_amount: int = 0,
-                  order_info: JsonDict | None = None) -> PaymentResult:
+    async def pay(
+        self,
+        invoice: Message | int | str,
+        *,
+        tip_amount: int = 0,
+        order_info: JsonDict | None = None,
+    ) -> PaymentResult:
         """Pay an invoice (message, message id or invoice link) through the pre-checkout step."""
         return await pay_invoice(self, invoice, tip_amount=tip_amount, order_info=order_info)
 
@@ -270,8 +305,9 @@ class ChatSession:
         record = self.emulator.submit(self.bot, payload)
         return await self._settled([record], chat, seq, wait)
 
-    async def _settled(self, records: list[UpdateRecord], chat: ChatState, seq: int,
-                       wait: bool) -> list[Message]:
+    async def _settled(
+        self, records: list[UpdateRecord], chat: ChatState, seq: int, wait: bool
+    ) -> list[Message]:
         if not wait:
             return []
         await self.emulator.delivery.settle(self.bot, records)
@@ -293,12 +329,16 @@ class ChatSession:
             content["caption_entities"] = formatted.entities
         return content
 
-    def _inline_button(self, label: str,
-                       message: Message | int | None) -> tuple[JsonDict, JsonDict]:
+    def _inline_button(
+        self, label: str, message: Message | int | None
+    ) -> tuple[JsonDict, JsonDict]:
         chat = self._open_chat()
         if message is None:
-            candidates = [m for m in chat.messages.values()
-                          if m["from"]["id"] == self.bot.id and "reply_markup" in m]
+            candidates = [
+                m
+                for m in chat.messages.values()
+                if m["from"]["id"] == self.bot.id and "reply_markup" in m
+            ]
             if not candidates:
                 raise AssertionError("no bot message with an inline keyboard in this chat")
             data = candidates[-1]
@@ -368,8 +408,10 @@ class SandboxUser(ChatSession):
         if chat.blocked == blocked:
             return
         chat.blocked = blocked
-        statuses = [{"status": "member", "user": self.bot.user},
-                    {"status": "kicked", "user": self.bot.user, "until_date": 0}]
+        statuses = [
+            {"status": "member", "user": self.bot.user},
+            {"status": "kicked", "user": self.bot.user, "until_date": 0},
+        ]
         old, new = statuses if blocked else statuses[::-1]
         update = {
             "chat": chat.chat,

@@ -52,8 +52,9 @@ def make_bot(api_base: str) -> Bot:
 
 
 @pytest.fixture
-async def start_sandbox(tmp_path: Path,
-                        aiohttp_server: ServerFactory) -> AsyncIterator[Callable[..., Any]]:
+async def start_sandbox(
+    tmp_path: Path, aiohttp_server: ServerFactory
+) -> AsyncIterator[Callable[..., Any]]:
     """`await start_sandbox(clock=..., flood=..., timings=...)` -> Sandbox, for custom setups."""
     bots: list[Bot] = []
 
@@ -98,8 +99,9 @@ async def bot(api_base: str) -> AsyncIterator[Bot]:
 @contextlib.asynccontextmanager
 async def _polling(dispatcher: Dispatcher, bot: Bot) -> AsyncIterator[None]:
     task = asyncio.create_task(
-        dispatcher.start_polling(bot, handle_signals=False, close_bot_session=False,
-                                 polling_timeout=1)
+        dispatcher.start_polling(
+            bot, handle_signals=False, close_bot_session=False, polling_timeout=1
+        )
     )
     try:
         yield

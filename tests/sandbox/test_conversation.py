@@ -26,10 +26,15 @@ def language_router() -> Router:
 
     @router.message(CommandStart())
     async def start(message: Message) -> None:
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text="Русский", callback_data="lang:ru"),
-            InlineKeyboardButton(text="English", callback_data="lang:en"),
-        ], [InlineKeyboardButton(text="Site", url="https://example.com")]])
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text="Русский", callback_data="lang:ru"),
+                    InlineKeyboardButton(text="English", callback_data="lang:en"),
+                ],
+                [InlineKeyboardButton(text="Site", url="https://example.com")],
+            ]
+        )
         await message.answer("<b>Choose</b> a language", reply_markup=keyboard)
 
     @router.callback_query(F.data.startswith("lang:"))
@@ -37,10 +42,15 @@ def language_router() -> Router:
         assert isinstance(callback.message, Message)
         await callback.answer("Saved", show_alert=True)
         await callback.message.edit_text(f"Language: {(callback.data or '').removeprefix('lang:')}")
-        menu = ReplyKeyboardMarkup(keyboard=[
-            [KeyboardButton(text="📦 Каталог"), KeyboardButton(text="📞 Phone",
-                                                              request_contact=True)],
-        ], resize_keyboard=True)
+        menu = ReplyKeyboardMarkup(
+            keyboard=[
+                [
+                    KeyboardButton(text="📦 Каталог"),
+                    KeyboardButton(text="📞 Phone", request_contact=True),
+                ],
+            ],
+            resize_keyboard=True,
+        )
         await callback.message.answer("Menu below", reply_markup=menu)
 
     @router.message(F.text == "📦 Каталог")
@@ -70,8 +80,9 @@ def dispatcher() -> Dispatcher:
     return dp
 
 
-async def test_start_click_press_share(emulator: TelegramEmulator, bot: Bot,
-                                       dispatcher: Dispatcher, polling) -> None:
+async def test_start_click_press_share(
+    emulator: TelegramEmulator, bot: Bot, dispatcher: Dispatcher, polling
+) -> None:
     anna = emulator.user(user_id=1001, first_name="Anna", language_code="ru")
     async with polling(dispatcher, bot):
         replies = await anna.send("/start")
@@ -89,13 +100,18 @@ async def test_start_click_press_share(emulator: TelegramEmulator, bot: Bot,
         assert anna.reply_keyboard == []  # ReplyKeyboardRemove took it away
 
     assert [m.text for m in anna.messages] == [
-        "/start", "Language: ru", "Menu below", "📦 Каталог", "Catalog is empty",
+        "/start",
+        "Language: ru",
+        "Menu below",
+        "📦 Каталог",
+        "Catalog is empty",
     ]
     assert anna.last_message is not None and anna.last_message.text == "Catalog is empty"
 
 
-async def test_request_contact_button_shares_contact(emulator: TelegramEmulator, bot: Bot,
-                                                     dispatcher: Dispatcher, polling) -> None:
+async def test_request_contact_button_shares_contact(
+    emulator: TelegramEmulator, bot: Bot, dispatcher: Dispatcher, polling
+) -> None:
     user = emulator.user(user_id=7, first_name="Ivan")
     async with polling(dispatcher, bot):
         await user.send("/start")
@@ -106,16 +122,18 @@ async def test_request_contact_button_shares_contact(emulator: TelegramEmulator,
     assert [m.text for m in replies] == [f"Phone {contact.phone_number}"]
 
 
-async def test_settling_waits_for_every_reply(emulator: TelegramEmulator, bot: Bot,
-                                              dispatcher: Dispatcher, polling) -> None:
+async def test_settling_waits_for_every_reply(
+    emulator: TelegramEmulator, bot: Bot, dispatcher: Dispatcher, polling
+) -> None:
     user = emulator.user(user_id=8, first_name="Olga")
     async with polling(dispatcher, bot):
         replies = await user.send("/slow")
     assert [m.text for m in replies] == ["one", "two", "three"]
 
 
-async def test_click_reports_missing_and_link_buttons(emulator: TelegramEmulator, bot: Bot,
-                                                      dispatcher: Dispatcher, polling) -> None:
+async def test_click_reports_missing_and_link_buttons(
+    emulator: TelegramEmulator, bot: Bot, dispatcher: Dispatcher, polling
+) -> None:
     user = emulator.user(user_id=9, first_name="Petr")
     async with polling(dispatcher, bot):
         await user.send("/start")
@@ -128,13 +146,20 @@ async def test_click_reports_missing_and_link_buttons(emulator: TelegramEmulator
     assert user.find_button("Site").url == "https://example.com"
 
 
-async def test_web_app_button_gives_a_signed_launch_url(emulator: TelegramEmulator,
-                                                        bot: Bot) -> None:
+async def test_web_app_button_gives_a_signed_launch_url(
+    emulator: TelegramEmulator, bot: Bot
+) -> None:
     user = emulator.user(user_id=10, first_name="Vera")
     await user.send("hi", wait=False)
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="Shop", web_app=WebAppInfo(url="https://shop.example/app")),
-    ]])
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text="Shop", web_app=WebAppInfo(url="https://shop.example/app")
+                ),
+            ]
+        ]
+    )
     await bot.send_message(10, "Open the shop", reply_markup=keyboard)
     url = user.web_app_url("Shop")
     assert url.startswith("https://shop.example/app#tgWebAppData=")
@@ -143,8 +168,9 @@ async def test_web_app_button_gives_a_signed_launch_url(emulator: TelegramEmulat
         await user.click("Shop")
 
 
-async def test_a_stale_button_can_still_be_pressed(emulator: TelegramEmulator, bot: Bot,
-                                                   dispatcher: Dispatcher, polling) -> None:
+async def test_a_stale_button_can_still_be_pressed(
+    emulator: TelegramEmulator, bot: Bot, dispatcher: Dispatcher, polling
+) -> None:
     user = emulator.user(user_id=11, first_name="Lev")
     async with polling(dispatcher, bot):
         [choice] = await user.send("/start")
@@ -156,8 +182,9 @@ async def test_a_stale_button_can_still_be_pressed(emulator: TelegramEmulator, b
         user.find_button("Русский", message=choice.message_id)
 
 
-async def test_someone_elses_contact_and_update_log(emulator: TelegramEmulator, bot: Bot,
-                                                    dispatcher: Dispatcher, polling) -> None:
+async def test_someone_elses_contact_and_update_log(
+    emulator: TelegramEmulator, bot: Bot, dispatcher: Dispatcher, polling
+) -> None:
     user = emulator.user(user_id=12, first_name="Mila")
     async with polling(dispatcher, bot):
         await user.share_contact(phone="+70000000001", user_id=5555, first_name="Friend")

@@ -28,25 +28,31 @@ def echo_dispatcher(seen: list[int] | None = None) -> Dispatcher:
     return dp
 
 
-async def start_webhook(aiohttp_server, dp: Dispatcher, bot: Bot, *, secret: str = "s3cret",
-                        in_background: bool = True) -> str:
+async def start_webhook(
+    aiohttp_server, dp: Dispatcher, bot: Bot, *, secret: str = "s3cret", in_background: bool = True
+) -> str:
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret,
-                         handle_in_background=in_background).register(app, path="/webhook")
+    SimpleRequestHandler(
+        dispatcher=dp, bot=bot, secret_token=secret, handle_in_background=in_background
+    ).register(app, path="/webhook")
     server = await aiohttp_server(app)
     return str(server.make_url("/webhook"))
 
 
-async def test_get_updates_offset_limit_and_confirmation(emulator: TelegramEmulator,
-                                                         bot: Bot) -> None:
+async def test_get_updates_offset_limit_and_confirmation(
+    emulator: TelegramEmulator, bot: Bot
+) -> None:
     user = emulator.user(1, "Anna")
     for text in ("a", "b", "c"):
         await user.send(text, wait=False)
     first = await bot.get_updates(limit=2)
     assert [u.message.text for u in first if u.message] == ["a", "b"]
     again = await bot.get_updates()
-    assert [u.update_id for u in again] == [first[0].update_id, first[1].update_id,
-                                            first[1].update_id + 1]
+    assert [u.update_id for u in again] == [
+        first[0].update_id,
+        first[1].update_id,
+        first[1].update_id + 1,
+    ]
     rest = await bot.get_updates(offset=again[-1].update_id)
     assert [u.message.text for u in rest if u.message] == ["c"]
     assert await bot.get_updates(offset=again[-1].update_id + 1) == []
@@ -78,8 +84,9 @@ async def test_allowed_updates_drop_other_types(emulator: TelegramEmulator, bot:
     assert await bot.get_updates() == []
 
 
-async def test_feed_and_redeliver_the_same_update(emulator: TelegramEmulator, bot: Bot,
-                                                  polling) -> None:
+async def test_feed_and_redeliver_the_same_update(
+    emulator: TelegramEmulator, bot: Bot, polling
+) -> None:
     seen: list[int] = []
     dp = echo_dispatcher(seen)
     user = emulator.user(1, "Anna")
@@ -87,21 +94,31 @@ async def test_feed_and_redeliver_the_same_update(emulator: TelegramEmulator, bo
         replies = await user.send("first")
         update_id = seen[0]
         await emulator.redeliver(bot.token, update_id)
-        raw = {"message": {"message_id": 99, "date": 0, "chat": {"id": 1, "type": "private"},
-                           "from": {"id": 1, "is_bot": False, "first_name": "Anna"},
-                           "text": "raw"}}
+        raw = {
+            "message": {
+                "message_id": 99,
+                "date": 0,
+                "chat": {"id": 1, "type": "private"},
+                "from": {"id": 1, "is_bot": False, "first_name": "Anna"},
+                "text": "raw",
+            }
+        }
         fed = await emulator.feed(bot.token, raw)
         await user.send("after")
     assert [m.text for m in replies] == ["echo: first"]
     assert seen == [update_id, update_id, fed["update_id"], fed["update_id"] + 1]
     assert [m.text for m in user.messages if m.from_user and m.from_user.is_bot] == [
-        "echo: first", "echo: first", "echo: raw", "echo: after",
+        "echo: first",
+        "echo: first",
+        "echo: raw",
+        "echo: after",
     ]
 
 
 @pytest.mark.parametrize("in_background", [True, False])
-async def test_webhook_delivery_settles(emulator: TelegramEmulator, bot: Bot, aiohttp_server,
-                                        in_background: bool) -> None:
+async def test_webhook_delivery_settles(
+    emulator: TelegramEmulator, bot: Bot, aiohttp_server, in_background: bool
+) -> None:
     dp = echo_dispatcher()
     url = await start_webhook(aiohttp_server, dp, bot, in_background=in_background)
     assert await bot.set_webhook(url, secret_token="s3cret")
@@ -113,8 +130,9 @@ async def test_webhook_delivery_settles(emulator: TelegramEmulator, bot: Bot, ai
         await bot.get_updates()
 
 
-async def test_method_in_the_webhook_reply_is_executed(emulator: TelegramEmulator, bot: Bot,
-                                                       aiohttp_server) -> None:
+async def test_method_in_the_webhook_reply_is_executed(
+    emulator: TelegramEmulator, bot: Bot, aiohttp_server
+) -> None:
     dp = Dispatcher()
 
     @dp.message()
@@ -128,8 +146,9 @@ async def test_method_in_the_webhook_reply_is_executed(emulator: TelegramEmulato
     assert replies[0].entities is not None and replies[0].entities[0].type == "bold"
 
 
-async def test_failed_webhook_is_retried_then_reported(emulator: TelegramEmulator, bot: Bot,
-                                                       aiohttp_server) -> None:
+async def test_failed_webhook_is_retried_then_reported(
+    emulator: TelegramEmulator, bot: Bot, aiohttp_server
+) -> None:
     url = await start_webhook(aiohttp_server, echo_dispatcher(), bot, secret="right")
     await bot.set_webhook(url, secret_token="wrong")
     attempts_before = len(emulator.calls)
@@ -151,8 +170,9 @@ async def test_settle_timeout_names_the_problem(start_sandbox) -> None:
         await sandbox.emulator.user(1, "Anna").send("anyone?")
 
 
-async def test_wait_idle_after_background_sends(emulator: TelegramEmulator, bot: Bot,
-                                                polling) -> None:
+async def test_wait_idle_after_background_sends(
+    emulator: TelegramEmulator, bot: Bot, polling
+) -> None:
     user = emulator.user(1, "Anna")
     async with polling(echo_dispatcher(), bot):
         for text in ("x", "y"):

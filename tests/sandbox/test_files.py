@@ -18,8 +18,9 @@ async def download(bot: Bot, file_id: str) -> bytes:
     return buffer.getvalue()
 
 
-async def test_user_photo_reaches_the_bot_and_downloads(emulator: TelegramEmulator, bot: Bot,
-                                                        polling, make_png) -> None:
+async def test_user_photo_reaches_the_bot_and_downloads(
+    emulator: TelegramEmulator, bot: Bot, polling, make_png
+) -> None:
     dp = Dispatcher()
     received: list[bytes] = []
 
@@ -35,17 +36,21 @@ async def test_user_photo_reaches_the_bot_and_downloads(emulator: TelegramEmulat
     async with polling(dp, bot):
         replies = await user.send_photo(data, caption="my cat")
     assert received == [data]  # the largest size is the original
-    assert replies[0].text == ("sizes [(90, 45), (320, 160), (800, 400), (1000, 500)], "
-                               "caption my cat")
+    assert replies[0].text == (
+        "sizes [(90, 45), (320, 160), (800, 400), (1000, 500)], caption my cat"
+    )
 
 
-async def test_bot_upload_get_file_and_resend(emulator: TelegramEmulator, bot: Bot,
-                                              make_png) -> None:
+async def test_bot_upload_get_file_and_resend(
+    emulator: TelegramEmulator, bot: Bot, make_png
+) -> None:
     await emulator.user(1, "Anna").send("hi", wait=False)
     data = make_png(200, 100)
     sent = await bot.send_photo(1, BufferedInputFile(data, "small.png"), caption="<b>pic</b>")
     assert sent.photo is not None and [(p.width, p.height) for p in sent.photo] == [
-        (90, 45), (200, 100)]
+        (90, 45),
+        (200, 100),
+    ]
     assert sent.caption_entities is not None and sent.caption_entities[0].type == "bold"
     largest = sent.photo[-1]
     file = await bot.get_file(largest.file_id)
@@ -97,8 +102,9 @@ async def test_media_group(emulator: TelegramEmulator, bot: Bot, make_png) -> No
         await bot.send_media_group(1, album[:1])
 
 
-async def test_file_route_checks_the_token(api_base: str, emulator: TelegramEmulator,
-                                           bot: Bot) -> None:
+async def test_file_route_checks_the_token(
+    api_base: str, emulator: TelegramEmulator, bot: Bot
+) -> None:
     import aiohttp
 
     await emulator.user(1, "Anna").send("hi", wait=False)
@@ -112,8 +118,9 @@ async def test_file_route_checks_the_token(api_base: str, emulator: TelegramEmul
             assert response.status == 404
 
 
-async def test_emulator_download_and_lenient_user_photos(emulator: TelegramEmulator,
-                                                         bot: Bot) -> None:
+async def test_emulator_download_and_lenient_user_photos(
+    emulator: TelegramEmulator, bot: Bot
+) -> None:
     user = emulator.user(1, "Anna")
     await user.send_photo(b"not an image, but a test may send it", wait=False)
     photo = user.messages[-1].photo

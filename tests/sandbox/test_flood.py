@@ -7,8 +7,13 @@ from aiogram.exceptions import TelegramRetryAfter
 
 from bot.sandbox import FloodLimits, ManualClock
 
-LIMITS = FloodLimits(enabled=True, per_bot_per_second=30, per_chat_per_second=1,
-                     per_chat_burst=3, per_group_per_minute=20)
+LIMITS = FloodLimits(
+    enabled=True,
+    per_bot_per_second=30,
+    per_chat_per_second=1,
+    per_chat_burst=3,
+    per_group_per_minute=20,
+)
 
 
 async def started(sandbox, *user_ids: int) -> None:

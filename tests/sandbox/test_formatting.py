@@ -17,8 +17,10 @@ from bot.sandbox.markdown import parse_markdown, parse_markdown_v2
         ("🏟 🏟&lt;<abacaba", "Unclosed start tag at byte offset 13"),
         ("🏟 🏟&lt;<abac aba>", 'Unsupported start tag "abac" at byte offset 13'),
         ("🏟 🏟&lt;<i   =aba>", 'Empty attribute name in the tag "i" at byte offset 13'),
-        ("🏟 🏟&lt;<i    aba>",
-         'Expected equal sign in declaration of an attribute of the tag "i" at byte offset 13'),
+        (
+            "🏟 🏟&lt;<i    aba>",
+            'Expected equal sign in declaration of an attribute of the tag "i" at byte offset 13',
+        ),
         ("🏟 🏟&lt;<i    aba  =  ", 'Unclosed start tag "i" at byte offset 13'),
         ("🏟 🏟&lt;<i    aba  =  190azAz-.,", "Unexpected end of name token at byte offset 27"),
         ("🏟 🏟&lt;</", "Unexpected end tag at byte offset 13"),
@@ -27,8 +29,11 @@ from bot.sandbox.markdown import parse_markdown, parse_markdown_v2
         ("<b>x</i>", 'Unmatched end tag at byte offset 4, expected "</b>", found "</i>"'),
         ("<b>x", 'Can\'t find end tag corresponding to start tag "b"'),
         ("<br>", 'Unsupported start tag "br" at byte offset 0'),
-        ("&#xDFDF;", "Text contains invalid Unicode characters after decoding HTML entities, "
-                     "check for unmatched surrogate code units"),
+        (
+            "&#xDFDF;",
+            "Text contains invalid Unicode characters after decoding HTML entities, "
+            "check for unmatched surrogate code units",
+        ),
     ],
 )
 def test_html_errors_use_telegrams_words(source: str, error: str) -> None:
@@ -38,9 +43,11 @@ def test_html_errors_use_telegrams_words(source: str, error: str) -> None:
 
 
 def test_html_entities_in_utf16_offsets() -> None:
-    parsed = parse_html('😀 <b>bold <i>both</i></b> &amp; <a href="https://x.io/?a=1&amp;b=2">'
-                        'link</a> <pre><code class="language-python">x = 1</code></pre> '
-                        "<tg-spoiler>s</tg-spoiler> <blockquote expandable>q</blockquote>")
+    parsed = parse_html(
+        '😀 <b>bold <i>both</i></b> &amp; <a href="https://x.io/?a=1&amp;b=2">'
+        'link</a> <pre><code class="language-python">x = 1</code></pre> '
+        "<tg-spoiler>s</tg-spoiler> <blockquote expandable>q</blockquote>"
+    )
     assert parsed.text == "😀 bold both & link x = 1 s q"
     assert parsed.entities == [
         {"type": "bold", "offset": 3, "length": 9},
@@ -59,8 +66,11 @@ def test_unknown_html_entities_stay_literal() -> None:
 @pytest.mark.parametrize(
     ("source", "text", "types"),
     [
-        ("*bold* _italic_ __under__ ~strike~ ||spoiler||", "bold italic under strike spoiler",
-         ["bold", "italic", "underline", "strikethrough", "spoiler"]),
+        (
+            "*bold* _italic_ __under__ ~strike~ ||spoiler||",
+            "bold italic under strike spoiler",
+            ["bold", "italic", "underline", "strikethrough", "spoiler"],
+        ),
         ("`co\\`de` [link](https://x.io/\\)) 10\\.5", "co`de link 10.5", ["code", "text_link"]),
         ("```python\nprint(1)\n```", "print(1)\n", ["pre"]),
         (">quoted\n>lines\nafter", "quoted\nlines\nafter", ["blockquote"]),
@@ -95,11 +105,13 @@ def test_legacy_markdown() -> None:
 
 
 def test_format_text_trims_and_detects_entities() -> None:
-    formatted = format_text("  <b>/start</b> @shop #tea https://x.io/a. ", "HTML", None,
-                            limit=4096)
+    formatted = format_text("  <b>/start</b> @shop #tea https://x.io/a. ", "HTML", None, limit=4096)
     assert formatted.text == "/start @shop #tea https://x.io/a."
     assert [(e["type"], e["offset"], e["length"]) for e in formatted.entities] == [
-        ("bold", 0, 6), ("bot_command", 0, 6), ("mention", 7, 5), ("hashtag", 13, 4),
+        ("bold", 0, 6),
+        ("bot_command", 0, 6),
+        ("mention", 7, 5),
+        ("hashtag", 13, 4),
         ("url", 18, 14),
     ]
 

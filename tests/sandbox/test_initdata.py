@@ -15,8 +15,14 @@ USER = {"id": 1001, "first_name": "Анна", "language_code": "ru", "is_premium
 
 
 def test_signed_init_data_passes_aiogram_validation() -> None:
-    init_data = sign_init_data(TOKEN, user=USER, auth_date=1_700_000_000, query_id="AAH1",
-                               start_param="promo", extra={"chat_type": "sender"})
+    init_data = sign_init_data(
+        TOKEN,
+        user=USER,
+        auth_date=1_700_000_000,
+        query_id="AAH1",
+        start_param="promo",
+        extra={"chat_type": "sender"},
+    )
     parsed = safe_parse_webapp_init_data(TOKEN, init_data)
     assert parsed.user is not None and parsed.user.id == 1001
     assert parsed.user.first_name == "Анна"
@@ -38,21 +44,27 @@ def test_launch_url_carries_telegram_launch_parameters() -> None:
     url = launch_url("https://shop.example/app?x=1#old", init_data)
     parts = urlsplit(url)
     assert (parts.scheme, parts.netloc, parts.path, parts.query) == (
-        "https", "shop.example", "/app", "x=1")
+        "https",
+        "shop.example",
+        "/app",
+        "x=1",
+    )
     fragment = parse_qs(parts.fragment)
     assert fragment["tgWebAppData"] == [init_data]
     assert fragment["tgWebAppVersion"] == ["8.0"] and fragment["tgWebAppPlatform"] == ["web"]
     assert json.loads(fragment["tgWebAppThemeParams"][0])["bg_color"] == "#ffffff"
 
 
-async def test_menu_button_launch_is_signed_for_the_user(emulator: TelegramEmulator,
-                                                         bot) -> None:
+async def test_menu_button_launch_is_signed_for_the_user(emulator: TelegramEmulator, bot) -> None:
     from aiogram.types import MenuButtonWebApp, WebAppInfo
 
     user = emulator.user(1001, "Anna", "ru")
     await user.send("/start", wait=False)
-    await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
-        text="Shop", web_app=WebAppInfo(url="http://127.0.0.1:8080/app")))
+    await bot.set_chat_menu_button(
+        menu_button=MenuButtonWebApp(
+            text="Shop", web_app=WebAppInfo(url="http://127.0.0.1:8080/app")
+        )
+    )
     url = user.web_app_url()
     init_data = unquote(url.split("#tgWebAppData=", 1)[1].split("&", 1)[0])
     parsed = safe_parse_webapp_init_data(TOKEN, init_data)

@@ -74,35 +74,46 @@ async def test_caption_limit(bot: Bot, user_id: int, make_png) -> None:
 
 async def test_callback_data_is_limited_to_64_bytes(bot: Bot, user_id: int) -> None:
     fits = "ж" * 32  # 64 bytes in UTF-8
-    await bot.send_message(user_id, "ok", reply_markup=keyboard(
-        InlineKeyboardButton(text="A", callback_data=fits)))
+    await bot.send_message(
+        user_id, "ok", reply_markup=keyboard(InlineKeyboardButton(text="A", callback_data=fits))
+    )
     with pytest.raises(TelegramBadRequest, match="BUTTON_DATA_INVALID"):
-        await bot.send_message(user_id, "too long", reply_markup=keyboard(
-            InlineKeyboardButton(text="A", callback_data=fits + "x")))
+        await bot.send_message(
+            user_id,
+            "too long",
+            reply_markup=keyboard(InlineKeyboardButton(text="A", callback_data=fits + "x")),
+        )
 
 
 async def test_a_button_has_exactly_one_action(bot: Bot, user_id: int) -> None:
     with pytest.raises(TelegramBadRequest, match="exactly one of the optional fields"):
-        await bot.send_message(user_id, "x", reply_markup=keyboard(
-            InlineKeyboardButton(text="A", callback_data="a", url="https://example.com")))
+        await bot.send_message(
+            user_id,
+            "x",
+            reply_markup=keyboard(
+                InlineKeyboardButton(text="A", callback_data="a", url="https://example.com")
+            ),
+        )
     with pytest.raises(TelegramBadRequest, match="Text buttons are unallowed"):
         await bot.send_message(user_id, "x", reply_markup=keyboard(InlineKeyboardButton(text="A")))
 
 
 async def test_at_most_100_inline_buttons(bot: Bot, user_id: int) -> None:
-    rows = [[InlineKeyboardButton(text=str(i), callback_data=str(i)) for i in range(r, r + 5)]
-            for r in range(0, 105, 5)]
+    rows = [
+        [InlineKeyboardButton(text=str(i), callback_data=str(i)) for i in range(r, r + 5)]
+        for r in range(0, 105, 5)
+    ]
     with pytest.raises(TelegramBadRequest, match="BUTTONS_TOO_MUCH"):
-        await bot.send_message(user_id, "x", reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=rows))
+        await bot.send_message(
+            user_id, "x", reply_markup=InlineKeyboardMarkup(inline_keyboard=rows)
+        )
 
 
 async def test_edits(bot: Bot, user_id: int) -> None:
     sent = await bot.send_message(user_id, "same")
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
         await bot.edit_message_text("same", chat_id=user_id, message_id=sent.message_id)
-    edited = await bot.edit_message_text("<i>same</i>", chat_id=user_id,
-                                         message_id=sent.message_id)
+    edited = await bot.edit_message_text("<i>same</i>", chat_id=user_id, message_id=sent.message_id)
     assert isinstance(edited, type(sent)) and edited.edit_date is not None
     with pytest.raises(TelegramBadRequest, match="message to edit not found"):
         await bot.edit_message_text("x", chat_id=user_id, message_id=999)
@@ -128,8 +139,10 @@ async def test_blocked_user(bot: Bot, emulator: TelegramEmulator, user_id: int) 
         await bot.send_message(user_id, "are you there?")
     user.unblock()
     await bot.send_message(user_id, "welcome back")
-    kinds = [update.get("my_chat_member", {}).get("new_chat_member", {}).get("status")
-             for update in emulator.bot().history.values()]
+    kinds = [
+        update.get("my_chat_member", {}).get("new_chat_member", {}).get("status")
+        for update in emulator.bot().history.values()
+    ]
     assert kinds[-2:] == ["kicked", "member"]
 
 
@@ -139,8 +152,9 @@ async def test_callback_answers_are_checked(start_sandbox) -> None:
     emulator, bot = sandbox.emulator, sandbox.bot
     user = emulator.user(user_id=1, first_name="A")
     await user.send("/start", wait=False)
-    await bot.send_message(1, "pick", reply_markup=keyboard(
-        InlineKeyboardButton(text="A", callback_data="a")))
+    await bot.send_message(
+        1, "pick", reply_markup=keyboard(InlineKeyboardButton(text="A", callback_data="a"))
+    )
     await user.click("A", wait=False)
     query_id = next(iter(emulator.bot().callback_queries))
     with pytest.raises(TelegramBadRequest, match="MESSAGE_TOO_LONG"):
@@ -158,24 +172,27 @@ async def test_callback_answers_are_checked(start_sandbox) -> None:
 
 
 async def test_set_my_commands_limits(bot: Bot) -> None:
-    good = [BotCommand(command="start", description="Start"),
-            BotCommand(command="my_orders2", description="d" * 256)]
+    good = [
+        BotCommand(command="start", description="Start"),
+        BotCommand(command="my_orders2", description="d" * 256),
+    ]
     assert await bot.set_my_commands(good)
     assert [c.command for c in await bot.get_my_commands()] == ["start", "my_orders2"]
     for bad, error in [
         ([BotCommand(command="Start", description="x")], "BOT_COMMAND_INVALID"),
         ([BotCommand(command="a" * 33, description="x")], "BOT_COMMAND_INVALID"),
         ([BotCommand(command="a", description="d" * 257)], "BOT_COMMAND_DESCRIPTION_INVALID"),
-        ([BotCommand(command=f"c{i}", description="x") for i in range(101)],
-         "BOT_COMMANDS_TOO_MUCH"),
+        (
+            [BotCommand(command=f"c{i}", description="x") for i in range(101)],
+            "BOT_COMMANDS_TOO_MUCH",
+        ),
     ]:
         with pytest.raises(TelegramBadRequest, match=error):
             await bot.set_my_commands(bad)
 
 
 async def test_unknown_token_and_method(api_base: str) -> None:
-    bad_bot = Bot("42:UNKNOWN", session=AiohttpSession(
-        api=TelegramAPIServer.from_base(api_base)))
+    bad_bot = Bot("42:UNKNOWN", session=AiohttpSession(api=TelegramAPIServer.from_base(api_base)))
     try:
         with pytest.raises(TelegramUnauthorizedError):
             await bad_bot.get_me()
@@ -184,17 +201,23 @@ async def test_unknown_token_and_method(api_base: str) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.post(f"{api_base}/bot42:UNKNOWN/getMe") as response:
             assert response.status == 401
-            assert await response.json() == {"ok": False, "error_code": 401,
-                                             "description": "Unauthorized"}
+            assert await response.json() == {
+                "ok": False,
+                "error_code": 401,
+                "description": "Unauthorized",
+            }
         async with http.post(f"{api_base}/bot123456:TEST-token/noSuchMethod") as response:
             assert response.status == 404
-            assert await response.json() == {"ok": False, "error_code": 404,
-                                             "description": "Not Found"}
-        async with http.get(f"{api_base}/bot123456:TEST-token/sendMessage",
-                            params={"chat_id": "1", "text": ""}) as response:
+            assert await response.json() == {
+                "ok": False,
+                "error_code": 404,
+                "description": "Not Found",
+            }
+        async with http.get(
+            f"{api_base}/bot123456:TEST-token/sendMessage", params={"chat_id": "1", "text": ""}
+        ) as response:
             body = await response.json()
             assert response.status == 400 and body["description"].startswith("Bad Request: ")
-        async with http.post(f"{api_base}/bot123456:TEST-token/getme",
-                             json={}) as response:
+        async with http.post(f"{api_base}/bot123456:TEST-token/getme", json={}) as response:
             body = await response.json()
             assert body["ok"] is True and body["result"]["username"] == "prilavok_bot"

@@ -33,13 +33,16 @@ async def user(emulator: TelegramEmulator):
 async def test_bot_settings(bot: Bot, user) -> None:
     me = await bot.get_me()
     assert (me.id, me.username, me.is_bot) == (123456, "prilavok_bot", True)
-    assert await bot.set_my_commands([BotCommand(command="start", description="Начать")],
-                                     language_code="ru")
-    assert await bot.set_my_commands([BotCommand(command="help", description="Help")],
-                                     scope=BotCommandScopeAllPrivateChats())
+    assert await bot.set_my_commands(
+        [BotCommand(command="start", description="Начать")], language_code="ru"
+    )
+    assert await bot.set_my_commands(
+        [BotCommand(command="help", description="Help")], scope=BotCommandScopeAllPrivateChats()
+    )
     assert [c.command for c in await bot.get_my_commands(language_code="ru")] == ["start"]
-    assert [c.command for c in await bot.get_my_commands(
-        scope=BotCommandScopeAllPrivateChats())] == ["help"]
+    assert [
+        c.command for c in await bot.get_my_commands(scope=BotCommandScopeAllPrivateChats())
+    ] == ["help"]
     assert await bot.delete_my_commands(language_code="ru")
     assert await bot.get_my_commands(language_code="ru") == []
 
@@ -56,8 +59,11 @@ async def test_bot_settings(bot: Bot, user) -> None:
     assert await bot.set_chat_menu_button(chat_id=user.id, menu_button=web_app)
     assert isinstance(await bot.get_chat_menu_button(chat_id=user.id), MenuButtonWebApp)
     with pytest.raises(TelegramBadRequest, match="Only HTTPS links are allowed"):
-        await bot.set_chat_menu_button(menu_button=MenuButtonWebApp(
-            text="Shop", web_app=WebAppInfo(url="http://shop.example/")))
+        await bot.set_chat_menu_button(
+            menu_button=MenuButtonWebApp(
+                text="Shop", web_app=WebAppInfo(url="http://shop.example/")
+            )
+        )
 
 
 async def test_chats_and_members(bot: Bot, user, emulator: TelegramEmulator) -> None:
@@ -74,8 +80,7 @@ async def test_chats_and_members(bot: Bot, user, emulator: TelegramEmulator) -> 
 
 
 async def test_message_methods(bot: Bot, user) -> None:
-    first = await bot.send_message(user.id, "first", reply_parameters=ReplyParameters(
-        message_id=1))
+    first = await bot.send_message(user.id, "first", reply_parameters=ReplyParameters(message_id=1))
     assert first.reply_to_message is not None and first.reply_to_message.text == "/start"
     location = await bot.send_location(user.id, 55.75, 37.61)
     assert location.location is not None and location.location.latitude == 55.75
@@ -92,18 +97,20 @@ async def test_message_methods(bot: Bot, user) -> None:
     assert await bot.unpin_chat_message(user.id)
     assert await bot.delete_messages(user.id, [location.message_id, contact.message_id, 999])
     assert location.message_id not in [m.message_id for m in user.messages]
-    keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-        InlineKeyboardButton(text="A", callback_data="a")]])
-    edited = await bot.edit_message_reply_markup(chat_id=user.id, message_id=first.message_id,
-                                                 reply_markup=keyboard)
+    keyboard = InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text="A", callback_data="a")]]
+    )
+    edited = await bot.edit_message_reply_markup(
+        chat_id=user.id, message_id=first.message_id, reply_markup=keyboard
+    )
     assert isinstance(edited, Message) and edited.reply_markup is not None
     assert edited.reply_markup.inline_keyboard[0][0].callback_data == "a"
     with pytest.raises(TelegramBadRequest, match="not modified"):
-        await bot.edit_message_reply_markup(chat_id=user.id, message_id=first.message_id,
-                                            reply_markup=keyboard)
+        await bot.edit_message_reply_markup(
+            chat_id=user.id, message_id=first.message_id, reply_markup=keyboard
+        )
     with pytest.raises(TelegramBadRequest, match="there is no caption"):
-        await bot.edit_message_caption(chat_id=user.id, message_id=first.message_id,
-                                       caption="x")
+        await bot.edit_message_caption(chat_id=user.id, message_id=first.message_id, caption="x")
     with pytest.raises(TelegramBadRequest, match="message to be replied not found"):
         await bot.send_message(user.id, "x", reply_parameters=ReplyParameters(message_id=999))
 
@@ -133,6 +140,16 @@ async def test_group_chat(emulator: TelegramEmulator, bot: Bot, polling) -> None
     assert support.last_message.reply_to_message is not None
     assert [m.text for m in support.messages] == ["help please", "ticket from Anna"]
     with pytest.raises(TelegramBadRequest, match="BUTTON_TYPE_INVALID"):
-        await bot.send_message(support.chat_id, "x", reply_markup=InlineKeyboardMarkup(
-            inline_keyboard=[[InlineKeyboardButton(text="App", web_app=WebAppInfo(
-                url="https://shop.example/"))]]))
+        await bot.send_message(
+            support.chat_id,
+            "x",
+            reply_markup=InlineKeyboardMarkup(
+                inline_keyboard=[
+                    [
+                        InlineKeyboardButton(
+                            text="App", web_app=WebAppInfo(url="https://shop.example/")
+                        )
+                    ]
+                ]
+            ),
+        )

@@ -31,10 +31,16 @@ def page_dispatcher() -> Dispatcher:
 
     @dp.message(F.text == "/start")
     async def start(message: Message) -> None:
-        keyboard = InlineKeyboardMarkup(inline_keyboard=[[
-            InlineKeyboardButton(text="Like", callback_data="like"),
-            InlineKeyboardButton(text="Shop", web_app=WebAppInfo(url="https://shop.example/")),
-        ]])
+        keyboard = InlineKeyboardMarkup(
+            inline_keyboard=[
+                [
+                    InlineKeyboardButton(text="Like", callback_data="like"),
+                    InlineKeyboardButton(
+                        text="Shop", web_app=WebAppInfo(url="https://shop.example/")
+                    ),
+                ]
+            ]
+        )
         await message.answer("<b>Hi</b>", parse_mode="HTML", reply_markup=keyboard)
 
     @dp.callback_query(F.data == "like")
@@ -63,8 +69,9 @@ async def events(http, base: str, user_id: int, after: int, until: str) -> list[
     """Long-poll the page API until an event with `until` in it arrives."""
     seen: list[dict] = []
     for _ in range(20):
-        async with http.get(f"{base}/api/chats/{user_id}/events",
-                            params={"after": str(after), "timeout": "2"}) as response:
+        async with http.get(
+            f"{base}/api/chats/{user_id}/events", params={"after": str(after), "timeout": "2"}
+        ) as response:
             body = await response.json()
         seen += body["events"]
         after = body["seq"]
@@ -88,12 +95,15 @@ async def test_page_and_assets_are_served(mounted: str, http) -> None:
 
 
 async def test_a_person_chats_through_the_page(mounted: str, http, polling, make_png) -> None:
-    bot = Bot("123456:TEST-token", session=AiohttpSession(
-        api=TelegramAPIServer.from_base(f"{mounted}/tg")))
+    bot = Bot(
+        "123456:TEST-token",
+        session=AiohttpSession(api=TelegramAPIServer.from_base(f"{mounted}/tg")),
+    )
     try:
         async with polling(page_dispatcher(), bot):
-            async with http.post(f"{mounted}/api/users", json={
-                    "id": 77, "first_name": "Page", "language_code": "en"}) as response:
+            async with http.post(
+                f"{mounted}/api/users", json={"id": 77, "first_name": "Page", "language_code": "en"}
+            ) as response:
                 assert (await response.json())["user"]["first_name"] == "Page"
             async with http.post(f"{mounted}/api/chats/77/send", json={"text": "/start"}) as r:
                 assert r.status == 200
@@ -101,19 +111,26 @@ async def test_a_person_chats_through_the_page(mounted: str, http, polling, make
             bot_message = next(e["data"] for e in seen if e["data"].get("text") == "Hi")
             assert bot_message["entities"][0]["type"] == "bold"
 
-            async with http.post(f"{mounted}/api/chats/77/click", json={
-                    "message_id": bot_message["message_id"], "label": "Like"}) as response:
+            async with http.post(
+                f"{mounted}/api/chats/77/click",
+                json={"message_id": bot_message["message_id"], "label": "Like"},
+            ) as response:
                 assert response.status == 200
             answers = await events(http, mounted, 77, seen[-1]["seq"], "callback_answer")
-            assert any(e["kind"] == "callback_answer" and e["data"]["text"] == "Thanks!"
-                       for e in answers)
+            assert any(
+                e["kind"] == "callback_answer" and e["data"]["text"] == "Thanks!" for e in answers
+            )
 
-            async with http.post(f"{mounted}/api/chats/77/click", json={
-                    "message_id": bot_message["message_id"], "label": "Nope"}) as response:
+            async with http.post(
+                f"{mounted}/api/chats/77/click",
+                json={"message_id": bot_message["message_id"], "label": "Nope"},
+            ) as response:
                 assert response.status == 400 and "Nope" in (await response.json())["error"]
 
-            async with http.post(f"{mounted}/api/chats/77/webapp", json={
-                    "message_id": bot_message["message_id"], "label": "Shop"}) as response:
+            async with http.post(
+                f"{mounted}/api/chats/77/webapp",
+                json={"message_id": bot_message["message_id"], "label": "Shop"},
+            ) as response:
                 url = (await response.json())["url"]
             init_data = unquote(url.split("#tgWebAppData=", 1)[1].split("&", 1)[0])
             web_app_user = safe_parse_webapp_init_data(bot.token, init_data).user
@@ -131,7 +148,6 @@ async def test_a_person_chats_through_the_page(mounted: str, http, polling, make
 
         async with http.get(f"{mounted}/api/chats/77") as response:
             state = await response.json()
-        assert [m.get("text") for m in state["messages"]] == [
-            "/start", "Hi", None, "nice photo"]
+        assert [m.get("text") for m in state["messages"]] == ["/start", "Hi", None, "nice photo"]
     finally:
         await bot.session.close()

@@ -15,9 +15,13 @@ def shop_dispatcher(paid: list[str], *, accept: bool = True) -> Dispatcher:
 
     @dp.message(F.text == "/buy")
     async def buy(message: Message) -> None:
-        await message.answer_invoice(title="Tea", description="Green tea, 100 g",
-                                     payload="order-42", currency="XTR",
-                                     prices=[LabeledPrice(label="Tea", amount=50)])
+        await message.answer_invoice(
+            title="Tea",
+            description="Green tea, 100 g",
+            payload="order-42",
+            currency="XTR",
+            prices=[LabeledPrice(label="Tea", amount=50)],
+        )
 
     @dp.pre_checkout_query()
     async def pre_checkout(query: PreCheckoutQuery) -> None:
@@ -52,8 +56,11 @@ async def test_stars_payment_and_refund(emulator: TelegramEmulator, bot: Bot, po
         await bot.refund_star_payment(1, result.charge_id)
     with pytest.raises(TelegramBadRequest, match="CHARGE_ID_INVALID"):
         await bot.refund_star_payment(2, second.charge_id)
-    refunds = [u["message"]["refunded_payment"] for u in emulator.bot().history.values()
-               if "refunded_payment" in u.get("message", {})]
+    refunds = [
+        u["message"]["refunded_payment"]
+        for u in emulator.bot().history.values()
+        if "refunded_payment" in u.get("message", {})
+    ]
     assert [r["telegram_payment_charge_id"] for r in refunds] == [result.charge_id]
 
 
@@ -72,9 +79,13 @@ async def test_unanswered_pre_checkout_times_out(start_sandbox) -> None:
     emulator, bot = sandbox.emulator, sandbox.bot
     user = emulator.user(1, "Anna")
     await user.send("hi", wait=False)
-    link = await bot.create_invoice_link(title="Lesson", description="60 min", payload="l-1",
-                                         currency="XTR", prices=[LabeledPrice(label="L",
-                                                                              amount=100)])
+    link = await bot.create_invoice_link(
+        title="Lesson",
+        description="60 min",
+        payload="l-1",
+        currency="XTR",
+        prices=[LabeledPrice(label="L", amount=100)],
+    )
     assert link.startswith("https://t.me/$")
     result = await user.pay(link)
     assert result.status == "timeout"
@@ -84,16 +95,22 @@ async def test_unanswered_pre_checkout_times_out(start_sandbox) -> None:
         await bot.answer_pre_checkout_query(query.id, ok=True)
 
 
-async def test_card_invoice_with_provider_token_and_link(emulator: TelegramEmulator, bot: Bot,
-                                                         polling) -> None:
+async def test_card_invoice_with_provider_token_and_link(
+    emulator: TelegramEmulator, bot: Bot, polling
+) -> None:
     paid: list[str] = []
     user = emulator.user(1, "Anna")
     async with polling(shop_dispatcher(paid), bot):
         await user.send("hi", wait=False)
         link = await bot.create_invoice_link(
-            title="Box", description="Gift box", payload="box-1", currency="RUB",
-            prices=[LabeledPrice(label="Box", amount=150000),
-                    LabeledPrice(label="Delivery", amount=30000)],
+            title="Box",
+            description="Gift box",
+            payload="box-1",
+            currency="RUB",
+            prices=[
+                LabeledPrice(label="Box", amount=150000),
+                LabeledPrice(label="Delivery", amount=30000),
+            ],
             provider_token="381764678:TEST:123",
         )
         result = await user.pay(link)
@@ -104,18 +121,26 @@ async def test_card_invoice_with_provider_token_and_link(emulator: TelegramEmula
     ("changes", "error"),
     [
         ({"provider_token": "381764678:TEST:123"}, "provider_token must be empty"),
-        ({"prices": [LabeledPrice(label="a", amount=1), LabeledPrice(label="b", amount=2)]},
-         "STARS_INVOICE_INVALID"),
+        (
+            {"prices": [LabeledPrice(label="a", amount=1), LabeledPrice(label="b", amount=2)]},
+            "STARS_INVOICE_INVALID",
+        ),
         ({"currency": "RUB"}, "PAYMENT_PROVIDER_INVALID"),
         ({"payload": "p" * 129}, "INVOICE_PAYLOAD_INVALID"),
         ({"prices": [LabeledPrice(label="free", amount=0)]}, "CURRENCY_TOTAL_AMOUNT_INVALID"),
         ({"title": "t" * 33}, "invoice title"),
     ],
 )
-async def test_invalid_invoices(emulator: TelegramEmulator, bot: Bot, changes: dict,
-                                error: str) -> None:
+async def test_invalid_invoices(
+    emulator: TelegramEmulator, bot: Bot, changes: dict, error: str
+) -> None:
     await emulator.user(1, "Anna").send("hi", wait=False)
-    invoice = {"title": "Tea", "description": "Green tea", "payload": "p", "currency": "XTR",
-               "prices": [LabeledPrice(label="Tea", amount=5)]} | changes
+    invoice = {
+        "title": "Tea",
+        "description": "Green tea",
+        "payload": "p",
+        "currency": "XTR",
+        "prices": [LabeledPrice(label="Tea", amount=5)],
+    } | changes
     with pytest.raises(TelegramBadRequest, match=error):
         await bot.send_invoice(1, **invoice)

@@ -70,8 +70,9 @@ class CallContext:
             raise bad_request(missing)
         return message
 
-    def post(self, chat: ChatState, content: JsonDict,
-             reply_markup: JsonDict | None = None) -> JsonDict:
+    def post(
+        self, chat: ChatState, content: JsonDict, reply_markup: JsonDict | None = None
+    ) -> JsonDict:
         """Add a message from the bot to the chat and return it."""
         return chat.post(self.bot.user, content, self.now(), reply_markup)
 
@@ -90,9 +91,7 @@ class CallContext:
         if stored is None:
             raise bad_request("wrong file identifier/HTTP URL specified")
         if (stored.kind == "photo") != (kind == "photo"):
-            raise bad_request(
-                f"can't use file of type {stored.kind.title()} as {kind.title()}"
-            )
+            raise bad_request(f"can't use file of type {stored.kind.title()} as {kind.title()}")
         return stored
 
     def _resolve_username(self, chat_id: str) -> int:

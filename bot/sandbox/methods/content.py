@@ -24,17 +24,34 @@ from bot.sandbox.state import ChatState
 
 # Message fields that are content (copied by copyMessage / forwardMessage).
 CONTENT_KEYS = (
-    "text", "entities", "photo", "document", "video", "audio", "voice", "animation",
-    "caption", "caption_entities", "location", "contact", "has_media_spoiler",
+    "text",
+    "entities",
+    "photo",
+    "document",
+    "video",
+    "audio",
+    "voice",
+    "animation",
+    "caption",
+    "caption_entities",
+    "location",
+    "contact",
+    "has_media_spoiler",
 )
 MEDIA_KEYS = ("photo", "document", "video", "audio", "voice", "animation")
 # Message keys for the document-like media, by the kind of file they hold.
-DOCUMENT_KINDS = {"document": "document", "video": "video", "audio": "audio",
-                  "voice": "voice", "animation": "animation"}
+DOCUMENT_KINDS = {
+    "document": "document",
+    "video": "video",
+    "audio": "audio",
+    "voice": "voice",
+    "animation": "animation",
+}
 
 
-def text_content(text: str, parse_mode: str | None,
-                 entities: Sequence[MessageEntity] | None) -> JsonDict:
+def text_content(
+    text: str, parse_mode: str | None, entities: Sequence[MessageEntity] | None
+) -> JsonDict:
     """{"text", "entities"} after parse_mode and the 1-4096 characters rule."""
     formatted = format_text(text, parse_mode, _dump_entities(entities), limit=MESSAGE_TEXT_LIMIT)
     content: JsonDict = {"text": formatted.text}
@@ -43,13 +60,15 @@ def text_content(text: str, parse_mode: str | None,
     return content
 
 
-def caption_content(caption: str | None, parse_mode: str | None,
-                    entities: Sequence[MessageEntity] | None) -> JsonDict:
+def caption_content(
+    caption: str | None, parse_mode: str | None, entities: Sequence[MessageEntity] | None
+) -> JsonDict:
     """{"caption", "caption_entities"} (possibly empty) after the 0-1024 characters rule."""
     if not caption:
         return {}
-    formatted = format_text(caption, parse_mode, _dump_entities(entities), limit=CAPTION_LIMIT,
-                            is_caption=True)
+    formatted = format_text(
+        caption, parse_mode, _dump_entities(entities), limit=CAPTION_LIMIT, is_caption=True
+    )
     content: JsonDict = {}
     if formatted.text:
         content["caption"] = formatted.text

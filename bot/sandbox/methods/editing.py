@@ -40,8 +40,9 @@ def _editable(ctx: CallContext, call: Any) -> tuple[ChatState, JsonDict]:
     return chat, message
 
 
-def _apply(ctx: CallContext, chat: ChatState, message: JsonDict, changes: JsonDict,
-           markup: JsonDict | None) -> JsonDict:
+def _apply(
+    ctx: CallContext, chat: ChatState, message: JsonDict, changes: JsonDict, markup: JsonDict | None
+) -> JsonDict:
     unchanged = all(message.get(key) == value for key, value in changes.items())
     if unchanged and message.get("reply_markup") == markup:
         raise bad_request(NOT_MODIFIED)
@@ -68,8 +69,10 @@ async def edit_message_caption(ctx: CallContext, call: m.EditMessageCaption) -> 
         raise bad_request("there is no caption in the message to edit")
     content = caption_content(call.caption, parse_mode_of(call.parse_mode), call.caption_entities)
     markup = check_reply_markup(call.reply_markup, private_chat=chat.is_private, inline_only=True)
-    changes = {"caption": content.get("caption"),
-               "caption_entities": content.get("caption_entities")}
+    changes = {
+        "caption": content.get("caption"),
+        "caption_entities": content.get("caption_entities"),
+    }
     return _apply(ctx, chat, message, changes, markup)
 
 
@@ -148,14 +151,16 @@ async def unpin_all_chat_messages(ctx: CallContext, call: m.UnpinAllChatMessages
     return True
 
 
-METHODS = MappingProxyType({
-    "editMessageText": MethodSpec(edit_message_text),
-    "editMessageCaption": MethodSpec(edit_message_caption),
-    "editMessageMedia": MethodSpec(edit_message_media),
-    "editMessageReplyMarkup": MethodSpec(edit_message_reply_markup),
-    "deleteMessage": MethodSpec(delete_message),
-    "deleteMessages": MethodSpec(delete_messages),
-    "pinChatMessage": MethodSpec(pin_chat_message),
-    "unpinChatMessage": MethodSpec(unpin_chat_message),
-    "unpinAllChatMessages": MethodSpec(unpin_all_chat_messages),
-})
+METHODS = MappingProxyType(
+    {
+        "editMessageText": MethodSpec(edit_message_text),
+        "editMessageCaption": MethodSpec(edit_message_caption),
+        "editMessageMedia": MethodSpec(edit_message_media),
+        "editMessageReplyMarkup": MethodSpec(edit_message_reply_markup),
+        "deleteMessage": MethodSpec(delete_message),
+        "deleteMessages": MethodSpec(delete_messages),
+        "pinChatMessage": MethodSpec(pin_chat_message),
+        "unpinChatMessage": MethodSpec(unpin_chat_message),
+        "unpinAllChatMessages": MethodSpec(unpin_all_chat_messages),
+    }
+)

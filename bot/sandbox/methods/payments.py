@@ -68,8 +68,9 @@ async def send_invoice(ctx: CallContext, call: m.SendInvoice) -> JsonDict:
     """sendInvoice: an invoice message whose first button, if any, must be a Pay button."""
     chat = ctx.chat(call.chat_id)
     invoice = _invoice(call)
-    markup = check_reply_markup(call.reply_markup, private_chat=chat.is_private, allow_pay=True,
-                                inline_only=True)
+    markup = check_reply_markup(
+        call.reply_markup, private_chat=chat.is_private, allow_pay=True, inline_only=True
+    )
     if markup is not None and not markup["inline_keyboard"][0][0].get("pay"):
         raise bad_request("REPLY_MARKUP_BUY_EMPTY")
     ctx.admit(chat)
@@ -125,9 +126,11 @@ async def refund_star_payment(ctx: CallContext, call: m.RefundStarPayment) -> bo
     return True
 
 
-METHODS = MappingProxyType({
-    "sendInvoice": MethodSpec(send_invoice, sends=True),
-    "createInvoiceLink": MethodSpec(create_invoice_link),
-    "answerPreCheckoutQuery": MethodSpec(answer_pre_checkout_query),
-    "refundStarPayment": MethodSpec(refund_star_payment),
-})
+METHODS = MappingProxyType(
+    {
+        "sendInvoice": MethodSpec(send_invoice, sends=True),
+        "createInvoiceLink": MethodSpec(create_invoice_link),
+        "answerPreCheckoutQuery": MethodSpec(answer_pre_checkout_query),
+        "refundStarPayment": MethodSpec(refund_star_payment),
+    }
+)

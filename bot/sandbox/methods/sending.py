@@ -68,8 +68,9 @@ async def send_media_group(ctx: CallContext, call: m.SendMediaGroup) -> list[Jso
         raise bad_request("wrong number of media in the group: must be 2-10")
     kinds = {item.type for item in call.media}
     if len(kinds) > 1 and kinds & {"document", "audio"}:
-        raise bad_request(f"{sorted(kinds & {'document', 'audio'})[0]} can't be mixed with "
-                          "other media types")
+        raise bad_request(
+            f"{sorted(kinds & {'document', 'audio'})[0]} can't be mixed with other media types"
+        )
     captions = [
         caption_content(item.caption, parse_mode_of(item.parse_mode), item.caption_entities)
         for item in call.media
@@ -149,18 +150,20 @@ async def copy_message(ctx: CallContext, call: m.CopyMessage) -> JsonDict:
     return {"message_id": message["message_id"]}
 
 
-METHODS = MappingProxyType({
-    "sendMessage": MethodSpec(send_message, sends=True),
-    "sendPhoto": MethodSpec(send_photo, sends=True),
-    "sendDocument": MethodSpec(send_document_like, sends=True),
-    "sendVideo": MethodSpec(send_document_like, sends=True),
-    "sendAudio": MethodSpec(send_document_like, sends=True),
-    "sendVoice": MethodSpec(send_document_like, sends=True),
-    "sendAnimation": MethodSpec(send_document_like, sends=True),
-    "sendMediaGroup": MethodSpec(send_media_group, sends=True),
-    "sendLocation": MethodSpec(send_location, sends=True),
-    "sendContact": MethodSpec(send_contact, sends=True),
-    "forwardMessage": MethodSpec(forward_message, sends=True),
-    "copyMessage": MethodSpec(copy_message, sends=True),
-    "sendChatAction": MethodSpec(send_chat_action),
-})
+METHODS = MappingProxyType(
+    {
+        "sendMessage": MethodSpec(send_message, sends=True),
+        "sendPhoto": MethodSpec(send_photo, sends=True),
+        "sendDocument": MethodSpec(send_document_like, sends=True),
+        "sendVideo": MethodSpec(send_document_like, sends=True),
+        "sendAudio": MethodSpec(send_document_like, sends=True),
+        "sendVoice": MethodSpec(send_document_like, sends=True),
+        "sendAnimation": MethodSpec(send_document_like, sends=True),
+        "sendMediaGroup": MethodSpec(send_media_group, sends=True),
+        "sendLocation": MethodSpec(send_location, sends=True),
+        "sendContact": MethodSpec(send_contact, sends=True),
+        "forwardMessage": MethodSpec(forward_message, sends=True),
+        "copyMessage": MethodSpec(copy_message, sends=True),
+        "sendChatAction": MethodSpec(send_chat_action),
+    }
+)

@@ -35,9 +35,17 @@ _NO_GIFTS = {
     "gifts_from_channels": False,
 }
 _ADMIN_RIGHTS = (
-    "can_manage_chat", "can_delete_messages", "can_manage_video_chats", "can_restrict_members",
-    "can_promote_members", "can_change_info", "can_invite_users", "can_post_stories",
-    "can_edit_stories", "can_delete_stories", "can_send_welcome_messages",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+    "can_send_welcome_messages",
 )
 
 
@@ -74,8 +82,9 @@ async def delete_my_commands(ctx: CallContext, call: m.DeleteMyCommands) -> bool
     return True
 
 
-def _set_text(ctx: CallContext, kind: str, value: str | None, language: str | None,
-              limit: int) -> bool:
+def _set_text(
+    ctx: CallContext, kind: str, value: str | None, language: str | None, limit: int
+) -> bool:
     if value and len(value) > limit:
         raise bad_request(f"{kind.replace('_', ' ')} is too long")
     key = (kind, language or "")
@@ -101,8 +110,13 @@ async def set_my_description(ctx: CallContext, call: m.SetMyDescription) -> bool
 
 async def set_my_short_description(ctx: CallContext, call: m.SetMyShortDescription) -> bool:
     """setMyShortDescription (≤120 characters)."""
-    return _set_text(ctx, "short_description", call.short_description, call.language_code,
-                     SHORT_DESCRIPTION_LIMIT)
+    return _set_text(
+        ctx,
+        "short_description",
+        call.short_description,
+        call.language_code,
+        SHORT_DESCRIPTION_LIMIT,
+    )
 
 
 async def set_my_name(ctx: CallContext, call: m.SetMyName) -> bool:
@@ -159,8 +173,12 @@ async def get_chat_menu_button(ctx: CallContext, call: m.GetChatMenuButton) -> J
 async def get_chat(ctx: CallContext, call: m.GetChat) -> JsonDict:
     """getChat: a ChatFullInfo with the fields Telegram always sends."""
     chat = ctx.chat(call.chat_id)
-    info = {**chat.chat, "accent_color_id": 0, "max_reaction_count": 11,
-            "accepted_gift_types": dict(_NO_GIFTS)}
+    info = {
+        **chat.chat,
+        "accent_color_id": 0,
+        "max_reaction_count": 11,
+        "accepted_gift_types": dict(_NO_GIFTS),
+    }
     if chat.pinned:
         info["pinned_message"] = chat.messages.get(chat.pinned[-1])
     return info
@@ -173,8 +191,13 @@ async def get_chat_member(ctx: CallContext, call: m.GetChatMember) -> JsonDict:
         if chat.is_private:
             return {"status": "member", "user": ctx.bot.user}
         rights = dict.fromkeys(_ADMIN_RIGHTS, True)
-        return {"status": "administrator", "user": ctx.bot.user, "can_be_edited": False,
-                "is_anonymous": False, **rights}
+        return {
+            "status": "administrator",
+            "user": ctx.bot.user,
+            "can_be_edited": False,
+            "is_anonymous": False,
+            **rights,
+        }
     members = {chat.id} if chat.is_private else chat.member_ids
     profile = ctx.emulator.profile(call.user_id)
     if call.user_id not in members or profile is None:
@@ -224,35 +247,42 @@ async def answer_web_app_query(ctx: CallContext, call: m.AnswerWebAppQuery) -> J
     if query is None or query.chat_id is None:
         raise bad_request("QUERY_ID_INVALID")
     result = call.result
-    if not (isinstance(result, InlineQueryResultArticle)
-            and isinstance(result.input_message_content, InputTextMessageContent)):
+    if not (
+        isinstance(result, InlineQueryResultArticle)
+        and isinstance(result.input_message_content, InputTextMessageContent)
+    ):
         raise bad_request("the sandbox supports only articles with text content here")
     text = result.input_message_content
     mode = text.parse_mode if isinstance(text.parse_mode, str) else None
     content = text_content(text.message_text, mode, text.entities)
     profile = ctx.emulator.profile(query.user_id)
     chat = ctx.chat(query.chat_id)
-    sender = profile.as_user() if profile else {"id": query.user_id, "is_bot": False,
-                                                 "first_name": "User"}
+    sender = (
+        profile.as_user()
+        if profile
+        else {"id": query.user_id, "is_bot": False, "first_name": "User"}
+    )
     chat.post(sender, {**content, "via_bot": ctx.bot.user}, ctx.now())
     return {"inline_message_id": random_id()}
 
 
-METHODS = MappingProxyType({
-    "setMyCommands": MethodSpec(set_my_commands),
-    "getMyCommands": MethodSpec(get_my_commands),
-    "deleteMyCommands": MethodSpec(delete_my_commands),
-    "setMyDescription": MethodSpec(set_my_description),
-    "getMyDescription": MethodSpec(get_my_description),
-    "setMyShortDescription": MethodSpec(set_my_short_description),
-    "getMyShortDescription": MethodSpec(get_my_short_description),
-    "setMyName": MethodSpec(set_my_name),
-    "getMyName": MethodSpec(get_my_name),
-    "setChatMenuButton": MethodSpec(set_chat_menu_button),
-    "getChatMenuButton": MethodSpec(get_chat_menu_button),
-    "getChat": MethodSpec(get_chat),
-    "getChatMember": MethodSpec(get_chat_member),
-    "getFile": MethodSpec(get_file),
-    "answerCallbackQuery": MethodSpec(answer_callback_query),
-    "answerWebAppQuery": MethodSpec(answer_web_app_query),
-})
+METHODS = MappingProxyType(
+    {
+        "setMyCommands": MethodSpec(set_my_commands),
+        "getMyCommands": MethodSpec(get_my_commands),
+        "deleteMyCommands": MethodSpec(delete_my_commands),
+        "setMyDescription": MethodSpec(set_my_description),
+        "getMyDescription": MethodSpec(get_my_description),
+        "setMyShortDescription": MethodSpec(set_my_short_description),
+        "getMyShortDescription": MethodSpec(get_my_short_description),
+        "setMyName": MethodSpec(set_my_name),
+        "getMyName": MethodSpec(get_my_name),
+        "setChatMenuButton": MethodSpec(set_chat_menu_button),
+        "getChatMenuButton": MethodSpec(get_chat_menu_button),
+        "getChat": MethodSpec(get_chat),
+        "getChatMember": MethodSpec(get_chat_member),
+        "getFile": MethodSpec(get_file),
+        "answerCallbackQuery": MethodSpec(answer_callback_query),
+        "answerWebAppQuery": MethodSpec(answer_web_app_query),
+    }
+)

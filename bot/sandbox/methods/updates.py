@@ -88,12 +88,14 @@ async def get_webhook_info(ctx: CallContext, call: m.GetWebhookInfo) -> JsonDict
     return info
 
 
-METHODS = MappingProxyType({
-    "getMe": MethodSpec(get_me),
-    "logOut": MethodSpec(log_out),
-    "close": MethodSpec(log_out),
-    "getUpdates": MethodSpec(get_updates),
-    "setWebhook": MethodSpec(set_webhook),
-    "deleteWebhook": MethodSpec(delete_webhook),
-    "getWebhookInfo": MethodSpec(get_webhook_info),
-})
+METHODS = MappingProxyType(
+    {
+        "getMe": MethodSpec(get_me),
+        "logOut": MethodSpec(log_out),
+        "close": MethodSpec(log_out),
+        "getUpdates": MethodSpec(get_updates),
+        "setWebhook": MethodSpec(set_webhook),
+        "deleteWebhook": MethodSpec(delete_webhook),
+        "getWebhookInfo": MethodSpec(get_webhook_info),
+    }
+)
