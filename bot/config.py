@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     yookassa_secret_key: SecretStr | None = None
     yookassa_api_url: str | None = None
 
+    # Shop
+    order_payment_timeout: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    """Minutes an unpaid online order holds its stock before it is cancelled."""
+
     # Behaviour
     default_locale: Literal["ru", "en"] = "ru"
     timezone: str = "Europe/Moscow"

@@ -123,6 +123,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         services=services,
         i18n=services.i18n,
         metrics=services.metrics,
+        shop_events=services.shop_events,
     )
     setup_middlewares(
         dp,

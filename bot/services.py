@@ -12,6 +12,7 @@ from bot.config import Settings
 from bot.i18n import create_i18n
 from bot.metrics import Metrics
 from services.dedup import MemoryDeduplicator, RedisDeduplicator, UpdateDeduplicator
+from services.events import ShopEvents
 from services.throttle import Throttler
 
 
@@ -25,6 +26,7 @@ class Services:
     redis: Redis | None
     dedup: UpdateDeduplicator
     throttler: Throttler
+    shop_events: ShopEvents
 
     async def close(self) -> None:
         """Release connections."""
@@ -58,4 +60,5 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
         redis=redis,
         dedup=RedisDeduplicator(redis) if redis is not None else MemoryDeduplicator(),
         throttler=Throttler(throttle_storage, settings.throttle),
+        shop_events=ShopEvents(),
     )

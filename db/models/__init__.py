@@ -1,17 +1,46 @@
 """All Tortoise models; `db.models` is the single models module of the `models` app."""
 
-from db.models.catalog import Category, Product, ProductKind, ProductPhoto, Provider, ProviderKind
+from db.models.catalog import (
+    Category,
+    Product,
+    ProductKind,
+    ProductPhoto,
+    Provider,
+    ProviderInvite,
+    ProviderKind,
+)
+from db.models.shop import (
+    ActorRole,
+    CartItem,
+    Fulfilment,
+    Order,
+    OrderItem,
+    OrderMessage,
+    OrderStatus,
+    OrderTransition,
+    PaymentMethod,
+)
 from db.models.users import AuditLog, Consent, ConsentKind, Role, User
 
 __all__ = [
+    "ActorRole",
     "AuditLog",
+    "CartItem",
     "Category",
     "Consent",
     "ConsentKind",
+    "Fulfilment",
+    "Order",
+    "OrderItem",
+    "OrderMessage",
+    "OrderStatus",
+    "OrderTransition",
+    "PaymentMethod",
     "Product",
     "ProductKind",
     "ProductPhoto",
     "Provider",
+    "ProviderInvite",
     "ProviderKind",
     "Role",
     "User",

@@ -35,12 +35,19 @@ class Provider(TimestampedModel):
     name = fields.CharField(max_length=128)
     description = fields.TextField(default="")
     owner: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="providers", null=True, on_delete=fields.SET_NULL
+        "models.User", related_name="providers", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     legal_name = fields.CharField(max_length=256, default="")
     inn = fields.CharField(max_length=12, default="")
     tax_system_code = fields.SmallIntField(default=1)
     is_active = fields.BooleanField(default=True)
+    allow_pickup = fields.BooleanField(default=True)
+    allow_delivery = fields.BooleanField(default=False)
+    allow_cash = fields.BooleanField(default=False)
+    pickup_address = fields.CharField(max_length=256, default="")
+    delivery_fee = fields.BigIntField(default=0)
+    currency = fields.CharField(max_length=3, default="RUB")
+    low_stock_threshold = fields.IntField(default=3)
 
     class Meta:
         table = "providers"
@@ -69,7 +76,11 @@ class Product(TimestampedModel):
         "models.Provider", related_name="products", on_delete=fields.CASCADE
     )
     category: fields.ForeignKeyNullableRelation[Category] = fields.ForeignKeyField(
-        "models.Category", related_name="products", null=True, on_delete=fields.SET_NULL
+        "models.Category",
+        related_name="products",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     sku = fields.CharField(max_length=64)
     kind = fields.CharEnumField(ProductKind, max_length=16, default=ProductKind.physical)
@@ -79,6 +90,8 @@ class Product(TimestampedModel):
     currency = fields.CharField(max_length=3, default="RUB")
     stock = fields.IntField(default=0)
     is_active = fields.BooleanField(default=True)
+    is_blocked = fields.BooleanField(default=False)
+    search_text = fields.TextField(default="")
     model_path = fields.CharField(max_length=256, null=True)
     vat_code = fields.SmallIntField(default=1)
     payment_subject = fields.CharField(max_length=32, default="commodity")
@@ -94,7 +107,7 @@ class ProductPhoto(TimestampedModel):
 
     id = fields.IntField(primary_key=True)
     product: fields.ForeignKeyRelation[Product] = fields.ForeignKeyField(
-        "models.Product", related_name="photos", on_delete=fields.CASCADE
+        "models.Product", related_name="photos", on_delete=fields.CASCADE, db_index=True
     )
     path = fields.CharField(max_length=256)
     thumb_path = fields.CharField(max_length=256)
@@ -103,3 +116,24 @@ class ProductPhoto(TimestampedModel):
 
     class Meta:
         table = "product_photos"
+
+
+class ProviderInvite(TimestampedModel):
+    """A one-time deep link that makes whoever opens it the owner of a provider."""
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    provider: fields.ForeignKeyRelation[Provider] = fields.ForeignKeyField(
+        "models.Provider", related_name="invites", on_delete=fields.CASCADE
+    )
+    created_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="created_invites", null=True, on_delete=fields.SET_NULL
+    )
+    used_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="used_invites", null=True, on_delete=fields.SET_NULL
+    )
+    used_at = fields.DatetimeField(null=True)
+    expires_at = fields.DatetimeField()
+
+    class Meta:
+        table = "provider_invites"

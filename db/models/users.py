@@ -39,7 +39,7 @@ class User(TimestampedModel):
     is_banned = fields.BooleanField(default=False)
     bot_blocked = fields.BooleanField(default=False)
     referrer: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="referrals", null=True, on_delete=fields.SET_NULL
+        "models.User", related_name="referrals", null=True, on_delete=fields.SET_NULL, db_index=True
     )
     start_payload = fields.CharField(max_length=64, null=True)
     last_seen_at = fields.DatetimeField(null=True)
@@ -88,7 +88,11 @@ class AuditLog(Model):
 
     id = fields.IntField(primary_key=True)
     actor: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
-        "models.User", related_name="audit_entries", null=True, on_delete=fields.SET_NULL
+        "models.User",
+        related_name="audit_entries",
+        null=True,
+        on_delete=fields.SET_NULL,
+        db_index=True,
     )
     action = fields.CharField(max_length=64)
     target = fields.CharField(max_length=128, default="")

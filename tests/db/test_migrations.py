@@ -33,6 +33,8 @@ from tests.db.schema import (
     without_bookkeeping,
 )
 
+MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+
 
 def sqlite_url(path: Path) -> str:
     return f"sqlite://{path}"
@@ -110,7 +112,8 @@ async def test_migrations_are_recorded_and_reapplying_is_a_no_op(tmp_path: Path)
     assert sqlite_schema(str(path)) == first
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT app, name FROM tortoise_migrations").fetchall()
-    assert rows == [(MODELS_APP, "0001_initial")]
+    on_disk = sorted(p.stem for p in MIGRATIONS_DIR.glob("[0-9][0-9][0-9][0-9]_*.py"))
+    assert rows == [(MODELS_APP, name) for name in on_disk]
 
 
 async def test_downgrade_to_zero_and_reapply_on_sqlite(tmp_path: Path) -> None:

@@ -1,0 +1,177 @@
+"""One cart per person in the database, shared by the chat and the Mini App."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+
+from db.models import CartItem, Product, Provider, User
+from services.catalog import get_visible_product, tracks_stock
+from services.errors import InvalidInput, NotFound, OtherProviderInCart, SoldOut
+
+MAX_QUANTITY = 99
+
+
+@dataclass(frozen=True, slots=True)
+class CartLine:
+    """A cart line as it stands now, compared with what the customer saw."""
+
+    product: Product
+    quantity: int
+    price_seen: int
+
+    @property
+    def price(self) -> int:
+        """The current price."""
+        return self.product.price
+
+    @property
+    def subtotal(self) -> int:
+        """Current price × quantity."""
+        return self.product.price * self.quantity
+
+    @property
+    def available(self) -> bool:
+        """The product can still be bought."""
+        return (
+            self.product.is_active
+            and not self.product.is_blocked
+            and self.product.provider.is_active
+        )
+
+    @property
+    def short_of_stock(self) -> bool:
+        """Fewer items in stock than in the cart."""
+        return tracks_stock(self.product) and self.product.stock < self.quantity
+
+    @property
+    def price_changed(self) -> bool:
+        """The price differs from the one the customer saw."""
+        return self.product.price != self.price_seen
+
+    @property
+    def changed(self) -> bool:
+        """Anything the customer must see before ordering."""
+        return self.price_changed or not self.available or self.short_of_stock
+
+
+@dataclass(frozen=True, slots=True)
+class CartView:
+    """The whole cart."""
+
+    lines: list[CartLine]
+
+    @property
+    def empty(self) -> bool:
+        """No lines."""
+        return not self.lines
+
+    @property
+    def provider(self) -> Provider | None:
+        """The one provider whose products are in the cart."""
+        return self.lines[0].product.provider if self.lines else None
+
+    @property
+    def currency(self) -> str:
+        """The cart's currency (one provider, one currency per product kind)."""
+        return self.lines[0].product.currency if self.lines else "RUB"
+
+    @property
+    def total(self) -> int:
+        """Sum of the available lines at current prices."""
+        return sum(line.subtotal for line in self.lines if line.available)
+
+    @property
+    def changes(self) -> list[CartLine]:
+        """Lines whose price, availability or stock changed."""
+        return [line for line in self.lines if line.changed]
+
+
+async def view(user: User) -> CartView:
+    """The person's cart, lines in the order they were added."""
+    items = (
+        await CartItem.filter(user_id=user.id).order_by("id").prefetch_related("product__provider")
+    )
+    return CartView([CartLine(item.product, item.quantity, item.price_seen) for item in items])
+
+
+async def add(user: User, product_id: int, quantity: int = 1, *, replace: bool = False) -> CartView:
+    """Add a product; a cart holds one provider's products (`replace` empties it first)."""
+    if not 1 <= quantity <= MAX_QUANTITY:
+        raise InvalidInput(field="quantity", min=1, max=MAX_QUANTITY)
+    product = await get_visible_product(product_id)
+    other = (
+        await CartItem.filter(user_id=user.id)
+        .exclude(product__provider_id=product.provider.id)
+        .prefetch_related("product__provider")
+        .first()
+    )
+    if other is not None:
+        if not replace:
+            raise OtherProviderInCart(provider=other.product.provider.name)
+        await CartItem.filter(user_id=user.id).delete()
+    item = await CartItem.get_or_none(user_id=user.id, product_id=product.id)
+    wanted = quantity + (item.quantity if item else 0)
+    _check_quantity(product, wanted)
+    if item is None:
+        try:
+            await CartItem.create(
+                user_id=user.id, product_id=product.id, quantity=quantity, price_seen=product.price
+            )
+        except IntegrityError:  # the same button pressed twice at once
+            await CartItem.filter(user_id=user.id, product_id=product.id).update(
+                quantity=F("quantity") + quantity, price_seen=product.price
+            )
+    else:
+        await CartItem.filter(id=item.id).update(quantity=wanted, price_seen=product.price)
+    return await view(user)
+
+
+def _check_quantity(product: Product, quantity: int) -> None:
+    if quantity > MAX_QUANTITY:
+        raise InvalidInput(field="quantity", min=1, max=MAX_QUANTITY)
+    if tracks_stock(product) and quantity > product.stock:
+        raise SoldOut(title=product.title, available=product.stock)
+
+
+async def set_quantity(user: User, product_id: int, quantity: int) -> CartView:
+    """Set a line's quantity; zero removes it."""
+    if quantity <= 0:
+        return await remove(user, product_id)
+    item = await CartItem.get_or_none(user_id=user.id, product_id=product_id).prefetch_related(
+        "product"
+    )
+    if item is None:
+        raise NotFound(entity="cart_item")
+    _check_quantity(item.product, quantity)
+    await CartItem.filter(id=item.id).update(quantity=quantity)
+    return await view(user)
+
+
+async def remove(user: User, product_id: int) -> CartView:
+    """Remove a line (removing what is not there is not an error)."""
+    await CartItem.filter(user_id=user.id, product_id=product_id).delete()
+    return await view(user)
+
+
+async def clear(user: User) -> None:
+    """Empty the cart."""
+    await CartItem.filter(user_id=user.id).delete()
+
+
+async def acknowledge_changes(user: User) -> CartView:
+    """The customer saw the current prices: drop unavailable lines, cap quantities to stock."""
+    cart = await view(user)
+    for line in cart.changes:
+        if not line.available or (tracks_stock(line.product) and line.product.stock == 0):
+            await CartItem.filter(user_id=user.id, product_id=line.product.id).delete()
+            continue
+        quantity = (
+            min(line.quantity, line.product.stock) if tracks_stock(line.product) else line.quantity
+        )
+        await CartItem.filter(user_id=user.id, product_id=line.product.id).update(
+            price_seen=line.product.price, quantity=quantity
+        )
+    return await view(user)

@@ -1,0 +1,79 @@
+"""Domain errors: a stable code for the API and for chat messages, plus plain-value details."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal the caller explains to the person; `code` is stable (API error codes)."""
+
+    code = "domain_error"
+    status = 400
+
+    def __init__(self, **details: Any) -> None:
+        super().__init__(self.code, details)
+        self.details = details
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or is not the caller's to see (no ownership leak)."""
+
+    code = "not_found"
+    status = 404
+
+
+class Forbidden(DomainError):
+    """The caller may see it but not do this."""
+
+    code = "forbidden"
+    status = 403
+
+
+class InvalidInput(DomainError):
+    """A value is out of range or malformed; `field` names it."""
+
+    code = "invalid_input"
+    status = 422
+
+
+class SoldOut(DomainError):
+    """Not enough stock for a product (`title`, `available`)."""
+
+    code = "sold_out"
+    status = 409
+
+
+class Unavailable(DomainError):
+    """The product is hidden, blocked or its provider is closed."""
+
+    code = "unavailable"
+    status = 409
+
+
+class OtherProviderInCart(DomainError):
+    """The cart holds another provider's products (`provider` names it)."""
+
+    code = "other_provider_in_cart"
+    status = 409
+
+
+class EmptyCart(DomainError):
+    """Checkout of an empty cart."""
+
+    code = "empty_cart"
+    status = 409
+
+
+class CartChanged(DomainError):
+    """Prices or availability changed since the customer saw them (`changes`)."""
+
+    code = "cart_changed"
+    status = 409
+
+
+class IllegalTransition(DomainError):
+    """The order cannot move from its status to the requested one by this actor."""
+
+    code = "illegal_transition"
+    status = 409

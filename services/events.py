@@ -1,0 +1,50 @@
+"""Domain events of the shop: services announce, listeners (Telegram pushes) react.
+
+The hub lives in the Services bag, not at module level; listeners are added by the
+composition root. A failing listener is logged and never undoes what already happened.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from loguru import logger
+
+from db.models import Order, OrderTransition, Product
+
+
+class ShopListener(Protocol):
+    """Someone who reacts to shop events (e.g. the Telegram notifier)."""
+
+    async def order_changed(self, order: Order, transition: OrderTransition) -> None:
+        """An order was placed (from_status None) or changed status."""
+
+    async def low_stock(self, product: Product) -> None:
+        """A product's stock fell below its provider's threshold."""
+
+
+class ShopEvents:
+    """Fan-out of shop events to the subscribed listeners."""
+
+    def __init__(self) -> None:
+        self._listeners: list[ShopListener] = []
+
+    def subscribe(self, listener: ShopListener) -> None:
+        """Add a listener."""
+        self._listeners.append(listener)
+
+    async def order_changed(self, order: Order, transition: OrderTransition) -> None:
+        """Tell every listener; errors are logged."""
+        for listener in self._listeners:
+            try:
+                await listener.order_changed(order, transition)
+            except Exception:
+                logger.exception("Listener failed on order {} event", order.id)
+
+    async def low_stock(self, product: Product) -> None:
+        """Tell every listener; errors are logged."""
+        for listener in self._listeners:
+            try:
+                await listener.low_stock(product)
+            except Exception:
+                logger.exception("Listener failed on low stock of product {}", product.id)

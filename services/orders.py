@@ -1,0 +1,238 @@
+"""The order state machine: the only way an order's status changes.
+
+pending payment → paid → accepted → in work → ready for pickup | out for delivery → completed,
+with `placed` (cash at hand-over) standing in for pending payment + paid; cancelled and
+refunded branches. Every change is a conditional update from the expected status, so a double
+click or two racing actors change the order once, and every change is stored as a transition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from db.models import (
+    ActorRole,
+    Fulfilment,
+    Order,
+    OrderStatus,
+    OrderTransition,
+    PaymentMethod,
+    Product,
+    User,
+)
+from services.catalog import PAGE_SIZE, STOCK_TRACKED, Page, paginate
+from services.errors import IllegalTransition, InvalidInput, NotFound
+from services.events import ShopEvents
+
+S = OrderStatus
+R = ActorRole
+STAFF = frozenset({R.provider, R.admin})
+REFUNDABLE_BY = frozenset({R.admin, R.system})
+
+TRANSITIONS: dict[OrderStatus, dict[OrderStatus, frozenset[ActorRole]]] = {
+    S.pending_payment: {
+        S.paid: frozenset({R.system}),
+        S.cancelled: frozenset({R.customer, R.system, R.admin}),
+    },
+    S.placed: {
+        S.accepted: STAFF,
+        S.cancelled: frozenset({R.customer, R.provider, R.admin}),
+    },
+    S.paid: {
+        S.accepted: STAFF,
+        S.cancelled: frozenset({R.customer, R.provider, R.admin}),
+        S.refunded: REFUNDABLE_BY,
+    },
+    S.accepted: {S.in_work: STAFF, S.cancelled: STAFF, S.refunded: REFUNDABLE_BY},
+    S.in_work: {
+        S.ready_for_pickup: STAFF,
+        S.out_for_delivery: STAFF,
+        S.cancelled: STAFF,
+        S.refunded: REFUNDABLE_BY,
+    },
+    S.ready_for_pickup: {S.completed: STAFF, S.refunded: REFUNDABLE_BY},
+    S.out_for_delivery: {S.completed: STAFF, S.refunded: REFUNDABLE_BY},
+    S.completed: {S.refunded: REFUNDABLE_BY},
+    S.cancelled: {},
+    S.refunded: {},
+}
+"""from → to → who may do it."""
+
+ACTIVE = frozenset(
+    {S.placed, S.paid, S.accepted, S.in_work, S.ready_for_pickup, S.out_for_delivery}
+)
+RESERVING = frozenset({S.pending_payment, *ACTIVE})
+"""Statuses whose order holds stock; leaving them for cancelled releases it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A transition that happened."""
+
+    order: Order
+    transition: OrderTransition
+
+
+def allowed_targets(order: Order, role: ActorRole) -> list[OrderStatus]:
+    """Statuses this actor may move the order to now (for buttons)."""
+    targets = [to for to, roles in TRANSITIONS[order.status].items() if role in roles]
+    return [to for to in targets if _fits_fulfilment(order, to)]
+
+
+def _fits_fulfilment(order: Order, to: OrderStatus) -> bool:
+    if to is S.ready_for_pickup:
+        return order.fulfilment is Fulfilment.pickup
+    if to is S.out_for_delivery:
+        return order.fulfilment is Fulfilment.delivery
+    return True
+
+
+def _check(
+    order: Order, to: OrderStatus, role: ActorRole, reason: str, cash_received: bool
+) -> None:
+    roles = TRANSITIONS[order.status].get(to)
+    if roles is None or role not in roles or not _fits_fulfilment(order, to):
+        raise IllegalTransition(order_id=order.id, current=order.status.value, target=to.value)
+    needs_reason = role is R.admin or (to is S.cancelled and role is R.provider)
+    if needs_reason and not reason.strip():
+        raise InvalidInput(field="reason")
+    if (
+        to is S.completed
+        and order.payment_method is PaymentMethod.cash
+        and not (order.cash_confirmed or cash_received)
+    ):
+        raise InvalidInput(field="cash_received")
+
+
+async def transition(
+    order_id: int,
+    to: OrderStatus,
+    *,
+    role: ActorRole,
+    actor: User | None,
+    events: ShopEvents,
+    reason: str = "",
+    cash_received: bool = False,
+    provider_id: int | None = None,
+) -> Change:
+    """Move an order; refused (IllegalTransition) unless the table allows it from its status.
+
+    `provider_id` scopes a provider's action to their own orders (others are NotFound).
+    """
+    async with in_transaction():
+        order = await Order.get_or_none(id=order_id)
+        if order is None or (provider_id is not None and order.provider_id != provider_id):
+            raise NotFound(entity="order")
+        if role is R.customer and (actor is None or order.customer_id != actor.id):
+            raise NotFound(entity="order")
+        _check(order, to, role, reason, cash_received)
+        previous = order.status
+        updates: dict[str, object] = {"status": to}
+        if to is S.cancelled:
+            updates["cancel_reason"] = reason.strip() or None
+        if cash_received:
+            updates["cash_confirmed"] = True
+        changed = await Order.filter(id=order.id, status=previous).update(**updates)
+        if not changed:  # somebody else changed it between our read and our write
+            await order.refresh_from_db()
+            raise IllegalTransition(order_id=order.id, current=order.status.value, target=to.value)
+        if to in (S.cancelled, S.refunded) and previous in RESERVING:
+            await release_stock(order)
+        record = await OrderTransition.create(
+            order_id=order.id,
+            from_status=previous,
+            to_status=to,
+            actor=actor,
+            actor_role=role,
+            reason=reason.strip(),
+        )
+        await order.refresh_from_db()
+    await events.order_changed(order, record)
+    return Change(order, record)
+
+
+async def release_stock(order: Order) -> None:
+    """Give reserved stock back, once per order (the flag makes it idempotent)."""
+    if not await Order.filter(id=order.id, stock_released=False).update(stock_released=True):
+        return
+    for item in await order.items.all():
+        if item.product_id is not None and item.kind in STOCK_TRACKED:
+            await Product.filter(id=item.product_id).update(stock=F("stock") + item.quantity)
+
+
+async def expire_unpaid(events: ShopEvents, now: datetime | None = None) -> int:
+    """Cancel unpaid orders whose payment time ran out; returns how many."""
+    now = now or datetime.now(UTC)
+    expired = await Order.filter(status=S.pending_payment, expires_at__lt=now).values_list(
+        "id", flat=True
+    )
+    count = 0
+    for order_id in expired:
+        try:
+            await transition(
+                int(str(order_id)),
+                S.cancelled,
+                role=R.system,
+                actor=None,
+                events=events,
+                reason="expired",
+            )
+            count += 1
+        except IllegalTransition:
+            continue  # paid or cancelled meanwhile
+    return count
+
+
+# Reading ------------------------------------------------------------------------------------
+
+
+async def customer_orders(user: User, page: int = 1, per_page: int = PAGE_SIZE) -> Page[Order]:
+    """The person's orders, newest first."""
+    query = (
+        Order.filter(customer_id=user.id)
+        .order_by("-created_at", "-id")
+        .prefetch_related("provider")
+    )
+    return await paginate(query, page, per_page)
+
+
+async def customer_order(user: User, order_id: int) -> Order:
+    """One of the person's orders with items, provider and history; NotFound for others'."""
+    order = await Order.get_or_none(id=order_id, customer_id=user.id).prefetch_related(
+        "items", "provider", "transitions"
+    )
+    if order is None:
+        raise NotFound(entity="order")
+    return order
+
+
+async def provider_orders(
+    provider_id: int,
+    statuses: list[OrderStatus] | None = None,
+    page: int = 1,
+    per_page: int = PAGE_SIZE,
+) -> Page[Order]:
+    """A provider's orders (optionally by status), newest first."""
+    query = Order.filter(provider_id=provider_id)
+    if statuses:
+        query = query.filter(status__in=statuses)
+    return await paginate(query.order_by("-created_at", "-id"), page, per_page)
+
+
+async def provider_order(provider_id: int, order_id: int) -> Order:
+    """One of the provider's orders; NotFound for other providers' orders."""
+    order = await Order.get_or_none(id=order_id, provider_id=provider_id).prefetch_related(
+        "items", "customer", "transitions"
+    )
+    if order is None:
+        raise NotFound(entity="order")
+    return order
+
+
+async def history(order: Order) -> list[OrderTransition]:
+    """The order's transitions, oldest first."""
+    return list(await OrderTransition.filter(order_id=order.id).order_by("created_at", "id"))
