@@ -1,4 +1,4 @@
-"""`python -m bot [run|migrate|demo-data|create-admin TG_ID]`: the composition root."""
+"""`python -m bot [run|migrate|demo-data|create-admin TG_ID|ledger verify]`: the entry point."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
 
 EXIT_CONFIG_ERROR = 2
+EXIT_LEDGER_BROKEN = 1
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("demo-data", help="load a demo shop and a demo tutor (idempotent)")
     admin = commands.add_parser("create-admin", help="grant the admin role to a Telegram id")
     admin.add_argument("tg_id", type=int, help="Telegram user id")
+    ledger = commands.add_parser("ledger", help="ledger maintenance")
+    ledger_commands = ledger.add_subparsers(dest="ledger_command", required=True)
+    ledger_commands.add_parser("verify", help="recompute the hash chain and the balances")
     return parser
 
 
@@ -49,6 +53,23 @@ async def _migrate(settings: Settings) -> None:
     from db import apply_migrations
 
     await apply_migrations(settings.database_url)
+
+
+async def _verify_ledger(settings: Settings) -> int:
+    from db import close_db, init_db
+    from services import ledger
+
+    await init_db(settings.database_url)
+    try:
+        report = await ledger.verify()
+    finally:
+        await close_db()
+    if report.ok:
+        print(f"Ledger OK: {report.entries} entries in {report.transactions} transactions")
+        return 0
+    where = f" at entry {report.broken_entry_id}" if report.broken_entry_id else ""
+    print(f"Ledger BROKEN{where}: {report.problem}", file=sys.stderr)
+    return EXIT_LEDGER_BROKEN
 
 
 async def _with_db(settings: Settings, command: str, tg_id: int | None) -> None:
@@ -82,6 +103,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         asyncio.run(_run(settings, migrate=not getattr(args, "no_migrate", False)))
     elif command == "migrate":
         asyncio.run(_migrate(settings))
+    elif command == "ledger":
+        return asyncio.run(_verify_ledger(settings))
     else:
         asyncio.run(_with_db(settings, command, getattr(args, "tg_id", None)))
     return 0

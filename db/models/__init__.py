@@ -9,6 +9,7 @@ from db.models.catalog import (
     ProviderInvite,
     ProviderKind,
 )
+from db.models.ledger import Account, AccountKind, LedgerEntry, LedgerHead, LedgerTransaction
 from db.models.shop import (
     ActorRole,
     CartItem,
@@ -23,6 +24,8 @@ from db.models.shop import (
 from db.models.users import AuditLog, Consent, ConsentKind, Role, User
 
 __all__ = [
+    "Account",
+    "AccountKind",
     "ActorRole",
     "AuditLog",
     "CartItem",
@@ -30,6 +33,9 @@ __all__ = [
     "Consent",
     "ConsentKind",
     "Fulfilment",
+    "LedgerEntry",
+    "LedgerHead",
+    "LedgerTransaction",
     "Order",
     "OrderItem",
     "OrderMessage",
