@@ -9,13 +9,21 @@ from __future__ import annotations
 import ipaddress
 import re
 import zoneinfo
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
 import limits
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SANDBOX_BOT_TOKEN = "100000001:sandbox-token-not-a-secret"  # noqa: S105 - emulator only
@@ -24,6 +32,16 @@ SANDBOX_BOT_TOKEN = "100000001:sandbox-token-not-a-secret"  # noqa: S105 - emula
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 SUPPORTED_LOCALES = ("ru", "en")
+YOOKASSA_NETWORKS = (
+    "185.71.76.0/27",
+    "185.71.77.0/27",
+    "77.75.153.0/25",
+    "77.75.156.11",
+    "77.75.156.35",
+    "77.75.154.128/25",
+    "2a02:5180::/32",
+)
+"""Where YooKassa sends notifications from (its published list)."""
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -77,6 +95,17 @@ class Settings(BaseSettings):
     yookassa_shop_id: str | None = None
     yookassa_secret_key: SecretStr | None = None
     yookassa_api_url: str | None = None
+    yookassa_timeout: float = Field(default=10.0, gt=0, le=120)
+    """Seconds one YooKassa API call may take before it counts as failed."""
+    yookassa_return_url: str | None = None
+    yookassa_allowed_ips: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=lambda: [ipaddress.ip_network(net) for net in YOOKASSA_NETWORKS]
+    )
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
+    """Reverse proxies whose X-Forwarded-For is believed."""
+    platform_commission_percent: Decimal = Field(
+        default=Decimal(10), ge=0, le=100, decimal_places=2
+    )
 
     # Shop
     order_payment_timeout: int = Field(default=30, ge=1, le=7 * 24 * 60)
@@ -85,7 +114,7 @@ class Settings(BaseSettings):
     # Behaviour
     default_locale: Literal["ru", "en"] = "ru"
     timezone: str = "Europe/Moscow"
-    throttle_rate: str = "8/5seconds"
+    throttle_rate: str = "20/10seconds"
     log_level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -104,6 +133,13 @@ class Settings(BaseSettings):
             return [item for item in items if item]
         if isinstance(value, int):
             return [value]
+        return value
+
+    @field_validator("yookassa_allowed_ips", "trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [item.strip() for item in value.replace(";", ",").split(",") if item.strip()]
         return value
 
     @field_validator("log_level", mode="before")
@@ -130,7 +166,7 @@ class Settings(BaseSettings):
     def _check_api_url(cls, value: str | None) -> str | None:
         return None if not value else _check_http_url(value, require_https=False)
 
-    @field_validator("webhook_base_url", "webapp_url")
+    @field_validator("webhook_base_url", "webapp_url", "yookassa_return_url")
     @classmethod
     def _check_public_url(cls, value: str | None) -> str | None:
         return None if not value else _check_http_url(value, require_https=True)
@@ -172,6 +208,14 @@ class Settings(BaseSettings):
     def _webhook_needs_secret(self) -> Settings:
         if self.webhook_base_url and self.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_BASE_URL is set")
+        return self
+
+    @model_validator(mode="after")
+    def _yookassa_needs_both(self) -> Settings:
+        if self.yookassa_shop_id and self.yookassa_secret_key is None:
+            raise ValueError("YOOKASSA_SECRET_KEY is required when YOOKASSA_SHOP_ID is set")
+        if self.yookassa_secret_key is not None and not self.yookassa_shop_id:
+            raise ValueError("YOOKASSA_SHOP_ID is required when YOOKASSA_SECRET_KEY is set")
         return self
 
     # Derived values -------------------------------------------------------------------
@@ -216,6 +260,16 @@ class Settings(BaseSettings):
     def mini_app_available(self) -> bool:
         """Telegram opens only https Mini Apps; the sandbox opens any."""
         return self.sandbox or self.mini_app_url.startswith("https://")
+
+    @property
+    def yookassa_enabled(self) -> bool:
+        """YooKassa payments are configured."""
+        return bool(self.yookassa_shop_id) and self.yookassa_secret_key is not None
+
+    @property
+    def payment_return_url(self) -> str:
+        """Where YooKassa sends the customer back after paying."""
+        return self.yookassa_return_url or self.public_base_url
 
     @property
     def webhook_url(self) -> str:

@@ -13,9 +13,9 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
-from aiogram.fsm.storage.base import BaseStorage
-from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.fsm.storage.redis import RedisStorage
+from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
+from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
+from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
 from loguru import logger
@@ -107,6 +107,13 @@ def create_bot(settings: Settings, metrics: Metrics) -> Bot:
     )
 
 
+def create_isolation(services: Services) -> BaseEventIsolation:
+    """One update at a time per chat and user, so FSM read-modify-write never races."""
+    if services.redis is not None:
+        return RedisEventIsolation(services.redis)
+    return SimpleEventIsolation()
+
+
 def create_storage(services: Services) -> BaseStorage:
     """FSM state in Redis when configured (survives restarts), in memory otherwise."""
     if services.redis is not None:
@@ -119,6 +126,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
     settings = services.settings
     dp = Dispatcher(
         storage=create_storage(services),
+        events_isolation=create_isolation(services),
         settings=settings,
         services=services,
         i18n=services.i18n,

@@ -106,3 +106,5 @@ def setup_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
     # aiohttp's access log duplicates our metrics middleware at INFO; keep it for debugging.
     logging.getLogger("aiohttp.access").setLevel(logging.DEBUG if level == "DEBUG" else "WARNING")
     logging.getLogger("tortoise").setLevel(logging.INFO)
+    # APScheduler reports every run at INFO; job outcomes are logged by the jobs themselves.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)

@@ -41,6 +41,15 @@ def explain(error: DomainError) -> str:
         return _("Not found. It may have been removed.")
     if code == "forbidden":
         return _("You cannot do this.")
+    if (
+        code == "invalid_input"
+        and error.details.get("field") == "currency"
+        and ("currency" in error.details)
+    ):
+        return _(
+            "Products for Telegram Stars are ordered separately from products in roubles. "
+            "Finish or clear your cart first."
+        )
     if code == "invalid_input":
         return _("Please check the {field}.").format(field=field_name(str(details.get("field"))))
     if code == "sold_out":

@@ -15,6 +15,7 @@ from loguru import logger
 
 from bot.config import SUPPORTED_LOCALES, Settings
 from bot.factory import create_bot, create_dispatcher
+from bot.scheduler import create_scheduler
 from bot.services import Services, build_services
 from webapp import create_app
 
@@ -25,6 +26,8 @@ def bot_commands() -> list[tuple[str, LazyProxy]]:
     """Commands shown in Telegram's menu, with descriptions translated when used."""
     return [
         ("start", __("Main menu")),
+        ("cart", __("Cart")),
+        ("orders", __("Orders")),
         ("help", __("What the bot can do")),
         ("language", __("Change the language")),
         ("cancel", __("Stop the current action")),
@@ -89,9 +92,12 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         "webhook" if settings.use_webhook else "polling",
         ", sandbox at /sandbox" if settings.sandbox else "",
     )
+    scheduler = create_scheduler(services)
+    scheduler.start()  # jobs use the database, which is up now that the site listens
     try:
         await _receive_updates(bot, dp, services, stop)
     finally:
+        scheduler.shutdown(wait=False)
         await runner.cleanup()
         await bot.session.close()
         await services.close()

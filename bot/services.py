@@ -14,6 +14,7 @@ from bot.metrics import Metrics
 from services.dedup import MemoryDeduplicator, RedisDeduplicator, UpdateDeduplicator
 from services.events import ShopEvents
 from services.throttle import Throttler
+from services.yookassa_gateway import YooKassaGateway
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,11 +28,15 @@ class Services:
     dedup: UpdateDeduplicator
     throttler: Throttler
     shop_events: ShopEvents
+    payments: YooKassaGateway | None = None
+    """YooKassa, when YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY are set."""
 
     async def close(self) -> None:
         """Release connections."""
         if self.redis is not None:
             await self.redis.aclose()
+        if self.payments is not None:
+            await self.payments.close()
 
 
 def limits_storage_uri(redis_url: str) -> str:
@@ -55,10 +60,25 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
         )
     return Services(
         settings=settings,
+        payments=build_payments(settings),
         i18n=create_i18n(settings.default_locale),
         metrics=Metrics(),
         redis=redis,
         dedup=RedisDeduplicator(redis) if redis is not None else MemoryDeduplicator(),
         throttler=Throttler(throttle_storage, settings.throttle),
         shop_events=ShopEvents(),
+    )
+
+
+def build_payments(settings: Settings) -> YooKassaGateway | None:
+    """The YooKassa gateway when it is configured (it configures the SDK process-wide)."""
+    if not settings.yookassa_enabled:
+        return None
+    assert settings.yookassa_shop_id is not None and settings.yookassa_secret_key is not None
+    return YooKassaGateway(
+        settings.yookassa_shop_id,
+        settings.yookassa_secret_key.get_secret_value(),
+        api_url=settings.yookassa_api_url,
+        timeout=settings.yookassa_timeout,
+        return_url=settings.payment_return_url,
     )

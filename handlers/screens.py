@@ -29,6 +29,10 @@ def help_text() -> str:
     return _(
         "<b>What I can do</b>\n\n"
         "/start — main menu\n"
+        "/cart — your cart\n"
+        "/orders — your orders\n"
+        "/shop — your shop, if you sell here\n"
+        "Any other text — search the catalog\n"
         "/language — change the language\n"
         "/cancel — stop what we are doing\n"
         "/privacy — how we handle your personal data\n"

@@ -12,7 +12,7 @@ from aiogram.utils.i18n import gettext as _
 
 from bot.config import Settings
 from db.models import User
-from handlers import screens
+from handlers import catalog, screens
 from keyboards.callbacks import MenuAction, MenuCB
 from services import onboarding
 from services.deeplinks import DeepLinkKind
@@ -49,6 +49,8 @@ async def start(
     text, keyboard = screens.main_menu(user, settings)
     notice = _deep_link_notice(result, locale)
     await message.answer(f"{notice}\n\n{text}" if notice else text, reply_markup=keyboard)
+    # A product (p_<id>) or storefront (s_<slug>) link opens it right after the greeting.
+    await catalog.open_deep_link(message, result, settings, locale)
 
 
 async def home(callback: CallbackQuery, user: User, settings: Settings) -> None:

@@ -13,6 +13,7 @@ from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bot.config import SUPPORTED_LOCALES
+from keyboards import shop
 from keyboards.callbacks import (
     ConsentAction,
     ConsentCB,
@@ -28,15 +29,16 @@ LANGUAGE_NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
 
 def main_menu(mini_app_url: str | None) -> InlineKeyboardMarkup:
-    """The main menu: Mini App (when it can be opened), profile, language, help, privacy."""
+    """The main menu: Mini App (when it can be opened), catalog, cart, orders, account screens."""
     builder = InlineKeyboardBuilder()
     if mini_app_url:
         builder.button(text=_("🛍 Open the shop"), web_app=WebAppInfo(url=mini_app_url))
+    builder.add(shop.catalog_entry(), shop.cart_entry(), shop.orders_entry())
     builder.button(text=_("👤 Profile"), callback_data=MenuCB(action=MenuAction.profile))
     builder.button(text=_("🌐 Language"), callback_data=MenuCB(action=MenuAction.language))
     builder.button(text=_("❓ Help"), callback_data=MenuCB(action=MenuAction.help))
     builder.button(text=_("🔒 Privacy"), callback_data=MenuCB(action=MenuAction.privacy))
-    builder.adjust(1, 2, 2) if mini_app_url else builder.adjust(2, 2)
+    builder.adjust(1, 1, 2, 2, 2) if mini_app_url else builder.adjust(1, 2, 2, 2)
     return builder.as_markup()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,8 +16,21 @@ from services.throttle import Throttler, Verdict
 class ThrottlingMiddleware(BaseMiddleware):
     """A flood gets one polite notice, then its updates are dropped until the window passes."""
 
-    def __init__(self, throttler: Throttler) -> None:
+    def __init__(self, throttler: Throttler, remembered_albums: int = 1000) -> None:
         self._throttler = throttler
+        # An album arrives as one update per photo: only its first photo is counted.
+        self._albums: OrderedDict[str, None] = OrderedDict()
+        self._remembered_albums = remembered_albums
+
+    def _repeats_album(self, group_id: str | None) -> bool:
+        if group_id is None:
+            return False
+        if group_id in self._albums:
+            return True
+        self._albums[group_id] = None
+        if len(self._albums) > self._remembered_albums:
+            self._albums.popitem(last=False)
+        return False
 
     async def __call__(
         self,
@@ -29,7 +43,10 @@ class ThrottlingMiddleware(BaseMiddleware):
         tg_user = data.get("event_from_user")
         if tg_user is None or (event.message is None and event.callback_query is None):
             return await handler(event, data)
-        if event.message is not None and event.message.successful_payment is not None:
+        if event.message is not None and (
+            event.message.successful_payment is not None
+            or self._repeats_album(event.message.media_group_id)
+        ):
             return await handler(event, data)
         verdict = await self._throttler.check(tg_user.id)
         if verdict is Verdict.allow:

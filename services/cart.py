@@ -112,6 +112,11 @@ async def add(user: User, product_id: int, quantity: int = 1, *, replace: bool =
         if not replace:
             raise OtherProviderInCart(provider=other.product.provider.name)
         await CartItem.filter(user_id=user.id).delete()
+    elif await _other_currency_in_cart(user, product.currency):
+        # Stars (digital goods) and roubles are paid by different invoices: never one order.
+        if not replace:
+            raise InvalidInput(field="currency", currency=product.currency)
+        await CartItem.filter(user_id=user.id).delete()
     item = await CartItem.get_or_none(user_id=user.id, product_id=product.id)
     wanted = quantity + (item.quantity if item else 0)
     _check_quantity(product, wanted)
@@ -127,6 +132,10 @@ async def add(user: User, product_id: int, quantity: int = 1, *, replace: bool =
     else:
         await CartItem.filter(id=item.id).update(quantity=wanted, price_seen=product.price)
     return await view(user)
+
+
+async def _other_currency_in_cart(user: User, currency: str) -> bool:
+    return await CartItem.filter(user_id=user.id).exclude(product__currency=currency).exists()
 
 
 def _check_quantity(product: Product, quantity: int) -> None:

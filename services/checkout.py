@@ -88,9 +88,18 @@ async def place_order(
         return existing
     cart = await carts.view(user)
     if cart.empty:
+        # A second click can arrive just after the first one placed the order and emptied the cart.
+        existing = await Order.get_or_none(checkout_key=checkout_key, customer_id=user.id)
+        if existing is not None:
+            return existing
         raise EmptyCart()
-    if cart.changes:
+    if any(line.price_changed or not line.available for line in cart.changes):
         raise CartChanged(products=[line.product.id for line in cart.changes])
+    for line in cart.lines:
+        if line.short_of_stock:  # someone bought it first: the same answer as losing the race
+            raise SoldOut(title=line.product.title, available=line.product.stock)
+    if len({line.product.currency for line in cart.lines}) > 1:
+        raise InvalidInput(field="currency")  # one order is paid in one currency
     provider = cart.provider
     assert provider is not None
     validate(draft, provider)
@@ -154,8 +163,9 @@ async def place_order(
                 actor_role=ActorRole.customer,
             )
             await CartItem.filter(user_id=user.id).delete()
-    except IntegrityError:
-        # The same key raced in from a second click: the other request created the order.
+    except (IntegrityError, SoldOut):
+        # The same key raced in from a second click: the other request created the order
+        # (and may have taken the last items, so this one found them sold out).
         existing = await Order.get_or_none(checkout_key=checkout_key, customer_id=user.id)
         if existing is None:
             raise

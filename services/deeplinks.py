@@ -1,4 +1,4 @@
-"""Deep-link payloads of /start: referral, product and provider links."""
+"""Deep-link payloads of /start: referral, product, provider and provider-invite links."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-_PAYLOAD_RE = re.compile(r"^(ref|p|s)_([A-Za-z0-9-]{1,60})$")
+_PAYLOAD_RE = re.compile(r"^(ref|p|s|inv)_([A-Za-z0-9-]{1,60})$")
 
 
 class DeepLinkKind(StrEnum):
@@ -15,6 +15,7 @@ class DeepLinkKind(StrEnum):
     referral = "ref"
     product = "p"
     provider = "s"
+    invite = "inv"  # a one-time invite that makes the opener a provider's owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +49,8 @@ def parse_payload(payload: str | None) -> DeepLink | None:
 def referral_link(bot_username: str, pseudonym: str) -> str:
     """A t.me link that credits the person with this pseudonym."""
     return f"https://t.me/{bot_username}?start={DeepLink(DeepLinkKind.referral, pseudonym).payload}"
+
+
+def invite_link(bot_username: str, code: str) -> str:
+    """A t.me link that hands a provider to whoever opens it first."""
+    return f"https://t.me/{bot_username}?start={DeepLink(DeepLinkKind.invite, code).payload}"

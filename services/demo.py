@@ -19,6 +19,7 @@ from loguru import logger
 from PIL import Image, ImageDraw, ImageFont
 
 from db.models import Category, Product, ProductKind, ProductPhoto, Provider, ProviderKind
+from services.catalog import normalize_search
 from services.media import save_photo, write_demo_glb
 from services.money import STARS
 
@@ -73,6 +74,21 @@ class DemoProvider:
     tax_system_code: int  # 54-FZ: 2 = simplified (income), 6 = patent
     categories: tuple[DemoCategory, ...] = ()
     uncategorized: DemoCategory | None = None  # products with no category; its picture style
+    allow_pickup: bool = True
+    pickup_address: str = ""
+    allow_delivery: bool = False
+    delivery_fee: int = 0  # kopecks
+    allow_cash: bool = False
+
+    def options(self) -> dict[str, object]:
+        """How customers may get and pay for orders (kept in sync on every run)."""
+        return {
+            "allow_pickup": self.allow_pickup,
+            "pickup_address": self.pickup_address,
+            "allow_delivery": self.allow_delivery,
+            "delivery_fee": self.delivery_fee,
+            "allow_cash": self.allow_cash,
+        }
 
 
 # 54-FZ receipt attributes by kind: (vat_code, payment_subject, payment_mode).
@@ -234,6 +250,10 @@ DEMO_PROVIDERS = (
         inn="7700000009",
         tax_system_code=2,
         categories=(TEA, CERAMICS, TOYS),
+        pickup_address="Москва, ул. Мясницкая, д. 24, пункт выдачи «Прилавок»",
+        allow_delivery=True,
+        delivery_fee=30000,
+        allow_cash=True,
     ),
     DemoProvider(
         slug="demo-tutor",
@@ -328,6 +348,7 @@ async def _ensure_products(
                 "price": item.price,
                 "currency": item.currency,
                 "stock": item.stock,
+                "search_text": normalize_search(f"{item.title} {item.description}"),
                 "model_path": DEMO_MODEL.as_posix() if item.has_model else None,
                 "vat_code": vat_code,
                 "payment_subject": payment_subject,
@@ -336,6 +357,11 @@ async def _ensure_products(
         )
         counts["products_created"] += created
         counts["products"] += 1
+        # Rows of older versions of this loader have no search text: fill what is missing.
+        search_text = normalize_search(f"{product.title} {product.description}")
+        if product.search_text != search_text:
+            product.search_text = search_text
+            await product.save(update_fields=["search_text"])
         await _ensure_photo(product, spec, directory, data_dir)
         counts["photos"] += 1
         if item.has_model:
@@ -355,8 +381,13 @@ async def _ensure_provider(spec: DemoProvider, data_dir: Path, counts: Counter[s
             "legal_name": spec.legal_name,
             "inn": spec.inn,
             "tax_system_code": spec.tax_system_code,
+            **spec.options(),
         },
     )
+    changed = {k: v for k, v in spec.options().items() if getattr(provider, k) != v}
+    if changed:
+        provider.update_from_dict(changed)
+        await provider.save(update_fields=list(changed))
     counts["providers"] += 1
     counts["providers_created"] += created
     for position, category_spec in enumerate(spec.categories):

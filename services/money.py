@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from babel.numbers import format_currency, get_currency_precision
+from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
 STARS = "XTR"
 
@@ -17,7 +17,14 @@ def to_major(amount: int, currency: str) -> Decimal:
 
 
 def format_price(amount: int, currency: str, locale: str = "ru") -> str:
-    """A price for people: '1 234,50 ₽' in Russian, 'RUB 1,234.50' in English, '⭐ 50' for Stars."""
+    """A price for people: '1 234,50 ₽' in Russian, '1,234.50 ₽' in English, '⭐ 50' for Stars."""
     if currency == STARS:
         return f"⭐ {amount}"
-    return format_currency(to_major(amount, currency), currency, locale=locale)
+    # The amount follows the reader's locale; the sign is the currency's home symbol (₽).
+    return format_currency(
+        to_major(amount, currency),
+        currency,
+        format="#,##0.00\xa0¤",
+        locale=locale,
+        currency_digits=True,
+    ).replace(get_currency_symbol(currency, locale), get_currency_symbol(currency, "ru"))

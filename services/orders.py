@@ -9,7 +9,7 @@ click or two racing actors change the order once, and every change is stored as 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -20,13 +20,17 @@ from db.models import (
     Order,
     OrderStatus,
     OrderTransition,
+    Payment,
     PaymentMethod,
+    PaymentStatus,
     Product,
     User,
 )
 from services.catalog import PAGE_SIZE, STOCK_TRACKED, Page, paginate
 from services.errors import IllegalTransition, InvalidInput, NotFound
 from services.events import ShopEvents
+
+OPEN_PAYMENT_GRACE = timedelta(hours=1)
 
 S = OrderStatus
 R = ActorRole
@@ -124,34 +128,61 @@ async def transition(
     `provider_id` scopes a provider's action to their own orders (others are NotFound).
     """
     async with in_transaction():
-        order = await Order.get_or_none(id=order_id)
-        if order is None or (provider_id is not None and order.provider_id != provider_id):
-            raise NotFound(entity="order")
-        if role is R.customer and (actor is None or order.customer_id != actor.id):
-            raise NotFound(entity="order")
-        _check(order, to, role, reason, cash_received)
-        previous = order.status
-        updates: dict[str, object] = {"status": to}
-        if to is S.cancelled:
-            updates["cancel_reason"] = reason.strip() or None
-        if cash_received:
-            updates["cash_confirmed"] = True
-        changed = await Order.filter(id=order.id, status=previous).update(**updates)
-        if not changed:  # somebody else changed it between our read and our write
-            await order.refresh_from_db()
-            raise IllegalTransition(order_id=order.id, current=order.status.value, target=to.value)
-        if to in (S.cancelled, S.refunded) and previous in RESERVING:
-            await release_stock(order)
-        record = await OrderTransition.create(
-            order_id=order.id,
-            from_status=previous,
-            to_status=to,
+        change = await apply_transition(
+            order_id,
+            to,
+            role=role,
             actor=actor,
-            actor_role=role,
-            reason=reason.strip(),
+            reason=reason,
+            cash_received=cash_received,
+            provider_id=provider_id,
         )
+    await events.order_changed(change.order, change.transition)
+    return change
+
+
+async def apply_transition(
+    order_id: int,
+    to: OrderStatus,
+    *,
+    role: ActorRole,
+    actor: User | None,
+    reason: str = "",
+    cash_received: bool = False,
+    provider_id: int | None = None,
+) -> Change:
+    """`transition` inside the caller's database transaction, without announcing it.
+
+    For callers that change more in the same transaction (a payment's settlement): they
+    call `events.order_changed(change.order, change.transition)` after their commit.
+    """
+    order = await Order.get_or_none(id=order_id)
+    if order is None or (provider_id is not None and order.provider_id != provider_id):
+        raise NotFound(entity="order")
+    if role is R.customer and (actor is None or order.customer_id != actor.id):
+        raise NotFound(entity="order")
+    _check(order, to, role, reason, cash_received)
+    previous = order.status
+    updates: dict[str, object] = {"status": to}
+    if to is S.cancelled:
+        updates["cancel_reason"] = reason.strip() or None
+    if cash_received:
+        updates["cash_confirmed"] = True
+    changed = await Order.filter(id=order.id, status=previous).update(**updates)
+    if not changed:  # somebody else changed it between our read and our write
         await order.refresh_from_db()
-    await events.order_changed(order, record)
+        raise IllegalTransition(order_id=order.id, current=order.status.value, target=to.value)
+    if to in (S.cancelled, S.refunded) and previous in RESERVING:
+        await release_stock(order)
+    record = await OrderTransition.create(
+        order_id=order.id,
+        from_status=previous,
+        to_status=to,
+        actor=actor,
+        actor_role=role,
+        reason=reason.strip(),
+    )
+    await order.refresh_from_db()
     return Change(order, record)
 
 
@@ -165,10 +196,21 @@ async def release_stock(order: Order) -> None:
 
 
 async def expire_unpaid(events: ShopEvents, now: datetime | None = None) -> int:
-    """Cancel unpaid orders whose payment time ran out; returns how many."""
+    """Cancel unpaid orders whose payment time ran out; returns how many.
+
+    An order whose customer opened a payment less than OPEN_PAYMENT_GRACE ago is kept: they may
+    be on the payment page right now, and the payment recheck job settles or closes it.
+    """
     now = now or datetime.now(UTC)
-    expired = await Order.filter(status=S.pending_payment, expires_at__lt=now).values_list(
-        "id", flat=True
+    paying = await Payment.filter(
+        status__in=(PaymentStatus.created, PaymentStatus.pending),
+        created_at__gt=now - OPEN_PAYMENT_GRACE,
+        order_id__isnull=False,
+    ).values_list("order_id", flat=True)
+    expired = (
+        await Order.filter(status=S.pending_payment, expires_at__lt=now)
+        .exclude(id__in=list(paying))
+        .values_list("id", flat=True)
     )
     count = 0
     for order_id in expired:

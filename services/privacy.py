@@ -12,11 +12,73 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from db.models import AuditLog, Consent, User
+from db.models import AuditLog, CartItem, Consent, Order, OrderMessage, User
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+async def _orders(user: User) -> list[dict[str, Any]]:
+    orders = (
+        await Order.filter(customer_id=user.id)
+        .order_by("created_at", "id")
+        .prefetch_related("provider", "items", "transitions")
+    )
+    return [
+        {
+            "number": order.id,
+            "shop": order.provider.name,
+            "status": order.status.value,
+            "placed_at": _iso(order.created_at),
+            "updated_at": _iso(order.updated_at),
+            "fulfilment": order.fulfilment.value,
+            "payment_method": order.payment_method.value,
+            "address": order.address,
+            "latitude": order.latitude,
+            "longitude": order.longitude,
+            "delivery_slot": order.delivery_slot,
+            "phone": order.phone,
+            "comment": order.comment,
+            "items_total": order.items_total,
+            "delivery_fee": order.delivery_fee,
+            "total": order.total,
+            "currency": order.currency,
+            "items": [
+                {
+                    "title": item.title,
+                    "sku": item.sku,
+                    "price": item.price,
+                    "quantity": item.quantity,
+                    "currency": item.currency,
+                }
+                for item in sorted(order.items, key=lambda item: item.id)
+            ],
+            "history": [
+                {
+                    "from": step.from_status.value if step.from_status else None,
+                    "to": step.to_status.value,
+                    "at": _iso(step.created_at),
+                }
+                for step in sorted(order.transitions, key=lambda step: step.id)
+            ],
+        }
+        for order in orders
+    ]
+
+
+async def _cart(user: User) -> list[dict[str, Any]]:
+    items = await CartItem.filter(user_id=user.id).order_by("id").prefetch_related("product")
+    return [
+        {
+            "product": item.product.title,
+            "quantity": item.quantity,
+            "price_seen": item.price_seen,
+            "currency": item.product.currency,
+            "added_at": _iso(item.created_at),
+        }
+        for item in items
+    ]
 
 
 async def export_user_data(user: User) -> dict[str, Any]:
@@ -53,13 +115,26 @@ async def export_user_data(user: User) -> dict[str, Any]:
         "actions": [
             {"action": a.action, "target": a.target, "at": _iso(a.created_at)} for a in audit
         ],
+        "orders": await _orders(user),
+        "cart": await _cart(user),
     }
 
 
 async def anonymize_user(user: User, *, now: datetime | None = None) -> None:
-    """Erase the person's personal fields; the row stays under its pseudonym."""
+    """Erase the person's personal fields; the row stays under its pseudonym.
+
+    Orders stay (with items, totals and history) for the accounts; where they were delivered,
+    the phone and the comment are erased. The cart and the ids of the customer's order
+    notifications (their chat id is the Telegram id) are deleted.
+    """
     now = now or datetime.now(UTC)
     async with in_transaction():
+        orders = Order.filter(customer_id=user.id)
+        order_ids = await orders.values_list("id", flat=True)
+        await orders.update(address=None, latitude=None, longitude=None, phone=None, comment="")
+        if user.tg_id is not None and order_ids:
+            await OrderMessage.filter(order_id__in=order_ids, chat_id=user.tg_id).delete()
+        await CartItem.filter(user_id=user.id).delete()
         await User.filter(id=user.id).update(
             tg_id=None,
             username=None,

@@ -16,7 +16,7 @@ from tortoise.backends.base.executor import EXECUTOR_CACHE
 
 from bot.config import Settings
 from db.models import Category, Product, ProductKind, ProductPhoto, Provider, ProviderKind
-from services import media
+from services import catalog, media
 from services.demo import load_demo_data
 from services.money import STARS
 
@@ -67,6 +67,46 @@ async def test_demo_shop_has_a_catalogue_in_three_categories(data_dir: Path) -> 
     assert all(p.stock > 0 and p.price > 0 and p.currency == "RUB" for p in physical)
     [digital] = [p for p in products if p.kind is ProductKind.digital]
     assert digital.currency == STARS
+
+
+async def test_demo_shop_offers_pickup_delivery_and_cash(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+
+    shop = await Provider.get(slug="demo-shop")
+
+    assert shop.allow_pickup and shop.pickup_address
+    assert shop.allow_delivery and shop.delivery_fee == 30000  # 300 ₽
+    assert shop.allow_cash
+
+
+async def test_demo_products_are_found_by_search(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+
+    found = await catalog.search("ЧЕРНЫЙ чай")
+    by_description = await catalog.search("глазурь")
+
+    assert [p.sku for p in found.items] == ["TEA-002"]
+    assert {p.sku for p in by_description.items} == {"CER-001", "CER-003"}
+    for product in await Product.all():
+        assert product.search_text == catalog.normalize_search(
+            f"{product.title} {product.description}"
+        ), product.sku
+
+
+async def test_a_demo_shop_of_an_older_loader_is_brought_up_to_date(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+    await Provider.filter(slug="demo-shop").update(
+        allow_delivery=False, allow_cash=False, delivery_fee=0, pickup_address=""
+    )
+    await Product.all().update(search_text="")
+
+    await load_demo_data(data_dir)
+
+    shop = await Provider.get(slug="demo-shop")
+    assert (shop.allow_delivery, shop.allow_cash, shop.delivery_fee) == (True, True, 30000)
+    assert shop.pickup_address
+    assert await Product.filter(search_text="").count() == 0
+    assert await Provider.all().count() == 2 and await Product.all().count() == 15
 
 
 async def test_demo_tutor_sells_two_lessons(data_dir: Path) -> None:

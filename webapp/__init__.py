@@ -11,11 +11,12 @@ import jinja2
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
+from bot.notifications import TelegramShopNotifier
 from bot.services import Services
 from db import close_db, init_db
 from webapp.keys import BOT, DISPATCHER, SERVICES
 from webapp.middlewares import api_errors_middleware, locale_middleware, metrics_middleware
-from webapp.routes import api, ops, pages, telegram
+from webapp.routes import api, media, ops, pages, telegram, yookassa
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -65,11 +66,14 @@ def create_app(
     app[SERVICES] = services
     app[BOT] = bot
     app[DISPATCHER] = dp
+    services.shop_events.subscribe(TelegramShopNotifier(bot, services))
     if manage_database:
         app.cleanup_ctx.append(database_context(settings.database_url))
     _setup_templates(app, services)
     ops.setup(app)
     pages.setup(app)
+    media.setup(app)
+    yookassa.setup(app)
     app.add_subapp(api.API_V1, api.create_api())
     if settings.webhook_secret is not None:
         telegram.setup(app, dp, bot, settings.webhook_secret.get_secret_value())

@@ -10,6 +10,7 @@ from db.models.catalog import (
     ProviderKind,
 )
 from db.models.ledger import Account, AccountKind, LedgerEntry, LedgerHead, LedgerTransaction
+from db.models.payments import Payment, PaymentChannel, PaymentStatus, Refund, RefundStatus
 from db.models.shop import (
     ActorRole,
     CartItem,
@@ -41,13 +42,18 @@ __all__ = [
     "OrderMessage",
     "OrderStatus",
     "OrderTransition",
+    "Payment",
+    "PaymentChannel",
     "PaymentMethod",
+    "PaymentStatus",
     "Product",
     "ProductKind",
     "ProductPhoto",
     "Provider",
     "ProviderInvite",
     "ProviderKind",
+    "Refund",
+    "RefundStatus",
     "Role",
     "User",
 ]

@@ -48,6 +48,9 @@ class Provider(TimestampedModel):
     delivery_fee = fields.BigIntField(default=0)
     currency = fields.CharField(max_length=3, default="RUB")
     low_stock_threshold = fields.IntField(default=3)
+    commission_basis_points = fields.IntField(null=True)
+    """The platform's commission on this provider's sales in hundredths of a percent
+    (250 is 2.5 percent), unset: PLATFORM_COMMISSION_PERCENT."""
 
     class Meta:
         table = "providers"

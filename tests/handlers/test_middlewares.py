@@ -76,3 +76,18 @@ async def test_metrics_count_updates_and_api_calls(telegram: Telegram) -> None:
     assert 'prilavok_updates_total{type="message"} 1.0' in metrics
     assert 'prilavok_bot_api_calls_total{method="sendMessage"}' in metrics
     assert "prilavok_update_handling_seconds_count" in metrics
+
+
+async def test_an_album_counts_once_against_the_flood_limit(
+    strict_throttle: None, telegram: Telegram
+) -> None:
+    anna = telegram.user()
+    await anna.send("привет")
+    photo = {"file_id": "album-photo", "file_unique_id": "u1", "width": 10, "height": 10}
+    for _ in range(4):
+        replies = await anna.send_content({"photo": [photo], "media_group_id": "album-1"})
+        assert replies and "Слишком много" not in (replies[0].text or "")
+    # Two counted so far (the text and the album); the third is the last one allowed.
+    assert "Слишком много" not in ((await anna.send("ещё"))[0].text or "")
+    notice = await anna.send("и ещё")
+    assert notice and "Слишком много" in (notice[0].text or "")

@@ -56,7 +56,7 @@ async def test_declined_consent_asks_nothing(telegram: Telegram) -> None:
     replies = await anna.click("✖️ Отказаться")
     assert "не будем запрашивать" in (replies[-1].text or "")
     replies = await anna.send("+79991234567")
-    assert "Не понял вас" in (replies[0].text or "")  # no conversation is waiting
+    assert "+79991234567" in (replies[0].text or "")  # no conversation waits: a search
     assert (await User.get(tg_id=anna.id)).phone is None
 
 
@@ -80,7 +80,8 @@ async def test_cancel_leaves_the_phone_conversation(telegram: Telegram) -> None:
     replies = await anna.press("Отмена")
     assert replies[0].text == "Отменено."
     replies = await anna.send("+79991234567")
-    assert "Не понял вас" in (replies[0].text or "")
+    assert "Сохранено" not in (replies[0].text or "")
+    assert (await User.get(tg_id=anna.id)).phone is None
 
 
 async def test_marketing_is_a_separate_switch(telegram: Telegram) -> None:

@@ -19,13 +19,9 @@ async def test_start_greets_in_russian_with_the_main_menu(telegram: Telegram) ->
     replies = await anna.send("/start")
     assert len(replies) == 1
     assert "Здравствуйте, Анна!" in (replies[0].text or "")
-    assert labels(replies[0]) == [
-        "🛍 Открыть магазин",
-        "👤 Профиль",
-        "🌐 Язык",
-        "❓ Помощь",
-        "🔒 Конфиденциальность",
-    ]
+    menu = labels(replies[0])
+    assert menu[0] == "🛍 Открыть магазин"
+    assert {"👤 Профиль", "🌐 Язык", "❓ Помощь", "🔒 Конфиденциальность"} <= set(menu)
     button = replies[0].reply_markup.inline_keyboard[0][0]  # type: ignore[union-attr]
     assert button.web_app is not None and button.web_app.url == "https://bot.example.ru/app"
     user = await User.get(tg_id=anna.id)
@@ -91,8 +87,8 @@ async def test_cancel_outside_and_inside_a_conversation(telegram: Telegram) -> N
 
 async def test_unknown_text_and_unsupported_content(telegram: Telegram) -> None:
     anna = telegram.user()
-    replies = await anna.send("как дела?")
-    assert "Не понял вас" in (replies[0].text or "")
+    replies = await anna.send("как дела?")  # plain text is a catalog search
+    assert "как дела?" in (replies[0].text or "") and len(replies) == 1
     replies = await anna.send("/nonexistent")
     assert "Не понял вас" in (replies[0].text or "")
     replies = await anna.send_location(55.75, 37.62)

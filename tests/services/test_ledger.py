@@ -21,9 +21,7 @@ async def wallet_and_platform(balance: int = 0) -> tuple[Account, Account]:
     )
     if balance:
         await ledger.post("topup", "topup", [Posting(clearing, -balance), Posting(wallet, balance)])
-    platform = await ledger.get_account(
-        ledger.commission_code("RUB"), AccountKind.platform, "RUB"
-    )
+    platform = await ledger.get_account(ledger.commission_code("RUB"), AccountKind.platform, "RUB")
     return wallet, platform
 
 

@@ -3,10 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import json
 
-from db.models import AuditLog, Consent, ConsentKind, Role, User
-from services import consent, onboarding, privacy, users
+from db.models import (
+    ActorRole,
+    AuditLog,
+    CartItem,
+    Consent,
+    ConsentKind,
+    Fulfilment,
+    Order,
+    OrderItem,
+    OrderMessage,
+    OrderStatus,
+    OrderTransition,
+    Role,
+    User,
+)
+from services import cart, consent, onboarding, orders, privacy, users
+from services.events import ShopEvents
 from services.users import TelegramProfile
+from tests.services.shop_data import make_product, make_provider, order_of
 
 
 def profile(tg_id: int = 42, **kwargs: object) -> TelegramProfile:
@@ -83,3 +100,95 @@ async def test_erasure_keeps_the_row_under_its_pseudonym(db: None) -> None:
     assert erased.pseudonym == user.pseudonym and erased.is_anonymized
     again = await users.upsert_user(profile())
     assert again.id != user.id
+
+
+async def test_export_includes_orders_and_cart(db: None) -> None:
+    user = await users.upsert_user(profile())
+    shop = await make_provider(name="Tea house", delivery_fee=30000)
+    tea = await make_product(shop, "Tea", price=45000, stock=5)
+    cup = await make_product(shop, "Cup", price=5000, stock=5)
+    order = await order_of(
+        user,
+        tea,
+        2,
+        fulfilment=Fulfilment.delivery,
+        address="Lenina 5, flat 3",
+        phone="+79990001122",
+        comment="Ring twice",
+    )
+    await cart.add(user, cup.id)
+
+    exported = await privacy.export_user_data(user)
+
+    [entry] = exported["orders"]
+    assert entry["number"] == order.id and entry["shop"] == "Tea house"
+    assert (entry["status"], entry["fulfilment"], entry["payment_method"]) == (
+        "pending_payment",
+        "delivery",
+        "online",
+    )
+    assert (entry["address"], entry["phone"], entry["comment"]) == (
+        "Lenina 5, flat 3",
+        "+79990001122",
+        "Ring twice",
+    )
+    assert (entry["items_total"], entry["delivery_fee"], entry["total"]) == (90000, 30000, 120000)
+    assert entry["placed_at"] and entry["currency"] == "RUB"
+    assert entry["items"] == [
+        {"title": "Tea", "sku": tea.sku, "price": 45000, "quantity": 2, "currency": "RUB"}
+    ]
+    assert [(h["from"], h["to"]) for h in entry["history"]] == [(None, "pending_payment")]
+    [line] = exported["cart"]
+    assert (line["product"], line["quantity"], line["price_seen"]) == ("Cup", 1, 5000)
+    json.dumps(exported)  # the export is sent as a JSON file
+
+
+async def test_erasure_keeps_orders_but_not_addresses_phones_or_comments(db: None) -> None:
+    user = await users.upsert_user(profile())
+    other = await users.upsert_user(profile(43))
+    shop = await make_provider()
+    tea = await make_product(shop, "Tea", stock=10)
+    mine = await order_of(
+        user,
+        tea,
+        2,
+        fulfilment=Fulfilment.delivery,
+        latitude=55.75,
+        longitude=37.62,
+        address="Lenina 5",
+        phone="+79990001122",
+        comment="Ring twice",
+    )
+    await orders.transition(
+        mine.id, OrderStatus.cancelled, role=ActorRole.customer, actor=user, events=ShopEvents()
+    )
+    theirs = await order_of(
+        other, tea, fulfilment=Fulfilment.delivery, address="Mira 1", phone="+79995556677"
+    )
+    await OrderMessage.create(order=mine, chat_id=42, message_id=7)
+    await OrderMessage.create(order=mine, chat_id=555, message_id=8)  # the provider's copy
+    await cart.add(user, tea.id)
+
+    await privacy.anonymize_user(user)
+
+    kept = await Order.get(id=mine.id)
+    assert (kept.address, kept.latitude, kept.longitude, kept.phone, kept.comment) == (
+        None,
+        None,
+        None,
+        None,
+        "",
+    )
+    assert (kept.status, kept.total, kept.customer_id) == (
+        OrderStatus.cancelled,
+        mine.total,
+        user.id,
+    )
+    assert await OrderItem.filter(order_id=mine.id).count() == 1
+    assert await OrderTransition.filter(order_id=mine.id).count() == 2
+    assert await OrderMessage.filter(order_id=mine.id).values_list("chat_id", flat=True) == [555]
+    assert await CartItem.filter(user_id=user.id).count() == 0
+    untouched = await Order.get(id=theirs.id)
+    assert (untouched.address, untouched.phone) == ("Mira 1", "+79995556677")
+    [entry] = (await privacy.export_user_data(user))["orders"]
+    assert entry["address"] is None and entry["phone"] is None and entry["total"] == mine.total

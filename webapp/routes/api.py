@@ -13,14 +13,19 @@ from services.users import TelegramProfile, upsert_user
 from webapp.auth import InitDataError, parse_authorization, verify_init_data
 from webapp.errors import json_error
 from webapp.keys import SERVICES
+from webapp.routes import shop_api
 
 API_V1 = "/api/v1"
 CURRENT_USER = web.RequestKey("current_user", User)
+PUBLIC_PATHS = frozenset({f"{API_V1}/openapi.json"})
+"""Readable without initData: the API's description."""
 
 
 @web.middleware
 async def tma_auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Every /api/v1 route needs valid initData; the user is upserted from it."""
+    if request.path in PUBLIC_PATHS:
+        return await handler(request)
     settings = request.config_dict[SERVICES].settings
     try:
         raw = parse_authorization(request.headers.get("Authorization"))
@@ -68,4 +73,5 @@ def create_api() -> web.Application:
     """The /api/v1 sub-application."""
     api = web.Application(middlewares=[tma_auth_middleware])
     api.router.add_get("/me", me)
+    shop_api.setup(api)
     return api

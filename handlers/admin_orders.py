@@ -1,0 +1,246 @@
+"""Admin: orders — look one up by number and change its status with a recorded reason."""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from bot.problems import explain
+from db.models import ActorRole, Order, OrderItem, OrderStatus, OrderTransition, User
+from handlers.admin_common import show
+from handlers.texts import fulfilment_name, payment_method_name, role_name, status_name
+from keyboards import admin as kb
+from keyboards.admin import AdminAction, AdminCB, AdmOrderCB, AdmStatusCB
+from services import admin, orders
+from services.errors import DomainError, IllegalTransition
+from services.events import ShopEvents
+from services.money import format_price
+
+MAX_REASON = 500
+HISTORY_SHOWN = 15
+ITEMS_SHOWN = 30
+
+
+class OrderStates(StatesGroup):
+    """Looking up an order, then typing the reason of a status change."""
+
+    number = State()
+    reason = State()
+
+
+def _history_line(transition: OrderTransition, tz: ZoneInfo) -> str:
+    line = "• {when} — {status} ({who})".format(
+        when=transition.created_at.astimezone(tz).strftime("%d.%m.%Y %H:%M"),
+        status=status_name(transition.to_status),
+        who=role_name(transition.actor_role),
+    )
+    if transition.reason:
+        line += ": " + escape(transition.reason)
+    return line
+
+
+def _item_line(item: OrderItem, locale: str) -> str:
+    amount = format_price(item.price * item.quantity, item.currency, locale)
+    return f"• {escape(item.title)} × {item.quantity} — {amount}"
+
+
+async def order_text(
+    order_id: int, locale: str, settings: Settings
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The order card: shop, customer pseudonym, items, status, history and status buttons."""
+    order, history = await admin.order_card(order_id)
+    tz = ZoneInfo(settings.timezone)
+    items = "\n".join(_item_line(item, locale) for item in list(order.items)[:ITEMS_SHOWN])
+    if len(order.items) > ITEMS_SHOWN:
+        items += "\n…"
+    lines = [_history_line(t, tz) for t in history[-HISTORY_SHOWN:]]
+    if len(history) > HISTORY_SHOWN:
+        lines.insert(0, "…")
+    text = _(
+        "<b>Order #{id}</b> · {shop}\n"
+        "Customer: <code>{customer}</code>\n"
+        "Status: <b>{status}</b>\n"
+        "{fulfilment} · {payment}\n\n"
+        "{items}\n"
+        "Total: {total}\n\n"
+        "<b>History</b>\n{history}"
+    ).format(
+        id=order.id,
+        shop=escape(order.provider.name),
+        customer=escape(order.customer.pseudonym),
+        status=status_name(order.status),
+        fulfilment=fulfilment_name(order.fulfilment),
+        payment=payment_method_name(order.payment_method),
+        items=items,
+        total=format_price(order.total, order.currency, locale),
+        history="\n".join(lines),
+    )
+    targets = [(to, status_name(to)) for to in orders.allowed_targets(order, ActorRole.admin)]
+    return text, kb.order_actions(order.id, order.status, targets)
+
+
+async def ask_number(callback: CallbackQuery, state: FSMContext) -> None:
+    """Ask for the order number."""
+    await state.set_state(OrderStates.number)
+    await show(callback, _("<b>Orders</b>\n\nSend the order number, like 123."), kb.back_to_admin())
+
+
+async def number_text(message: Message, state: FSMContext, locale: str, settings: Settings) -> None:
+    """Show the order with that number."""
+    number = admin.parse_order_number(message.text or "")
+    if number is None:
+        await message.answer(_("That is not an order number. Send digits like 123, or /cancel."))
+        return
+    try:
+        text, keyboard = await order_text(number, locale, settings)
+    except DomainError:
+        await message.answer(
+            _("Order #{number} not found. Send another number, or /cancel.").format(number=number)
+        )
+        return
+    await state.clear()
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def number_wrong_input(message: Message) -> None:
+    """Not text while the order number is asked for."""
+    await message.answer(_("Send the order number as text, like 123, or /cancel."))
+
+
+async def order_screen(
+    callback: CallbackQuery,
+    callback_data: AdmOrderCB,
+    state: FSMContext,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Refresh the card (also "back" from typing a reason)."""
+    await state.clear()
+    try:
+        text, keyboard = await order_text(callback_data.order_id, locale, settings)
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        return
+    await show(callback, text, keyboard)
+
+
+def _stale(order: Order, expected: OrderStatus, to: OrderStatus) -> IllegalTransition | None:
+    """The refusal for a button from an older card, or None if the move is still allowed."""
+    if order.status != expected or to not in orders.allowed_targets(order, ActorRole.admin):
+        return IllegalTransition(order_id=order.id, current=order.status.value, target=to.value)
+    return None
+
+
+async def ask_reason(
+    callback: CallbackQuery,
+    callback_data: AdmStatusCB,
+    state: FSMContext,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """A status button: check it is still allowed, then ask why."""
+    try:
+        order, _history = await admin.order_card(callback_data.order_id)
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        return
+    refusal = _stale(order, callback_data.current, callback_data.to)
+    if refusal is not None:
+        callback_answer.text = explain(refusal)
+        callback_answer.show_alert = True
+        await show(callback, *await order_text(order.id, locale, settings))
+        return
+    await state.set_state(OrderStates.reason)
+    await state.update_data(
+        order_id=order.id, current=callback_data.current.value, to=callback_data.to.value
+    )
+    await show(
+        callback,
+        _(
+            "Order #{id}: {current} → <b>{to}</b>.\n\n"
+            "Type the reason. It is stored in the order's history.\n/cancel — change nothing."
+        ).format(
+            id=order.id,
+            current=status_name(callback_data.current),
+            to=status_name(callback_data.to),
+        ),
+        kb.order_actions(order.id, order.status, []),
+    )
+
+
+async def reason_text(
+    message: Message,
+    state: FSMContext,
+    user: User,
+    locale: str,
+    settings: Settings,
+    shop_events: ShopEvents,
+) -> None:
+    """The reason typed: make the transition (or refuse it, changing nothing)."""
+    reason = " ".join((message.text or "").split())
+    if not reason or len(reason) > MAX_REASON:
+        await message.answer(
+            _("The reason must be 1 to {max} characters. Type it again, or /cancel.").format(
+                max=MAX_REASON
+            )
+        )
+        return
+    data = await state.get_data()
+    await state.clear()
+    order_id = int(data["order_id"])
+    expected, to = OrderStatus(data["current"]), OrderStatus(data["to"])
+    try:
+        order, _history = await admin.order_card(order_id)
+        refusal = _stale(order, expected, to)
+        if refusal is not None:
+            raise refusal
+        await orders.transition(
+            order_id,
+            to,
+            role=ActorRole.admin,
+            actor=user,
+            reason=reason,
+            events=shop_events,
+        )
+        notice = _("✅ Status changed: {current} → {to}.").format(
+            current=status_name(expected), to=status_name(to)
+        )
+    except DomainError as error:
+        notice = "⚠️ " + explain(error)
+    try:
+        text, keyboard = await order_text(order_id, locale, settings)
+    except DomainError as error:
+        await message.answer(explain(error))
+        return
+    await message.answer(f"{notice}\n\n{text}", reply_markup=keyboard)
+
+
+async def reason_wrong_input(message: Message) -> None:
+    """Not text while a reason is asked for."""
+    await message.answer(_("Please type the reason as text, or /cancel."))
+
+
+def create_router() -> Router:
+    """Orders section of the admin panel (under the admin router's filter)."""
+    router = Router(name=__name__)
+    cb = router.callback_query
+    cb.register(ask_number, AdminCB.filter(F.action == AdminAction.orders))
+    cb.register(order_screen, AdmOrderCB.filter())
+    cb.register(ask_reason, AdmStatusCB.filter())
+    msg = router.message
+    msg.register(number_text, StateFilter(OrderStates.number), F.text)
+    msg.register(number_wrong_input, StateFilter(OrderStates.number))
+    msg.register(reason_text, StateFilter(OrderStates.reason), F.text)
+    msg.register(reason_wrong_input, StateFilter(OrderStates.reason))
+    return router

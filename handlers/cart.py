@@ -1,0 +1,227 @@
+"""/cart: lines with −/+/✖, clear, changes since the customer looked, and the way to checkout."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from bot.problems import explain
+from db.models import User
+from handlers.catalog import Screen, show, show_for
+from keyboards import shop as kb
+from keyboards.shop import CartAction, CartCB, CartRow
+from services import cart as carts
+from services.cart import CartLine, CartView
+from services.errors import DomainError, NotFound
+from services.money import format_price
+
+MAX_SHOWN_LINES = 20
+TITLE_CHARS = 60
+
+
+def change_note(line: CartLine, locale: str) -> str:
+    """What changed about a line since the customer added it (empty when nothing did)."""
+    if not line.available:
+        return _("❌ No longer available")
+    notes = []
+    if line.price_changed:
+        notes.append(
+            _("⚠️ The price changed: was {old}, now {new}").format(
+                old=format_price(line.price_seen, line.product.currency, locale),
+                new=format_price(line.price, line.product.currency, locale),
+            )
+        )
+    if line.short_of_stock:
+        if line.product.stock <= 0:
+            notes.append(_("❌ Sold out"))
+        else:
+            notes.append(_("⚠️ Only {count} left").format(count=line.product.stock))
+    return "\n".join(notes)
+
+
+def line_text(number: int, line: CartLine, locale: str) -> str:
+    """ "1. Tea\n   2 × 150 ₽ = 300 ₽" plus what changed."""
+    currency = line.product.currency
+    title = escape(line.product.title[:TITLE_CHARS])
+    price = format_price(line.price, currency, locale)
+    subtotal = format_price(line.subtotal, currency, locale)
+    text = f"{number}. <b>{title}</b>\n    {line.quantity} × {price} = {subtotal}"
+    note = change_note(line, locale)
+    return text + ("\n    " + note.replace("\n", "\n    ") if note else "")
+
+
+def lines_text(cart: CartView, locale: str) -> str:
+    """The cart's lines, numbered; very long carts are cut with a note."""
+    shown = [line_text(n, line, locale) for n, line in enumerate(cart.lines[:MAX_SHOWN_LINES], 1)]
+    if len(cart.lines) > MAX_SHOWN_LINES:
+        shown.append(_("…and {count} more").format(count=len(cart.lines) - MAX_SHOWN_LINES))
+    return "\n".join(shown)
+
+
+def cart_screen(cart: CartView, locale: str) -> Screen:
+    """The whole cart: lines, total, and the changes to accept before checkout."""
+    if cart.empty:
+        return Screen(_("🧺 Your cart is empty."), kb.empty_cart())
+    provider = cart.provider
+    assert provider is not None
+    parts = [
+        _("🧺 <b>Your cart</b> · {shop}").format(shop=escape(provider.name)),
+        "",
+        lines_text(cart, locale),
+        "",
+        _("<b>Total: {total}</b>").format(total=format_price(cart.total, cart.currency, locale)),
+    ]
+    if cart.changes:
+        parts += [
+            "",
+            _(
+                "⚠️ Some products changed since you added them (see above). "
+                "Press “Accept the changes” to update the cart, then check out."
+            ),
+        ]
+    rows = [
+        CartRow(n, line.product.id, line.product.title, line.quantity, line.available)
+        for n, line in enumerate(cart.lines, 1)
+    ]
+    return Screen("\n".join(parts), kb.cart(rows, has_changes=bool(cart.changes)))
+
+
+async def cart_command(message: Message, user: User, settings: Settings, locale: str) -> None:
+    """/cart."""
+    if message.bot is None:
+        return
+    screen = cart_screen(await carts.view(user), locale)
+    await show(message.bot, message.chat.id, screen, settings)
+
+
+async def open_cart(
+    callback: CallbackQuery, user: User, settings: Settings, bot: Bot, locale: str
+) -> None:
+    """The cart from the menu, a product card or a notice."""
+    await show_for(callback, cart_screen(await carts.view(user), locale), settings, bot)
+
+
+async def set_quantity(
+    callback: CallbackQuery,
+    callback_data: CartCB,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """−/+ on a line (the target quantity is in the button; 0 removes the line)."""
+    try:
+        cart = await carts.set_quantity(user, callback_data.product_id, callback_data.quantity)
+    except NotFound:
+        callback_answer.text = _("This product is no longer in your cart.")
+        cart = await carts.view(user)
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        return
+    await show_for(callback, cart_screen(cart, locale), settings, bot)
+
+
+async def remove_line(
+    callback: CallbackQuery,
+    callback_data: CartCB,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """✖ on a line."""
+    cart = await carts.remove(user, callback_data.product_id)
+    callback_answer.text = _("Removed from the cart.")
+    await show_for(callback, cart_screen(cart, locale), settings, bot)
+
+
+async def ask_clear(
+    callback: CallbackQuery, user: User, settings: Settings, bot: Bot, locale: str
+) -> None:
+    """Ask before emptying the cart."""
+    cart = await carts.view(user)
+    screen = cart_screen(cart, locale)
+    if not cart.empty:
+        text = screen.text + "\n\n" + _("Remove everything from the cart?")
+        screen = Screen(text, kb.confirm_clear())
+    await show_for(callback, screen, settings, bot)
+
+
+async def clear(
+    callback: CallbackQuery,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Empty the cart."""
+    await carts.clear(user)
+    callback_answer.text = _("The cart is empty now.")
+    await show_for(callback, cart_screen(await carts.view(user), locale), settings, bot)
+
+
+async def replace_cart(
+    callback: CallbackQuery,
+    callback_data: CartCB,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Empty a cart of another shop and add the product that was refused."""
+    try:
+        cart = await carts.add(
+            user, callback_data.product_id, max(1, callback_data.quantity), replace=True
+        )
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        callback_answer.show_alert = True
+        cart = await carts.view(user)
+    else:
+        callback_answer.text = _("Your cart was replaced.")
+    await show_for(callback, cart_screen(cart, locale), settings, bot)
+
+
+async def acknowledge(
+    callback: CallbackQuery,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """The customer saw the new prices: take them, drop what cannot be bought."""
+    cart = await carts.acknowledge_changes(user)
+    callback_answer.text = _("The cart is updated.")
+    await show_for(callback, cart_screen(cart, locale), settings, bot)
+
+
+async def unavailable_hint(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    """A line that can no longer be bought."""
+    callback_answer.text = _("This product is no longer available. Remove it with ✖️.")
+
+
+def create_router() -> Router:
+    """The cart (the checkout button is handled by handlers.checkout)."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(cart_command, Command("cart"))
+    router.callback_query.register(open_cart, CartCB.filter(F.action == CartAction.show))
+    router.callback_query.register(set_quantity, CartCB.filter(F.action == CartAction.set))
+    router.callback_query.register(remove_line, CartCB.filter(F.action == CartAction.remove))
+    router.callback_query.register(ask_clear, CartCB.filter(F.action == CartAction.clear))
+    router.callback_query.register(clear, CartCB.filter(F.action == CartAction.clear_confirmed))
+    router.callback_query.register(replace_cart, CartCB.filter(F.action == CartAction.swap))
+    router.callback_query.register(acknowledge, CartCB.filter(F.action == CartAction.acknowledge))
+    router.callback_query.register(unavailable_hint, CartCB.filter(F.action == CartAction.noop))
+    return router

@@ -1,0 +1,558 @@
+"""The catalog in chat: storefronts → categories → pages of products → a product card.
+
+Screens are edited in place where Telegram allows it (text → text, photo → photo); between a
+text screen and a photo card the old message is deleted and the new one sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+from contextlib import suppress
+from dataclasses import dataclass
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import (
+    CallbackQuery,
+    FSInputFile,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+)
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+from loguru import logger
+
+from bot.config import Settings
+from bot.problems import explain
+from db.models import Product, ProductKind, ProductPhoto, Provider, User
+from keyboards import shop as kb
+from keyboards.shop import (
+    CartAction,
+    CartCB,
+    CatalogCB,
+    CatalogView,
+    Choice,
+    Origin,
+    ProductAction,
+    ProductCB,
+    SearchCB,
+)
+from services import cart as carts
+from services import catalog
+from services.cart import MAX_QUANTITY
+from services.errors import DomainError, OtherProviderInCart
+from services.money import format_price
+from services.onboarding import StartResult
+
+CAPTION_LIMIT = 1024
+TEXT_LIMIT = 4096
+FEW_LEFT = 5
+"""Stock at or below this is shown as "only N left"."""
+STOREFRONTS_PER_PAGE = 8
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+# Showing screens ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Screen:
+    """What one message shows: HTML text (a caption when there is a photo) and buttons."""
+
+    text: str
+    keyboard: InlineKeyboardMarkup | None
+    photo: ProductPhoto | None = None
+
+
+def visible_length(markup: str) -> int:
+    """Length of HTML text as Telegram counts it (tags removed, entities decoded)."""
+    return len(html.unescape(_TAG_RE.sub("", markup)))
+
+
+def _not_modified(error: TelegramBadRequest) -> bool:
+    return "not modified" in error.message
+
+
+async def _photo_source(photo: ProductPhoto, settings: Settings) -> str | FSInputFile | None:
+    """Telegram's file_id when we have one, else the stored file (None if it is gone)."""
+    if photo.telegram_file_id:
+        return photo.telegram_file_id
+    path = settings.data_path / photo.path
+    if await asyncio.to_thread(path.is_file):
+        return FSInputFile(path)
+    logger.warning("Product photo {} is missing on disk: {}", photo.id, path)
+    return None
+
+
+async def _remember(photo: ProductPhoto, source: str | FSInputFile, sent: Message | bool) -> None:
+    """After an upload, keep Telegram's file_id so the next card is sent without uploading."""
+    if isinstance(source, FSInputFile) and isinstance(sent, Message) and sent.photo:
+        await catalog.remember_file_id(photo, sent.photo[-1].file_id)
+        photo.telegram_file_id = sent.photo[-1].file_id
+
+
+async def _send(bot: Bot, chat_id: int, screen: Screen, settings: Settings) -> None:
+    photo = screen.photo
+    source = await _photo_source(photo, settings) if photo is not None else None
+    if photo is not None and source is not None:
+        try:
+            sent = await bot.send_photo(
+                chat_id, source, caption=screen.text, reply_markup=screen.keyboard
+            )
+        except TelegramBadRequest:
+            if isinstance(source, FSInputFile):
+                raise
+            # A file_id Telegram no longer accepts (e.g. another bot's): upload the file again.
+            photo.telegram_file_id = None
+            source = await _photo_source(photo, settings)
+            if source is None:
+                await bot.send_message(chat_id, screen.text, reply_markup=screen.keyboard)
+                return
+            sent = await bot.send_photo(
+                chat_id, source, caption=screen.text, reply_markup=screen.keyboard
+            )
+        await _remember(photo, source, sent)
+        return
+    await bot.send_message(chat_id, screen.text, reply_markup=screen.keyboard)
+
+
+async def _edit_photo(current: Message, screen: Screen, settings: Settings) -> bool:
+    """Swap the photo and caption of a photo message; False if that is not possible."""
+    assert screen.photo is not None
+    source = await _photo_source(screen.photo, settings)
+    if source is None:
+        return False
+    try:
+        sent = await current.edit_media(
+            InputMediaPhoto(media=source, caption=screen.text), reply_markup=screen.keyboard
+        )
+    except TelegramBadRequest as error:
+        return _not_modified(error)
+    await _remember(screen.photo, source, sent)
+    return True
+
+
+async def show(
+    bot: Bot, chat_id: int, screen: Screen, settings: Settings, current: Message | None = None
+) -> None:
+    """Show a screen: edit `current` in place when the kinds match, else replace or send."""
+    if screen.photo is not None and await _photo_source(screen.photo, settings) is None:
+        screen = Screen(screen.text, screen.keyboard)  # the file is gone: a text card
+    if current is not None:
+        if screen.photo is None and current.text is not None:
+            try:
+                await current.edit_text(screen.text, reply_markup=screen.keyboard)
+                return
+            except TelegramBadRequest as error:
+                if _not_modified(error):
+                    return
+        elif (
+            screen.photo is not None
+            and current.photo
+            and await _edit_photo(current, screen, settings)
+        ):
+            return
+        with suppress(TelegramBadRequest):  # too old to delete (48 h): send the new one anyway
+            await current.delete()
+    await _send(bot, chat_id, screen, settings)
+
+
+async def show_for(callback: CallbackQuery, screen: Screen, settings: Settings, bot: Bot) -> None:
+    """Show a screen in place of the message whose button was pressed."""
+    current = callback.message if isinstance(callback.message, Message) else None
+    chat_id = current.chat.id if current is not None else callback.from_user.id
+    await show(bot, chat_id, screen, settings, current)
+
+
+# Screens -----------------------------------------------------------------------------------
+
+
+def _seller_line(provider: Provider) -> str:
+    """The 54-FZ identity of the seller, when the provider filled it in."""
+    if provider.legal_name and provider.inn:
+        return _("Seller: {legal_name}, INN {inn}").format(
+            legal_name=escape(provider.legal_name), inn=escape(provider.inn)
+        )
+    if provider.legal_name:
+        return _("Seller: {legal_name}").format(legal_name=escape(provider.legal_name))
+    return ""
+
+
+async def storefronts_screen(page: int = 1) -> tuple[Screen, bool]:
+    """The list of storefronts; the flag tells that the requested page no longer exists."""
+    providers = await catalog.storefronts()
+    pages = max(1, -(-len(providers) // STOREFRONTS_PER_PAGE))
+    number = min(max(page, 1), pages)
+    shown = providers[(number - 1) * STOREFRONTS_PER_PAGE : number * STOREFRONTS_PER_PAGE]
+    if not providers:
+        text = _("The catalog is empty for now. Please come back later.")
+    else:
+        text = _("<b>Catalog</b>\n\nChoose a shop or a tutor:")
+        if pages > 1:
+            text += "\n" + _("Page {number} of {pages}").format(number=number, pages=pages)
+    choices = [
+        Choice(
+            provider.name[:60],
+            CatalogCB(view=CatalogView.storefront, provider_id=provider.id),
+        )
+        for provider in shown
+    ]
+    return Screen(text, kb.storefronts(choices, number, pages)), number != page
+
+
+async def storefront_screen(provider_id: int, locale: str) -> Screen:
+    """A storefront: who sells (54-FZ), how to get the goods, and its categories."""
+    provider = await catalog.get_provider(provider_id)
+    lines = [f"<b>{escape(provider.name)}</b>"]
+    if provider.description:
+        lines.append(escape(provider.description[:1500]))
+    lines.append("")
+    seller = _seller_line(provider)
+    if seller:
+        lines.append(seller)
+    if provider.allow_pickup and provider.pickup_address:
+        lines.append(_("Pickup: {address}").format(address=escape(provider.pickup_address)))
+    if provider.allow_delivery:
+        if provider.delivery_fee:
+            fee = format_price(provider.delivery_fee, provider.currency, locale)
+            lines.append(_("Delivery: {fee}").format(fee=fee))
+        else:
+            lines.append(_("Delivery: free"))
+    lines.append("")
+    categories = await catalog.categories(provider.id)
+    lines.append(_("Choose a category:") if categories else _("Open the products:"))
+    choices = [
+        Choice(
+            category.title[:60],
+            CatalogCB(view=CatalogView.products, provider_id=provider.id, category_id=category.id),
+        )
+        for category in categories
+    ]
+    return Screen("\n".join(lines), kb.storefront(provider.id, choices))
+
+
+def _stock_state(product: Product) -> str:
+    if not catalog.tracks_stock(product):
+        return ""
+    if product.stock <= 0:
+        return _("❌ Sold out")
+    if product.stock <= FEW_LEFT:
+        return _("⚠️ Only {count} left").format(count=product.stock)
+    return _("✅ In stock")
+
+
+def _can_buy(product: Product) -> bool:
+    return not catalog.tracks_stock(product) or product.stock > 0
+
+
+def max_quantity(product: Product) -> int:
+    """How many of the product one order may take now."""
+    if catalog.tracks_stock(product):
+        return max(0, min(MAX_QUANTITY, product.stock))
+    return MAX_QUANTITY
+
+
+async def products_screen(
+    provider_id: int, category_id: int, page: int, locale: str
+) -> tuple[Screen, bool]:
+    """A page of a storefront's products; the flag tells that the page no longer exists."""
+    provider = await catalog.get_provider(provider_id)
+    found = await catalog.products_page(provider.id, category_id or None, page)
+    category_title = _("All products")
+    if category_id:
+        category = next(
+            (c for c in await catalog.categories(provider.id) if c.id == category_id), None
+        )
+        if category is not None:
+            category_title = category.title
+    lines = [f"<b>{escape(provider.name)}</b> · {escape(category_title)}", ""]
+    if not found.items:
+        lines.append(_("No products here yet."))
+    else:
+        lines.append(_("Page {number} of {pages}").format(number=found.number, pages=found.pages))
+    choices = []
+    for product in found.items:
+        price = format_price(product.price, product.currency, locale)
+        label = f"{product.title[:40]} — {price}"
+        if not _can_buy(product):
+            label += " · " + _("sold out")
+        choices.append(
+            Choice(
+                label,
+                ProductCB(
+                    action=ProductAction.open,
+                    product_id=product.id,
+                    category_id=category_id,
+                    page=found.number,
+                ),
+            )
+        )
+    keyboard = kb.products(choices, provider.id, category_id, found.number, found.pages)
+    return Screen("\n".join(lines), keyboard), found.out_of_range
+
+
+def _back(product: Product, origin: Origin, category_id: int, page: int) -> CallbackData:
+    if origin is Origin.search:
+        return SearchCB(page=page)
+    if origin is Origin.cart:
+        return CartCB(action=CartAction.show)
+    if origin is Origin.link:
+        return CatalogCB(view=CatalogView.storefront, provider_id=product.provider.id)
+    return CatalogCB(
+        view=CatalogView.products,
+        provider_id=product.provider.id,
+        category_id=category_id,
+        page=page,
+    )
+
+
+def card_text(product: Product, locale: str, limit: int) -> str:
+    """Title, price, stock, the seller, and as much of the description as fits in `limit`."""
+    head = [
+        f"<b>{escape(product.title)}</b>",
+        format_price(product.price, product.currency, locale),
+    ]
+    stock = _stock_state(product)
+    if stock:
+        head.append(stock)
+    if product.kind is ProductKind.digital:
+        head.append(_("Digital product: delivered after payment"))
+    tail = [f"🏪 {escape(product.provider.name)}"]
+    seller = _seller_line(product.provider)
+    if seller:
+        tail.append(seller)
+    skeleton = "\n".join(head) + "\n\n" + "\n".join(tail)
+    description = product.description.strip()
+    room = limit - visible_length(skeleton) - 2
+    if description and room > 10:
+        if len(description) > room:
+            description = description[: room - 1].rstrip() + "…"
+        return "\n".join(head) + "\n\n" + escape(description) + "\n\n" + "\n".join(tail)
+    return skeleton
+
+
+async def product_screen(
+    product_id: int,
+    locale: str,
+    *,
+    quantity: int = 1,
+    origin: Origin = Origin.catalog,
+    category_id: int = 0,
+    page: int = 1,
+) -> Screen:
+    """A product card: photo (when there is one), text and the buying buttons."""
+    product = await catalog.get_visible_product(product_id)
+    photo = await catalog.first_photo(product)
+    limit = CAPTION_LIMIT if photo is not None else TEXT_LIMIT
+    keyboard = kb.product_card(
+        product.id,
+        quantity=max(1, min(quantity, max_quantity(product) or 1)),
+        can_buy=_can_buy(product),
+        back=_back(product, origin, category_id, page),
+        origin=origin,
+        category_id=category_id,
+        page=page,
+    )
+    return Screen(card_text(product, locale, limit), keyboard, photo)
+
+
+# Handlers ----------------------------------------------------------------------------------
+
+
+async def open_storefronts(
+    callback: CallbackQuery,
+    callback_data: CatalogCB,
+    settings: Settings,
+    bot: Bot,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """The storefront list (main menu → Catalog)."""
+    screen, stale = await storefronts_screen(callback_data.page)
+    if stale:
+        callback_answer.text = _("This page no longer exists.")
+    await show_for(callback, screen, settings, bot)
+
+
+async def open_storefront(
+    callback: CallbackQuery,
+    callback_data: CatalogCB,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """One storefront and its categories."""
+    try:
+        screen = await storefront_screen(callback_data.provider_id, locale)
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        screen, _stale = await storefronts_screen()
+    await show_for(callback, screen, settings, bot)
+
+
+async def open_products(
+    callback: CallbackQuery,
+    callback_data: CatalogCB,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """A page of products; a page that no longer exists shows the nearest one."""
+    try:
+        screen, stale = await products_screen(
+            callback_data.provider_id, callback_data.category_id, callback_data.page, locale
+        )
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        screen, stale = await storefronts_screen()
+        await show_for(callback, screen, settings, bot)
+        return
+    if stale:
+        callback_answer.text = _("This page no longer exists.")
+    await show_for(callback, screen, settings, bot)
+
+
+async def open_product(
+    callback: CallbackQuery,
+    callback_data: ProductCB,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """The product card."""
+    try:
+        screen = await product_screen(
+            callback_data.product_id,
+            locale,
+            origin=callback_data.origin,
+            category_id=callback_data.category_id,
+            page=callback_data.page,
+        )
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        callback_answer.show_alert = True
+        return
+    await show_for(callback, screen, settings, bot)
+
+
+async def change_quantity(
+    callback: CallbackQuery,
+    callback_data: ProductCB,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """−/+ on the card: only the buttons change; the quantity lives in the callback data."""
+    try:
+        product = await catalog.get_visible_product(callback_data.product_id)
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        return
+    limit = max_quantity(product)
+    wanted = callback_data.quantity
+    if wanted < 1:
+        callback_answer.text = _("At least one.")
+        return
+    if wanted > limit:
+        callback_answer.text = (
+            _("Only {count} in stock.").format(count=limit)
+            if catalog.tracks_stock(product)
+            else _("At most {count} at once.").format(count=limit)
+        )
+        return
+    keyboard = kb.product_card(
+        product.id,
+        quantity=wanted,
+        can_buy=_can_buy(product),
+        back=_back(product, callback_data.origin, callback_data.category_id, callback_data.page),
+        origin=callback_data.origin,
+        category_id=callback_data.category_id,
+        page=callback_data.page,
+    )
+    if isinstance(callback.message, Message):
+        try:
+            await callback.message.edit_reply_markup(reply_markup=keyboard)
+        except TelegramBadRequest as error:
+            if not _not_modified(error):
+                raise
+
+
+async def quantity_hint(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
+    """The quantity label itself is not a button."""
+    callback_answer.text = _("Use ➖ and ➕ to change the quantity.")
+
+
+async def add_to_cart(
+    callback: CallbackQuery,
+    callback_data: ProductCB,
+    user: User,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Add the chosen quantity; another shop's cart gets an offer to replace it."""
+    try:
+        cart = await carts.add(user, callback_data.product_id, callback_data.quantity)
+    except OtherProviderInCart as error:
+        if isinstance(callback.message, Message):
+            await callback.message.answer(
+                explain(error) + "\n\n" + _("Replace your cart with this product?"),
+                reply_markup=kb.replace_cart(callback_data.product_id, callback_data.quantity),
+            )
+        return
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        callback_answer.show_alert = True
+        return
+    line = next((ln for ln in cart.lines if ln.product.id == callback_data.product_id), None)
+    in_cart = line.quantity if line is not None else callback_data.quantity
+    callback_answer.text = _(
+        "Added to the cart. Now in the cart: {count} pcs, total {total}."
+    ).format(count=in_cart, total=format_price(cart.total, cart.currency, locale))
+
+
+# Deep links (called by /start) ---------------------------------------------------------------
+
+
+async def open_deep_link(
+    message: Message, result: StartResult, settings: Settings, locale: str
+) -> None:
+    """After the greeting, open what a p_<id> or s_<slug> link pointed at."""
+    if message.bot is None:
+        return
+    try:
+        if result.product is not None:
+            screen = await product_screen(result.product.id, locale, origin=Origin.link)
+        elif result.provider is not None:
+            screen = await storefront_screen(result.provider.id, locale)
+        else:
+            return
+    except DomainError as error:
+        await message.answer(explain(error))
+        return
+    await show(message.bot, message.chat.id, screen, settings)
+
+
+def create_router() -> Router:
+    """Browsing the catalog and the product card."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.callback_query.register(
+        open_storefronts, CatalogCB.filter(F.view == CatalogView.storefronts)
+    )
+    router.callback_query.register(
+        open_storefront, CatalogCB.filter(F.view == CatalogView.storefront)
+    )
+    router.callback_query.register(open_products, CatalogCB.filter(F.view == CatalogView.products))
+    router.callback_query.register(open_product, ProductCB.filter(F.action == ProductAction.open))
+    router.callback_query.register(
+        change_quantity, ProductCB.filter(F.action == ProductAction.quantity)
+    )
+    router.callback_query.register(quantity_hint, ProductCB.filter(F.action == ProductAction.noop))
+    router.callback_query.register(add_to_cart, ProductCB.filter(F.action == ProductAction.add))
+    return router

@@ -1,0 +1,248 @@
+"""/orders: the customer's orders, an order card with its history, and cancelling."""
+
+from __future__ import annotations
+
+from html import escape
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from bot.problems import explain
+from db.models import ActorRole, Fulfilment, Order, OrderStatus, User
+from handlers.catalog import Screen, show, show_for
+from handlers.texts import local_time, payment_method_name, role_name, status_name
+from keyboards import shop as kb
+from keyboards.shop import Choice, OrdersAction, OrdersCB
+from services import orders
+from services.errors import DomainError
+from services.events import ShopEvents
+from services.money import format_price
+
+ITEMS_SHOWN = 15
+HISTORY_SHOWN = 10
+TITLE_CHARS = 60
+NOTE_CHARS = 200
+
+
+def _order_label(order: Order, settings: Settings, locale: str) -> str:
+    day = local_time(order.created_at, settings.timezone)[:10]
+    total = format_price(order.total, order.currency, locale)
+    return f"№{order.id} · {day} · {total} · {status_name(order.status)}"
+
+
+async def orders_screen(
+    user: User, page: int, settings: Settings, locale: str
+) -> tuple[Screen, bool]:
+    """A page of the customer's orders, newest first; the flag: that page no longer exists."""
+    found = await orders.customer_orders(user, page)
+    if not found.items:
+        return Screen(_("You have no orders yet."), kb.orders([], 1, 1)), False
+    text = _("<b>My orders</b>\nPage {number} of {pages}").format(
+        number=found.number, pages=found.pages
+    )
+    choices = [
+        Choice(
+            _order_label(order, settings, locale),
+            OrdersCB(action=OrdersAction.open, order_id=order.id, page=found.number),
+        )
+        for order in found.items
+    ]
+    return Screen(text, kb.orders(choices, found.number, found.pages)), found.out_of_range
+
+
+async def order_text(order: Order, settings: Settings, locale: str) -> str:
+    """Items, totals, how it is received, the pickup code when it is ready, and the history."""
+    items = list(order.items)
+    lines = [
+        _("<b>Order №{number}</b> · {shop}").format(
+            number=order.id, shop=escape(order.provider.name)
+        ),
+        _("Status: {status}").format(status=status_name(order.status)),
+        "",
+    ]
+    for item in items[:ITEMS_SHOWN]:
+        amount = format_price(item.price * item.quantity, item.currency, locale)
+        lines.append(f"• {escape(item.title[:TITLE_CHARS])} × {item.quantity} — {amount}")
+    if len(items) > ITEMS_SHOWN:
+        lines.append(_("…and {count} more").format(count=len(items) - ITEMS_SHOWN))
+    lines.append("")
+    if order.delivery_fee:
+        lines.append(
+            _("Products: {amount}").format(
+                amount=format_price(order.items_total, order.currency, locale)
+            )
+        )
+        lines.append(
+            _("Delivery: {fee}").format(
+                fee=format_price(order.delivery_fee, order.currency, locale)
+            )
+        )
+    lines.append(
+        _("<b>Total: {total}</b>").format(total=format_price(order.total, order.currency, locale))
+    )
+    lines.append(_("💳 Payment: {method}").format(method=payment_method_name(order.payment_method)))
+    if order.fulfilment is Fulfilment.delivery:
+        if order.address:
+            where = order.address[:NOTE_CHARS]
+        elif order.latitude is not None and order.longitude is not None:
+            where = f"📍 {order.latitude:.5f}, {order.longitude:.5f}"
+        else:
+            where = "—"
+        lines.append(_("🚚 Delivery: {address}").format(address=escape(where)))
+        if order.delivery_slot:
+            lines.append(_("🕒 Time: {slot}").format(slot=escape(order.delivery_slot)))
+    else:
+        address = order.provider.pickup_address or order.provider.name
+        lines.append(_("🏪 Pickup: {address}").format(address=escape(address)))
+    if order.status is OrderStatus.ready_for_pickup:
+        lines.append(_("🔑 Pickup code: <b>{code}</b>").format(code=escape(order.pickup_code)))
+    if order.status is OrderStatus.pending_payment and order.expires_at is not None:
+        lines.append(
+            _("Please pay by {deadline}.").format(
+                deadline=local_time(order.expires_at, settings.timezone)
+            )
+        )
+    if order.comment:
+        lines.append(_("💬 Comment: {comment}").format(comment=escape(order.comment[:NOTE_CHARS])))
+    history = await orders.history(order)
+    lines += ["", _("<b>History</b>")]
+    for record in history[-HISTORY_SHOWN:]:
+        when = local_time(record.created_at, settings.timezone)
+        line = f"{when} — {status_name(record.to_status)} ({role_name(record.actor_role)})"
+        if record.reason:
+            reason = _("payment time ran out") if record.reason == "expired" else record.reason
+            line += ": " + escape(reason[:100])
+        lines.append(line)
+    return "\n".join(lines)
+
+
+async def order_screen(
+    user: User, order_id: int, page: int, settings: Settings, locale: str
+) -> Screen:
+    """One of the customer's orders (NotFound for anybody else's)."""
+    order = await orders.customer_order(user, order_id)
+    can_cancel = OrderStatus.cancelled in orders.allowed_targets(order, ActorRole.customer)
+    keyboard = kb.order_card(order.id, can_cancel=can_cancel, page=page)
+    return Screen(await order_text(order, settings, locale), keyboard)
+
+
+async def orders_command(message: Message, user: User, settings: Settings, locale: str) -> None:
+    """/orders."""
+    if message.bot is None:
+        return
+    screen, _stale = await orders_screen(user, 1, settings, locale)
+    await show(message.bot, message.chat.id, screen, settings)
+
+
+async def list_orders(
+    callback: CallbackQuery,
+    callback_data: OrdersCB,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """A page of orders; a page that no longer exists shows the nearest one."""
+    screen, stale = await orders_screen(user, callback_data.page, settings, locale)
+    if stale:
+        callback_answer.text = _("This page no longer exists.")
+    await show_for(callback, screen, settings, bot)
+
+
+async def open_order(
+    callback: CallbackQuery,
+    callback_data: OrdersCB,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """The order card."""
+    try:
+        screen = await order_screen(
+            user, callback_data.order_id, callback_data.page, settings, locale
+        )
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        callback_answer.show_alert = True
+        return
+    await show_for(callback, screen, settings, bot)
+
+
+async def ask_cancel(
+    callback: CallbackQuery,
+    callback_data: OrdersCB,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Ask before cancelling."""
+    try:
+        screen = await order_screen(
+            user, callback_data.order_id, callback_data.page, settings, locale
+        )
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        callback_answer.show_alert = True
+        return
+    text = screen.text + "\n\n" + _("Cancel order №{number}?").format(number=callback_data.order_id)
+    keyboard = kb.confirm_cancel(callback_data.order_id, callback_data.page)
+    await show_for(callback, Screen(text, keyboard), settings, bot)
+
+
+async def cancel_order(
+    callback: CallbackQuery,
+    callback_data: OrdersCB,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    shop_events: ShopEvents,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Cancel (allowed before the seller accepts the order); reserved stock goes back."""
+    try:
+        # The customer role scopes the change to the actor's own orders (others: NotFound).
+        await orders.transition(
+            callback_data.order_id,
+            OrderStatus.cancelled,
+            role=ActorRole.customer,
+            actor=user,
+            events=shop_events,
+        )
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        callback_answer.show_alert = True
+    else:
+        callback_answer.text = _("Order №{number} is cancelled.").format(
+            number=callback_data.order_id
+        )
+    try:
+        screen = await order_screen(
+            user, callback_data.order_id, callback_data.page, settings, locale
+        )
+    except DomainError:
+        screen, _stale = await orders_screen(user, callback_data.page, settings, locale)
+    await show_for(callback, screen, settings, bot)
+
+
+def create_router() -> Router:
+    """The customer's orders."""
+    router = Router(name=__name__)
+    router.message.filter(F.chat.type == "private")
+    router.message.register(orders_command, Command("orders"))
+    router.callback_query.register(list_orders, OrdersCB.filter(F.action == OrdersAction.list))
+    router.callback_query.register(open_order, OrdersCB.filter(F.action == OrdersAction.open))
+    router.callback_query.register(ask_cancel, OrdersCB.filter(F.action == OrdersAction.cancel))
+    router.callback_query.register(
+        cancel_order, OrdersCB.filter(F.action == OrdersAction.cancel_confirmed)
+    )
+    return router

@@ -1,0 +1,463 @@
+"""Paying orders through YooKassa: attempts, verified notifications, settlement in the ledger.
+
+An attempt is a `Payment` row whose stable key `order-{id}-{attempt}` goes to YooKassa with
+every create call, so a double-clicked Pay or a retry after a timeout gets the same YooKassa
+payment (and the same confirmation URL) back. A notification is only a hint: the payment is
+re-fetched from the API and only the fetched status, amount and currency count. Settling is
+one database transaction: a conditional update of the payment from an open status (so
+duplicate or concurrent notifications credit once), the ledger postings and the order's move
+to paid. The order's event fires after the commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any
+
+from loguru import logger
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from db.models import (
+    AccountKind,
+    ActorRole,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Payment,
+    PaymentChannel,
+    PaymentMethod,
+    PaymentStatus,
+    Provider,
+    User,
+)
+from services import ledger, orders
+from services.errors import DomainError, IllegalTransition, InvalidInput, NotFound
+from services.events import ShopEvents
+from services.ledger import Posting
+from services.payments_receipts import order_receipt, receipt_contact
+from services.yookassa_gateway import (
+    GatewayError,
+    GatewayNotFound,
+    GatewayRejected,
+    GatewayTimeout,
+    RemotePayment,
+    YooKassaGateway,
+)
+
+YOOKASSA = PaymentChannel.yookassa
+YOOKASSA_CURRENCIES = frozenset({"RUB"})
+OPEN = (PaymentStatus.created, PaymentStatus.pending)
+DEFAULT_COMMISSION_PERCENT = Decimal(10)
+PAYMENT_DESCRIPTION = "Заказ №{order_id}"
+"""Shown on YooKassa's (Russian) payment page; it must not change between retries of a key."""
+
+META_PAYMENT = "prilavok_payment"
+META_KEY = "prilavok_key"
+META_ORDER = "prilavok_order"
+
+
+class NotificationOutcome(StrEnum):
+    """What a notification (or a re-check) did."""
+
+    settled = "settled"  # money credited and the order paid, by this call
+    canceled = "canceled"  # the attempt is over, by this call
+    unchanged = "unchanged"  # already settled or cancelled: duplicates and late arrivals
+    pending = "pending"  # YooKassa still waits for the customer
+    mismatch = "mismatch"  # YooKassa's amount or currency is not ours
+    unknown = "unknown"  # not one of our payments
+    ignored = "ignored"  # an event we do not act on
+
+
+class InvalidNotification(DomainError):
+    """A notification body without the fields every YooKassa notification has."""
+
+    code = "invalid_notification"
+    status = 400
+
+
+def attempt_key(order_id: int, attempt: int) -> str:
+    """The Idempotence-Key of one attempt to pay an order."""
+    return f"order-{order_id}-{attempt}"
+
+
+def payment_reference(external_id: str) -> str:
+    """The ledger reference of a YooKassa payment's settlement."""
+    return f"yookassa:payment:{external_id}"
+
+
+def commission_of(amount: int, percent: Decimal) -> int:
+    """The platform's share of an amount, in minor units, rounded half up."""
+    share = Decimal(amount) * Decimal(percent) / 100
+    return int(share.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def commission_percent_of(provider: Provider, default_percent: Decimal) -> Decimal:
+    """The provider's own commission percentage, or the platform's default."""
+    if provider.commission_basis_points is None:
+        return Decimal(default_percent)
+    return Decimal(provider.commission_basis_points) / 100
+
+
+# Starting a payment ------------------------------------------------------------------------
+
+
+async def _payable_order(order_id: int, user: User) -> Order:
+    order = await Order.get_or_none(id=order_id, customer_id=user.id)
+    if order is None:
+        raise NotFound(entity="order")
+    if order.payment_method is not PaymentMethod.online:
+        raise InvalidInput(field="payment_method")
+    if order.status is not OrderStatus.pending_payment:
+        raise IllegalTransition(
+            order_id=order.id, current=order.status.value, target=OrderStatus.paid.value
+        )
+    if order.currency not in YOOKASSA_CURRENCIES:
+        raise InvalidInput(field="currency")
+    return order
+
+
+async def latest_attempt(order_id: int) -> Payment | None:
+    """The order's most recent YooKassa attempt."""
+    return await Payment.filter(order_id=order_id, channel=YOOKASSA).order_by("-attempt").first()
+
+
+async def _new_attempt(order: Order, user: User, attempt: int) -> Payment:
+    key = attempt_key(order.id, attempt)
+    try:
+        return await Payment.create(
+            order_id=order.id,
+            user_id=user.id,
+            channel=YOOKASSA,
+            status=PaymentStatus.created,
+            amount=order.total,
+            currency=order.currency,
+            attempt=attempt,
+            idempotence_key=key,
+        )
+    except IntegrityError:  # a concurrent click created this attempt first
+        return await Payment.get(idempotence_key=key)
+
+
+def _metadata(payment: Payment, order: Order) -> dict[str, str]:
+    return {
+        META_PAYMENT: str(payment.id),
+        META_KEY: payment.idempotence_key,
+        META_ORDER: str(order.id),
+    }
+
+
+async def _create_remote(
+    payment: Payment, order: Order, user: User, gateway: YooKassaGateway
+) -> Payment:
+    items = list(await OrderItem.filter(order_id=order.id).order_by("id"))
+    provider = await Provider.get(id=order.provider_id)
+    customer = receipt_contact(phone=order.phone or user.phone)
+    try:
+        remote = await gateway.create_payment(
+            amount=payment.amount,
+            currency=payment.currency,
+            description=PAYMENT_DESCRIPTION.format(order_id=order.id),
+            idempotence_key=payment.idempotence_key,
+            metadata=_metadata(payment, order),
+            receipt=order_receipt(order, items, provider, customer) if customer else None,
+        )
+    except GatewayRejected as exc:
+        # Retrying this key can only fail again (YooKassa refuses a known key with other
+        # data, e.g. a phone given since): close the attempt so the next click uses the next
+        # key. No payment page of this attempt was ever shown, so nothing can be paid twice.
+        await _close_attempt(payment, str(exc.details.get("reason", "rejected")))
+        raise
+    if not _same_money(payment, remote) or remote.metadata.get(META_KEY) != payment.idempotence_key:
+        # The key was used before for another payment (a database restored within
+        # YooKassa's 24 h of key memory): never show a stranger's payment page. The attempt
+        # is closed, so the next click tries the next key.
+        logger.error(
+            "YooKassa answered key {} with payment {} that is not ours",
+            payment.idempotence_key,
+            remote.id,
+        )
+        await _close_attempt(payment, "key_reused")
+        raise GatewayError(operation="create payment", reason="key reused")
+    await Payment.filter(id=payment.id, status=PaymentStatus.created).update(
+        status=PaymentStatus.pending,
+        external_id=remote.id,
+        confirmation_url=remote.confirmation_url,
+    )
+    await payment.refresh_from_db()
+    return payment
+
+
+async def _close_attempt(payment: Payment, reason: str) -> None:
+    await Payment.filter(id=payment.id, status=PaymentStatus.created).update(
+        status=PaymentStatus.canceled, cancellation_reason=reason[:64]
+    )
+
+
+async def start_yookassa_payment(order: Order, user: User, gateway: YooKassaGateway) -> Payment:
+    """The customer's YooKassa payment of an order awaiting payment, with its confirmation URL.
+
+    A pending attempt is reused (a double click gets the same payment and URL); an attempt
+    whose create call got no answer is retried with the same key.
+    """
+    order = await _payable_order(order.id, user)
+    latest = await latest_attempt(order.id)
+    if latest is not None and latest.status in (PaymentStatus.pending, PaymentStatus.succeeded):
+        return latest
+    if latest is not None and latest.status is PaymentStatus.created:
+        payment = latest
+    else:
+        payment = await _new_attempt(order, user, latest.attempt + 1 if latest else 1)
+    if payment.status is not PaymentStatus.created:  # a concurrent click finished it
+        return payment
+    return await _create_remote(payment, order, user, gateway)
+
+
+async def new_payment_link(
+    order: Order,
+    user: User,
+    gateway: YooKassaGateway,
+    events: ShopEvents,
+    *,
+    commission_percent: Decimal = DEFAULT_COMMISSION_PERCENT,
+) -> Payment:
+    """A fresh attempt when the last one expired or was cancelled; the live one otherwise.
+
+    The last attempt is re-checked with YooKassa first: a pending payment's link still works,
+    and one paid meanwhile is settled (and returned) instead of being replaced.
+    """
+    order = await _payable_order(order.id, user)
+    latest = await latest_attempt(order.id)
+    if latest is not None and latest.status is PaymentStatus.pending and latest.external_id:
+        remote = await gateway.get_payment(latest.external_id)
+        await _apply_remote(latest, remote, events, commission_percent)
+        await latest.refresh_from_db()
+        if latest.status is not PaymentStatus.canceled:
+            return latest
+    return await start_yookassa_payment(order, user, gateway)
+
+
+# Notifications and settlement --------------------------------------------------------------
+
+
+def _parse_notification(payload: Any) -> tuple[str, str]:
+    if not isinstance(payload, Mapping):
+        raise InvalidNotification(reason="not an object")
+    event, subject = payload.get("event"), payload.get("object")
+    if not isinstance(event, str) or not isinstance(subject, Mapping):
+        raise InvalidNotification(reason="no event or object")
+    object_id = subject.get("id")
+    if not isinstance(object_id, str) or not 0 < len(object_id) <= 64:
+        raise InvalidNotification(reason="no object id")
+    return event, object_id
+
+
+async def process_yookassa_notification(
+    payload: Any,
+    gateway: YooKassaGateway,
+    events: ShopEvents,
+    *,
+    commission_percent: Decimal = DEFAULT_COMMISSION_PERCENT,
+) -> NotificationOutcome:
+    """Act on a YooKassa notification as the API (re-fetched) describes the payment.
+
+    Raises InvalidNotification for a malformed body and GatewayError when YooKassa cannot be
+    asked now (nothing is stored: the sender should retry later).
+    """
+    event, object_id = _parse_notification(payload)
+    if not event.startswith("payment."):
+        logger.info("YooKassa notification {} about {} ignored", event, object_id)
+        return NotificationOutcome.ignored
+    payment = await Payment.get_or_none(channel=YOOKASSA, external_id=object_id)
+    try:
+        remote = await gateway.get_payment(object_id)
+    except GatewayNotFound:
+        logger.warning("YooKassa notification about payment {} it does not know", object_id)
+        return NotificationOutcome.unknown
+    if payment is None:
+        payment = await _claim_by_metadata(remote)
+    if payment is None:
+        logger.warning("YooKassa notification about payment {} that is not ours", object_id)
+        return NotificationOutcome.unknown
+    if event != f"payment.{remote.status}":
+        # Stale (a later change overtook it) or forged: the API's word counts.
+        logger.warning(
+            "YooKassa notification {} about payment {} but the API says {}",
+            event,
+            object_id,
+            remote.status,
+        )
+    return await _apply_remote(payment, remote, events, commission_percent)
+
+
+async def _claim_by_metadata(remote: RemotePayment) -> Payment | None:
+    """Our attempt whose create call went through unanswered: the fetched metadata names it."""
+    key = remote.metadata.get(META_KEY)
+    if not key:
+        return None
+    payment = await Payment.get_or_none(idempotence_key=key, channel=YOOKASSA, external_id=None)
+    if payment is None or remote.metadata.get(META_PAYMENT) != str(payment.id):
+        return None
+    await Payment.filter(id=payment.id, external_id=None).update(external_id=remote.id)
+    await payment.refresh_from_db()
+    return payment if payment.external_id == remote.id else None
+
+
+def _same_money(payment: Payment, remote: RemotePayment) -> bool:
+    return remote.amount == payment.amount and remote.currency == payment.currency
+
+
+async def _apply_remote(
+    payment: Payment,
+    remote: RemotePayment,
+    events: ShopEvents,
+    commission_percent: Decimal,
+) -> NotificationOutcome:
+    if not _same_money(payment, remote):
+        logger.error(
+            "YooKassa payment {} is {} {} but our payment {} is {} {}: nothing changed",
+            remote.id,
+            remote.amount,
+            remote.currency,
+            payment.id,
+            payment.amount,
+            payment.currency,
+        )
+        return NotificationOutcome.mismatch
+    if remote.status == "succeeded":
+        return await _settle(payment, remote, events, commission_percent)
+    if remote.status == "canceled":
+        changed = await Payment.filter(id=payment.id, status__in=OPEN).update(
+            status=PaymentStatus.canceled,
+            cancellation_reason=(remote.cancellation_reason or "")[:64] or None,
+        )
+        if changed:
+            logger.info("Payment {} cancelled: {}", payment.id, remote.cancellation_reason)
+            return NotificationOutcome.canceled
+        return NotificationOutcome.unchanged
+    return NotificationOutcome.pending
+
+
+async def _settle(
+    payment: Payment,
+    remote: RemotePayment,
+    events: ShopEvents,
+    default_percent: Decimal,
+) -> NotificationOutcome:
+    """Mark the payment succeeded, post it and mark the order paid, all or nothing, once."""
+    if payment.status not in OPEN:
+        return NotificationOutcome.unchanged
+    currency = payment.currency
+    order = await Order.get_or_none(id=payment.order_id) if payment.order_id else None
+    provider = await Provider.get(id=order.provider_id) if order else None
+    # Accounts are created before the transaction: on PostgreSQL a unique violation inside
+    # it (two first payments racing to create an account) would abort the whole settlement.
+    clearing = await ledger.get_account(
+        ledger.clearing_code(YOOKASSA.value, currency),
+        AccountKind.clearing,
+        currency,
+        allow_negative=True,
+    )
+    customer = await ledger.get_account(
+        ledger.customer_code(payment.user_id, currency),
+        AccountKind.customer,
+        currency,
+        user_id=payment.user_id,
+    )
+    provider_postings: list[Posting] = []
+    if provider is not None:
+        percent = commission_percent_of(provider, default_percent)
+        commission = min(commission_of(payment.amount, percent), payment.amount)
+        provider_account = await ledger.get_account(
+            ledger.provider_code(provider.id, currency),
+            AccountKind.provider,
+            currency,
+            provider_id=provider.id,
+        )
+        platform = await ledger.get_account(
+            ledger.commission_code(currency), AccountKind.platform, currency
+        )
+        provider_postings = [
+            Posting(clearing, -payment.amount),
+            Posting(provider_account, payment.amount - commission),
+            Posting(platform, commission),
+        ]
+    change: orders.Change | None = None
+    async with in_transaction():
+        won = await Payment.filter(id=payment.id, status__in=OPEN).update(
+            status=PaymentStatus.succeeded, paid_at=datetime.now(UTC)
+        )
+        if not won:
+            return NotificationOutcome.unchanged
+        if order is not None:
+            try:
+                change = await orders.apply_transition(
+                    order.id, OrderStatus.paid, role=ActorRole.system, actor=None
+                )
+            except IllegalTransition:
+                logger.error(
+                    "Payment {} succeeded but order {} is no longer awaiting payment: the "
+                    "money is held in the customer's account until it is refunded",
+                    payment.id,
+                    order.id,
+                )
+        if change is not None:
+            postings, kind = [p for p in provider_postings if p.amount], "payment"
+        else:
+            postings = [Posting(clearing, -payment.amount), Posting(customer, payment.amount)]
+            kind = "payment_unmatched"
+        await ledger.post(
+            payment_reference(remote.id),
+            kind,
+            postings,
+            description=f"order {payment.order_id}" if payment.order_id else "",
+        )
+    logger.info("Payment {} of order {} settled", payment.id, payment.order_id)
+    if change is not None:
+        await events.order_changed(change.order, change.transition)
+    return NotificationOutcome.settled
+
+
+# Recovery --------------------------------------------------------------------------------
+
+
+async def recheck_pending_payments(
+    gateway: YooKassaGateway,
+    events: ShopEvents,
+    older_than: timedelta,
+    *,
+    now: datetime | None = None,
+    commission_percent: Decimal = DEFAULT_COMMISSION_PERCENT,
+    limit: int = 100,
+) -> int:
+    """Ask YooKassa about attempts pending for longer than `older_than` (a notification may
+    have been lost) and settle or cancel them; returns how many changed."""
+    now = now or datetime.now(UTC)
+    stuck = (
+        await Payment.filter(
+            channel=YOOKASSA,
+            status=PaymentStatus.pending,
+            external_id__isnull=False,
+            created_at__lt=now - older_than,
+        )
+        .order_by("id")
+        .limit(limit)
+    )
+    changed = 0
+    for payment in stuck:
+        assert payment.external_id is not None
+        try:
+            remote = await gateway.get_payment(payment.external_id)
+        except GatewayTimeout:
+            logger.warning("Payment re-check stopped: YooKassa does not answer")
+            break
+        except GatewayError as exc:
+            logger.warning("Payment {} re-check failed: {}", payment.id, exc.details)
+            continue
+        outcome = await _apply_remote(payment, remote, events, commission_percent)
+        if outcome in (NotificationOutcome.settled, NotificationOutcome.canceled):
+            changed += 1
+    return changed

@@ -1,0 +1,283 @@
+"""A fake YooKassa API v3 on aiohttp, for tests that go through the real SDK over HTTP.
+
+It speaks the subset Prilavok uses: POST /v3/payments (honouring Idempotence-Key: the same key
+with the same body returns the same payment, with another body an error, as YooKassa does),
+GET /v3/payments/{id}, POST /v3/refunds and GET /v3/refunds/{id}, all behind Basic auth.
+Tests drive the payment's life with `succeed`, `cancel` and `set_status`, and make the whole
+API stop answering with `hang()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import copy
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+SHOP_ID = "506751"
+SECRET_KEY = "test_fake_secret_key"
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _error(status: int, code: str, description: str, parameter: str | None = None) -> web.Response:
+    body: dict[str, Any] = {
+        "type": "error",
+        "id": str(uuid.uuid4()),
+        "code": code,
+        "description": description,
+    }
+    if parameter:
+        body["parameter"] = parameter
+    return web.json_response(body, status=status)
+
+
+class FakeYooKassa:
+    """The fake's state and its aiohttp application."""
+
+    def __init__(self, shop_id: str = SHOP_ID, secret_key: str = SECRET_KEY) -> None:
+        self.shop_id = shop_id
+        self.secret_key = secret_key
+        self.payments: dict[str, dict[str, Any]] = {}
+        self.refunds: dict[str, dict[str, Any]] = {}
+        self.requests: list[tuple[str, str]] = []
+        self.created: list[tuple[str, dict[str, Any]]] = []  # (Idempotence-Key, body) of POSTs
+        self.api_url = ""
+        self._keys: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, key) → (body, id)
+        self._hanging = False
+        self._released = asyncio.Event()
+        self.app = web.Application(middlewares=[self._gate])
+        self.app.router.add_post("/v3/payments", self._create_payment)
+        self.app.router.add_get("/v3/payments/{id}", self._get_payment)
+        self.app.router.add_post("/v3/refunds", self._create_refund)
+        self.app.router.add_get("/v3/refunds/{id}", self._get_refund)
+        self.app.on_shutdown.append(self._release_on_shutdown)
+
+    # Test controls ------------------------------------------------------------------------
+
+    def hang(self) -> None:
+        """From now on every request waits forever (until `release()` or shutdown)."""
+        self._hanging = True
+        self._released = asyncio.Event()
+
+    def release(self) -> None:
+        """Answer again; requests that were hanging get a 500."""
+        self._hanging = False
+        self._released.set()
+
+    def succeed(self, payment_id: str) -> dict[str, Any]:
+        """The customer paid: the payment is succeeded (and captured)."""
+        payment = self.payments[payment_id]
+        payment.update(
+            status="succeeded",
+            paid=True,
+            refundable=True,
+            captured_at=_now(),
+            income_amount=copy.deepcopy(payment["amount"]),
+        )
+        payment.pop("confirmation", None)
+        return payment
+
+    def cancel(self, payment_id: str, reason: str = "expired_on_confirmation") -> dict[str, Any]:
+        """The payment was cancelled (by default: the customer never confirmed it)."""
+        payment = self.payments[payment_id]
+        payment.update(
+            status="canceled",
+            paid=False,
+            cancellation_details={"party": "yoo_money", "reason": reason},
+        )
+        payment.pop("confirmation", None)
+        return payment
+
+    def set_status(
+        self,
+        payment_id: str,
+        status: str,
+        *,
+        amount: str | None = None,
+        currency: str | None = None,
+    ) -> dict[str, Any]:
+        """Put the payment into any status, optionally with another amount or currency."""
+        payment = self.payments[payment_id]
+        payment["status"] = status
+        payment["paid"] = status in ("succeeded", "waiting_for_capture")
+        if amount is not None:
+            payment["amount"]["value"] = amount
+        if currency is not None:
+            payment["amount"]["currency"] = currency
+        return payment
+
+    def notification(self, payment_id: str, event: str | None = None) -> dict[str, Any]:
+        """The body YooKassa posts to the shop's webhook about this payment, as it is now."""
+        payment = self.payments[payment_id]
+        return {
+            "type": "notification",
+            "event": event or f"payment.{payment['status']}",
+            "object": copy.deepcopy(payment),
+        }
+
+    @property
+    def last_payment(self) -> dict[str, Any]:
+        """The most recently created payment."""
+        return list(self.payments.values())[-1]
+
+    # HTTP ------------------------------------------------------------------------------
+
+    @web.middleware
+    async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.requests.append((request.method, request.path))
+        if self._hanging:
+            await self._released.wait()
+            return _error(500, "internal_server_error", "Released after hanging")
+        expected = base64.b64encode(f"{self.shop_id}:{self.secret_key}".encode()).decode()
+        if request.headers.get("Authorization") != f"Basic {expected}":
+            return _error(401, "invalid_credentials", "Login or password is incorrect")
+        return await handler(request)
+
+    async def _release_on_shutdown(self, _: web.Application) -> None:
+        self._released.set()
+
+    async def _body(self, request: web.Request) -> tuple[str, dict[str, Any]] | web.Response:
+        raw = await request.text()
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError:
+            return _error(400, "invalid_request", "Body is not JSON")
+        if not isinstance(body, dict):
+            return _error(400, "invalid_request", "Body is not an object")
+        return json.dumps(body, sort_keys=True), body
+
+    def _replay(self, kind: str, key: str, canonical: str) -> str | web.Response | None:
+        seen = self._keys.get((kind, key))
+        if seen is None:
+            return None
+        if seen[0] != canonical:
+            return _error(
+                400,
+                "invalid_request",
+                "Idempotence key duplicated with other request data",
+                "Idempotence-Key",
+            )
+        return seen[1]
+
+    async def _create_payment(self, request: web.Request) -> web.Response:
+        key = request.headers.get("Idempotence-Key", "")
+        if not key:
+            return _error(400, "invalid_request", "Idempotence-Key header is missing")
+        parsed = await self._body(request)
+        if isinstance(parsed, web.Response):
+            return parsed
+        canonical, body = parsed
+        self.created.append((key, body))
+        replay = self._replay("payment", key, canonical)
+        if isinstance(replay, web.Response):
+            return replay
+        if replay is not None:
+            return web.json_response(self.payments[replay])
+        amount = body.get("amount") or {}
+        try:
+            value = Decimal(str(amount["value"]))
+        except (KeyError, ArithmeticError, ValueError):
+            return _error(400, "invalid_request", "Amount is missing", "amount")
+        if value <= 0:
+            return _error(400, "invalid_request", "Amount must be positive", "amount.value")
+        payment_id = str(uuid.uuid4())
+        payment: dict[str, Any] = {
+            "id": payment_id,
+            "status": "pending",
+            "paid": False,
+            "amount": {"value": f"{value:.2f}", "currency": amount.get("currency", "RUB")},
+            "created_at": _now(),
+            "description": body.get("description", ""),
+            "metadata": body.get("metadata") or {},
+            "recipient": {"account_id": self.shop_id, "gateway_id": "100500"},
+            "refundable": False,
+            "test": True,
+        }
+        confirmation = body.get("confirmation") or {}
+        if confirmation.get("type") == "redirect":
+            payment["confirmation"] = {
+                "type": "redirect",
+                "return_url": confirmation.get("return_url", ""),
+                "confirmation_url": (
+                    f"https://yoomoney.ru/checkout/payments/v2/contract?orderId={payment_id}"
+                ),
+            }
+        self.payments[payment_id] = payment
+        self._keys[("payment", key)] = (canonical, payment_id)
+        return web.json_response(payment)
+
+    async def _get_payment(self, request: web.Request) -> web.Response:
+        payment = self.payments.get(request.match_info["id"])
+        if payment is None:
+            return _error(404, "not_found", "Payment not found")
+        return web.json_response(payment)
+
+    async def _create_refund(self, request: web.Request) -> web.Response:
+        key = request.headers.get("Idempotence-Key", "")
+        if not key:
+            return _error(400, "invalid_request", "Idempotence-Key header is missing")
+        parsed = await self._body(request)
+        if isinstance(parsed, web.Response):
+            return parsed
+        canonical, body = parsed
+        self.created.append((key, body))
+        replay = self._replay("refund", key, canonical)
+        if isinstance(replay, web.Response):
+            return replay
+        if replay is not None:
+            return web.json_response(self.refunds[replay])
+        payment = self.payments.get(str(body.get("payment_id", "")))
+        if payment is None:
+            return _error(404, "not_found", "Payment not found", "payment_id")
+        if payment["status"] != "succeeded":
+            return _error(400, "invalid_request", "Payment is not succeeded", "payment_id")
+        try:
+            value = Decimal(str(body["amount"]["value"]))
+        except (KeyError, TypeError, ArithmeticError, ValueError):
+            return _error(400, "invalid_request", "Amount is missing", "amount")
+        refunded = Decimal(payment.get("refunded_amount", {}).get("value", "0"))
+        if value <= 0 or refunded + value > Decimal(payment["amount"]["value"]):
+            return _error(400, "invalid_request", "Refund exceeds the payment", "amount.value")
+        refund_id = str(uuid.uuid4())
+        currency = payment["amount"]["currency"]
+        refund = {
+            "id": refund_id,
+            "payment_id": payment["id"],
+            "status": "succeeded",
+            "amount": {"value": f"{value:.2f}", "currency": currency},
+            "created_at": _now(),
+            "description": body.get("description", ""),
+        }
+        payment["refunded_amount"] = {"value": f"{refunded + value:.2f}", "currency": currency}
+        self.refunds[refund_id] = refund
+        self._keys[("refund", key)] = (canonical, refund_id)
+        return web.json_response(refund)
+
+    async def _get_refund(self, request: web.Request) -> web.Response:
+        refund = self.refunds.get(request.match_info["id"])
+        if refund is None:
+            return _error(404, "not_found", "Refund not found")
+        return web.json_response(refund)
+
+
+async def serve_fake_yookassa(
+    aiohttp_server: Callable[[web.Application], Awaitable[TestServer]],
+) -> FakeYooKassa:
+    """Start a fake on a free local port; its `api_url` is what YOOKASSA_API_URL takes."""
+    fake = FakeYooKassa()
+    server = await aiohttp_server(fake.app)
+    fake.api_url = str(server.make_url("/v3"))
+    return fake

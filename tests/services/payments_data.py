@@ -1,0 +1,61 @@
+"""Builders for payment tests: an order awaiting payment, and what the ledger holds for it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from db.models import (
+    LedgerEntry,
+    LedgerTransaction,
+    Order,
+    OrderTransition,
+    Product,
+    Provider,
+    User,
+)
+from services.events import ShopEvents
+from services.payments import payment_reference
+from tests.services.shop_data import (
+    Recorder,
+    make_product,
+    make_provider,
+    make_user,
+    order_of,
+    recording_events,
+)
+
+
+@dataclass
+class Sale:
+    """A customer's order of one product, placed online and awaiting payment."""
+
+    customer: User
+    provider: Provider
+    product: Product
+    order: Order
+    events: ShopEvents
+    recorder: Recorder
+
+
+async def a_sale(price: int = 10000, **provider_fields: Any) -> Sale:
+    """An online pickup order of one product at `price` kopecks."""
+    events, recorder = recording_events()
+    customer = await make_user()
+    provider = await make_provider(**provider_fields)
+    product = await make_product(provider, price=price, stock=5)
+    order = await order_of(customer, product, events=events)
+    recorder.changes.clear()
+    return Sale(customer, provider, product, order, events, recorder)
+
+
+async def postings_of(external_id: str) -> dict[str, int]:
+    """The settlement's entries as account code → amount."""
+    record = await LedgerTransaction.get(reference=payment_reference(external_id))
+    entries = await LedgerEntry.filter(transaction_id=record.id).prefetch_related("account")
+    return {entry.account.code: entry.amount for entry in entries}
+
+
+async def paid_transitions(order: Order) -> int:
+    """How many times the order was moved to paid."""
+    return await OrderTransition.filter(order_id=order.id, to_status="paid").count()

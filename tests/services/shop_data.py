@@ -1,0 +1,168 @@
+"""Builders of shop data for service tests: people, a provider, products and orders."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from tortoise.expressions import F
+
+from db.models import (
+    ActorRole,
+    Fulfilment,
+    Order,
+    OrderItem,
+    OrderStatus,
+    OrderTransition,
+    PaymentMethod,
+    Product,
+    ProductKind,
+    Provider,
+    ProviderKind,
+    Role,
+    User,
+)
+from services import cart
+from services.catalog import ProductDraft, create_product
+from services.checkout import CheckoutDraft, new_checkout_key, place_order
+from services.events import ShopEvents
+from services.money import STARS
+
+_ids = itertools.count(1000)
+
+
+async def make_user(role: Role = Role.customer, **fields: Any) -> User:
+    """A person with a fresh Telegram id."""
+    number = next(_ids)
+    return await User.create(
+        tg_id=number,
+        pseudonym=f"u{number:016x}",
+        first_name=fields.pop("first_name", f"Person {number}"),
+        role=role,
+        **fields,
+    )
+
+
+async def make_provider(owner: User | None = None, **fields: Any) -> Provider:
+    """An active shop that allows pickup, delivery (fee 300 ₽) and cash unless told otherwise."""
+    number = next(_ids)
+    values: dict[str, Any] = {
+        "slug": f"shop-{number}",
+        "kind": ProviderKind.shop,
+        "name": f"Shop {number}",
+        "owner": owner,
+        "allow_pickup": True,
+        "allow_delivery": True,
+        "allow_cash": True,
+        "pickup_address": "Tverskaya 1",
+        "delivery_fee": 30000,
+        "low_stock_threshold": 2,
+    }
+    values.update(fields)
+    return await Provider.create(**values)
+
+
+async def make_product(
+    provider: Provider,
+    title: str = "Tea",
+    price: int = 10000,
+    stock: int = 10,
+    kind: ProductKind = ProductKind.physical,
+    **draft: Any,
+) -> Product:
+    """A product created through the catalog service (so search_text is filled)."""
+    currency = STARS if kind is ProductKind.digital else "RUB"
+    return await create_product(
+        provider,
+        ProductDraft(title=title, price=price, stock=stock, kind=kind, currency=currency, **draft),
+    )
+
+
+@dataclass
+class Recorder:
+    """A ShopListener that remembers every event it receives."""
+
+    changes: list[tuple[int, OrderStatus | None, OrderStatus]] = field(default_factory=list)
+    low: list[int] = field(default_factory=list)
+
+    async def order_changed(self, order: Order, transition: OrderTransition) -> None:
+        self.changes.append((order.id, transition.from_status, transition.to_status))
+
+    async def low_stock(self, product: Product) -> None:
+        self.low.append(product.id)
+
+
+def recording_events() -> tuple[ShopEvents, Recorder]:
+    """A fresh hub with a recording listener subscribed."""
+    events, recorder = ShopEvents(), Recorder()
+    events.subscribe(recorder)
+    return events, recorder
+
+
+async def order_of(
+    customer: User,
+    product: Product,
+    quantity: int = 1,
+    events: ShopEvents | None = None,
+    **draft: Any,
+) -> Order:
+    """Put the product in the customer's cart and place an order (pickup, online by default)."""
+    await cart.add(customer, product.id, quantity)
+    return await place_order(
+        customer,
+        CheckoutDraft(**draft),
+        checkout_key=new_checkout_key(),
+        events=events or ShopEvents(),
+    )
+
+
+async def order_in(
+    status: OrderStatus,
+    customer: User,
+    provider: Provider,
+    *,
+    fulfilment: Fulfilment = Fulfilment.pickup,
+    payment_method: PaymentMethod = PaymentMethod.online,
+    product: Product | None = None,
+    quantity: int = 1,
+) -> Order:
+    """An order put straight into `status` (bypassing the state machine: test set-up only).
+
+    When `product` is given its stock is reserved as checkout would have done.
+    """
+    number = next(_ids)
+    price = product.price if product else 10000
+    order = await Order.create(
+        customer=customer,
+        provider=provider,
+        status=status,
+        fulfilment=fulfilment,
+        payment_method=payment_method,
+        address="Lenina 5, flat 3" if fulfilment is Fulfilment.delivery else None,
+        phone="+79990001122" if fulfilment is Fulfilment.delivery else None,
+        items_total=price * quantity,
+        total=price * quantity,
+        currency="RUB",
+        checkout_key=f"test-{number}",
+        pickup_code="123456",
+    )
+    await OrderItem.create(
+        order=order,
+        product=product,
+        sku=product.sku if product else "X-1",
+        title=product.title if product else "Thing",
+        kind=product.kind if product else ProductKind.physical,
+        price=price,
+        quantity=quantity,
+        currency="RUB",
+        vat_code=1,
+        payment_subject="commodity",
+        payment_mode="full_prepayment",
+    )
+    if product is not None:
+        await Product.filter(id=product.id).update(stock=F("stock") - quantity)
+    await OrderTransition.create(
+        order=order, from_status=None, to_status=status, actor_role=ActorRole.system
+    )
+    return order

@@ -1,0 +1,175 @@
+"""/api/v1/openapi.json: public, valid OpenAPI 3.1, complete, and true to what the API answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from openapi_spec_validator import validate
+
+from tests.web.conftest import Web
+from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
+from webapp.routes.api import create_api
+
+Document = dict[str, Any]
+
+
+@pytest.fixture
+async def document(web: Web) -> Document:
+    response = await web.client.get("/api/v1/openapi.json")  # no Authorization header
+    assert response.status == 200
+    body: Document = await response.json()
+    return body
+
+
+def test_the_document_is_valid_openapi_3_1(document: Document) -> None:
+    validate(document)
+
+    assert document["openapi"].startswith("3.1.")
+    assert document["servers"] == [{"url": "/api/v1"}]
+
+
+def test_requests_authenticate_with_tma_init_data(document: Document) -> None:
+    scheme = document["components"]["securitySchemes"]["tma"]
+
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    assert document["security"] == [{"tma": []}]
+    assert document["paths"]["/openapi.json"]["get"]["security"] == []
+
+
+def test_errors_share_one_documented_shape(document: Document) -> None:
+    detail = document["components"]["schemas"]["ErrorDetail"]
+
+    assert set(detail["required"]) == {"code", "message"}
+    assert "field" in detail["properties"]
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if path == "/openapi.json":
+                continue
+            assert "401" in operation["responses"], (method, path)
+
+
+def test_every_route_of_the_api_is_documented(document: Document) -> None:
+    routed = {
+        (route.method.lower(), route.resource.canonical)
+        for route in create_api().router.routes()
+        if route.method != "HEAD" and route.resource is not None
+    }
+    documented = {
+        (method, path) for path, operations in document["paths"].items() for method in operations
+    }
+
+    assert routed == documented
+
+
+def test_checkout_documents_its_idempotency_key(document: Document) -> None:
+    operation = document["paths"]["/checkout"]["post"]
+    [header] = [p for p in operation["parameters"] if p["in"] == "header"]
+
+    assert (header["name"], header["required"]) == ("Idempotency-Key", True)
+    assert {"200", "201", "403", "409", "422"} <= operation["responses"].keys()
+
+
+# --- What the API answers is what the document says ---------------------------------------------
+
+
+class Contract:
+    """Checks response bodies against the schema documented for (method, path, status)."""
+
+    def __init__(self, document: Document) -> None:
+        self.document = document
+        self.checked: set[tuple[str, str, int]] = set()
+
+    def schema(self, method: str, template: str, status: int) -> Document:
+        responses = self.document["paths"][template][method.lower()]["responses"]
+        assert str(status) in responses, f"{method} {template} answered an undocumented {status}"
+        response = responses[str(status)]
+        if "$ref" in response:
+            name = response["$ref"].rsplit("/", 1)[1]
+            response = self.document["components"]["responses"][name]
+        content: Document = response["content"]["application/json"]["schema"]
+        return content
+
+    def check(self, method: str, template: str, status: int, body: Any) -> None:
+        root = {**self.schema(method, template, status), "components": self.document["components"]}
+        Draft202012Validator(root).validate(body)
+        self.checked.add((method, template, status))
+
+    async def call(
+        self, customer: Customer, method: str, template: str, *, body: Any = None, **values: Any
+    ) -> tuple[int, Any]:
+        path = template.format(**values)
+        query = values.get("query", "")
+        status, answer = await customer.request(
+            method, path + query, body=body, **values.get("headers", {})
+        )
+        self.check(method, template, status, answer)
+        return status, answer
+
+
+async def test_responses_of_a_whole_session_match_the_document(
+    web: Web, document: Document
+) -> None:
+    shop = await open_shop(web)
+    ann = Customer(web)
+    contract = Contract(document)
+    c = contract.call
+
+    await c(ann, "GET", "/catalog")
+    await c(ann, "GET", "/providers/{provider_id}", provider_id=shop.bakery.id)
+    await c(ann, "GET", "/providers/{provider_id}", provider_id=999_999)
+    await c(ann, "GET", "/providers/{provider_id}/products", provider_id=shop.bakery.id)
+    await c(ann, "GET", "/products/{product_id}", product_id=shop.bread.id)
+    await c(ann, "GET", "/products/{product_id}", product_id=shop.hidden.id)
+    await c(ann, "GET", "/search", query="?q=bread")
+    await c(ann, "GET", "/search", query="?page=x")
+    await c(ann, "POST", "/cart/items", body={"product_id": shop.bread.id, "quantity": 2})
+    await c(ann, "POST", "/cart/items", body={"product_id": shop.novel.id})
+    await c(ann, "POST", "/cart/items", body={"product_id": "1"})
+    await c(ann, "POST", "/cart/items", body={"product_id": shop.croissant.id, "quantity": 1})
+    await c(ann, "PATCH", "/cart/items/{product_id}", product_id=shop.croissant.id,
+            body={"quantity": 2})  # fmt: skip
+    await c(ann, "DELETE", "/cart/items/{product_id}", product_id=shop.croissant.id)
+    await c(ann, "GET", "/cart")
+    await c(ann, "POST", "/cart/acknowledge")
+
+    choices = {"fulfilment": "pickup", "payment_method": "cash"}
+    key = {"Idempotency-Key": "contract-key-1"}
+    await c(ann, "POST", "/checkout", body={**choices, "phone": "+79001234567"}, headers=key)
+    await c(ann, "POST", "/checkout", body=choices, headers={"Idempotency-Key": "bad"})
+    status, order = await c(ann, "POST", "/checkout", body=choices, headers=key)
+    assert status == 201
+    assert (await c(ann, "POST", "/checkout", body=choices, headers=key))[0] == 200
+    await c(ann, "POST", "/checkout", body=choices, headers={"Idempotency-Key": "empty-cart-1"})
+    await c(ann, "GET", "/orders")
+    await c(ann, "GET", "/orders/{order_id}", order_id=order["id"])
+    await c(Customer(web, OTHER_USER), "GET", "/orders/{order_id}", order_id=order["id"])
+    await c(ann, "POST", "/orders/{order_id}/cancel", order_id=order["id"])
+    await c(ann, "POST", "/orders/{order_id}/cancel", order_id=order["id"])
+    await c(ann, "DELETE", "/cart")
+
+    await c(ann, "GET", "/me")
+
+    unsigned = await web.client.get("/api/v1/cart")
+    contract.check("GET", "/cart", unsigned.status, await unsigned.json())
+
+    statuses = {status for _, _, status in contract.checked}
+    assert statuses == {200, 201, 401, 403, 404, 409, 422}
+    routed = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
+    assert routed - {(m, p) for m, p, _ in contract.checked} == {("GET", "/openapi.json")}
+
+
+def test_the_contract_check_can_fail(document: Document) -> None:
+    contract = Contract(document)
+    money = {"amount": 100, "currency": "RUB", "formatted": "1 ₽"}
+
+    contract.check("GET", "/cart", 200, {"items": [], "provider": None, "total": money,
+                                         "changes": []})  # fmt: skip
+    with pytest.raises(ValidationError):
+        contract.check("GET", "/cart", 200, {"items": [], "provider": None, "total": money})
+    with pytest.raises(ValidationError):
+        contract.check("GET", "/cart", 401, {"error": {"code": "auth_missing"}})
+    with pytest.raises(AssertionError, match="undocumented"):
+        contract.schema("GET", "/catalog", 404)

@@ -1,0 +1,256 @@
+"""The shop's JSON API under /api/v1: catalog, search, cart, checkout and orders.
+
+Handlers only translate: services do the work and enforce ownership (another person's order,
+a hidden product: 404). The OpenAPI document at /api/v1/openapi.json is built from `routes`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import timedelta
+
+from aiogram.utils.i18n import gettext as _
+from aiohttp import web
+
+from db.models import ActorRole, Fulfilment, Order, OrderStatus
+from services import cart as carts
+from services import catalog, checkout, consent, orders
+from services.errors import DomainError
+from webapp.openapi import build_openapi
+from webapp.routes import shop_api_models as m
+from webapp.routes import shop_api_views as views
+from webapp.routes.shop_api_kit import ApiError, BadRequest, Call, Header, RouteTable
+
+OPENAPI_PATH = "/openapi.json"
+OPENAPI = web.AppKey("openapi", dict)
+IDEMPOTENCY_KEY = "Idempotency-Key"
+IDEMPOTENCY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
+_IDEMPOTENCY_RE = re.compile(IDEMPOTENCY_PATTERN)
+
+routes = RouteTable()
+
+
+def consent_required() -> ApiError:
+    """Phone, address or location sent without consent to the processing of personal data."""
+    return ApiError(
+        403,
+        "consent_required",
+        _(
+            "To share a phone or an address, first consent to the processing of personal "
+            "data in the bot's profile."
+        ),
+    )
+
+
+# Catalog -----------------------------------------------------------------------------------
+
+
+@routes.endpoint("GET", "/catalog", tag="catalog")
+async def list_storefronts(call: Call) -> m.Catalog:
+    """Open storefronts, shops first, by name."""
+    return m.Catalog(items=[views.storefront(p) for p in await catalog.storefronts()])
+
+
+@routes.endpoint("GET", "/providers/{provider_id}", tag="catalog", errors=(404,))
+async def get_storefront(call: Call, provider_id: int) -> m.ProviderOut:
+    """A storefront with its non-empty categories and checkout options."""
+    provider = await catalog.get_provider(provider_id)
+    return views.provider_page(call, provider, await catalog.categories(provider.id))
+
+
+@routes.endpoint("GET", "/providers/{provider_id}/products", tag="catalog", errors=(404,))
+async def list_products(call: Call, provider_id: int, query: m.ProductsQuery) -> m.ProductList:
+    """Visible products of a storefront (optionally of one category), by title."""
+    provider = await catalog.get_provider(provider_id)
+    page = await catalog.products_page(provider.id, query.category, query.page)
+    return await views.product_list(call, page)
+
+
+@routes.endpoint("GET", "/products/{product_id}", tag="catalog", errors=(404,))
+async def get_product(call: Call, product_id: int) -> m.ProductCard:
+    """A product card; hidden products and closed storefronts are 404."""
+    return await views.product_card(call, await catalog.get_visible_product(product_id))
+
+
+@routes.endpoint("GET", "/search", tag="catalog")
+async def search_products(call: Call, query: m.SearchQuery) -> m.ProductList:
+    """Products whose title or description contains every word (any case, ё = е)."""
+    return await views.product_list(call, await catalog.search(query.q, query.page))
+
+
+# Cart --------------------------------------------------------------------------------------
+
+
+async def _cart(call: Call, view: carts.CartView | None = None) -> m.Cart:
+    return await views.cart(call, view if view is not None else await carts.view(call.user))
+
+
+@routes.endpoint("GET", "/cart", tag="cart")
+async def get_cart(call: Call) -> m.Cart:
+    """The cart at current prices, with what changed since the customer last saw it."""
+    return await _cart(call)
+
+
+@routes.endpoint("POST", "/cart/items", tag="cart", errors=(404, 409))
+async def add_to_cart(call: Call, body: m.AddToCart) -> m.Cart:
+    """Add a product (quantities add up); another provider's cart needs `replace`."""
+    view = await carts.add(call.user, body.product_id, body.quantity, replace=body.replace)
+    return await _cart(call, view)
+
+
+@routes.endpoint("PATCH", "/cart/items/{product_id}", tag="cart", errors=(404, 409))
+async def set_cart_quantity(call: Call, product_id: int, body: m.SetQuantity) -> m.Cart:
+    """Set a line's quantity; 0 removes it."""
+    return await _cart(call, await carts.set_quantity(call.user, product_id, body.quantity))
+
+
+@routes.endpoint("DELETE", "/cart/items/{product_id}", tag="cart")
+async def remove_from_cart(call: Call, product_id: int) -> m.Cart:
+    """Remove a line (removing what is not there is fine)."""
+    return await _cart(call, await carts.remove(call.user, product_id))
+
+
+@routes.endpoint("DELETE", "/cart", tag="cart")
+async def clear_cart(call: Call) -> m.Cart:
+    """Empty the cart."""
+    await carts.clear(call.user)
+    return await _cart(call)
+
+
+@routes.endpoint("POST", "/cart/acknowledge", tag="cart")
+async def acknowledge_cart(call: Call) -> m.Cart:
+    """The customer saw the changes: take current prices, drop gone lines, cap to stock."""
+    return await _cart(call, await carts.acknowledge_changes(call.user))
+
+
+# Checkout and orders -------------------------------------------------------------------------
+
+
+def _checkout_key(call: Call) -> str:
+    """The client's Idempotency-Key, scoped to the person.
+
+    Order.checkout_key is unique across everyone: two people picking the same key must not
+    collide, so the stored key is a digest of (person, key) with a prefix of its own.
+    """
+    key = call.request.headers.get(IDEMPOTENCY_KEY, "")
+    if not _IDEMPOTENCY_RE.match(key):
+        raise BadRequest(
+            _("Send an Idempotency-Key header: 8 to 64 letters, digits, “-” or “_”."),
+            IDEMPOTENCY_KEY,
+        )
+    digest = hashlib.sha256(f"{call.user.id}:{key}".encode()).hexdigest()
+    return f"api-{digest[:48]}"
+
+
+async def _order_response(call: Call, order_id: int) -> m.Order:
+    order = await orders.customer_order(call.user, order_id)
+    return views.order(call, order, await orders.history(order))
+
+
+async def _draft(call: Call, body: m.CheckoutRequest) -> checkout.CheckoutDraft:
+    """The checkout draft; personal data only with consent (152-FZ)."""
+    personal = (body.phone, body.address, body.latitude, body.longitude)
+    allowed = await consent.may_collect_personal_data(
+        call.user, call.settings.privacy_policy_version
+    )
+    if any(value is not None for value in personal) and not allowed:
+        raise consent_required()
+    phone = body.phone
+    if phone is None and allowed and body.fulfilment is Fulfilment.delivery:
+        phone = call.user.phone
+    return checkout.CheckoutDraft(
+        fulfilment=body.fulfilment,
+        payment_method=body.payment_method,
+        address=body.address,
+        latitude=body.latitude,
+        longitude=body.longitude,
+        delivery_slot=body.delivery_slot,
+        phone=phone,
+        comment=body.comment,
+    )
+
+
+@routes.endpoint(
+    "POST",
+    "/checkout",
+    tag="orders",
+    status=201,
+    also=(200,),
+    errors=(403, 409),
+    headers=(
+        Header(
+            IDEMPOTENCY_KEY,
+            "Chosen by the client per confirmation screen; a repeat returns the same order "
+            "(200) instead of placing another.",
+            pattern=IDEMPOTENCY_PATTERN,
+        ),
+    ),
+)
+async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
+    """Turn the cart into an order (201), reserving stock; a repeated key answers 200.
+
+    Refused with `cart_changed` until changed prices or availability were acknowledged, with
+    `sold_out` when stock ran out meanwhile, and with `consent_required` for a phone, address
+    or location sent without consent to the processing of personal data.
+    """
+    key = _checkout_key(call)
+    existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
+    if existing is None:
+        draft = await _draft(call, body)
+        try:
+            existing = await checkout.place_order(
+                call.user,
+                draft,
+                checkout_key=key,
+                events=call.services.shop_events,
+                payment_timeout=timedelta(minutes=call.settings.order_payment_timeout),
+            )
+            return await _order_response(call, existing.id)
+        except DomainError:
+            # A concurrent request with the same key may have placed it and emptied the cart.
+            existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
+            if existing is None:
+                raise
+    call.status = 200
+    return await _order_response(call, existing.id)
+
+
+@routes.endpoint("GET", "/orders", tag="orders")
+async def list_orders(call: Call, query: m.PageQuery) -> m.OrderList:
+    """The person's orders, newest first."""
+    return views.order_list(call, await orders.customer_orders(call.user, query.page))
+
+
+@routes.endpoint("GET", "/orders/{order_id}", tag="orders", errors=(404,))
+async def get_order(call: Call, order_id: int) -> m.Order:
+    """One of the person's orders with lines and history; others' orders are 404."""
+    return await _order_response(call, order_id)
+
+
+@routes.endpoint("POST", "/orders/{order_id}/cancel", tag="orders", errors=(404, 409))
+async def cancel_order(call: Call, order_id: int) -> m.Order:
+    """Cancel before the provider accepted it; reserved stock is released."""
+    await orders.transition(
+        order_id,
+        OrderStatus.cancelled,
+        role=ActorRole.customer,
+        actor=call.user,
+        events=call.services.shop_events,
+    )
+    return await _order_response(call, order_id)
+
+
+# The document ------------------------------------------------------------------------------
+
+
+async def openapi_document(request: web.Request) -> web.Response:
+    """The OpenAPI 3.1 document of /api/v1 (public: no initData needed)."""
+    return web.json_response(request.app[OPENAPI])
+
+
+def setup(api: web.Application) -> None:
+    """Register the shop endpoints and the OpenAPI document on the /api/v1 sub-app."""
+    routes.setup(api)
+    api[OPENAPI] = build_openapi(routes)
+    api.router.add_get(OPENAPI_PATH, openapi_document)

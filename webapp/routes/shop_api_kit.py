@@ -1,0 +1,278 @@
+"""A route table for JSON endpoints whose signatures are their documentation.
+
+`@routes.endpoint("POST", "/cart/items", ...)` on `async def add(call: Call, body: AddToCart)
+-> Cart` registers the aiohttp route *and* tells the OpenAPI builder the body, query, path
+parameters and response model, read from the type hints: the document cannot drift from the
+code. Like aiohttp's `RouteTableDef`, the table is filled at import and never changes after.
+
+The wrapper turns request mistakes and `DomainError`s into `{"error": {...}}` responses.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+import typing
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass, field
+from html import escape
+from typing import Any
+
+from aiogram.utils.i18n import gettext as _
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from bot.config import Settings
+from bot.problems import explain
+from bot.services import Services
+from db.models import User
+from services.errors import DomainError, InvalidInput, NotFound
+from services.money import format_price
+from webapp.errors import error_messages
+from webapp.keys import LOCALE, SERVICES
+
+# api.py imports this package's routes to register them, so read the key through the module
+# at call time instead of importing the name while api.py is still being initialised.
+from webapp.routes import api as tma_api
+from webapp.routes.shop_api_models import MAX_ID, ErrorBody, Money
+
+Handler = Callable[..., Awaitable[BaseModel]]
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """A request header an endpoint reads (documented as a parameter)."""
+
+    name: str
+    description: str
+    required: bool = True
+    pattern: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One operation: how it is routed and what the document says about it."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    response: type[BaseModel]
+    status: int
+    also: tuple[int, ...]
+    errors: tuple[int, ...]
+    body: type[BaseModel] | None
+    query: type[BaseModel] | None
+    path_params: tuple[str, ...]
+    headers: tuple[Header, ...]
+
+    @property
+    def operation_id(self) -> str:
+        """The handler's name."""
+        return self.handler.__name__
+
+    @property
+    def description(self) -> str:
+        """The handler's docstring."""
+        return inspect.getdoc(self.handler) or ""
+
+    @property
+    def aiohttp_path(self) -> str:
+        """The path with numeric placeholders, e.g. `/orders/{order_id:\\d+}`."""
+        return _PLACEHOLDER.sub(r"{\1:\\d+}", self.path)
+
+
+@dataclass(slots=True)
+class Call:
+    """One authenticated API request, as handlers see it."""
+
+    request: web.Request
+    user: User
+    services: Services
+    locale: str
+    status: int | None = None
+    """Set to answer with another documented success status (e.g. 200 for a replay)."""
+
+    @property
+    def settings(self) -> Settings:
+        """The process settings."""
+        return self.services.settings
+
+    def money(self, amount: int, currency: str) -> Money:
+        """An amount with its currency, formatted for this request's language."""
+        return Money(
+            amount=amount, currency=currency, formatted=format_price(amount, currency, self.locale)
+        )
+
+
+class ApiError(Exception):
+    """A refusal decided by the API layer itself (not by a service)."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(code)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+class BadRequest(ApiError):
+    """The request itself is wrong (not the domain): answered as 422 invalid_input."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(422, InvalidInput.code, message, field)
+
+
+@dataclass
+class RouteTable:
+    """The endpoints of a JSON API, in declaration order."""
+
+    endpoints: list[Endpoint] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[Endpoint]:
+        return iter(self.endpoints)
+
+    def endpoint(
+        self,
+        method: str,
+        path: str,
+        *,
+        tag: str,
+        status: int = 200,
+        also: tuple[int, ...] = (),
+        errors: tuple[int, ...] = (),
+        headers: tuple[Header, ...] = (),
+    ) -> Callable[[Handler], Handler]:
+        """Declare a handler `(call: Call, [body: M], [query: Q], [<path param>: int]) -> R`."""
+
+        def register(handler: Handler) -> Handler:
+            self.endpoints.append(
+                _describe(handler, method, path, tag, status, also, errors, headers)
+            )
+            return handler
+
+        return register
+
+    def setup(self, app: web.Application) -> None:
+        """Add every endpoint to the (sub-)application's router."""
+        for endpoint in self.endpoints:
+            app.router.add_route(endpoint.method, endpoint.aiohttp_path, _wrap(endpoint))
+
+
+def _describe(
+    handler: Handler,
+    method: str,
+    path: str,
+    tag: str,
+    status: int,
+    also: tuple[int, ...],
+    errors: tuple[int, ...],
+    headers: tuple[Header, ...],
+) -> Endpoint:
+    hints = typing.get_type_hints(handler)
+    placeholders = tuple(_PLACEHOLDER.findall(path))
+    params = list(inspect.signature(handler).parameters)
+    if not params or params[0] != "call":
+        raise TypeError(f"{handler.__name__}: the first parameter must be `call: Call`")
+    for name in params[1:]:
+        if name not in ("body", "query") and (name not in placeholders or hints[name] is not int):
+            raise TypeError(f"{handler.__name__}: `{name}` is not a body, query or path id")
+    if set(placeholders) - set(params):
+        raise TypeError(f"{handler.__name__}: path parameters {placeholders} not all taken")
+    response = hints.get("return")
+    if not (isinstance(response, type) and issubclass(response, BaseModel)):
+        raise TypeError(f"{handler.__name__}: must return a pydantic model")
+    return Endpoint(
+        method=method,
+        path=path,
+        handler=handler,
+        summary=(inspect.getdoc(handler) or handler.__name__).splitlines()[0],
+        tag=tag,
+        response=response,
+        status=status,
+        also=also,
+        errors=errors,
+        body=hints.get("body") if "body" in params else None,
+        query=hints.get("query") if "query" in params else None,
+        path_params=placeholders,
+        headers=headers,
+    )
+
+
+def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            call = Call(
+                request=request,
+                user=request[tma_api.CURRENT_USER],
+                services=request.config_dict[SERVICES],
+                locale=request[LOCALE],
+            )
+            kwargs: dict[str, Any] = {
+                name: _path_id(request, name) for name in endpoint.path_params
+            }
+            if endpoint.query is not None:
+                kwargs["query"] = _validated(endpoint.query, dict(request.query), json=False)
+            if endpoint.body is not None:
+                kwargs["body"] = _validated(endpoint.body, await request.read(), json=True)
+            result = await endpoint.handler(call, **kwargs)
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.field)
+        except DomainError as exc:
+            return domain_error(exc)
+        return web.json_response(
+            result.model_dump(mode="json"), status=call.status or endpoint.status
+        )
+
+    handle.__name__ = endpoint.operation_id
+    return handle
+
+
+def _path_id(request: web.Request, name: str) -> int:
+    raw = request.match_info[name]
+    # The length check first: int() refuses (ValueError) strings of thousands of digits.
+    if len(raw) > len(str(MAX_ID)) or not 1 <= int(raw) <= MAX_ID:
+        raise NotFound(entity=name)
+    return int(raw)
+
+
+def _validated(model: type[BaseModel], data: Any, *, json: bool) -> BaseModel:
+    try:
+        if json:
+            return model.model_validate_json(data)
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise _bad_request(exc) from None
+
+
+def _bad_request(exc: ValidationError) -> BadRequest:
+    """The first problem, named by its field (`items.0.quantity`), in the person's words."""
+    error = exc.errors(include_url=False)[0]
+    location = ".".join(str(part) for part in error["loc"])
+    if error["type"] in ("json_invalid", "json_type", "model_type", "model_attributes_type"):
+        return BadRequest(error_messages()["bad_request"], None)
+    if error["type"] == "extra_forbidden":
+        return BadRequest(_("Unknown field: {field}.").format(field=escape(location)), location)
+    field = str(error["loc"][-1]) if error["loc"] else None
+    return BadRequest(explain(InvalidInput(field=field)), location or None)
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
+    """The one error shape; `field` only where it names an input."""
+    detail: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        detail["field"] = field
+    return web.json_response(
+        ErrorBody.model_validate({"error": detail}).model_dump(mode="json", exclude_none=True),
+        status=status,
+    )
+
+
+def domain_error(error: DomainError) -> web.Response:
+    """A refusal of the services, with its status, code and localized explanation."""
+    field = error.details.get("field") if isinstance(error, InvalidInput) else None
+    return error_response(
+        error.status, error.code, explain(error), str(field) if field is not None else None
+    )

@@ -1,0 +1,356 @@
+"""The shop API's request and response bodies; the OpenAPI document is generated from them.
+
+Requests are strict (no "2" for 2, no unknown fields) so a client's mistake is a clear 422,
+never a silent guess. Money is always integer minor units with its currency, plus a string
+formatted for the request's language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from db.models import (
+    ActorRole,
+    Fulfilment,
+    OrderStatus,
+    PaymentMethod,
+    ProductKind,
+    ProviderKind,
+    Role,
+)
+from services.cart import MAX_QUANTITY
+
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit in the database; larger numbers cannot name anything."""
+MAX_PAGE = 10_000
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]{4,30}$"
+
+
+class RequestBody(BaseModel):
+    """A JSON body sent by the client: exact types, no unknown fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class QueryParams(BaseModel):
+    """Query-string parameters: text converted to numbers; unknown ones (e.g. `lang`) ignored."""
+
+    model_config = ConfigDict(extra="ignore")
+
+
+class ResponseBody(BaseModel):
+    """A JSON body sent by the server: every field is always present."""
+
+    model_config = ConfigDict(json_schema_serialization_defaults_required=True)
+
+
+# Errors ------------------------------------------------------------------------------------
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code and a localized, HTML-escaped message."""
+
+    code: str = Field(examples=["not_found", "invalid_input", "sold_out", "consent_required"])
+    message: str
+    field: str | None = Field(
+        default=None, description="The offending input (only for `invalid_input`)."
+    )
+
+
+class ErrorBody(ResponseBody):
+    """Every error response."""
+
+    error: ErrorDetail
+
+
+# Shared pieces ---------------------------------------------------------------------------
+
+
+class Money(ResponseBody):
+    """An amount in minor units (kopecks; Stars are whole) with its currency."""
+
+    amount: int = Field(description="Integer minor units, never a float.")
+    currency: str = Field(examples=["RUB", "XTR"])
+    formatted: str = Field(description="For people, in the request's language.")
+
+
+class Page(ResponseBody):
+    """Paging of a list; an out-of-range page is answered with the nearest one."""
+
+    page: int
+    pages: int
+    total: int
+
+
+class ProviderRef(ResponseBody):
+    """A provider named from elsewhere."""
+
+    id: int
+    slug: str
+    name: str
+
+
+class CategoryOut(ResponseBody):
+    """A category of a storefront."""
+
+    id: int
+    title: str
+
+
+# Catalog -----------------------------------------------------------------------------------
+
+
+class Storefront(ResponseBody):
+    """A shop or tutor with the seller details 54-FZ asks to show."""
+
+    id: int
+    slug: str
+    kind: ProviderKind
+    name: str
+    description: str
+    legal_name: str
+    inn: str
+
+
+class Catalog(ResponseBody):
+    """Every open storefront, shops first."""
+
+    items: list[Storefront]
+
+
+class CheckoutOptions(ResponseBody):
+    """What the provider offers at checkout."""
+
+    pickup: bool
+    delivery: bool
+    cash: bool
+    pickup_address: str
+    delivery_fee: Money
+
+
+class ProviderOut(Storefront):
+    """A storefront with its categories and checkout options."""
+
+    categories: list[CategoryOut]
+    checkout: CheckoutOptions
+
+
+class Stock(ResponseBody):
+    """Whether it can be bought; `available` only for goods that have stock."""
+
+    state: Literal["in_stock", "sold_out", "not_tracked"]
+    available: int | None
+    label: str = Field(description="For people, in the request's language.")
+
+
+class ProductSummary(ResponseBody):
+    """A product in a list."""
+
+    id: int
+    provider_id: int
+    title: str
+    kind: ProductKind
+    price: Money
+    stock: Stock
+    thumbnail_url: str | None
+
+
+class ProductList(Page):
+    """One page of products."""
+
+    items: list[ProductSummary]
+
+
+class Photo(ResponseBody):
+    """A product photo and its thumbnail."""
+
+    url: str
+    thumbnail_url: str
+
+
+class ProductCard(ResponseBody):
+    """Everything about one product."""
+
+    id: int
+    provider: ProviderRef
+    category: CategoryOut | None
+    sku: str
+    kind: ProductKind
+    title: str
+    description: str
+    price: Money
+    stock: Stock
+    photo_url: str | None
+    thumbnail_url: str | None
+    photos: list[Photo]
+    model_url: str | None = Field(description="A glTF/GLB 3D model, when the product has one.")
+
+
+class ProductsQuery(QueryParams):
+    """Which products of a storefront."""
+
+    category: int | None = Field(default=None, ge=1, le=MAX_ID)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+
+
+class SearchQuery(QueryParams):
+    """Text search over titles and descriptions (every word must match)."""
+
+    q: str = Field(min_length=1, max_length=200)
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+
+
+class PageQuery(QueryParams):
+    """A page number."""
+
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+
+
+# Cart --------------------------------------------------------------------------------------
+
+
+class CartLine(ResponseBody):
+    """A cart line at current prices."""
+
+    product_id: int
+    title: str
+    kind: ProductKind
+    quantity: int
+    price: Money
+    price_seen: Money = Field(description="The price when the customer last saw it.")
+    subtotal: Money
+    available: bool
+    stock: Stock
+    thumbnail_url: str | None
+
+
+class CartChange(ResponseBody):
+    """Something the customer must see before ordering."""
+
+    product_id: int
+    kind: Literal["price_changed", "unavailable", "short_of_stock"]
+    message: str = Field(description="Localized, HTML-escaped.")
+    old_price: Money | None
+    new_price: Money | None
+    available: int | None
+
+
+class Cart(ResponseBody):
+    """The one cart of the person, shared with the chat."""
+
+    items: list[CartLine]
+    provider: ProviderRef | None
+    total: Money
+    changes: list[CartChange] = Field(
+        description="Non-empty: checkout answers `cart_changed` until POST /cart/acknowledge."
+    )
+
+
+class AddToCart(RequestBody):
+    """Add a product; a cart holds one provider's products."""
+
+    product_id: int = Field(ge=1, le=MAX_ID)
+    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    replace: bool = Field(default=False, description="Empty a cart of another provider first.")
+
+
+class SetQuantity(RequestBody):
+    """A new quantity; 0 removes the line."""
+
+    quantity: int = Field(ge=0, le=MAX_QUANTITY)
+
+
+# Checkout and orders -------------------------------------------------------------------------
+
+
+class CheckoutRequest(RequestBody):
+    """The customer's choices; phone, address and location need personal-data consent."""
+
+    fulfilment: Fulfilment
+    payment_method: PaymentMethod
+    address: str | None = Field(default=None, min_length=1, max_length=500)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    delivery_slot: str | None = Field(default=None, min_length=1, max_length=64)
+    phone: str | None = Field(
+        default=None,
+        pattern=PHONE_PATTERN,
+        description="Delivery needs one; the profile's phone is used when left out.",
+    )
+    comment: str = Field(default="", max_length=500)
+
+
+class OrderItem(ResponseBody):
+    """A line of an order, frozen when it was placed."""
+
+    product_id: int | None
+    title: str
+    kind: ProductKind
+    quantity: int
+    price: Money
+    subtotal: Money
+
+
+class Transition(ResponseBody):
+    """One status change."""
+
+    from_status: OrderStatus | None
+    to_status: OrderStatus
+    status_name: str = Field(description="`to_status` for people, in the request's language.")
+    actor_role: ActorRole
+    reason: str
+    at: datetime
+
+
+class OrderSummary(ResponseBody):
+    """An order in a list."""
+
+    id: int
+    status: OrderStatus
+    status_name: str
+    provider: ProviderRef
+    total: Money
+    created_at: datetime
+
+
+class OrderList(Page):
+    """One page of the person's orders, newest first."""
+
+    items: list[OrderSummary]
+
+
+class Order(OrderSummary):
+    """One order with its lines and history."""
+
+    fulfilment: Fulfilment
+    payment_method: PaymentMethod
+    items: list[OrderItem]
+    items_total: Money
+    delivery_fee: Money
+    address: str | None
+    latitude: float | None
+    longitude: float | None
+    delivery_slot: str | None
+    phone: str | None
+    comment: str
+    pickup_code: str
+    expires_at: datetime | None = Field(description="An unpaid order is cancelled then.")
+    cancel_reason: str | None
+    can_cancel: bool
+    history: list[Transition]
+
+
+class Me(ResponseBody):
+    """The signed-in person."""
+
+    id: str
+    telegram_id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    locale: Literal["ru", "en"]
+    role: Role
+    has_phone: bool
