@@ -28,10 +28,9 @@ from keyboards.admin import (
     ProviderAction,
 )
 from services import admin, catalog
-from services.catalog_csv import parse_amount
 from services.deeplinks import invite_link
 from services.errors import DomainError, InvalidInput
-from services.money import format_price
+from services.money import format_price, parse_amount
 
 
 class NewProviderStates(StatesGroup):

@@ -23,7 +23,7 @@ from keyboards import provider as kb
 from services import catalog, media
 from services.catalog import tracks_stock
 from services.errors import NotFound
-from services.money import STARS, format_price
+from services.money import STARS, format_price, parse_amount
 
 MAX_DESCRIPTION = 2000
 MAX_DESCRIPTION_SHOWN = 600
@@ -78,14 +78,12 @@ def parse_price(text: str, currency: str) -> int | None:
     None for anything else: words, negatives, zero, three decimals, thousands commas.
     """
     compact = _SPACES_RE.sub("", text).removesuffix("₽")
-    match = _PRICE_RE.match(compact)
-    if match is None:
+    if _PRICE_RE.match(compact) is None:
         return None
-    whole, fraction = match.groups()
-    if currency == STARS:
-        value = int(whole) if fraction is None else 0
-    else:
-        value = int(whole) * 100 + int((fraction or "0").ljust(2, "0"))
+    try:
+        value = parse_amount(compact, currency)
+    except ValueError:  # a fraction of a Star
+        return None
     return value if value > 0 else None
 
 

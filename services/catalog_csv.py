@@ -13,7 +13,6 @@ import dataclasses
 import io
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -21,7 +20,7 @@ from tortoise.transactions import in_transaction
 
 from db.models import AuditLog, Category, Product, ProductKind, Provider, User
 from services.catalog import MAX_PRICE, MAX_STOCK, normalize_search
-from services.money import STARS, to_major
+from services.money import STARS, parse_amount, to_major
 
 HEADER = (
     "sku",
@@ -120,25 +119,6 @@ class _Row:
     values: dict[str, Any]
     category: str | None  # None: leave as is; "": no category
     existing: Product | None
-
-
-def parse_amount(text: str, currency: str) -> int:
-    """'1 490,50' → 149050 kopecks (Stars: whole numbers only).
-
-    ValueError("number") if it is not a number, ValueError("precision") for fractions of a
-    kopeck (or of a Star).
-    """
-    compact = _SPACES_RE.sub("", text).replace(",", ".")
-    try:
-        amount = Decimal(compact)
-    except InvalidOperation:
-        raise ValueError("number") from None
-    if not amount.is_finite():
-        raise ValueError("number")
-    minor = amount if currency == STARS else amount.scaleb(2)
-    if minor != minor.to_integral_value():
-        raise ValueError("precision")
-    return int(minor)
 
 
 def format_amount(amount: int, currency: str) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import re
+from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency, get_currency_precision, get_currency_symbol
 
 STARS = "XTR"
+_GROUPING_RE = re.compile(r"[\s\u00a0\u202f']")
+"""Digit grouping people type: spaces, no-break spaces, apostrophes (1 490,50; 1'490.50)."""
 
 
 def to_major(amount: int, currency: str) -> Decimal:
@@ -28,3 +31,22 @@ def format_price(amount: int, currency: str, locale: str = "ru") -> str:
         locale=locale,
         currency_digits=True,
     ).replace(get_currency_symbol(currency, locale), get_currency_symbol(currency, "ru"))
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """'1 490,50' → 149050 kopecks (Stars: whole numbers only).
+
+    ValueError("number") if it is not a number, ValueError("precision") for fractions of a
+    kopeck (or of a Star).
+    """
+    compact = _GROUPING_RE.sub("", text).replace(",", ".")
+    try:
+        amount = Decimal(compact)
+    except InvalidOperation:
+        raise ValueError("number") from None
+    if not amount.is_finite():
+        raise ValueError("number")
+    minor = amount if currency == STARS else amount.scaleb(2)
+    if minor != minor.to_integral_value():
+        raise ValueError("precision")
+    return int(minor)
