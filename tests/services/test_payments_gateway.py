@@ -22,7 +22,8 @@ from services.yookassa_gateway import (
 )
 from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
 
-TIMEOUT = 0.5
+# Long enough for a loaded CI machine; only the hanging-API tests wait for it.
+TIMEOUT = 2.0
 
 
 @pytest.fixture
@@ -158,8 +159,9 @@ async def test_a_hanging_api_times_out_and_the_loop_keeps_serving(
         beating.cancel()
     elapsed = time.monotonic() - started
     assert all(isinstance(result, GatewayTimeout) for result in results), results
-    assert elapsed < TIMEOUT * 1.6  # six calls on four threads: all abandoned at TIMEOUT
-    assert ticks >= int(elapsed / 0.02) // 2  # the event loop was never blocked
+    # Six calls on four threads are all abandoned at TIMEOUT, not after a second round.
+    assert elapsed < TIMEOUT * 1.75
+    assert ticks >= int(elapsed / 0.02) // 4  # the event loop kept running throughout
 
     fake.release()  # the abandoned threads get their (error) answers and are free again
     assert (await create(gateway, key="order-after-1")).status == "pending"

@@ -23,7 +23,8 @@ from tests.web.conftest import MakeWeb, Web
 from webapp.routes.yookassa import WEBHOOK_PATH, client_address
 
 YOOKASSA_IP = "185.71.76.10"
-TIMEOUT = 0.5
+# Long enough for a loaded CI machine; only the hanging-API tests wait for it.
+TIMEOUT = 3.0
 
 
 @pytest.fixture
@@ -178,11 +179,14 @@ async def test_a_hanging_api_gets_503_while_the_app_keeps_answering(
     started = time.monotonic()
     health = await web.client.get("/health")
     health_took = time.monotonic() - started
+    assert not notified.done()
     status, body = await notified
     notify_took = time.monotonic() - started
 
-    assert health.status == 200 and health_took < TIMEOUT / 2
-    assert notify_took < TIMEOUT * 1.5
+    # Ordering, not stopwatch figures: /health answered while the notification still waited
+    # for the hanging API, and the notification gave up after the timeout, not never.
+    assert health.status == 200 and health_took < TIMEOUT
+    assert notify_took < TIMEOUT * 3
     assert (status, body["error"]) == (503, "retry_later")
     await assert_untouched(sale, payment)
 
