@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     )
     trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     """Reverse proxies whose X-Forwarded-For is believed."""
+    telegram_payments_provider_token: SecretStr | None = None
+    """The payment provider token from BotFather (Telegram Payments in roubles)."""
+    payments_support_contact: str | None = None
+    """Who answers /paysupport; defaults to OPERATOR_CONTACT."""
     platform_commission_percent: Decimal = Field(
         default=Decimal(10), ge=0, le=100, decimal_places=2
     )
@@ -267,6 +271,16 @@ class Settings(BaseSettings):
         return bool(self.yookassa_shop_id) and self.yookassa_secret_key is not None
 
     @property
+    def telegram_payments_enabled(self) -> bool:
+        """Telegram Payments (roubles, through BotFather's provider) are configured."""
+        return self.telegram_payments_provider_token is not None
+
+    @property
+    def pay_support_contact(self) -> str:
+        """Who answers questions about payments (/paysupport)."""
+        return self.payments_support_contact or self.operator_contact
+
+    @property
     def payment_return_url(self) -> str:
         """Where YooKassa sends the customer back after paying."""
         return self.yookassa_return_url or self.public_base_url
@@ -279,7 +293,12 @@ class Settings(BaseSettings):
     @property
     def secret_values(self) -> list[str]:
         """Values that must never appear in logs."""
-        secrets = [self.bot_token, self.webhook_secret, self.yookassa_secret_key]
+        secrets = [
+            self.bot_token,
+            self.webhook_secret,
+            self.yookassa_secret_key,
+            self.telegram_payments_provider_token,
+        ]
         values = [s.get_secret_value() for s in secrets if s is not None]
         values += _url_passwords(self.database_url, self.redis_url)
         return [v for v in values if v]

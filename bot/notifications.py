@@ -27,12 +27,18 @@ from db.models import (
     OrderMessage,
     OrderStatus,
     OrderTransition,
+    Payment,
     PaymentMethod,
+    Payout,
+    PayoutStatus,
     Product,
+    Provider,
+    Refund,
     User,
 )
 from handlers.provider_orders import NEEDS_PROVIDER, card_screen
 from handlers.texts import status_name
+from keyboards import payments as pay_kb
 from keyboards import provider as kb
 from services import orders, users
 from services.money import format_price
@@ -143,6 +149,36 @@ class TelegramShopNotifier:
         except Exception:
             logger.exception("Low-stock push for product {} failed", product.id)
 
+    async def payment_failed(self, order: Order, payment: Payment) -> None:
+        """Tell the customer the payment did not go through and how to try again."""
+        try:
+            customer = await User.get_or_none(id=order.customer_id)
+            if customer is None or not reachable(customer):
+                return
+            with self._speaking(customer):
+                text = _(
+                    "⚠️ The payment for order #{number} did not go through. You can pay again "
+                    "with a new link while the order waits for payment."
+                ).format(number=order.id)
+                markup = pay_kb.pay_again(order.id)
+            await self._send(int(customer.tg_id or 0), text, markup)
+        except Exception:
+            logger.exception("Payment failure push for order {} failed", order.id)
+
+    async def refunded(self, order: Order, refund: Refund) -> None:
+        """Tell the customer and the provider how much went back, once per refund."""
+        try:
+            await self._refunded(order, refund)
+        except Exception:
+            logger.exception("Refund push for order {} failed", order.id)
+
+    async def payout_changed(self, payout: Payout) -> None:
+        """Tell the provider's owner what happened to their payout request."""
+        try:
+            await self._payout_changed(payout)
+        except Exception:
+            logger.exception("Payout push for payout {} failed", payout.id)
+
     # The provider ------------------------------------------------------------------------------
 
     async def _update_provider(self, order: Order) -> None:
@@ -181,12 +217,57 @@ class TelegramShopNotifier:
     async def _tell_customer(self, order: Order, transition: OrderTransition) -> None:
         if transition.from_status is None or transition.actor_role is ActorRole.customer:
             return  # the customer did this themselves and saw the result on their screen
+        if transition.to_status is OrderStatus.refunded:
+            return  # the refund event tells them, with the amount
         customer = order.customer
         if not reachable(customer):
             return
         with self._speaking(customer) as locale:
             text = customer_text(order, transition, locale)
         await self._send(int(customer.tg_id or 0), text, None)
+
+    # Money -------------------------------------------------------------------------------------
+
+    async def _refunded(self, order: Order, refund: Refund) -> None:
+        full = await Order.get(id=order.id).prefetch_related("customer", "provider__owner")
+        people = [(full.customer, True), (full.provider.owner, False)]
+        for person, is_customer in people:
+            if person is None or not reachable(person):
+                continue
+            with self._speaking(person) as locale:
+                amount = format_price(refund.amount, refund.currency, locale)
+                if is_customer:
+                    text = _(
+                        "↩️ {amount} for order #{number} is on its way back to you. Banks "
+                        "usually credit it within a few days; Stars come back at once."
+                    ).format(amount=amount, number=full.id)
+                else:
+                    text = _("↩️ A refund of {amount} was made for order #{number}.").format(
+                        amount=amount, number=full.id
+                    )
+            await self._send(int(person.tg_id or 0), text, None)
+
+    async def _payout_changed(self, payout: Payout) -> None:
+        provider = await Provider.get(id=payout.provider_id).prefetch_related("owner")
+        owner = provider.owner
+        if owner is None or not reachable(owner):
+            return
+        with self._speaking(owner) as locale:
+            amount = format_price(payout.amount, payout.currency, locale)
+            status = PayoutStatus(payout.status)
+            if status is PayoutStatus.requested:
+                text = _("💸 Payout request #{number} for {amount} is sent to the platform.")
+            elif status is PayoutStatus.approved:
+                text = _("✅ Payout #{number} for {amount} is approved and on its way.")
+            else:
+                text = _(
+                    "❌ Payout #{number} for {amount} was rejected; the money is back "
+                    "on your balance."
+                )
+            text = text.format(number=payout.id, amount=amount)
+            if status is PayoutStatus.rejected and payout.reason:
+                text += "\n" + _("Reason: {reason}").format(reason=escape(payout.reason))
+        await self._send(int(owner.tg_id or 0), text, None)
 
     # Low stock -------------------------------------------------------------------------------
 

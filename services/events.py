@@ -10,7 +10,7 @@ from typing import Protocol
 
 from loguru import logger
 
-from db.models import Order, OrderTransition, Product
+from db.models import Order, OrderTransition, Payment, Payout, Product, Refund
 
 
 class ShopListener(Protocol):
@@ -21,6 +21,15 @@ class ShopListener(Protocol):
 
     async def low_stock(self, product: Product) -> None:
         """A product's stock fell below its provider's threshold."""
+
+    async def payment_failed(self, order: Order, payment: Payment) -> None:
+        """A payment attempt of an order awaiting payment was cancelled or declined."""
+
+    async def refunded(self, order: Order, refund: Refund) -> None:
+        """Money of an order went back to the customer (full or partial)."""
+
+    async def payout_changed(self, payout: Payout) -> None:
+        """A provider's payout was requested, approved or rejected."""
 
 
 class ShopEvents:
@@ -48,3 +57,22 @@ class ShopEvents:
                 await listener.low_stock(product)
             except Exception:
                 logger.exception("Listener failed on low stock of product {}", product.id)
+
+    async def payment_failed(self, order: Order, payment: Payment) -> None:
+        """Tell every listener; errors are logged."""
+        await self._fan_out("payment_failed", order, payment)
+
+    async def refunded(self, order: Order, refund: Refund) -> None:
+        """Tell every listener; errors are logged."""
+        await self._fan_out("refunded", order, refund)
+
+    async def payout_changed(self, payout: Payout) -> None:
+        """Tell every listener; errors are logged."""
+        await self._fan_out("payout_changed", payout)
+
+    async def _fan_out(self, event: str, *args: object) -> None:
+        for listener in self._listeners:
+            try:
+                await getattr(listener, event)(*args)
+            except Exception:
+                logger.exception("Listener failed on {} event", event)

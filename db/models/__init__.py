@@ -10,7 +10,18 @@ from db.models.catalog import (
     ProviderKind,
 )
 from db.models.ledger import Account, AccountKind, LedgerEntry, LedgerHead, LedgerTransaction
-from db.models.payments import Payment, PaymentChannel, PaymentStatus, Refund, RefundStatus
+from db.models.payments import (
+    Payment,
+    PaymentChannel,
+    PaymentStatus,
+    Payout,
+    PayoutStatus,
+    Receipt,
+    ReceiptKind,
+    ReceiptStatus,
+    Refund,
+    RefundStatus,
+)
 from db.models.shop import (
     ActorRole,
     CartItem,
@@ -46,12 +57,17 @@ __all__ = [
     "PaymentChannel",
     "PaymentMethod",
     "PaymentStatus",
+    "Payout",
+    "PayoutStatus",
     "Product",
     "ProductKind",
     "ProductPhoto",
     "Provider",
     "ProviderInvite",
     "ProviderKind",
+    "Receipt",
+    "ReceiptKind",
+    "ReceiptStatus",
     "Refund",
     "RefundStatus",
     "Role",

@@ -11,6 +11,7 @@ from enum import StrEnum
 from tortoise import fields
 
 from db.models.base import TimestampedModel
+from db.models.catalog import Provider
 from db.models.shop import Order
 from db.models.users import User
 
@@ -58,6 +59,9 @@ class Payment(TimestampedModel):
     idempotence_key = fields.CharField(max_length=64, unique=True)
     external_id = fields.CharField(max_length=64, unique=True, null=True)
     confirmation_url = fields.CharField(max_length=1024, null=True)
+    invoice_link = fields.CharField(max_length=256, null=True)
+    provider_charge_id = fields.CharField(max_length=128, null=True)
+    """Telegram Payments: the payment provider's own id of the charge (needed for refunds)."""
     cancellation_reason = fields.CharField(max_length=64, null=True)
     paid_at = fields.DatetimeField(null=True)
     refunded_amount = fields.BigIntField(default=0)
@@ -84,8 +88,98 @@ class Refund(TimestampedModel):
     idempotence_key = fields.CharField(max_length=64, unique=True)
     external_id = fields.CharField(max_length=64, unique=True, null=True)
     reason = fields.TextField(default="")
+    requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="refunds_requested", null=True, on_delete=fields.SET_NULL
+    )
+    completed_at = fields.DatetimeField(null=True)
 
     payment_id: int
+    requested_by_id: int | None
 
     class Meta:
         table = "refunds"
+
+
+class ReceiptKind(StrEnum):
+    """Which fiscal receipt of 54-FZ."""
+
+    prepayment = "prepayment"  # with the payment, before the goods are handed over
+    closing = "closing"  # full settlement when the order is handed over
+    refund = "refund"  # with every refund
+
+
+class ReceiptStatus(StrEnum):
+    """Where a receipt is with the fiscal service."""
+
+    pending = "pending"
+    succeeded = "succeeded"
+    canceled = "canceled"
+
+
+class Receipt(TimestampedModel):
+    """A fiscal receipt sent (or to be sent) through YooKassa, once per key."""
+
+    id = fields.IntField(primary_key=True)
+    order: fields.ForeignKeyRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="receipts", on_delete=fields.RESTRICT, db_index=True
+    )
+    payment: fields.ForeignKeyNullableRelation[Payment] = fields.ForeignKeyField(
+        "models.Payment", related_name="receipts", null=True, on_delete=fields.RESTRICT
+    )
+    refund: fields.ForeignKeyNullableRelation[Refund] = fields.ForeignKeyField(
+        "models.Refund", related_name="receipts", null=True, on_delete=fields.RESTRICT
+    )
+    kind = fields.CharEnumField(ReceiptKind, max_length=16)
+    status = fields.CharEnumField(ReceiptStatus, max_length=16)
+    amount = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    idempotence_key = fields.CharField(max_length=64, unique=True)
+    external_id = fields.CharField(max_length=64, unique=True, null=True)
+    attempts = fields.IntField(default=0)
+    error = fields.CharField(max_length=256, null=True)
+
+    order_id: int
+    payment_id: int | None
+    refund_id: int | None
+
+    class Meta:
+        table = "receipts"
+        indexes = (("status", "created_at"),)
+
+
+class PayoutStatus(StrEnum):
+    """Where a provider's payout request is."""
+
+    requested = "requested"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class Payout(TimestampedModel):
+    """A provider's request to be paid its available balance, decided by an admin."""
+
+    id = fields.IntField(primary_key=True)
+    provider: fields.ForeignKeyRelation[Provider] = fields.ForeignKeyField(
+        "models.Provider", related_name="payouts", on_delete=fields.RESTRICT, db_index=True
+    )
+    amount = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    status = fields.CharEnumField(PayoutStatus, max_length=16)
+    requested_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="payouts_requested", null=True, on_delete=fields.SET_NULL
+    )
+    decided_by: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="payouts_decided", null=True, on_delete=fields.SET_NULL
+    )
+    decided_at = fields.DatetimeField(null=True)
+    reason = fields.TextField(default="")
+    reference = fields.CharField(max_length=128, default="")
+    """The admin's note of the bank transfer (e.g. its number)."""
+
+    provider_id: int
+    requested_by_id: int | None
+    decided_by_id: int | None
+
+    class Meta:
+        table = "payouts"
+        indexes = (("status", "created_at"), ("provider_id", "created_at"))

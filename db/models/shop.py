@@ -86,6 +86,8 @@ class Order(TimestampedModel):
     longitude = fields.FloatField(null=True)
     delivery_slot = fields.CharField(max_length=64, null=True)
     phone = fields.CharField(max_length=32, null=True)
+    email = fields.CharField(max_length=254, null=True)
+    """Where the fiscal receipt goes when there is no phone (asked for only then)."""
     comment = fields.TextField(default="")
     items_total = fields.BigIntField()
     delivery_fee = fields.BigIntField(default=0)

@@ -15,11 +15,15 @@ from db.models import (
     OrderItem,
     OrderStatus,
     OrderTransition,
+    Payment,
     PaymentMethod,
+    Payout,
+    PayoutStatus,
     Product,
     ProductKind,
     Provider,
     ProviderKind,
+    Refund,
     Role,
     User,
 )
@@ -85,12 +89,24 @@ class Recorder:
 
     changes: list[tuple[int, OrderStatus | None, OrderStatus]] = field(default_factory=list)
     low: list[int] = field(default_factory=list)
+    failed_payments: list[int] = field(default_factory=list)
+    refunds: list[tuple[int, int]] = field(default_factory=list)
+    payouts: list[tuple[int, PayoutStatus]] = field(default_factory=list)
 
     async def order_changed(self, order: Order, transition: OrderTransition) -> None:
         self.changes.append((order.id, transition.from_status, transition.to_status))
 
     async def low_stock(self, product: Product) -> None:
         self.low.append(product.id)
+
+    async def payment_failed(self, order: Order, payment: Payment) -> None:
+        self.failed_payments.append(payment.id)
+
+    async def refunded(self, order: Order, refund: Refund) -> None:
+        self.refunds.append((order.id, refund.amount))
+
+    async def payout_changed(self, payout: Payout) -> None:
+        self.payouts.append((payout.id, PayoutStatus(payout.status)))
 
 
 def recording_events() -> tuple[ShopEvents, Recorder]:
