@@ -62,6 +62,10 @@ def _check_http_url(value: str, *, require_https: bool) -> str:
     return value.rstrip("/")
 
 
+SANDBOX_PROVIDER_TOKEN = "sandbox:TEST"  # noqa: S105 - emulator only
+"""Stands in for BotFather's payment provider token inside the sandbox."""
+
+
 class Settings(BaseSettings):
     """Every setting of the process; a wrong value stops start-up naming the variable."""
 
@@ -272,8 +276,16 @@ class Settings(BaseSettings):
 
     @property
     def telegram_payments_enabled(self) -> bool:
-        """Telegram Payments (roubles, through BotFather's provider) are configured."""
-        return self.telegram_payments_provider_token is not None
+        """Telegram Payments (roubles, through BotFather's provider) are configured; the
+        sandbox's emulated Telegram takes any token."""
+        return self.telegram_payments_provider_token is not None or self.sandbox
+
+    @property
+    def telegram_provider_token(self) -> str:
+        """The token for roubles invoices (the sandbox's stand-in when none is set)."""
+        if self.telegram_payments_provider_token is not None:
+            return self.telegram_payments_provider_token.get_secret_value()
+        return SANDBOX_PROVIDER_TOKEN
 
     @property
     def pay_support_contact(self) -> str:

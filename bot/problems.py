@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from html import escape
 
+from aiogram.utils.i18n import get_i18n
 from aiogram.utils.i18n import gettext as _
 
 from services.errors import DomainError
+from services.money import format_price
+
+
+def _money(amount: object, currency: object) -> str:
+    try:
+        locale = get_i18n().current_locale
+    except LookupError:  # outside a request's i18n context
+        locale = "ru"
+    return format_price(int(str(amount or 0)), str(currency or "RUB"), locale)
 
 
 def field_name(field: str) -> str:
@@ -29,6 +39,8 @@ def field_name(field: str) -> str:
         "cash_received": _("cash confirmation"),
         "name": _("name"),
         "slug": _("short name (slug)"),
+        "receipt_contact": _("e-mail or phone for the receipt"),
+        "amount": _("amount"),
     }
     return names.get(field, field)
 
@@ -71,4 +83,27 @@ def explain(error: DomainError) -> str:
         return _("Prices or availability changed. Please check your cart again.")
     if code == "illegal_transition":
         return _("The order has already changed. Refresh it to see its status.")
+    if code == "payment_gateway_timeout":
+        return _("The payment service does not answer. Please try again in a minute.")
+    if code in ("payment_gateway_error", "payment_gateway_rejected", "payment_gateway_not_found"):
+        return _("The payment service refused the request. Please try again later.")
+    if code == "payment_refused":
+        return _("This invoice can no longer be paid. Open the order to see its status.")
+    if code == "nothing_to_refund":
+        return _("Nothing is left to refund for this order.")
+    if code == "over_refund":
+        return _("That is more than is left to refund: at most {available}.").format(
+            available=_money(error.details.get("available"), error.details.get("currency"))
+        )
+    if code == "refund_unsupported":
+        if error.details.get("reason") == "stars_partial":
+            return _("Telegram refunds Stars payments only in full.")
+        return _(
+            "This payment cannot be refunded from the bot: refund it in the payment "
+            "provider's dashboard."
+        )
+    if code == "refund_failed":
+        return _("The payment provider refused the refund ({reason}). Nothing changed.").format(
+            reason=details.get("reason", "")
+        )
     return _("Something went wrong on our side.")

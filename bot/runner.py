@@ -34,6 +34,8 @@ def bot_commands() -> list[tuple[str, LazyProxy]]:
         ("privacy", __("Personal data and the policy")),
         ("my_data", __("Download my data")),
         ("delete_my_data", __("Erase my personal data")),
+        ("terms", __("Terms of sale and refunds")),
+        ("paysupport", __("Help with a payment")),
     ]
 
 

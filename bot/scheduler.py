@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from bot.services import Services
 from services import orders
 from services.payments import recheck_pending_payments
+from services.refunds import RefundBackends, retry_pending_refunds
 
 EXPIRE_UNPAID = "expire_unpaid"
 EXPIRE_EVERY = timedelta(minutes=1)
@@ -71,8 +72,8 @@ async def expire_unpaid_orders(services: Services, *, now: datetime | None = Non
 
 
 async def recheck_payments(services: Services, *, now: datetime | None = None) -> int | None:
-    """Settle YooKassa payments whose notification never came; None when YooKassa is off or
-    another replica has the tick."""
+    """Settle YooKassa payments whose notification never came and complete refunds whose
+    answer never came; None when YooKassa is off or another replica has the tick."""
     now = now or datetime.now(UTC)
     if services.payments is None:
         return None
@@ -87,7 +88,15 @@ async def recheck_payments(services: Services, *, now: datetime | None = None) -
     )
     if changed:
         logger.info("Settled or cancelled {} payments left pending", changed)
-    return changed
+    refunds = await retry_pending_refunds(
+        RefundBackends(gateway=services.payments, refund_stars=None),
+        services.shop_events,
+        RECHECK_OLDER_THAN,
+        now=now,
+    )
+    if refunds:
+        logger.info("Completed or released {} refunds left pending", refunds)
+    return changed + refunds
 
 
 def create_scheduler(services: Services) -> AsyncIOScheduler:

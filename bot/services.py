@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from aiogram import Bot
 from aiogram.utils.i18n import I18n
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from redis.asyncio import Redis
@@ -13,6 +14,7 @@ from bot.i18n import create_i18n
 from bot.metrics import Metrics
 from services.dedup import MemoryDeduplicator, RedisDeduplicator, UpdateDeduplicator
 from services.events import ShopEvents
+from services.refunds import RefundBackends
 from services.throttle import Throttler
 from services.yookassa_gateway import YooKassaGateway
 
@@ -82,3 +84,14 @@ def build_payments(settings: Settings) -> YooKassaGateway | None:
         timeout=settings.yookassa_timeout,
         return_url=settings.payment_return_url,
     )
+
+
+def refund_backends(services: Services, bot: Bot) -> RefundBackends:
+    """Who can give money back: YooKassa when configured, and Stars through this bot."""
+
+    async def refund_stars(user_tg_id: int, charge_id: str) -> object:
+        return await bot.refund_star_payment(
+            user_id=user_tg_id, telegram_payment_charge_id=charge_id
+        )
+
+    return RefundBackends(gateway=services.payments, refund_stars=refund_stars)

@@ -13,6 +13,7 @@ from handlers import (
     customer_orders,
     fallback,
     language,
+    payments,
     privacy,
     profile,
     provider,
@@ -26,6 +27,7 @@ def get_routers() -> list[Router]:
     """Feature routers in registration order; the catch-all fallback must be last."""
     return [
         common.create_router(),  # /cancel and /help work in every state
+        payments.create_router(),  # Telegram's payment updates come in any state
         admin.create_invite_router(),  # before start: it takes /start inv_<code>
         start.create_router(),
         admin.create_router(),  # admins only; others fall through to the catch-alls

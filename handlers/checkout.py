@@ -39,14 +39,15 @@ from handlers.catalog import Screen, show, show_for
 from handlers.profile import normalize_phone
 from handlers.texts import fulfilment_name, local_time, payment_method_name, status_name
 from keyboards import menus
+from keyboards import payments as pay_kb
 from keyboards import shop as kb
 from keyboards.shop import CartAction, CartCB, CheckoutAction, CheckoutCB, CheckoutConsentCB
 from services import cart as carts
-from services import checkout, consent, orders, users
+from services import checkout, consent, orders, payments, users
 from services.cart import CartView
 from services.errors import CartChanged, DomainError, EmptyCart, SoldOut
 from services.events import ShopEvents
-from services.money import format_price
+from services.money import STARS, format_price
 
 DATA_KEY = "checkout"
 PLACED_KEY = "placed"
@@ -244,7 +245,15 @@ async def advance(turn: Turn, notice: str = "") -> None:
             await _ask_phone(turn)
             return
     if answers.get("payment") is None:
-        if provider.allow_cash:
+        online = bool(payments.channels_for(cart.currency, turn.settings))
+        cash = provider.allow_cash and cart.currency != STARS
+        if not online and not cash:
+            await _finish(
+                turn,
+                _("Online payment is not available right now, and this shop takes no cash."),
+            )
+            return
+        if online and cash:
             await turn.state.set_state(CheckoutStates.payment)
             choices = [
                 (_("💳 Pay online"), PaymentMethod.online.value),
@@ -256,7 +265,8 @@ async def advance(turn: Turn, notice: str = "") -> None:
                 kb.checkout_choices(CheckoutAction.payment, choices),
             )
             return
-        await _remember(turn.state, payment=PaymentMethod.online.value)
+        method = PaymentMethod.online if online else PaymentMethod.cash
+        await _remember(turn.state, payment=method.value)
     if answers.get("comment") is None:
         await turn.state.set_state(CheckoutStates.comment)
         await _say(
@@ -413,7 +423,7 @@ def placed_text(order: Order, settings: Settings, locale: str) -> str:
         fulfilment_name(order.fulfilment),
     ]
     if order.status is OrderStatus.pending_payment:
-        lines.append(_("Payment: online, the payment link will follow."))
+        lines.append(_("Payment: online, choose how to pay below."))
         if order.expires_at is not None:
             lines.append(
                 _(
@@ -424,6 +434,13 @@ def placed_text(order: Order, settings: Settings, locale: str) -> str:
     elif order.payment_method is PaymentMethod.cash:
         lines.append(_("Payment: cash on receipt."))
     return "\n".join(lines)
+
+
+def placed_keyboard(order: Order, settings: Settings) -> InlineKeyboardMarkup:
+    """The ways to pay an order awaiting payment; else the order card and the menu."""
+    if order.status is OrderStatus.pending_payment:
+        return pay_kb.pay_choices(order.id, payments.channels_for(order.currency, settings))
+    return kb.order_placed(order.id)
 
 
 # Entry ---------------------------------------------------------------------------------------
@@ -649,7 +666,7 @@ async def place(
             callback_answer.text = explain(error)
             return
         callback_answer.text = _("This order is already placed.")
-        await _say(turn, placed_text(order, settings, locale), kb.order_placed(order.id))
+        await _say(turn, placed_text(order, settings, locale), placed_keyboard(order, settings))
         return
     answers = dict(data.get(DATA_KEY) or {})
     if await state.get_state() != CheckoutStates.confirm.state or answers.get("key") != key:
@@ -679,7 +696,7 @@ async def place(
         return
     await state.set_state(None)
     await state.update_data({DATA_KEY: None, PLACED_KEY: {"key": key, "order": order.id}})
-    await _say(turn, placed_text(order, settings, locale), kb.order_placed(order.id))
+    await _say(turn, placed_text(order, settings, locale), placed_keyboard(order, settings))
 
 
 # Typed steps ---------------------------------------------------------------------------------

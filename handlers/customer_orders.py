@@ -15,6 +15,7 @@ from bot.problems import explain
 from db.models import ActorRole, Fulfilment, Order, OrderStatus, User
 from handlers.catalog import Screen, show, show_for
 from handlers.texts import local_time, payment_method_name, role_name, status_name
+from keyboards import payments as pay_kb
 from keyboards import shop as kb
 from keyboards.shop import Choice, OrdersAction, OrdersCB
 from services import orders
@@ -127,6 +128,8 @@ async def order_screen(
     order = await orders.customer_order(user, order_id)
     can_cancel = OrderStatus.cancelled in orders.allowed_targets(order, ActorRole.customer)
     keyboard = kb.order_card(order.id, can_cancel=can_cancel, page=page)
+    if order.status is OrderStatus.pending_payment:
+        keyboard.inline_keyboard.insert(0, [pay_kb.pay_button(order.id)])
     return Screen(await order_text(order, settings, locale), keyboard)
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -74,6 +74,14 @@ def yookassa_link(order_id: int, url: str, amount: str) -> InlineKeyboardMarkup:
     )
     builder.adjust(1)
     return builder.as_markup()
+
+
+def pay_button(order_id: int) -> InlineKeyboardButton:
+    """On an order awaiting payment: the ways to pay it."""
+    return InlineKeyboardButton(
+        text=_("💳 Pay"),
+        callback_data=PayCB(action=PayAction.choose, order_id=order_id).pack(),
+    )
 
 
 def pay_again(order_id: int) -> InlineKeyboardMarkup:

@@ -157,9 +157,18 @@ async def _head() -> LedgerHead:
 
 
 async def post(
-    reference: str, kind: str, postings: list[Posting], description: str = ""
+    reference: str,
+    kind: str,
+    postings: list[Posting],
+    description: str = "",
+    *,
+    allow_overdraft: bool = False,
 ) -> LedgerTransaction:
-    """Record a balanced transaction once: the same `reference` returns the first one."""
+    """Record a balanced transaction once: the same `reference` returns the first one.
+
+    `allow_overdraft` records money that has already moved outside (a refund the payment
+    provider made) even when it takes an account below zero: the books must show it.
+    """
     _check_balanced(postings)
     existing = await LedgerTransaction.get_or_none(reference=reference)
     if existing is not None:
@@ -178,7 +187,9 @@ async def post(
                 deltas[posting.account.id] += posting.amount
             for account_id, delta in deltas.items():
                 account = accounts[account_id]
-                if not account.allow_negative and account.balance + delta < 0:
+                if allow_overdraft or account.allow_negative:
+                    continue
+                if account.balance + delta < 0:
                     raise InsufficientFunds(account=account.code, available=account.balance)
             record = await LedgerTransaction.create(
                 reference=reference, kind=kind, description=description[:256]

@@ -11,11 +11,13 @@ to paid. The order's event fires after the commit.
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from loguru import logger
 from tortoise.exceptions import IntegrityError
@@ -38,6 +40,7 @@ from services import ledger, orders
 from services.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from services.events import ShopEvents
 from services.ledger import Posting
+from services.money import STARS
 from services.payments_receipts import order_receipt, receipt_contact
 from services.yookassa_gateway import (
     GatewayError,
@@ -55,9 +58,22 @@ DEFAULT_COMMISSION_PERCENT = Decimal(10)
 PAYMENT_DESCRIPTION = "Заказ №{order_id}"
 """Shown on YooKassa's (Russian) payment page; it must not change between retries of a key."""
 
+MAX_REFERENCE_ID = 100
+EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]{2,}")
+MAX_EMAIL = 254
 META_PAYMENT = "prilavok_payment"
 META_KEY = "prilavok_key"
 META_ORDER = "prilavok_order"
+
+
+class PaymentSettings(Protocol):
+    """What channel selection reads of bot.config.Settings."""
+
+    @property
+    def yookassa_enabled(self) -> bool: ...
+
+    @property
+    def telegram_payments_enabled(self) -> bool: ...
 
 
 class NotificationOutcome(StrEnum):
@@ -84,9 +100,12 @@ def attempt_key(order_id: int, attempt: int) -> str:
     return f"order-{order_id}-{attempt}"
 
 
-def payment_reference(external_id: str) -> str:
-    """The ledger reference of a YooKassa payment's settlement."""
-    return f"yookassa:payment:{external_id}"
+def payment_reference(external_id: str, channel: PaymentChannel = YOOKASSA) -> str:
+    """The ledger reference of a payment's settlement (by the provider's id of it; a long
+    Telegram Stars charge id by its SHA-256, to fit the reference column)."""
+    if len(external_id) > MAX_REFERENCE_ID:
+        external_id = "sha256-" + hashlib.sha256(external_id.encode()).hexdigest()
+    return f"{channel.value}:payment:{external_id}"
 
 
 def commission_of(amount: int, percent: Decimal) -> int:
@@ -100,6 +119,26 @@ def commission_percent_of(provider: Provider, default_percent: Decimal) -> Decim
     if provider.commission_basis_points is None:
         return Decimal(default_percent)
     return Decimal(provider.commission_basis_points) / 100
+
+
+def channels_for(currency: str, settings: PaymentSettings) -> list[PaymentChannel]:
+    """The ways an order in this currency can be paid, as Telegram's rules and the
+    configuration allow: Stars only for Stars (digital goods), never for roubles."""
+    if currency == STARS:
+        return [PaymentChannel.stars]
+    channels = []
+    if currency in YOOKASSA_CURRENCIES and settings.yookassa_enabled:
+        channels.append(YOOKASSA)
+    if settings.telegram_payments_enabled:
+        channels.append(PaymentChannel.telegram)
+    return channels
+
+
+async def _tell_failed(payment: Payment, events: ShopEvents) -> None:
+    """A failed attempt of an order that still waits for payment: the customer may retry."""
+    order = await Order.get_or_none(id=payment.order_id) if payment.order_id else None
+    if order is not None and order.status is OrderStatus.pending_payment:
+        await events.payment_failed(order, payment)
 
 
 # Starting a payment ------------------------------------------------------------------------
@@ -155,7 +194,7 @@ async def _create_remote(
 ) -> Payment:
     items = list(await OrderItem.filter(order_id=order.id).order_by("id"))
     provider = await Provider.get(id=order.provider_id)
-    customer = receipt_contact(phone=order.phone or user.phone)
+    customer = receipt_contact(phone=order.phone or user.phone, email=order.email)
     try:
         remote = await gateway.create_payment(
             amount=payment.amount,
@@ -238,6 +277,46 @@ async def new_payment_link(
         if latest.status is not PaymentStatus.canceled:
             return latest
     return await start_yookassa_payment(order, user, gateway)
+
+
+async def check_attempt(
+    order: Order,
+    user: User,
+    gateway: YooKassaGateway,
+    events: ShopEvents,
+    *,
+    commission_percent: Decimal = DEFAULT_COMMISSION_PERCENT,
+) -> Payment | None:
+    """Ask YooKassa about the customer's latest attempt now ("I have paid") and act on it."""
+    if not await Order.exists(id=order.id, customer_id=user.id):
+        raise NotFound(entity="order")
+    latest = await latest_attempt(order.id)
+    if latest is not None and latest.status is PaymentStatus.pending and latest.external_id:
+        remote = await gateway.get_payment(latest.external_id)
+        await _apply_remote(latest, remote, events, commission_percent)
+        await latest.refresh_from_db()
+    return latest
+
+
+def needs_receipt_contact(order: Order, user: User, channel: PaymentChannel) -> bool:
+    """A YooKassa payment sends a 54-FZ receipt: it needs the customer's e-mail or phone."""
+    return channel is YOOKASSA and receipt_contact(order.phone or user.phone, order.email) is None
+
+
+async def set_receipt_contact(order: Order, user: User, text: str) -> Order:
+    """Store the e-mail or phone the customer typed for the receipt (InvalidInput if neither)."""
+    order = await _payable_order(order.id, user)
+    value = " ".join(text.split())
+    if EMAIL_RE.fullmatch(value) and len(value) <= MAX_EMAIL:
+        local, _, domain = value.rpartition("@")
+        order.email = f"{local}@{domain.lower()}"
+        await order.save(update_fields=["email", "updated_at"])
+        return order
+    if receipt_contact(phone=value) is not None and not any(c.isalpha() for c in value):
+        order.phone = value[:32]
+        await order.save(update_fields=["phone", "updated_at"])
+        return order
+    raise InvalidInput(field="receipt_contact")
 
 
 # Notifications and settlement --------------------------------------------------------------
@@ -336,6 +415,7 @@ async def _apply_remote(
         )
         if changed:
             logger.info("Payment {} cancelled: {}", payment.id, remote.cancellation_reason)
+            await _tell_failed(payment, events)
             return NotificationOutcome.canceled
         return NotificationOutcome.unchanged
     return NotificationOutcome.pending
@@ -347,16 +427,34 @@ async def _settle(
     events: ShopEvents,
     default_percent: Decimal,
 ) -> NotificationOutcome:
-    """Mark the payment succeeded, post it and mark the order paid, all or nothing, once."""
+    won = await settle_payment(payment, remote.id, events, default_percent)
+    return NotificationOutcome.settled if won else NotificationOutcome.unchanged
+
+
+async def settle_payment(
+    payment: Payment,
+    provider_id: str,
+    events: ShopEvents,
+    default_percent: Decimal,
+    **fields: Any,
+) -> bool:
+    """Mark the payment succeeded, post it and mark the order paid, all or nothing, once.
+
+    `provider_id` is the provider's id of the money (YooKassa's payment id, Telegram's charge
+    id): the ledger reference. `fields` are stored on the payment in the same conditional
+    update (a Telegram charge id: unique, so a charge recorded on another payment makes this
+    one lose). Returns whether this call did it; a payment no longer open changes nothing.
+    """
     if payment.status not in OPEN:
-        return NotificationOutcome.unchanged
+        return False
+    channel = PaymentChannel(payment.channel)
     currency = payment.currency
     order = await Order.get_or_none(id=payment.order_id) if payment.order_id else None
     provider = await Provider.get(id=order.provider_id) if order else None
     # Accounts are created before the transaction: on PostgreSQL a unique violation inside
     # it (two first payments racing to create an account) would abort the whole settlement.
     clearing = await ledger.get_account(
-        ledger.clearing_code(YOOKASSA.value, currency),
+        ledger.clearing_code(channel.value, currency),
         AccountKind.clearing,
         currency,
         allow_negative=True,
@@ -386,39 +484,43 @@ async def _settle(
             Posting(platform, commission),
         ]
     change: orders.Change | None = None
-    async with in_transaction():
-        won = await Payment.filter(id=payment.id, status__in=OPEN).update(
-            status=PaymentStatus.succeeded, paid_at=datetime.now(UTC)
-        )
-        if not won:
-            return NotificationOutcome.unchanged
-        if order is not None:
-            try:
-                change = await orders.apply_transition(
-                    order.id, OrderStatus.paid, role=ActorRole.system, actor=None
-                )
-            except IllegalTransition:
-                logger.error(
-                    "Payment {} succeeded but order {} is no longer awaiting payment: the "
-                    "money is held in the customer's account until it is refunded",
-                    payment.id,
-                    order.id,
-                )
-        if change is not None:
-            postings, kind = [p for p in provider_postings if p.amount], "payment"
-        else:
-            postings = [Posting(clearing, -payment.amount), Posting(customer, payment.amount)]
-            kind = "payment_unmatched"
-        await ledger.post(
-            payment_reference(remote.id),
-            kind,
-            postings,
-            description=f"order {payment.order_id}" if payment.order_id else "",
-        )
+    try:
+        async with in_transaction():
+            won = await Payment.filter(id=payment.id, status__in=OPEN).update(
+                status=PaymentStatus.succeeded, paid_at=datetime.now(UTC), **fields
+            )
+            if not won:
+                return False
+            if order is not None:
+                try:
+                    change = await orders.apply_transition(
+                        order.id, OrderStatus.paid, role=ActorRole.system, actor=None
+                    )
+                except IllegalTransition:
+                    logger.error(
+                        "Payment {} succeeded but order {} is no longer awaiting payment: "
+                        "the money is held in the customer's account until it is refunded",
+                        payment.id,
+                        order.id,
+                    )
+            if change is not None:
+                postings, kind = [p for p in provider_postings if p.amount], "payment"
+            else:
+                postings = [Posting(clearing, -payment.amount), Posting(customer, payment.amount)]
+                kind = "payment_unmatched"
+            await ledger.post(
+                payment_reference(provider_id, channel),
+                kind,
+                postings,
+                description=f"order {payment.order_id}" if payment.order_id else "",
+            )
+    except IntegrityError:
+        logger.warning("Payment {}: charge {} is recorded already", payment.id, provider_id)
+        return False
     logger.info("Payment {} of order {} settled", payment.id, payment.order_id)
     if change is not None:
         await events.order_changed(change.order, change.transition)
-    return NotificationOutcome.settled
+    return True
 
 
 # Recovery --------------------------------------------------------------------------------

@@ -51,6 +51,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "database_url": f"sqlite://{tmp_path}/test.sqlite3",
             "data_dir": str(tmp_path / "data"),
             "admin_ids": "999",
+            # Telegram Payments on, so online orders can be paid (the emulator takes any token)
+            "telegram_payments_provider_token": "TEST:provider-token",
         }
         values.update(overrides)
         return load_settings(**values)
@@ -64,13 +66,28 @@ def settings(make_settings: Callable[..., Settings]) -> Settings:
     return make_settings()
 
 
+async def assert_ledger_intact(request: pytest.FixtureRequest) -> None:
+    """Whatever a test did, the ledger it leaves behind verifies (`ledger verify`), unless the
+    test broke it on purpose (marked `ledger_tampered`)."""
+    if request.node.get_closest_marker("ledger_tampered") is not None:
+        return
+    from services import ledger
+
+    report = await ledger.verify()
+    assert report.ok, f"the ledger this test left does not verify: {report}"
+
+
 @pytest.fixture
-async def db(settings: Settings) -> AsyncIterator[None]:
-    """A database built by the committed migrations, connected as the app connects."""
+async def db(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """A database built by the committed migrations, connected as the app connects; its
+    ledger must verify when the test is over."""
     await apply_migrations(settings.database_url)
     await init_db(settings.database_url)
     yield
-    await close_db()
+    try:
+        await assert_ledger_intact(request)
+    finally:
+        await close_db()
 
 
 @pytest.fixture
@@ -98,12 +115,15 @@ async def pg_database_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def pg_db(pg_database_url: str) -> AsyncIterator[str]:
-    """A migrated PostgreSQL database, connected."""
+async def pg_db(pg_database_url: str, request: pytest.FixtureRequest) -> AsyncIterator[str]:
+    """A migrated PostgreSQL database, connected; its ledger must verify at the end."""
     await apply_migrations(pg_database_url)
     await init_db(pg_database_url)
     yield pg_database_url
-    await close_db()
+    try:
+        await assert_ledger_intact(request)
+    finally:
+        await close_db()
 
 
 @pytest.fixture

@@ -12,8 +12,9 @@ from aiogram import Bot, Dispatcher
 from aiohttp import web
 
 from bot.notifications import TelegramShopNotifier
-from bot.services import Services
+from bot.services import Services, refund_backends
 from db import close_db, init_db
+from services.refunds import RefundOnCancel
 from webapp.keys import BOT, DISPATCHER, SERVICES
 from webapp.middlewares import api_errors_middleware, locale_middleware, metrics_middleware
 from webapp.routes import api, media, ops, pages, telegram, yookassa
@@ -67,6 +68,9 @@ def create_app(
     app[BOT] = bot
     app[DISPATCHER] = dp
     services.shop_events.subscribe(TelegramShopNotifier(bot, services))
+    services.shop_events.subscribe(
+        RefundOnCancel(refund_backends(services, bot), services.shop_events)
+    )
     if manage_database:
         app.cleanup_ctx.append(database_context(settings.database_url))
     _setup_templates(app, services)

@@ -57,7 +57,8 @@ class Payment(TimestampedModel):
     currency = fields.CharField(max_length=3)
     attempt = fields.IntField(default=1)
     idempotence_key = fields.CharField(max_length=64, unique=True)
-    external_id = fields.CharField(max_length=64, unique=True, null=True)
+    external_id = fields.CharField(max_length=255, unique=True, null=True)
+    """The provider's id: YooKassa's payment id, or Telegram's charge id (Stars' are long)."""
     confirmation_url = fields.CharField(max_length=1024, null=True)
     invoice_link = fields.CharField(max_length=256, null=True)
     provider_charge_id = fields.CharField(max_length=128, null=True)

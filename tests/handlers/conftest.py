@@ -20,7 +20,7 @@ from bot.factory import create_bot, create_dispatcher
 from bot.sandbox import FloodLimits, SandboxUser, TelegramEmulator, create_emulator_app
 from bot.services import Services, build_services
 from db import apply_migrations
-from tests.conftest import TEST_TOKEN
+from tests.conftest import TEST_TOKEN, assert_ledger_intact
 from webapp import create_app
 
 WEBHOOK_SECRET = "handler-tests-secret"
@@ -35,6 +35,8 @@ class Telegram:
     bot: Bot
     services: Services
     settings: Settings
+    app_url: str = ""
+    """The product's HTTP server (for JSON API requests next to the chat)."""
 
     def user(self, user_id: int = 1001, **profile: Any) -> SandboxUser:
         """A Telegram user writing to the bot (Russian client by default)."""
@@ -44,8 +46,18 @@ class Telegram:
 
 
 @pytest.fixture
+def telegram_settings() -> dict[str, Any]:
+    """Extra settings of the `telegram` fixture; a test module overrides it (e.g. YooKassa)."""
+    return {}
+
+
+@pytest.fixture
 async def telegram(
-    make_settings: Callable[..., Settings], aiohttp_server: ServerFactory, tmp_path: Path
+    make_settings: Callable[..., Settings],
+    aiohttp_server: ServerFactory,
+    tmp_path: Path,
+    telegram_settings: dict[str, Any],
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[Telegram]:
     """Emulator + product app (webhook mode) on real ports, wired like production."""
     emulator = TelegramEmulator(flood=FloodLimits(enabled=True), files_dir=tmp_path / "tg")
@@ -56,6 +68,7 @@ async def telegram(
         webhook_base_url="https://bot.example.ru",
         webhook_secret=WEBHOOK_SECRET,
         webapp_url="https://bot.example.ru/app",
+        **telegram_settings,
     )
     await apply_migrations(settings.database_url)
     services = build_services(settings)
@@ -67,7 +80,14 @@ async def telegram(
         secret_token=WEBHOOK_SECRET,
         allowed_updates=dp.resolve_used_update_types(),
     )
-    yield Telegram(emulator=emulator, bot=bot, services=services, settings=settings)
+    yield Telegram(
+        emulator=emulator,
+        bot=bot,
+        services=services,
+        settings=settings,
+        app_url=str(app_server.make_url("")).rstrip("/"),
+    )
+    await assert_ledger_intact(request)
     await bot.session.close()
     await services.close()
     await emulator.close()

@@ -131,7 +131,7 @@ async def test_delivery_with_consent_address_slot_and_contact(telegram: Telegram
     replies = await ann.click("✅ Place order")
     order = await Order.get(customer__tg_id=ann.id)
     assert order.status is OrderStatus.pending_payment
-    assert "Payment: online, the payment link will follow." in text_of(replies[0])
+    assert "Payment: online, choose how to pay below." in text_of(replies[0])
     assert "Please pay by" in text_of(replies[0])
     assert (order.fulfilment, order.address, order.phone) == (
         Fulfilment.delivery,

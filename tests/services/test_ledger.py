@@ -62,6 +62,7 @@ async def test_an_account_never_goes_negative(db: None) -> None:
     assert (await ledger.verify()).ok
 
 
+@pytest.mark.ledger_tampered
 async def test_verify_finds_a_tampered_entry(db: None) -> None:
     wallet, platform = await wallet_and_platform(100)
     await ledger.post("fee-1", "fee", [Posting(wallet, -10), Posting(platform, 10)])
@@ -73,6 +74,7 @@ async def test_verify_finds_a_tampered_entry(db: None) -> None:
     assert report.problem == "entry altered"
 
 
+@pytest.mark.ledger_tampered
 async def test_verify_finds_a_deleted_transaction(db: None) -> None:
     wallet, platform = await wallet_and_platform(100)
     first = await ledger.post("fee-1", "fee", [Posting(wallet, -10), Posting(platform, 10)])

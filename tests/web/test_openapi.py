@@ -148,6 +148,9 @@ async def test_responses_of_a_whole_session_match_the_document(
     await c(Customer(web, OTHER_USER), "GET", "/orders/{order_id}", order_id=order["id"])
     await c(ann, "POST", "/orders/{order_id}/cancel", order_id=order["id"])
     await c(ann, "POST", "/orders/{order_id}/cancel", order_id=order["id"])
+    pay = "/orders/{order_id}/payments"
+    await c(ann, "POST", pay, order_id=order["id"], body={"channel": "telegram"})  # cancelled
+    await c(ann, "POST", pay, order_id=order["id"], body={"channel": "bitcoin"})
     await c(ann, "DELETE", "/cart")
 
     await c(ann, "GET", "/me")

@@ -528,6 +528,21 @@ async def test_online_payment_waits_for_payment(shop: Shop, ann: Customer) -> No
     assert order["expires_at"] is not None
 
 
+async def test_online_checkout_is_refused_when_no_payment_is_configured(
+    make_web: MakeWeb,
+) -> None:
+    web = await make_web(telegram_payments_provider_token=None)
+    shop = await open_shop(web)
+    ann = Customer(web)
+    await ann.add(shop.novel)
+
+    status, body = await ann.checkout(payment_method="online")
+
+    assert status == 422
+    assert error_of(body, "payment_channel_unavailable")["field"] == "payment_method"
+    assert await Order.all().count() == 0
+
+
 async def test_personal_data_needs_consent(web: Web, shop: Shop, ann: Customer) -> None:
     await ann.add(shop.bread)
 

@@ -13,10 +13,12 @@ from datetime import timedelta
 from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
-from db.models import ActorRole, Fulfilment, Order, OrderStatus
+from bot.invoices import invoice_fields
+from db.models import ActorRole, Fulfilment, Order, OrderStatus, PaymentChannel, PaymentMethod
 from services import cart as carts
-from services import catalog, checkout, consent, orders
-from services.errors import DomainError
+from services import catalog, checkout, consent, orders, payments, telegram_payments
+from services.errors import DomainError, IllegalTransition
+from webapp.keys import BOT
 from webapp.openapi import build_openapi
 from webapp.routes import shop_api_models as m
 from webapp.routes import shop_api_views as views
@@ -177,7 +179,7 @@ async def _draft(call: Call, body: m.CheckoutRequest) -> checkout.CheckoutDraft:
     tag="orders",
     status=201,
     also=(200,),
-    errors=(403, 409),
+    errors=(403, 409, 422),
     headers=(
         Header(
             IDEMPOTENCY_KEY,
@@ -198,6 +200,15 @@ async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
     existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
     if existing is None:
         draft = await _draft(call, body)
+        view = await carts.view(call.user)
+        online = draft.payment_method is PaymentMethod.online
+        if online and not view.empty and not payments.channels_for(view.currency, call.settings):
+            raise ApiError(
+                422,
+                "payment_channel_unavailable",
+                _("Online payment is not available right now."),
+                "payment_method",
+            )
         try:
             existing = await checkout.place_order(
                 call.user,
@@ -239,6 +250,68 @@ async def cancel_order(call: Call, order_id: int) -> m.Order:
         events=call.services.shop_events,
     )
     return await _order_response(call, order_id)
+
+
+# Paying ------------------------------------------------------------------------------------
+
+
+@routes.endpoint(
+    "POST", "/orders/{order_id}/payments", tag="orders", status=201, errors=(403, 404, 409, 422)
+)
+async def pay_order(call: Call, order_id: int, body: m.PayRequest) -> m.PaymentOut:
+    """Open (or reuse: a repeated press gets the same attempt) a payment of an order awaiting
+    payment by one of its `payment_channels`.
+
+    YooKassa answers with `confirmation_url`; Telegram Payments and Stars with `invoice_link`
+    for Telegram.WebApp.openInvoice. Refused with `receipt_contact_required` when YooKassa's
+    receipt has nowhere to go (send `email` or `phone`), and with `consent_required` for an
+    e-mail or phone sent without consent to the processing of personal data.
+    """
+    order = await orders.customer_order(call.user, order_id)
+    if order.status is not OrderStatus.pending_payment:
+        raise IllegalTransition(order_id=order.id, current=order.status.value, target="paid")
+    channel = body.channel
+    if channel not in payments.channels_for(order.currency, call.settings):
+        raise ApiError(
+            422,
+            "payment_channel_unavailable",
+            _("This order cannot be paid this way."),
+            "channel",
+        )
+    contact = body.email or body.phone
+    if contact is not None:
+        if not await consent.may_collect_personal_data(
+            call.user, call.settings.privacy_policy_version
+        ):
+            raise consent_required()
+        order = await payments.set_receipt_contact(order, call.user, contact)
+    if channel is PaymentChannel.yookassa:
+        if payments.needs_receipt_contact(order, call.user, channel):
+            raise ApiError(
+                422,
+                "receipt_contact_required",
+                _("Send an e-mail or phone for the electronic receipt (54-FZ)."),
+                "email",
+            )
+        gateway = call.services.payments
+        assert gateway is not None  # channels_for offers YooKassa only when it is configured
+        payment = await payments.start_yookassa_payment(order, call.user, gateway)
+    else:
+        invoice = await telegram_payments.open_invoice(order.id, call.user, channel)
+        payment = invoice.payment
+        if payment.invoice_link is None:
+            bot = call.request.config_dict[BOT]
+            link = await bot.create_invoice_link(**await invoice_fields(invoice, call.settings))
+            await telegram_payments.mark_sent(payment, link)
+    return m.PaymentOut(
+        id=payment.id,
+        order_id=order.id,
+        channel=payment.channel,
+        status=payment.status,
+        amount=call.money(payment.amount, payment.currency),
+        confirmation_url=payment.confirmation_url,
+        invoice_link=payment.invoice_link,
+    )
 
 
 # The document ------------------------------------------------------------------------------

@@ -16,7 +16,9 @@ from db.models import (
     ActorRole,
     Fulfilment,
     OrderStatus,
+    PaymentChannel,
     PaymentMethod,
+    PaymentStatus,
     ProductKind,
     ProviderKind,
     Role,
@@ -340,6 +342,10 @@ class Order(OrderSummary):
     expires_at: datetime | None = Field(description="An unpaid order is cancelled then.")
     cancel_reason: str | None
     can_cancel: bool
+    payment_channels: list[PaymentChannel] = Field(
+        description="How the order can be paid now (POST /orders/{id}/payments); empty when "
+        "it does not wait for payment."
+    )
     history: list[Transition]
 
 
@@ -354,3 +360,25 @@ class Me(ResponseBody):
     locale: Literal["ru", "en"]
     role: Role
     has_phone: bool
+
+
+class PayRequest(RequestBody):
+    """How to pay; YooKassa sends a 54-FZ receipt, so it needs an e-mail or phone (with
+    personal-data consent) unless the order or the profile has a phone."""
+
+    channel: PaymentChannel
+    email: str | None = Field(default=None, min_length=5, max_length=254)
+    phone: str | None = Field(default=None, pattern=PHONE_PATTERN)
+
+
+class PaymentOut(ResponseBody):
+    """An attempt to pay an order: open `confirmation_url` (YooKassa) in a browser, or pass
+    `invoice_link` (Telegram Payments, Stars) to Telegram.WebApp.openInvoice."""
+
+    id: int
+    order_id: int
+    channel: PaymentChannel
+    status: PaymentStatus
+    amount: Money
+    confirmation_url: str | None
+    invoice_link: str | None

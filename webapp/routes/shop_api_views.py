@@ -18,7 +18,7 @@ from db.models import (
 )
 from db.models import Order as OrderRow
 from handlers.texts import status_name
-from services import orders
+from services import orders, payments
 from services.cart import CartLine as CartRow
 from services.cart import CartView
 from services.catalog import Page as ServicePage
@@ -277,5 +277,8 @@ def order(call: Call, order: OrderRow, history: list[OrderTransition]) -> m.Orde
         expires_at=order.expires_at if order.status is OrderStatus.pending_payment else None,
         cancel_reason=order.cancel_reason,
         can_cancel=OrderStatus.cancelled in orders.allowed_targets(order, ActorRole.customer),
+        payment_channels=payments.channels_for(order.currency, call.settings)
+        if order.status is OrderStatus.pending_payment
+        else [],
         history=[_transition(record) for record in history],
     )

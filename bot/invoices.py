@@ -1,0 +1,43 @@
+"""The fields of a Telegram invoice for an order, shared by sendInvoice (chat) and
+createInvoiceLink (Mini App). Texts are in the current locale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram.types import LabeledPrice
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from db.models import PaymentChannel
+from services import telegram_payments
+from services.telegram_payments import OpenInvoice
+
+TITLE_LIMIT = 32
+DESCRIPTION_LIMIT = 255
+LABEL_LIMIT = 32
+
+
+async def invoice_fields(invoice: OpenInvoice, settings: Settings) -> dict[str, Any]:
+    """Keyword arguments of Bot.send_invoice / Bot.create_invoice_link for an attempt."""
+    order = invoice.order
+    stars = invoice.payment.channel is PaymentChannel.stars
+    lines = await telegram_payments.invoice_lines(order)
+    description = (
+        _("Paid in Telegram Stars. The seller delivers the digital goods after payment.")
+        if stars
+        else _("The shop confirms the order after payment.")
+    )
+    return {
+        "title": _("Order №{number}").format(number=order.id)[:TITLE_LIMIT],
+        "description": description[:DESCRIPTION_LIMIT],
+        "payload": invoice.payload,
+        "currency": order.currency,
+        "prices": [
+            LabeledPrice(label=label[:LABEL_LIMIT], amount=amount) for label, amount in lines
+        ],
+        "provider_token": "" if stars else settings.telegram_provider_token,
+        # the provider sends the 54-FZ receipt: it needs an e-mail when we have no phone
+        "need_email": not stars and order.email is None and order.phone is None,
+        "send_email_to_provider": not stars,
+    }

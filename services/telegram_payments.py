@@ -1,0 +1,288 @@
+"""Paying orders inside Telegram: invoices in roubles (Telegram Payments) and in Stars.
+
+An invoice belongs to a `Payment` row opened before it is sent; its payload names the row, so
+every later step (the pre-checkout query, successful_payment) finds the attempt, the order and
+the amount without trusting anything else in the update. The pre-checkout answer re-checks
+that the order still waits for payment, that its stock is still held and that the amount is
+the order's; `successful_payment` settles once per `telegram_payment_charge_id` (a unique
+column), however often Telegram delivers it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+from loguru import logger
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from db.models import (
+    AccountKind,
+    Order,
+    OrderItem,
+    OrderStatus,
+    Payment,
+    PaymentChannel,
+    PaymentMethod,
+    PaymentStatus,
+    Product,
+    User,
+)
+from services import ledger
+from services.errors import DomainError, IllegalTransition, InvalidInput, NotFound
+from services.events import ShopEvents
+from services.ledger import Posting
+from services.money import STARS
+from services.payments import (
+    DEFAULT_COMMISSION_PERCENT,
+    OPEN,
+    payment_reference,
+    settle_payment,
+)
+
+TELEGRAM_CHANNELS = (PaymentChannel.telegram, PaymentChannel.stars)
+PAYLOAD_PREFIX = "pay:"
+INVOICE_RESEND_AFTER = timedelta(seconds=30)
+"""A second press within this time does not send the same invoice again."""
+
+
+class PaymentRefused(DomainError):
+    """The pre-checkout check said no (`reason`: unknown, closed, expired, price, sold_out)."""
+
+    code = "payment_refused"
+    status = 409
+
+
+class SettleOutcome(StrEnum):
+    """What a successful_payment did."""
+
+    settled = "settled"  # the order is paid, by this update
+    duplicate = "duplicate"  # this charge was recorded before
+    unmatched = "unmatched"  # money without an open attempt: held in the customer's wallet
+
+
+@dataclass(frozen=True, slots=True)
+class OpenInvoice:
+    """An attempt to pay by invoice, and whether this call opened it."""
+
+    payment: Payment
+    order: Order
+    fresh: bool
+
+    @property
+    def payload(self) -> str:
+        """The invoice payload that names the attempt."""
+        return invoice_payload(self.payment)
+
+
+def invoice_payload(payment: Payment) -> str:
+    """The invoice payload of an attempt (≤ 128 bytes, as Telegram requires)."""
+    return f"{PAYLOAD_PREFIX}{payment.id}"
+
+
+def channel_for_currency(currency: str) -> PaymentChannel:
+    """Stars for XTR, Telegram Payments for everything else."""
+    return PaymentChannel.stars if currency == STARS else PaymentChannel.telegram
+
+
+def _payment_id(payload: str) -> int | None:
+    if not payload.startswith(PAYLOAD_PREFIX):
+        return None
+    digits = payload.removeprefix(PAYLOAD_PREFIX)
+    return int(digits) if digits.isdigit() and len(digits) < 12 else None
+
+
+# Opening an invoice --------------------------------------------------------------------------
+
+
+async def open_invoice(order_id: int, user: User, channel: PaymentChannel) -> OpenInvoice:
+    """The customer's open invoice attempt of the order by this channel, opened if need be.
+
+    A second press reuses the open attempt (the same payload), so whichever invoice message
+    the customer pays, it pays the same attempt.
+    """
+    order = await Order.get_or_none(id=order_id, customer_id=user.id)
+    if order is None:
+        raise NotFound(entity="order")
+    if order.payment_method is not PaymentMethod.online:
+        raise InvalidInput(field="payment_method")
+    if order.status is not OrderStatus.pending_payment:
+        raise IllegalTransition(
+            order_id=order.id, current=order.status.value, target=OrderStatus.paid.value
+        )
+    if channel not in TELEGRAM_CHANNELS or channel is not channel_for_currency(order.currency):
+        raise InvalidInput(field="currency")
+    latest = await Payment.filter(order_id=order.id, channel=channel).order_by("-attempt").first()
+    if latest is not None and latest.status in OPEN and latest.amount == order.total:
+        return OpenInvoice(latest, order, fresh=False)
+    attempt = latest.attempt + 1 if latest else 1
+    key = f"{channel.value}-order-{order.id}-{attempt}"
+    try:
+        payment = await Payment.create(
+            order_id=order.id,
+            user_id=user.id,
+            channel=channel,
+            status=PaymentStatus.pending,
+            amount=order.total,
+            currency=order.currency,
+            attempt=attempt,
+            idempotence_key=key,
+        )
+    except IntegrityError:  # a concurrent press opened it
+        return OpenInvoice(await Payment.get(idempotence_key=key), order, fresh=False)
+    return OpenInvoice(payment, order, fresh=True)
+
+
+def should_resend(invoice: OpenInvoice, now: datetime | None = None) -> bool:
+    """Send the invoice message (again): a fresh attempt, or one sent a while ago."""
+    now = now or datetime.now(UTC)
+    return invoice.fresh or invoice.payment.updated_at < now - INVOICE_RESEND_AFTER
+
+
+async def mark_sent(payment: Payment, link: str | None = None) -> None:
+    """Remember when (and, for an invoice link, where) the invoice went out."""
+    payment.invoice_link = link or payment.invoice_link
+    await payment.save(update_fields=["invoice_link", "updated_at"])
+
+
+async def invoice_lines(order: Order) -> list[tuple[str, int]]:
+    """(label, amount) lines of an invoice: items, then delivery; one line for Stars."""
+    items = await OrderItem.filter(order_id=order.id).order_by("id")
+    if order.currency == STARS:
+        return [(items[0].title if len(items) == 1 else f"№{order.id}", order.total)]
+    lines = [(f"{item.title[:26]} × {item.quantity}", item.price * item.quantity) for item in items]
+    if order.delivery_fee:
+        lines.append(("🚚", order.delivery_fee))
+    return lines
+
+
+# Pre-checkout --------------------------------------------------------------------------------
+
+
+async def check_pre_checkout(user: User, payload: str, currency: str, total_amount: int) -> Payment:
+    """The attempt a pre-checkout query is about, when it may still be paid.
+
+    Raises PaymentRefused: the attempt is unknown or not the user's, no longer open, its
+    order no longer waits for payment, the amount is not the order's, or a product is gone.
+    """
+    payment_id = _payment_id(payload)
+    payment = await Payment.get_or_none(id=payment_id, user_id=user.id) if payment_id else None
+    if payment is None or payment.channel not in TELEGRAM_CHANNELS or payment.order_id is None:
+        raise PaymentRefused(reason="unknown")
+    if payment.status not in OPEN:
+        raise PaymentRefused(reason="closed")
+    order = await Order.get(id=payment.order_id)
+    if order.status is not OrderStatus.pending_payment or order.stock_released:
+        raise PaymentRefused(reason="expired")
+    if (total_amount, currency) != (payment.amount, payment.currency) or (
+        payment.amount != order.total
+    ):
+        raise PaymentRefused(reason="price")
+    for item in await OrderItem.filter(order_id=order.id):
+        product = await Product.get_or_none(id=item.product_id) if item.product_id else None
+        if product is None or not product.is_active or product.is_blocked:
+            raise PaymentRefused(reason="sold_out", title=item.title)
+    return payment
+
+
+# successful_payment --------------------------------------------------------------------------
+
+
+async def record_successful_payment(
+    user: User,
+    *,
+    payload: str,
+    currency: str,
+    total_amount: int,
+    charge_id: str,
+    provider_charge_id: str | None,
+    events: ShopEvents,
+    commission_percent: Decimal = DEFAULT_COMMISSION_PERCENT,
+) -> SettleOutcome:
+    """Settle the attempt a successful_payment names, once per Telegram charge id.
+
+    Money that matches no open attempt (a second payment of a paid order, an amount that is
+    not the attempt's) is kept in the customer's wallet in the ledger and logged, so an admin
+    can refund it; nothing is lost and nothing is credited twice.
+    """
+    channel = channel_for_currency(currency)
+    if await Payment.exists(channel=channel, external_id=charge_id):
+        return SettleOutcome.duplicate
+    payment_id = _payment_id(payload)
+    payment = await Payment.get_or_none(id=payment_id, user_id=user.id) if payment_id else None
+    if (
+        payment is not None
+        and payment.channel is channel
+        and (payment.amount, payment.currency) == (total_amount, currency)
+        and await settle_payment(
+            payment,
+            charge_id,
+            events,
+            commission_percent,
+            external_id=charge_id,
+            provider_charge_id=provider_charge_id or None,
+        )
+    ):
+        return SettleOutcome.settled
+    if await Payment.exists(channel=channel, external_id=charge_id):
+        return SettleOutcome.duplicate  # a concurrent delivery of the same update won
+    return await _hold_unmatched(
+        user, payment, channel, currency, total_amount, charge_id, provider_charge_id
+    )
+
+
+async def _hold_unmatched(
+    user: User,
+    payment: Payment | None,
+    channel: PaymentChannel,
+    currency: str,
+    amount: int,
+    charge_id: str,
+    provider_charge_id: str | None,
+) -> SettleOutcome:
+    logger.error(
+        "Telegram charge {} ({} {}) matches no open payment (payload payment {}): held in "
+        "the wallet of user {} for a refund",
+        charge_id,
+        amount,
+        currency,
+        payment.id if payment else None,
+        user.id,
+    )
+    clearing = await ledger.get_account(
+        ledger.clearing_code(channel.value, currency),
+        AccountKind.clearing,
+        currency,
+        allow_negative=True,
+    )
+    wallet = await ledger.get_account(
+        ledger.customer_code(user.id, currency), AccountKind.customer, currency, user_id=user.id
+    )
+    try:
+        async with in_transaction():
+            extra = await Payment.create(
+                order_id=payment.order_id if payment else None,
+                user_id=user.id,
+                channel=channel,
+                status=PaymentStatus.succeeded,
+                amount=amount,
+                currency=currency,
+                attempt=0,
+                idempotence_key="charge-" + hashlib.sha256(charge_id.encode()).hexdigest()[:48],
+                external_id=charge_id,
+                provider_charge_id=provider_charge_id or None,
+                paid_at=datetime.now(UTC),
+            )
+            await ledger.post(
+                payment_reference(charge_id, channel),
+                "payment_unmatched",
+                [Posting(clearing, -amount), Posting(wallet, amount)],
+                description=f"order {extra.order_id}" if extra.order_id else "",
+            )
+    except IntegrityError:
+        return SettleOutcome.duplicate
+    return SettleOutcome.unmatched

@@ -1,0 +1,161 @@
+"""Paying in chat: Telegram invoices (roubles), Stars, /refund, /terms.
+
+The customer places an order through the real conversation, chooses how to pay and pays in the
+emulator (pre-checkout answered by the bot, then successful_payment); the database and the
+ledger are checked after every step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from db.models import (
+    LedgerTransaction,
+    Order,
+    OrderStatus,
+    Payment,
+    PaymentChannel,
+    ProductKind,
+    Refund,
+)
+from services import ledger
+from services.money import STARS
+from tests.handlers.conftest import Telegram
+from tests.handlers.customer_data import (
+    labels,
+    make_product,
+    make_settings,
+    make_shop,
+    open_cart_with,
+    relaxed_flood,
+    text_of,
+)
+
+__all__ = ["make_settings", "relaxed_flood"]
+pytestmark = pytest.mark.usefixtures("relaxed_flood")
+
+ADMIN = 999
+
+
+async def place_pickup_order(telegram: Telegram, product: Any) -> Any:
+    """Ann orders one product for pickup, online, and sees the ways to pay."""
+    ann = await open_cart_with(telegram, product)
+    await ann.click("✅ Checkout")
+    await ann.click("Skip")
+    replies = await ann.click("✅ Place order")
+    assert "choose how to pay below" in text_of(replies[0])
+    return ann
+
+
+async def test_pay_in_telegram_marks_the_order_paid_once(telegram: Telegram) -> None:
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    tea = await make_product(shop, "Green tea", 15000, stock=5)
+    ann = await place_pickup_order(telegram, tea)
+    assert labels(ann.last_message) == ["💳 Pay in Telegram", "📦 Open the order"]
+
+    replies = await ann.click("💳 Pay in Telegram")
+    invoice = replies[0]
+    assert invoice.invoice is not None and invoice.invoice.total_amount == 15000
+    assert invoice.invoice.currency == "RUB"
+    await ann.click("💳 Pay in Telegram")  # a double click sends no second invoice
+    assert len(telegram.emulator.calls_to("sendInvoice")) == 1
+
+    result = await ann.pay(invoice)
+
+    assert result.ok, result
+    order = await Order.get(customer__tg_id=ann.id)
+    assert order.status is OrderStatus.paid
+    assert any("Payment for order #" in text_of(m) for m in ann.messages[-3:])
+    payment = await Payment.get(order_id=order.id)
+    assert payment.channel is PaymentChannel.telegram and payment.external_id == result.charge_id
+
+    # Telegram delivers the successful_payment update again: nothing more happens
+    update_id = max(telegram.emulator.bot(telegram.bot.token).history)
+    await telegram.emulator.redeliver(telegram.bot.token, update_id)
+    await telegram.emulator.wait_idle()
+    assert await LedgerTransaction.all().count() == 1
+    assert await Payment.filter(order_id=order.id).count() == 1
+    assert (await ledger.verify()).ok
+
+
+async def test_pre_checkout_for_a_product_taken_off_sale_is_declined(telegram: Telegram) -> None:
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    tea = await make_product(shop, "Green tea", 15000, stock=5)
+    ann = await place_pickup_order(telegram, tea)
+    invoice = (await ann.click("💳 Pay in Telegram"))[0]
+    tea.is_blocked = True
+    await tea.save()
+
+    result = await ann.pay(invoice)
+
+    assert result.status == "declined"
+    assert result.error_message == "“Green tea” is no longer sold. The order cannot be paid."
+    order = await Order.get(customer__tg_id=ann.id)
+    assert order.status is OrderStatus.pending_payment
+    assert await LedgerTransaction.all().count() == 0
+
+
+async def test_a_digital_product_is_paid_in_stars_and_refunded_by_the_admin(
+    telegram: Telegram,
+) -> None:
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    ebook = await make_product(
+        shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
+    )
+    ann = await place_pickup_order(telegram, ebook)
+    assert labels(ann.last_message) == ["⭐ Pay with Stars", "📦 Open the order"]
+    invoice = (await ann.click("⭐ Pay with Stars"))[0]
+    assert invoice.invoice is not None and invoice.invoice.currency == STARS
+
+    result = await ann.pay(invoice)
+    assert result.ok
+    order = await Order.get(customer__tg_id=ann.id)
+    assert order.status is OrderStatus.paid
+
+    admin = telegram.user(ADMIN, first_name="Admin", language_code="en")
+    replies = await admin.send(f"/refund {order.id} 100 changed my mind")
+    assert "Telegram refunds Stars payments only in full." not in text_of(replies[0])
+    replies = await admin.click("↩️ Refund ⭐ 100")
+    assert text_of(replies[0]) == "Telegram refunds Stars payments only in full."
+    replies = await admin.send(f"/refund {order.id}")
+    assert f"Refund ⭐ 250 of order №{order.id}?" in text_of(replies[0])
+    confirm = replies[0]
+    replies = await admin.click("↩️ Refund ⭐ 250", confirm)
+    assert f"⭐ 250 refunded for order №{order.id}" in text_of(replies[0])
+    await admin.click("↩️ Refund ⭐ 250", confirm)  # a stale second press refunds nothing
+
+    assert len(telegram.emulator.calls_to("refundStarPayment")) == 1
+    assert await Refund.all().count() == 1
+    await order.refresh_from_db()
+    assert order.status is OrderStatus.refunded
+    assert any("on its way back to you" in text_of(m) for m in ann.messages[-3:])
+    assert (await ledger.verify()).ok
+
+
+async def test_refund_command_explains_bad_input(telegram: Telegram) -> None:
+    admin = telegram.user(ADMIN, first_name="Admin", language_code="en")
+    assert text_of((await admin.send("/refund"))[0]).startswith("Usage: /refund")
+    assert text_of((await admin.send("/refund 424242"))[0]) == "There is no order №424242."
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    tea = await make_product(shop, "Green tea", 15000, stock=5)
+    ann = await place_pickup_order(telegram, tea)
+    order = await Order.get(customer__tg_id=ann.id)
+    replies = await admin.send(f"/refund {order.id}")
+    assert text_of(replies[0]) == f"Nothing is left to refund for order №{order.id}."
+    await ann.pay((await ann.click("💳 Pay in Telegram"))[0])
+    replies = await admin.send(f"/refund {order.id} 1x")
+    assert text_of(replies[0]).startswith("That amount is not valid.")
+    replies = await admin.send(f"/refund {order.id} 200")
+    assert text_of(replies[0]).startswith("That is more than is left to refund")
+    # a customer cannot refund
+    replies = await ann.send(f"/refund {order.id}")
+    assert "Refund" not in text_of(replies[0])
+
+
+async def test_terms_and_paysupport(telegram: Telegram) -> None:
+    ann = telegram.user(1001, first_name="Ann", language_code="en")
+    assert "Terms of sale" in text_of((await ann.send("/terms"))[0])
+    support = text_of((await ann.send("/paysupport"))[0])
+    assert telegram.settings.operator_contact in support

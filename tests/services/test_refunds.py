@@ -1,0 +1,376 @@
+"""Refunds: full and partial, through YooKassa (real SDK, fake server) and Stars, once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import pytest
+
+from db.models import (
+    ActorRole,
+    AuditLog,
+    LedgerTransaction,
+    OrderStatus,
+    OrderTransition,
+    Payment,
+    PaymentChannel,
+    PaymentStatus,
+    Product,
+    ProductKind,
+    Refund,
+    RefundStatus,
+)
+from services import ledger, orders
+from services.money import STARS
+from services.payments import process_yookassa_notification, start_yookassa_payment
+from services.refunds import (
+    NothingToRefund,
+    OverRefund,
+    RefundBackends,
+    RefundFailed,
+    RefundOnCancel,
+    RefundUnsupported,
+    refund_order,
+    retry_pending_refunds,
+)
+from services.telegram_payments import open_invoice, record_successful_payment
+from services.yookassa_gateway import YooKassaGateway
+from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
+from tests.services.payments_data import Sale, a_sale
+from tests.services.shop_data import make_product, make_user, order_of, recording_events
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+@pytest.fixture
+async def fake(aiohttp_server) -> FakeYooKassa:
+    return await serve_fake_yookassa(aiohttp_server)
+
+
+@pytest.fixture
+async def gateway(fake: FakeYooKassa) -> AsyncIterator[YooKassaGateway]:
+    gateway = YooKassaGateway(
+        SHOP_ID, SECRET_KEY, api_url=fake.api_url, timeout=3.0, return_url="https://x.ru/b"
+    )
+    yield gateway
+    await gateway.close()
+
+
+async def paid_sale(fake: FakeYooKassa, gateway: YooKassaGateway, price: int = 10000) -> Sale:
+    sale = await a_sale(price=price)
+    payment = await start_yookassa_payment(sale.order, sale.customer, gateway)
+    assert payment.external_id is not None
+    fake.succeed(payment.external_id)
+    await process_yookassa_notification(
+        fake.notification(payment.external_id), gateway, sale.events
+    )
+    await sale.order.refresh_from_db()
+    assert sale.order.status is OrderStatus.paid
+    sale.recorder.changes.clear()
+    return sale
+
+
+def backends(gateway: YooKassaGateway | None, stars: list[tuple[int, str]] | None = None):
+    async def refund_stars(user_tg_id: int, charge_id: str) -> bool:
+        if stars is None:
+            raise RuntimeError("Bad Request: CHARGE_ALREADY_REFUNDED")
+        stars.append((user_tg_id, charge_id))
+        return True
+
+    return RefundBackends(gateway=gateway, refund_stars=refund_stars)
+
+
+async def balance(code: str) -> int:
+    account = await ledger.get_account(code, ledger.AccountKind.clearing, "RUB")
+    return account.balance
+
+
+async def test_a_full_refund_reverses_the_postings_once_and_refunds_the_order(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    sale = await paid_sale(fake, gateway)
+    admin = await make_user()
+
+    result = await refund_order(
+        sale.order.id,
+        None,
+        admin=admin,
+        backends=backends(gateway),
+        events=sale.events,
+        request_key="k1",
+        reason="out of stock",
+    )
+    again = await refund_order(
+        sale.order.id,
+        None,
+        admin=admin,
+        backends=backends(gateway),
+        events=sale.events,
+        request_key="k1",
+    )
+
+    assert result.amount == 10000 and result.order_refunded and not result.pending
+    assert [r.id for r in again.refunds] == [r.id for r in result.refunds]
+    assert len(fake.refunds) == 1 and await Refund.all().count() == 1
+    await sale.order.refresh_from_db()
+    await sale.product.refresh_from_db()
+    assert sale.order.status is OrderStatus.refunded
+    assert sale.product.stock == 5  # the reserved unit is back on sale
+    assert sale.recorder.refunds == [(sale.order.id, 10000)]
+    assert (sale.order.id, OrderStatus.paid, OrderStatus.refunded) in sale.recorder.changes
+    assert await balance(ledger.clearing_code("yookassa", "RUB")) == 0
+    assert await balance(ledger.provider_code(sale.provider.id, "RUB")) == 0
+    assert await balance(ledger.commission_code("RUB")) == 0
+    assert await LedgerTransaction.filter(kind="refund").count() == 1
+    assert await AuditLog.filter(action="order.refund").count() == 1
+    assert (await ledger.verify()).ok
+
+
+async def test_partial_refunds_add_up_to_the_commission_and_a_third_is_refused(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    sale = await paid_sale(fake, gateway, price=10001)  # commission 1000 (10 % of 100.01 ₽)
+    admin = await make_user()
+
+    def refund(amount: int | None, key: str):
+        return refund_order(
+            sale.order.id,
+            amount,
+            admin=admin,
+            backends=backends(gateway),
+            events=sale.events,
+            request_key=key,
+        )
+
+    first = await refund(3333, "a")
+    assert first.amount == 3333 and not first.order_refunded
+    await sale.order.refresh_from_db()
+    assert sale.order.status is OrderStatus.paid
+    with pytest.raises(OverRefund) as over:
+        await refund(6669, "b")
+    assert over.value.details == {"requested": 6669, "available": 6668, "currency": "RUB"}
+    second = await refund(6668, "c")
+    assert second.order_refunded
+    with pytest.raises(NothingToRefund):
+        await refund(1, "d")
+
+    assert await balance(ledger.commission_code("RUB")) == 0
+    assert await balance(ledger.provider_code(sale.provider.id, "RUB")) == 0
+    assert await balance(ledger.clearing_code("yookassa", "RUB")) == 0
+    payment = await Payment.get(order_id=sale.order.id)
+    assert payment.refunded_amount == 10001
+    assert sale.recorder.refunds == [(sale.order.id, 3333), (sale.order.id, 6668)]
+    assert (await ledger.verify()).ok
+
+
+async def test_concurrent_refunds_never_give_back_more_than_was_paid(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    sale = await paid_sale(fake, gateway)
+    admin = await make_user()
+
+    results = await asyncio.gather(
+        *(
+            refund_order(
+                sale.order.id,
+                4000,
+                admin=admin,
+                backends=backends(gateway),
+                events=sale.events,
+                request_key=f"r{n}",
+            )
+            for n in range(4)
+        ),
+        return_exceptions=True,
+    )
+
+    done = [r for r in results if not isinstance(r, BaseException)]
+    assert len(done) == 2
+    assert all(isinstance(r, OverRefund) for r in results if isinstance(r, BaseException))
+    payment = await Payment.get(order_id=sale.order.id)
+    assert payment.refunded_amount == 8000
+    assert (await ledger.verify()).ok
+
+
+async def test_a_refund_yookassa_refuses_changes_nothing(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    sale = await paid_sale(fake, gateway)
+    payment = await Payment.get(order_id=sale.order.id)
+    assert payment.external_id is not None
+    fake.payments[payment.external_id]["status"] = "canceled"  # YooKassa will refuse
+
+    with pytest.raises(RefundFailed):
+        await refund_order(
+            sale.order.id,
+            None,
+            admin=None,
+            backends=backends(gateway),
+            events=sale.events,
+            request_key="x",
+        )
+
+    await payment.refresh_from_db()
+    refund = await Refund.get(payment_id=payment.id)
+    assert payment.refunded_amount == 0 and refund.status is RefundStatus.canceled
+    assert await LedgerTransaction.filter(kind="refund").count() == 0
+    await sale.order.refresh_from_db()
+    assert sale.order.status is OrderStatus.paid and sale.recorder.refunds == []
+
+
+async def test_a_refund_whose_answer_never_came_completes_on_retry(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    sale = await paid_sale(fake, gateway)
+    fake.hang()
+
+    result = await refund_order(
+        sale.order.id,
+        2500,
+        admin=None,
+        backends=backends(gateway),
+        events=sale.events,
+        request_key="slow",
+    )
+    assert result.pending and sale.recorder.refunds == []
+    fake.release()
+
+    from datetime import timedelta
+
+    assert await retry_pending_refunds(backends(gateway), sale.events, timedelta(0)) == 1
+    assert await retry_pending_refunds(backends(gateway), sale.events, timedelta(0)) == 0
+
+    refund = await Refund.get(payment__order_id=sale.order.id)
+    assert refund.status is RefundStatus.succeeded and refund.external_id
+    assert len(fake.refunds) == 1
+    assert sale.recorder.refunds == [(sale.order.id, 2500)]
+    assert (await ledger.verify()).ok
+
+
+async def stars_sale() -> tuple[Sale, Payment]:
+    events, recorder = recording_events()
+    sale = await a_sale()
+    ebook = await make_product(sale.provider, title="E-book", price=150, kind=ProductKind.digital)
+    customer = await make_user()
+    order = await order_of(customer, ebook, events=events)
+    invoice = await open_invoice(order.id, customer, PaymentChannel.stars)
+    await record_successful_payment(
+        customer,
+        payload=invoice.payload,
+        currency=STARS,
+        total_amount=150,
+        charge_id="stxCHARGE",
+        provider_charge_id="",
+        events=events,
+    )
+    recorder.changes.clear()
+    product = await Product.get(id=ebook.id)
+    return Sale(customer, sale.provider, product, order, events, recorder), invoice.payment
+
+
+async def test_stars_are_refunded_in_full_through_telegram() -> None:
+    sale, payment = await stars_sale()
+    calls: list[tuple[int, str]] = []
+
+    with pytest.raises(RefundUnsupported) as partial:
+        await refund_order(
+            sale.order.id,
+            50,
+            admin=None,
+            backends=backends(None, calls),
+            events=sale.events,
+            request_key="p",
+        )
+    assert partial.value.details == {"reason": "stars_partial"}
+
+    result = await refund_order(
+        sale.order.id,
+        None,
+        admin=None,
+        backends=backends(None, calls),
+        events=sale.events,
+        request_key="f",
+    )
+
+    assert result.order_refunded and calls == [(int(sale.customer.tg_id or 0), "stxCHARGE")]
+    await payment.refresh_from_db()
+    assert payment.status is PaymentStatus.succeeded and payment.refunded_amount == 150
+    provider = await ledger.get_account(
+        ledger.provider_code(sale.provider.id, STARS), ledger.AccountKind.provider, STARS
+    )
+    assert provider.balance == 0
+    assert (await ledger.verify()).ok
+
+
+async def test_a_stars_refund_telegram_refuses_changes_nothing() -> None:
+    sale, payment = await stars_sale()
+
+    with pytest.raises(RefundFailed):
+        await refund_order(
+            sale.order.id,
+            None,
+            admin=None,
+            backends=backends(None, None),
+            events=sale.events,
+            request_key="f",
+        )
+
+    await payment.refresh_from_db()
+    assert payment.refunded_amount == 0
+    assert await LedgerTransaction.filter(kind="refund").count() == 0
+
+
+async def test_a_refund_after_the_provider_was_paid_out_still_reaches_the_books(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    sale = await paid_sale(fake, gateway)
+    provider = await ledger.get_account(
+        ledger.provider_code(sale.provider.id, "RUB"), ledger.AccountKind.provider, "RUB"
+    )
+    paid_out = await ledger.get_account(
+        ledger.payouts_code("RUB"), ledger.AccountKind.payout, "RUB"
+    )
+    await ledger.post(
+        "payout:test", "payout", [ledger.Posting(provider, -9000), ledger.Posting(paid_out, 9000)]
+    )
+
+    await refund_order(
+        sale.order.id,
+        None,
+        admin=None,
+        backends=backends(gateway),
+        events=sale.events,
+        request_key="late",
+    )
+
+    await provider.refresh_from_db()
+    assert provider.balance == -9000  # the provider owes the platform now
+    assert (await ledger.verify()).ok
+
+
+async def test_a_paid_order_cancelled_by_the_customer_is_refunded_once(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    sale = await paid_sale(fake, gateway)
+    sale.events.subscribe(RefundOnCancel(backends(gateway), sale.events))
+
+    await orders.transition(
+        sale.order.id,
+        OrderStatus.cancelled,
+        role=ActorRole.customer,
+        actor=sale.customer,
+        events=sale.events,
+    )
+
+    await sale.order.refresh_from_db()
+    assert sale.order.status is OrderStatus.cancelled  # stays cancelled, money went back
+    assert len(fake.refunds) == 1 and sale.recorder.refunds == [(sale.order.id, 10000)]
+    payment = await Payment.get(order_id=sale.order.id)
+    assert payment.refunded_amount == 10000
+    assert await balance(ledger.provider_code(sale.provider.id, "RUB")) == 0
+    # the same event again (a replayed listener) refunds nothing more
+    transition = await OrderTransition.filter(order_id=sale.order.id).order_by("-id").first()
+    assert transition is not None
+    await RefundOnCancel(backends(gateway), sale.events).order_changed(sale.order, transition)
+    assert len(fake.refunds) == 1
