@@ -29,6 +29,9 @@ def field_name(field: str) -> str:
         "cash_received": _("cash confirmation"),
         "name": _("name"),
         "slug": _("short name (slug)"),
+        "amount": _("amount"),
+        "reference": _("transfer reference"),
+        "period": _("period"),
     }
     return names.get(field, field)
 
@@ -71,4 +74,12 @@ def explain(error: DomainError) -> str:
         return _("Prices or availability changed. Please check your cart again.")
     if code == "illegal_transition":
         return _("The order has already changed. Refresh it to see its status.")
+    if code == "insufficient_funds":
+        return _("There is not enough money on the balance for this.")
+    if code == "nothing_to_pay_out":
+        return _("There is no money on the balance to pay out.")
+    if code == "payout_decided":
+        if error.details.get("status") == "approved":
+            return _("This payout has already been approved.")
+        return _("This payout has already been rejected.")
     return _("Something went wrong on our side.")
