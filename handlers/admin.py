@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from db.models import User
-from handlers import admin_csv, admin_moderation, admin_orders, admin_providers
+from handlers import admin_csv, admin_moderation, admin_orders, admin_payouts, admin_providers
 from handlers.admin_common import IsAdmin, show
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB
@@ -85,5 +85,6 @@ def create_router() -> Router:
         admin_moderation.create_router(),
         admin_orders.create_router(),
         admin_csv.create_router(),
+        admin_payouts.create_router(),
     )
     return router

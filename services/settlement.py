@@ -19,7 +19,7 @@ import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
@@ -116,10 +116,14 @@ def format_amount(amount: int, currency: str) -> str:
 
 
 def _bounds(start: date, end: date, tz: tzinfo) -> tuple[datetime, datetime]:
-    """The period's first moment and the moment after it (end inclusive), in `tz`."""
+    """The period's first moment and the moment after it (end inclusive), as UTC.
+
+    In UTC because SQLite compares stored datetimes as text: a bound with another offset
+    would compare wrongly.
+    """
     return (
-        datetime.combine(start, time.min, tzinfo=tz),
-        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+        datetime.combine(start, time.min, tzinfo=tz).astimezone(UTC),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz).astimezone(UTC),
     )
 
 

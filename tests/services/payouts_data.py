@@ -72,7 +72,11 @@ async def post_refund(
     return await ledger.post(
         f"refund:{refund_id}",
         "refund",
-        [Posting(clearing, gross), Posting(account, commission - gross), Posting(platform, -commission)],
+        [
+            Posting(clearing, gross),
+            Posting(account, commission - gross),
+            Posting(platform, -commission),
+        ],
         description=f"order {order_id}",
     )
 
