@@ -267,6 +267,10 @@ class TelegramShopNotifier:
             text = text.format(number=payout.id, amount=amount)
             if status is PayoutStatus.rejected and payout.reason:
                 text += "\n" + _("Reason: {reason}").format(reason=escape(payout.reason))
+            if status is PayoutStatus.approved and payout.reference:
+                text += "\n" + _("Transfer reference: {reference}").format(
+                    reference=escape(payout.reference)
+                )
         await self._send(int(owner.tg_id or 0), text, None)
 
     # Low stock -------------------------------------------------------------------------------

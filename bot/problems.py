@@ -41,6 +41,8 @@ def field_name(field: str) -> str:
         "slug": _("short name (slug)"),
         "receipt_contact": _("e-mail or phone for the receipt"),
         "amount": _("amount"),
+        "reference": _("transfer reference"),
+        "period": _("period"),
     }
     return names.get(field, field)
 
@@ -106,4 +108,12 @@ def explain(error: DomainError) -> str:
         return _("The payment provider refused the refund ({reason}). Nothing changed.").format(
             reason=details.get("reason", "")
         )
+    if code == "insufficient_funds":
+        return _("There is not enough money on the balance for this.")
+    if code == "nothing_to_pay_out":
+        return _("There is no money on the balance to pay out.")
+    if code == "payout_decided":
+        if error.details.get("status") == "approved":
+            return _("This payout has already been approved.")
+        return _("This payout has already been rejected.")
     return _("Something went wrong on our side.")

@@ -18,6 +18,7 @@ from handlers import (
     profile,
     provider,
     provider_orders,
+    provider_payouts,
     search,
     start,
 )
@@ -40,6 +41,7 @@ def get_routers() -> list[Router]:
         checkout.create_router(),
         provider.create_router(),  # /shop for owners of a provider
         provider_orders.create_router(),  # order pushes' buttons, rejection reasons
+        provider_payouts.create_router(),  # /shop → balance and payout requests
         search.create_router(),  # just before fallback: any plain text outside a conversation
         fallback.create_router(),  # must be last: catches what nothing else handled
     ]

@@ -15,7 +15,14 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.i18n import gettext as _
 
 from db.models import User
-from handlers import admin_csv, admin_moderation, admin_orders, admin_providers, admin_refunds
+from handlers import (
+    admin_csv,
+    admin_moderation,
+    admin_orders,
+    admin_payouts,
+    admin_providers,
+    admin_refunds,
+)
 from handlers.admin_common import IsAdmin, show
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB
@@ -86,5 +93,6 @@ def create_router() -> Router:
         admin_orders.create_router(),
         admin_csv.create_router(),
         admin_refunds.create_router(),
+        admin_payouts.create_router(),
     )
     return router

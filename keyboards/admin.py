@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from db.models import OrderStatus, Product, Provider, ProviderKind
+from db.models import OrderStatus, Payout, Product, Provider, ProviderKind
 from services.catalog import Page
 
 
@@ -22,6 +22,7 @@ class AdminAction(StrEnum):
     orders = "ord"
     csv = "csv"
     new_provider = "new"
+    payouts = "pay"
 
 
 class AdminCB(CallbackData, prefix="ad"):
@@ -135,6 +136,23 @@ class AdmStatusCB(CallbackData, prefix="as"):
     to: OrderStatus
 
 
+class PayoutAction(StrEnum):
+    """What the admin does with a payout request."""
+
+    open = "o"
+    approve = "a"
+    approve_now = "n"
+    reject = "r"
+
+
+class AdmPayoutCB(CallbackData, prefix="ay"):
+    """A payout request; `page` is the queue page to go back to."""
+
+    action: PayoutAction
+    payout_id: int
+    page: int = 1
+
+
 def _back(builder: InlineKeyboardBuilder) -> None:
     builder.button(text=_("⬅️ Admin menu"), callback_data=AdminCB(action=AdminAction.menu))
 
@@ -148,6 +166,7 @@ def menu() -> InlineKeyboardMarkup:
     )
     builder.button(text=_("📦 Orders"), callback_data=AdminCB(action=AdminAction.orders))
     builder.button(text=_("📄 Catalog CSV"), callback_data=AdminCB(action=AdminAction.csv))
+    builder.button(text=_("💸 Payouts"), callback_data=AdminCB(action=AdminAction.payouts))
     builder.adjust(1)
     return builder.as_markup()
 
@@ -344,6 +363,96 @@ def order_actions(
         )
     builder.button(text=_("🔄 Refresh"), callback_data=AdmOrderCB(order_id=order_id))
     builder.button(text=_("🔎 Find another"), callback_data=AdminCB(action=AdminAction.orders))
+    _back(builder)
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def payout_queue(page: Page[Payout], labels: list[str]) -> InlineKeyboardMarkup:
+    """One button per requested payout (labels made by the handler), paging, back."""
+    builder = InlineKeyboardBuilder()
+    for payout, label in zip(page.items, labels, strict=True):
+        builder.button(
+            text=label[:64],
+            callback_data=AdmPayoutCB(
+                action=PayoutAction.open, payout_id=payout.id, page=page.number
+            ),
+        )
+    sizes = [1] * len(page.items)
+    nav = 0
+    if page.number > 1:
+        builder.button(
+            text="◀️", callback_data=AdminCB(action=AdminAction.payouts, page=page.number - 1)
+        )
+        nav += 1
+    if page.number < page.pages:
+        builder.button(
+            text="▶️", callback_data=AdminCB(action=AdminAction.payouts, page=page.number + 1)
+        )
+        nav += 1
+    if nav:
+        sizes.append(nav)
+    _back(builder)
+    sizes.append(1)
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def _to_queue(builder: InlineKeyboardBuilder, page: int) -> None:
+    builder.button(
+        text=_("⬅️ Payouts"), callback_data=AdminCB(action=AdminAction.payouts, page=page)
+    )
+
+
+def payout_card(payout_id: int, page: int, *, requested: bool) -> InlineKeyboardMarkup:
+    """Approve or reject a request still waiting; back to the queue."""
+    builder = InlineKeyboardBuilder()
+    if requested:
+        for action, label in (
+            (PayoutAction.approve, _("✅ Approve")),
+            (PayoutAction.reject, _("❌ Reject")),
+        ):
+            builder.button(
+                text=label,
+                callback_data=AdmPayoutCB(action=action, payout_id=payout_id, page=page),
+            )
+    _to_queue(builder, page)
+    if requested:
+        builder.adjust(2, 1)
+    else:
+        builder.adjust(1)
+    return builder.as_markup()
+
+
+def payout_approve(payout_id: int, page: int) -> InlineKeyboardMarkup:
+    """Approve without typing a transfer reference, or go back to the request."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Approve without a reference"),
+        callback_data=AdmPayoutCB(action=PayoutAction.approve_now, payout_id=payout_id, page=page),
+    )
+    builder.button(
+        text=_("⬅️ Back"),
+        callback_data=AdmPayoutCB(action=PayoutAction.open, payout_id=payout_id, page=page),
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def back_to_payout(payout_id: int, page: int) -> InlineKeyboardMarkup:
+    """A single "back to the request" button."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("⬅️ Back"),
+        callback_data=AdmPayoutCB(action=PayoutAction.open, payout_id=payout_id, page=page),
+    )
+    return builder.as_markup()
+
+
+def back_to_queue(page: int = 1) -> InlineKeyboardMarkup:
+    """Back to the payout queue, or to the admin menu."""
+    builder = InlineKeyboardBuilder()
+    _to_queue(builder, page)
     _back(builder)
     builder.adjust(1)
     return builder.as_markup()

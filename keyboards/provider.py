@@ -118,6 +118,23 @@ class OrderCB(CallbackData, prefix="vn"):
     page: int = 1
 
 
+class BalanceAction(StrEnum):
+    """The balance screen of /shop and its payout request."""
+
+    show = "s"
+    ask = "a"
+    confirm = "c"
+
+
+class BalanceCB(CallbackData, prefix="vb"):
+    """The shop's balance; `currency` and `amount` (minor units) of the payout asked for."""
+
+    action: BalanceAction
+    provider_id: int
+    currency: str = ""
+    amount: int = 0
+
+
 class OrderActionCB(CallbackData, prefix="va"):
     """Move an order to `to`; `group`/`page` lead back to the list the card came from."""
 
@@ -155,8 +172,48 @@ def shop_menu(provider_id: int, *, several: bool) -> InlineKeyboardMarkup:
         callback_data=ShopCB(action=ShopAction.products, provider_id=provider_id),
     )
     builder.button(text=_("🧾 Orders"), callback_data=OrdersCB(provider_id=provider_id))
+    builder.button(
+        text=_("💰 Balance and payouts"),
+        callback_data=BalanceCB(action=BalanceAction.show, provider_id=provider_id),
+    )
     if several:
         builder.button(text=_("🔄 Other shop"), callback_data=ShopCB(action=ShopAction.pick))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def balance(provider_id: int, requestable: Sequence[tuple[str, str]]) -> InlineKeyboardMarkup:
+    """A "request a payout" button per (currency, formatted available amount), back to shop."""
+    builder = InlineKeyboardBuilder()
+    for currency, amount in requestable:
+        builder.button(
+            text=_("Request a payout of {amount}").format(amount=amount),
+            callback_data=BalanceCB(
+                action=BalanceAction.ask, provider_id=provider_id, currency=currency
+            ),
+        )
+    builder.button(
+        text=_("⬅️ Shop"), callback_data=ShopCB(action=ShopAction.menu, provider_id=provider_id)
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def confirm_payout(
+    provider_id: int, currency: str, amount: int, amount_text: str
+) -> InlineKeyboardMarkup:
+    """Confirm the payout request of exactly `amount`, or go back to the balance."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Request {amount}").format(amount=amount_text),
+        callback_data=BalanceCB(
+            action=BalanceAction.confirm, provider_id=provider_id, currency=currency, amount=amount
+        ),
+    )
+    builder.button(
+        text=_("⬅️ Back"),
+        callback_data=BalanceCB(action=BalanceAction.show, provider_id=provider_id),
+    )
     builder.adjust(1)
     return builder.as_markup()
 

@@ -83,6 +83,11 @@ def payouts_code(currency: str) -> str:
     return f"payouts:{currency}"
 
 
+def payout_hold_code(currency: str) -> str:
+    """Money held for providers' requested payouts until an admin approves or rejects them."""
+    return f"payouts:hold:{currency}"
+
+
 async def get_account(
     code: str,
     kind: AccountKind,

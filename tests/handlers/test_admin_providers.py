@@ -27,6 +27,7 @@ async def test_admin_menu(telegram: Telegram) -> None:
         "🛡 Products moderation",
         "📦 Orders",
         "📄 Catalog CSV",
+        "💸 Payouts",
     ]
 
 

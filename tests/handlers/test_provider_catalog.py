@@ -121,7 +121,12 @@ async def test_add_a_product_with_an_album_and_wrong_inputs_on_the_way(
     seller, provider = await open_shop(shop_telegram)
     replies = await seller.send("/shop")
     assert "Sam's Bakery" in text_of(replies[0])
-    assert labels(replies[0]) == ["➕ Add product", "📦 My products", "🧾 Orders"]
+    assert labels(replies[0]) == [
+        "➕ Add product",
+        "📦 My products",
+        "🧾 Orders",
+        "💰 Balance and payouts",
+    ]
     await seller.click("➕ Add product")
     assert "Send the title" in text_of(seller.last_message)
 

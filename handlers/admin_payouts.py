@@ -1,0 +1,427 @@
+"""Admin: the payout queue (approve with an optional transfer reference, or reject with a
+reason) and `/settlement` — a provider's settlement report for a period as a CSV document.
+
+Decisions go through services.payouts, which acts once: a double click or a button of a
+request someone else already decided gets a clear refusal and the current card.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from zoneinfo import ZoneInfo
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject, StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
+from aiogram.utils.callback_answer import CallbackAnswer
+from aiogram.utils.i18n import gettext as _
+
+from bot.config import Settings
+from bot.problems import explain
+from db.models import Payout, PayoutStatus, Provider, User
+from handlers.admin_common import show
+from handlers.admin_providers import owner_text
+from handlers.texts import local_time
+from keyboards import admin as kb
+from keyboards.admin import AdminAction, AdminCB, AdmPayoutCB, PayoutAction
+from services import payouts, settlement
+from services.errors import DomainError, InvalidInput, NotFound
+from services.events import ShopEvents
+from services.money import format_price
+from services.payouts import PayoutDecided
+
+QUEUE_PAGE = 8
+
+
+class PayoutStates(StatesGroup):
+    """Typing the transfer reference of an approval or the reason of a rejection."""
+
+    reference = State()
+    reason = State()
+
+
+def status_name(status: PayoutStatus) -> str:
+    """A payout's status as the admin reads it."""
+    names = {
+        PayoutStatus.requested: _("waiting for a decision"),
+        PayoutStatus.approved: _("approved"),
+        PayoutStatus.rejected: _("rejected"),
+    }
+    return names[PayoutStatus(status)]
+
+
+async def queue_screen(
+    page: int, locale: str, settings: Settings, notice: str = ""
+) -> tuple[str, InlineKeyboardMarkup, bool]:
+    """The requests waiting, oldest first; True when the page asked for was gone."""
+    result = await payouts.queue(page, QUEUE_PAGE)
+    if result.total:
+        text = _("<b>Payout requests</b>: {count}, oldest first").format(count=result.total)
+        lines = []
+        for payout in result.items:
+            amount = format_price(payout.amount, payout.currency, locale)
+            when = local_time(payout.created_at, settings.timezone)
+            lines.append(f"#{payout.id} · {escape(payout.provider.name)} · {amount} · {when}")
+        text += "\n\n" + "\n".join(lines)
+    else:
+        text = _("<b>Payout requests</b>\n\nNo requests are waiting.")
+    if notice:
+        text = f"{notice}\n\n{text}"
+    labels = [
+        f"#{p.id} {format_price(p.amount, p.currency, locale)} · {p.provider.name}"
+        for p in result.items
+    ]
+    return text, kb.payout_queue(result, labels), result.out_of_range
+
+
+async def card_screen(
+    payout: Payout, page: int, locale: str, settings: Settings
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One payout: shop, amount, who asked when, the shop's balance, the decision if made."""
+    available = await payouts.available_balance(payout.provider_id, payout.currency)
+    lines = [
+        _("<b>Payout #{id}</b> · {status}").format(id=payout.id, status=status_name(payout.status)),
+        _("Shop: {shop} (#{provider_id})").format(
+            shop=escape(payout.provider.name), provider_id=payout.provider_id
+        ),
+        _("Amount: <b>{amount}</b>").format(
+            amount=format_price(payout.amount, payout.currency, locale)
+        ),
+        _("Requested: {when} by {who}").format(
+            when=local_time(payout.created_at, settings.timezone),
+            who=owner_text(payout.requested_by),
+        ),
+        _("Still available to the shop: {amount}").format(
+            amount=format_price(available, payout.currency, locale)
+        ),
+    ]
+    if payout.decided_at is not None:
+        lines.append(
+            _("Decided: {when} by {who}").format(
+                when=local_time(payout.decided_at, settings.timezone),
+                who=owner_text(payout.decided_by),
+            )
+        )
+    if payout.reference:
+        reference = escape(payout.reference)
+        lines.append(_("Transfer reference: {reference}").format(reference=reference))
+    if payout.reason:
+        lines.append(_("Reason: {reason}").format(reason=escape(payout.reason)))
+    requested = payout.status is PayoutStatus.requested
+    return "\n".join(lines), kb.payout_card(payout.id, page, requested=requested)
+
+
+# The queue and a card ------------------------------------------------------------------------
+
+
+async def show_queue(
+    callback: CallbackQuery,
+    callback_data: AdminCB,
+    state: FSMContext,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """A page of the queue (also "back" from a card)."""
+    await state.clear()
+    text, markup, gone = await queue_screen(callback_data.page, locale, settings)
+    if gone:
+        callback_answer.text = _("That page no longer exists.")
+    await show(callback, text, markup)
+
+
+async def _card(
+    callback: CallbackQuery,
+    payout_id: int,
+    page: int,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> Payout | None:
+    """Show the card; None (with the refusal on the button) if the payout is unknown."""
+    try:
+        payout = await payouts.get_payout(payout_id)
+    except NotFound as error:
+        callback_answer.text = explain(error)
+        return None
+    await show(callback, *await card_screen(payout, page, locale, settings))
+    return payout
+
+
+async def open_payout(
+    callback: CallbackQuery,
+    callback_data: AdmPayoutCB,
+    state: FSMContext,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """The payout's card."""
+    await state.clear()
+    await _card(
+        callback, callback_data.payout_id, callback_data.page, locale, settings, callback_answer
+    )
+
+
+async def _waiting(
+    callback: CallbackQuery,
+    callback_data: AdmPayoutCB,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> Payout | None:
+    """The payout if it still waits for a decision; otherwise the refusal and the fresh card."""
+    try:
+        payout = await payouts.get_payout(callback_data.payout_id)
+    except NotFound as error:
+        callback_answer.text = explain(error)
+        return None
+    if payout.status is PayoutStatus.requested:
+        return payout
+    callback_answer.text = explain(PayoutDecided(status=payout.status.value))
+    callback_answer.show_alert = True
+    await show(callback, *await card_screen(payout, callback_data.page, locale, settings))
+    return None
+
+
+# Approve -----------------------------------------------------------------------------------
+
+
+async def ask_reference(
+    callback: CallbackQuery,
+    callback_data: AdmPayoutCB,
+    state: FSMContext,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Approve: ask for the transfer reference (it can be skipped)."""
+    payout = await _waiting(callback, callback_data, locale, settings, callback_answer)
+    if payout is None:
+        return
+    await state.set_state(PayoutStates.reference)
+    await state.update_data(payout_id=payout.id, page=callback_data.page)
+    text = _(
+        "Approve payout #{id}: <b>{amount}</b> to {shop}.\n\n"
+        "Type the reference of the bank transfer (e.g. the payment order number) to keep "
+        "with the payout, or approve without one.\n/cancel — change nothing."
+    ).format(
+        id=payout.id,
+        amount=format_price(payout.amount, payout.currency, locale),
+        shop=escape(payout.provider.name),
+    )
+    await show(callback, text, kb.payout_approve(payout.id, callback_data.page))
+
+
+def decided_notice(payout: Payout, locale: str) -> str:
+    """What the admin's decision did."""
+    amount = format_price(payout.amount, payout.currency, locale)
+    if payout.status is PayoutStatus.approved:
+        return _("✅ Payout #{id} of {amount} approved; the shop is told.").format(
+            id=payout.id, amount=amount
+        )
+    return _(
+        "❌ Payout #{id} of {amount} rejected; the money is back on the shop's balance."
+    ).format(id=payout.id, amount=amount)
+
+
+async def approve_now(
+    callback: CallbackQuery,
+    callback_data: AdmPayoutCB,
+    state: FSMContext,
+    user: User,
+    locale: str,
+    settings: Settings,
+    shop_events: ShopEvents,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Approve without a transfer reference."""
+    await state.clear()
+    try:
+        payout = await payouts.approve(callback_data.payout_id, user, shop_events)
+    except NotFound as error:
+        callback_answer.text = explain(error)
+        return
+    except PayoutDecided as error:
+        callback_answer.text = explain(error)
+        callback_answer.show_alert = True
+        await _card(
+            callback, callback_data.payout_id, callback_data.page, locale, settings, callback_answer
+        )
+        return
+    notice = decided_notice(payout, locale)
+    text, markup, _gone = await queue_screen(callback_data.page, locale, settings, notice)
+    await show(callback, text, markup)
+
+
+async def reference_text(
+    message: Message,
+    state: FSMContext,
+    user: User,
+    locale: str,
+    settings: Settings,
+    shop_events: ShopEvents,
+) -> None:
+    """The reference typed: approve with it."""
+    data = await state.get_data()
+    try:
+        payout = await payouts.approve(
+            int(data["payout_id"]), user, shop_events, reference=message.text or ""
+        )
+    except InvalidInput:
+        await message.answer(
+            _("The reference must be at most {max} characters. Type it again, or /cancel.").format(
+                max=payouts.MAX_REFERENCE
+            )
+        )
+        return
+    except DomainError as error:
+        await _typed_refusal(message, state, error, int(data.get("page", 1)), locale, settings)
+        return
+    await state.clear()
+    text, markup, _gone = await queue_screen(
+        int(data.get("page", 1)), locale, settings, decided_notice(payout, locale)
+    )
+    await message.answer(text, reply_markup=markup)
+
+
+async def _typed_refusal(
+    message: Message,
+    state: FSMContext,
+    error: DomainError,
+    page: int,
+    locale: str,
+    settings: Settings,
+) -> None:
+    """Someone else decided while this admin typed: nothing changes, the queue is shown."""
+    await state.clear()
+    text, markup, _gone = await queue_screen(page, locale, settings, "⚠️ " + explain(error))
+    await message.answer(text, reply_markup=markup)
+
+
+# Reject ------------------------------------------------------------------------------------
+
+
+async def ask_reason(
+    callback: CallbackQuery,
+    callback_data: AdmPayoutCB,
+    state: FSMContext,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Reject: ask why (the shop's owner reads it)."""
+    payout = await _waiting(callback, callback_data, locale, settings, callback_answer)
+    if payout is None:
+        return
+    await state.set_state(PayoutStates.reason)
+    await state.update_data(payout_id=payout.id, page=callback_data.page)
+    text = _(
+        "Reject payout #{id}: <b>{amount}</b> to {shop}.\n\n"
+        "Type the reason; the shop's owner will see it, and the money goes back to the "
+        "shop's balance.\n/cancel — change nothing."
+    ).format(
+        id=payout.id,
+        amount=format_price(payout.amount, payout.currency, locale),
+        shop=escape(payout.provider.name),
+    )
+    await show(callback, text, kb.back_to_payout(payout.id, callback_data.page))
+
+
+async def reason_text(
+    message: Message,
+    state: FSMContext,
+    user: User,
+    locale: str,
+    settings: Settings,
+    shop_events: ShopEvents,
+) -> None:
+    """The reason typed: reject with it."""
+    data = await state.get_data()
+    page = int(data.get("page", 1))
+    try:
+        payout = await payouts.reject(int(data["payout_id"]), user, message.text or "", shop_events)
+    except InvalidInput:
+        await message.answer(
+            _("The reason must be 1 to {max} characters. Type it again, or /cancel.").format(
+                max=payouts.MAX_REASON
+            )
+        )
+        return
+    except DomainError as error:
+        await _typed_refusal(message, state, error, page, locale, settings)
+        return
+    await state.clear()
+    text, markup, _gone = await queue_screen(page, locale, settings, decided_notice(payout, locale))
+    await message.answer(text, reply_markup=markup)
+
+
+async def typed_wrong_input(message: Message) -> None:
+    """Not text while a reference or a reason is asked for."""
+    await message.answer(_("Please type it as text, or /cancel."))
+
+
+# /settlement ---------------------------------------------------------------------------------
+
+
+def settlement_usage() -> str:
+    """How to call /settlement."""
+    return _(
+        "Usage: <code>/settlement SHOP FROM TO</code>\n"
+        "SHOP is the shop's number or short name (slug); FROM and TO are dates like "
+        "2025-03-01, both included. For a whole month: <code>/settlement SHOP 2025-03</code>"
+    )
+
+
+async def _provider_by_key(key: str) -> Provider | None:
+    if key.isdigit() and len(key) < 10:
+        return await Provider.get_or_none(id=int(key))
+    return await Provider.get_or_none(slug=key.lower())
+
+
+async def send_settlement(message: Message, command: CommandObject, settings: Settings) -> None:
+    """/settlement SHOP FROM TO (or SHOP YYYY-MM): the report as a CSV document."""
+    args = (command.args or "").split()
+    if len(args) < 2:
+        await message.answer(settlement_usage())
+        return
+    try:
+        start, end = settlement.parse_period(args[1:])
+    except InvalidInput:
+        await message.answer(settlement_usage())
+        return
+    provider = await _provider_by_key(args[0])
+    if provider is None:
+        await message.answer(
+            _("Shop “{key}” not found.").format(key=escape(args[0][:64]))
+            + "\n\n"
+            + settlement_usage()
+        )
+        return
+    data = await settlement.settlement_csv(provider.id, start, end, ZoneInfo(settings.timezone))
+    await message.answer_document(
+        BufferedInputFile(data, filename=f"{provider.slug}-settlement-{start}-{end}.csv"),
+        caption=_("Settlement of <b>{shop}</b> from {start} to {end} ({tz}).").format(
+            shop=escape(provider.name), start=start, end=end, tz=settings.timezone
+        ),
+    )
+
+
+def create_router() -> Router:
+    """Payouts section of the admin panel and /settlement (under the admin router's filter)."""
+    router = Router(name=__name__)
+    msg = router.message
+    # Before the typing states: a command is never taken as a reference or a reason.
+    msg.register(send_settlement, Command("settlement"))
+    cb = router.callback_query
+    cb.register(show_queue, AdminCB.filter(F.action == AdminAction.payouts))
+    cb.register(open_payout, AdmPayoutCB.filter(F.action == PayoutAction.open))
+    cb.register(ask_reference, AdmPayoutCB.filter(F.action == PayoutAction.approve))
+    cb.register(approve_now, AdmPayoutCB.filter(F.action == PayoutAction.approve_now))
+    cb.register(ask_reason, AdmPayoutCB.filter(F.action == PayoutAction.reject))
+    msg.register(reference_text, StateFilter(PayoutStates.reference), F.text)
+    msg.register(reason_text, StateFilter(PayoutStates.reason), F.text)
+    msg.register(typed_wrong_input, StateFilter(PayoutStates.reference, PayoutStates.reason))
+    return router
