@@ -37,7 +37,13 @@ from handlers import screens
 from handlers.cart import cart_screen, change_note, lines_text
 from handlers.catalog import Screen, show, show_for
 from handlers.profile import normalize_phone
-from handlers.texts import fulfilment_name, local_time, payment_method_name, status_name
+from handlers.texts import (
+    digital_handover,
+    fulfilment_name,
+    local_time,
+    payment_method_name,
+    status_name,
+)
 from keyboards import menus
 from keyboards import payments as pay_kb
 from keyboards import shop as kb
@@ -204,6 +210,9 @@ async def advance(turn: Turn, notice: str = "") -> None:
     assert provider is not None
     answers = await _answers(turn.state)
     fulfilment = answers.get("fulfilment")
+    if fulfilment is None and cart.digital_only:
+        fulfilment = Fulfilment.pickup.value  # handed over in the chat
+        await _remember(turn.state, fulfilment=fulfilment, digital=True)
     if fulfilment is None:
         options = [
             kind
@@ -246,7 +255,7 @@ async def advance(turn: Turn, notice: str = "") -> None:
             return
     if answers.get("payment") is None:
         online = bool(payments.channels_for(cart.currency, turn.settings))
-        cash = provider.allow_cash and cart.currency != STARS
+        cash = provider.allow_cash and cart.currency != STARS and not cart.digital_only
         if not online and not cash:
             await _finish(
                 turn,
@@ -330,6 +339,8 @@ async def _ask_phone(turn: Turn) -> None:
 
 
 def _delivery_lines(answers: dict[str, Any], provider: Provider) -> list[str]:
+    if answers.get("digital"):
+        return [digital_handover()]
     if answers.get("fulfilment") != Fulfilment.delivery.value:
         address = provider.pickup_address or provider.name
         return [_("🏪 Pickup: {address}").format(address=escape(address))]
@@ -420,7 +431,7 @@ def placed_text(order: Order, settings: Settings, locale: str) -> str:
         _("✅ <b>Order №{number} placed</b>").format(number=order.id),
         _("Status: {status}").format(status=status_name(order.status)),
         _("Total: {total}").format(total=format_price(order.total, order.currency, locale)),
-        fulfilment_name(order.fulfilment),
+        digital_handover() if order.currency == STARS else fulfilment_name(order.fulfilment),
     ]
     if order.status is OrderStatus.pending_payment:
         lines.append(_("Payment: online, choose how to pay below."))

@@ -14,14 +14,20 @@ from bot.config import Settings
 from bot.problems import explain
 from db.models import ActorRole, Fulfilment, Order, OrderStatus, User
 from handlers.catalog import Screen, show, show_for
-from handlers.texts import local_time, payment_method_name, role_name, status_name
+from handlers.texts import (
+    digital_handover,
+    local_time,
+    payment_method_name,
+    role_name,
+    status_name,
+)
 from keyboards import payments as pay_kb
 from keyboards import shop as kb
 from keyboards.shop import Choice, OrdersAction, OrdersCB
 from services import orders
 from services.errors import DomainError
 from services.events import ShopEvents
-from services.money import format_price
+from services.money import STARS, format_price
 
 ITEMS_SHOWN = 15
 HISTORY_SHOWN = 10
@@ -96,6 +102,8 @@ async def order_text(order: Order, settings: Settings, locale: str) -> str:
         lines.append(_("🚚 Delivery: {address}").format(address=escape(where)))
         if order.delivery_slot:
             lines.append(_("🕒 Time: {slot}").format(slot=escape(order.delivery_slot)))
+    elif order.currency == STARS:
+        lines.append(digital_handover())
     else:
         address = order.provider.pickup_address or order.provider.name
         lines.append(_("🏪 Pickup: {address}").format(address=escape(address)))

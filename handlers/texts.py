@@ -38,6 +38,11 @@ def role_name(role: ActorRole) -> str:
     return names.get(ActorRole(role), str(role))
 
 
+def digital_handover() -> str:
+    """How digital goods (sold for Stars) reach the customer."""
+    return _("💾 Digital goods: the seller sends them to this chat after payment.")
+
+
 def fulfilment_name(fulfilment: Fulfilment) -> str:
     """Pickup or delivery, in the current locale."""
     if Fulfilment(fulfilment) is Fulfilment.delivery:

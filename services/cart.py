@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from db.models import CartItem, Product, Provider, User
+from db.models import CartItem, Product, ProductKind, Provider, User
 from services.catalog import get_visible_product, tracks_stock
 from services.errors import InvalidInput, NotFound, OtherProviderInCart, SoldOut
 
@@ -72,6 +72,13 @@ class CartView:
     def provider(self) -> Provider | None:
         """The one provider whose products are in the cart."""
         return self.lines[0].product.provider if self.lines else None
+
+    @property
+    def digital_only(self) -> bool:
+        """Every line is a digital product: nothing to pick up or deliver."""
+        return bool(self.lines) and all(
+            line.product.kind is ProductKind.digital for line in self.lines
+        )
 
     @property
     def currency(self) -> str:

@@ -50,9 +50,19 @@ def new_checkout_key() -> str:
     return secrets.token_urlsafe(12)
 
 
-def validate(draft: CheckoutDraft, provider: Provider) -> None:
-    """The draft fits what the provider offers; raises InvalidInput naming the field."""
-    if draft.fulfilment is Fulfilment.pickup and not provider.allow_pickup:
+def validate(draft: CheckoutDraft, provider: Provider, *, digital_only: bool = False) -> None:
+    """The draft fits what the provider offers; raises InvalidInput naming the field.
+
+    Digital goods are handed over in the chat: their order is a "pickup" without an address,
+    whatever the provider's pickup and delivery options, and is never delivered (or paid) in
+    cash.
+    """
+    if digital_only:
+        if draft.fulfilment is not Fulfilment.pickup:
+            raise InvalidInput(field="fulfilment")
+        if draft.payment_method is PaymentMethod.cash:
+            raise InvalidInput(field="payment_method")
+    elif draft.fulfilment is Fulfilment.pickup and not provider.allow_pickup:
         raise InvalidInput(field="fulfilment")
     if draft.fulfilment is Fulfilment.delivery:
         if not provider.allow_delivery:
@@ -102,7 +112,7 @@ async def place_order(
         raise InvalidInput(field="currency")  # one order is paid in one currency
     provider = cart.provider
     assert provider is not None
-    validate(draft, provider)
+    validate(draft, provider, digital_only=cart.digital_only)
     now = now or datetime.now(UTC)
     online = draft.payment_method is PaymentMethod.online
     status = OrderStatus.pending_payment if online else OrderStatus.placed

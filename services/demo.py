@@ -137,7 +137,7 @@ TEA = DemoCategory(
         DemoProduct(
             "TEA-DIGITAL-001",
             "Электронная книга «Чайные рецепты» (PDF)",
-            "30 рецептов чайных напитков и десертов. Файл придёт в чат сразу после оплаты.",
+            "30 рецептов чайных напитков и десертов. Продавец пришлёт файл в чат после оплаты.",
             150,
             kind=ProductKind.digital,
             currency=STARS,  # digital goods are sold in Telegram Stars only

@@ -145,6 +145,25 @@ async def test_digital_goods_reserve_nothing() -> None:
     assert await stock(ebook) == 0
 
 
+async def test_digital_goods_are_handed_over_in_chat_never_delivered_or_paid_in_cash() -> None:
+    user = await make_user()
+    provider = await make_provider(allow_pickup=False, allow_delivery=True, allow_cash=True)
+    ebook = await make_product(provider, "E-book", price=150, stock=0, kind=ProductKind.digital)
+    await cart.add(user, ebook.id, 1)
+
+    for draft, field in (
+        (CheckoutDraft(fulfilment=Fulfilment.delivery, address="Lenina 1", phone="+79990001122"),
+         "fulfilment"),
+        (CheckoutDraft(payment_method=PaymentMethod.cash), "payment_method"),
+    ):  # fmt: skip
+        with pytest.raises(InvalidInput) as refused:
+            await place_order(user, draft, checkout_key=new_checkout_key(), events=ShopEvents())
+        assert refused.value.details["field"] == field
+
+    order = await place(user)  # pickup, although the provider has no pickup point
+    assert (order.fulfilment, order.delivery_fee) == (Fulfilment.pickup, 0)
+
+
 async def test_the_same_checkout_key_gives_the_same_order() -> None:
     user = await make_user()
     tea = await make_product(await make_provider(), stock=10)
