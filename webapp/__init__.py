@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.notifications import TelegramShopNotifier
 from bot.services import Services
 from db import close_db, init_db
+from services.receipts import ReceiptListener
 from webapp.keys import BOT, DISPATCHER, SERVICES
 from webapp.middlewares import api_errors_middleware, locale_middleware, metrics_middleware
 from webapp.routes import api, media, ops, pages, telegram, yookassa
@@ -67,6 +68,8 @@ def create_app(
     app[BOT] = bot
     app[DISPATCHER] = dp
     services.shop_events.subscribe(TelegramShopNotifier(bot, services))
+    if services.payments is not None:
+        services.shop_events.subscribe(ReceiptListener(services.payments))
     if manage_database:
         app.cleanup_ctx.append(database_context(settings.database_url))
     _setup_templates(app, services)
