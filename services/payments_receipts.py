@@ -255,9 +255,9 @@ def allocate(lines: Sequence[Line], amount: int) -> list[Line]:
     """Lines of the same goods adding up to exactly `amount` (0 < amount ≤ their total).
 
     Each line gets its proportional share rounded down; the kopecks left go one each to the
-    lines with the largest remainders (ties to the later line), never beyond a line's own
-    total. A share that does not divide by the line's quantity becomes two lines whose unit
-    prices differ by one kopeck; a line whose share is zero is left out.
+    lines with the largest remainders (ties to the later line), which never takes a line
+    beyond its own total. A share that does not divide by the line's quantity becomes two
+    lines whose unit prices differ by one kopeck; a line whose share is zero is left out.
     """
     whole = sum(line.total for line in lines)
     if not 0 < amount <= whole:
@@ -267,14 +267,11 @@ def allocate(lines: Sequence[Line], amount: int) -> list[Line]:
     shares = [line.total * amount // whole for line in lines]
     remainders = [line.total * amount % whole for line in lines]
     left = amount - sum(shares)
+    # The remainders add up to left × whole and each is below whole, so at least `left`
+    # lines have one; each of those got less than its total, so a kopeck more still fits.
     by_remainder = sorted(range(len(lines)), key=lambda i: (remainders[i], i), reverse=True)
-    for index in by_remainder:
-        if left == 0:
-            break
-        if shares[index] < lines[index].total:
-            shares[index] += 1
-            left -= 1
-    assert left == 0  # shares < totals somewhere while amount < whole
+    for index in by_remainder[:left]:
+        shares[index] += 1
     allocated: list[Line] = []
     for line, share in zip(lines, shares, strict=True):
         allocated.extend(_split(line, share))
