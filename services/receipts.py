@@ -147,12 +147,23 @@ async def record_refund_receipt(
 # The closing receipt ---------------------------------------------------------------------
 
 
-async def paid_online_payment(order: Order) -> tuple[Payment, str] | None:
-    """The order's succeeded payment through YooKassa and YooKassa's id of it, if any.
+def yookassa_payment_id(payment: Payment) -> str | None:
+    """YooKassa's id of a payment in roubles it took, directly or for Telegram Payments.
 
     Telegram Payments count when their provider is YooKassa: the provider's charge id is
-    YooKassa's payment id. Stars and cash orders have no YooKassa payment.
+    YooKassa's payment id (Telegram's own charge id is not). Stars have none.
     """
+    if payment.currency == STARS:
+        return None
+    if payment.channel is PaymentChannel.yookassa:
+        return payment.external_id
+    if payment.channel is PaymentChannel.telegram:
+        return payment.provider_charge_id
+    return None
+
+
+async def paid_online_payment(order: Order) -> tuple[Payment, str] | None:
+    """The order's succeeded payment through YooKassa and YooKassa's id of it, if any."""
     if order.payment_method is not PaymentMethod.online or order.currency == STARS:
         return None
     payments = await Payment.filter(
@@ -161,12 +172,9 @@ async def paid_online_payment(order: Order) -> tuple[Payment, str] | None:
         channel__in=[PaymentChannel.yookassa, PaymentChannel.telegram],
     ).order_by("-id")
     for payment in payments:
-        if payment.currency == STARS:
-            continue
-        if payment.channel is PaymentChannel.yookassa and payment.external_id:
-            return payment, payment.external_id
-        if payment.channel is PaymentChannel.telegram and payment.provider_charge_id:
-            return payment, payment.provider_charge_id
+        external_id = yookassa_payment_id(payment)
+        if external_id:
+            return payment, external_id
     return None
 
 
@@ -177,7 +185,7 @@ async def _closing_request(receipt: Receipt) -> dict[str, object] | None:
     payment = await Payment.get_or_none(id=receipt.payment_id) if receipt.payment_id else None
     if payment is None:
         return None
-    external_id = payment.external_id or payment.provider_charge_id
+    external_id = yookassa_payment_id(payment)
     customer = await User.get_or_none(id=order.customer_id)
     contact = order_contact(order, customer.phone if customer else None)
     if external_id is None or contact is None:

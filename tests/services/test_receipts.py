@@ -20,7 +20,7 @@ import pytest
 from bot.config import Settings
 from bot.i18n import create_i18n
 from bot.problems import explain, vat_name
-from bot.scheduler import retry_receipts
+from bot.scheduler import RETRY_RECEIPTS, create_scheduler, retry_receipts
 from bot.services import build_services
 from db.models import (
     Fulfilment,
@@ -437,6 +437,7 @@ async def test_a_telegram_payment_through_yookassa_is_closed_by_its_charge_id(
         amount=10000,
         currency="RUB",
         idempotence_key=f"tg-{order.id}",
+        external_id="6712345678_telegram_charge",  # Telegram's own id: not YooKassa's
         provider_charge_id=charge.id,
     )
 
@@ -589,6 +590,8 @@ async def test_the_scheduled_retry_runs_only_with_yookassa_configured(
     try:
         assert without.payments is None and await retry_receipts(without) is None
         assert services.payments is not None
+        schedulers = create_scheduler(without), create_scheduler(services)
+        assert [s.get_job(RETRY_RECEIPTS) is not None for s in schedulers] == [False, True]
         paid = await paid_order(fake, services.payments)
         fake.hang()
         await hand_over(paid.order, paid.events)

@@ -10,6 +10,7 @@ from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_y
 from tests.services.receipts_data import hand_over
 from tests.services.shop_data import make_product, make_provider, make_user, order_of
 from tests.web.conftest import MakeWeb
+from webapp.keys import BOT
 
 
 @pytest.fixture
@@ -37,7 +38,11 @@ async def test_completing_an_order_paid_through_yookassa_sends_its_closing_recei
         fake.notification(payment.external_id or ""), gateway, events
     )
 
-    await hand_over(order, events)
+    try:
+        await hand_over(order, events)
+    finally:
+        # The Telegram notifier tried to tell people (the Bot API is unreachable here).
+        await web.client.app[BOT].session.close()
 
     receipt = await Receipt.get(order_id=order.id, kind=ReceiptKind.closing)
     assert receipt.external_id in fake.receipts
