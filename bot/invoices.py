@@ -3,6 +3,7 @@ createInvoiceLink (Mini App). Texts are in the current locale."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiogram.types import LabeledPrice
@@ -28,7 +29,7 @@ async def invoice_fields(invoice: OpenInvoice, settings: Settings) -> dict[str, 
         if stars
         else _("The shop confirms the order after payment.")
     )
-    return {
+    fields: dict[str, Any] = {
         "title": _("Order №{number}").format(number=order.id)[:TITLE_LIMIT],
         "description": description[:DESCRIPTION_LIMIT],
         "payload": invoice.payload,
@@ -37,7 +38,14 @@ async def invoice_fields(invoice: OpenInvoice, settings: Settings) -> dict[str, 
             LabeledPrice(label=label[:LABEL_LIMIT], amount=amount) for label, amount in lines
         ],
         "provider_token": "" if stars else settings.telegram_provider_token,
-        # the provider sends the 54-FZ receipt: it needs an e-mail when we have no phone
-        "need_email": not stars and order.email is None and order.phone is None,
-        "send_email_to_provider": not stars,
     }
+    if not stars:
+        # the payment provider sends the 54-FZ receipt: its lines, and the customer's e-mail
+        # from Telegram's payment form
+        receipt = await telegram_payments.provider_receipt(order)
+        fields.update(
+            need_email=True,
+            send_email_to_provider=True,
+            provider_data=json.dumps(receipt, ensure_ascii=False),
+        )
+    return fields

@@ -9,6 +9,7 @@ from aiogram.utils.i18n import gettext as _
 
 from services.errors import DomainError
 from services.money import format_price
+from services.payments_receipts import VAT_CODES
 
 
 def _money(amount: object, currency: object) -> str:
@@ -43,8 +44,26 @@ def field_name(field: str) -> str:
         "amount": _("amount"),
         "reference": _("transfer reference"),
         "period": _("period"),
+        "vat_code": _("VAT code"),
+        "payment_subject": _("payment subject of the receipt"),
+        "payment_mode": _("payment mode of the receipt"),
     }
     return names.get(field, field)
+
+
+def vat_name(code: int) -> str:
+    """A VAT code of receipts as people call it ("VAT 22%"), in the current locale."""
+    vat = VAT_CODES.get(code)
+    if vat is None:
+        return str(code)
+    if vat.rate is None:
+        return _("no VAT")
+    return _("VAT {rate}").format(rate=vat.rate)
+
+
+def vat_codes_text() -> str:
+    """Every valid VAT code with its name: "1 — no VAT, 2 — VAT 0%, …"."""
+    return ", ".join(f"{code} — {vat_name(code)}" for code in VAT_CODES)
 
 
 def explain(error: DomainError) -> str:
@@ -64,6 +83,8 @@ def explain(error: DomainError) -> str:
             "Products for Telegram Stars are ordered separately from products in roubles. "
             "Finish or clear your cart first."
         )
+    if code == "invalid_input" and error.details.get("field") == "vat_code":
+        return _("The VAT code must be one of: {codes}.").format(codes=vat_codes_text())
     if code == "invalid_input":
         return _("Please check the {field}.").format(field=field_name(str(details.get("field"))))
     if code == "sold_out":

@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from bot.services import Services
 from services import orders
 from services.payments import recheck_pending_payments
+from services.receipts import retry_pending_receipts
 from services.refunds import RefundBackends, retry_pending_refunds
 
 EXPIRE_UNPAID = "expire_unpaid"
@@ -29,6 +30,9 @@ EXPIRE_EVERY = timedelta(minutes=1)
 RECHECK_PAYMENTS = "recheck_payments"
 RECHECK_EVERY = timedelta(minutes=5)
 RECHECK_OLDER_THAN = timedelta(minutes=10)
+RETRY_RECEIPTS = "retry_receipts"
+RETRY_RECEIPTS_EVERY = timedelta(minutes=5)
+RETRY_RECEIPTS_OLDER_THAN = timedelta(minutes=3)
 LOCK_PREFIX = "prilavok:job"
 JOB_DEFAULTS = {
     # APScheduler's default grace is 1 s: a busy loop would silently skip ticks.
@@ -99,6 +103,22 @@ async def recheck_payments(services: Services, *, now: datetime | None = None) -
     return changed + refunds
 
 
+async def retry_receipts(services: Services, *, now: datetime | None = None) -> int | None:
+    """Send closing receipts left pending and refresh ones YooKassa is registering; None when
+    YooKassa is off or another replica has the tick."""
+    now = now or datetime.now(UTC)
+    if services.payments is None:
+        return None
+    if not await take_tick(services.redis, RETRY_RECEIPTS, RETRY_RECEIPTS_EVERY, now):
+        return None
+    changed = await retry_pending_receipts(
+        services.payments, RETRY_RECEIPTS_OLDER_THAN, limit=100, now=now
+    )
+    if changed:
+        logger.info("Sent or settled {} fiscal receipts left pending", changed)
+    return changed
+
+
 def create_scheduler(services: Services) -> AsyncIOScheduler:
     """A scheduler with the periodic jobs, not started (start it once the server listens).
 
@@ -121,5 +141,12 @@ def create_scheduler(services: Services) -> AsyncIOScheduler:
             args=[services],
             id=RECHECK_PAYMENTS,
             name="Re-check YooKassa payments left pending",
+        )
+        scheduler.add_job(
+            retry_receipts,
+            IntervalTrigger(seconds=int(RETRY_RECEIPTS_EVERY.total_seconds()), timezone=UTC),
+            args=[services],
+            id=RETRY_RECEIPTS,
+            name="Send fiscal receipts left pending",
         )
     return scheduler

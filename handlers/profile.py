@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from aiogram import F, Router
@@ -19,25 +18,13 @@ from keyboards import menus
 from keyboards.callbacks import MenuAction, MenuCB, ProfileAction, ProfileCB
 from keyboards.menus import LANGUAGE_NAMES
 from services import consent, users
-
-_PHONE_RE = re.compile(r"^\+?\d{10,15}$")
+from services.users import normalize_phone
 
 
 class ProfileStates(StatesGroup):
     """Conversation states of the profile."""
 
     phone = State()
-
-
-def normalize_phone(raw: str) -> str | None:
-    """'+7 (999) 123-45-67' → '+79991234567'; None if it is not a phone number."""
-    compact = re.sub(r"[\s()\-]", "", raw)
-    if not _PHONE_RE.match(compact):
-        return None
-    digits = compact.lstrip("+")
-    if len(digits) == 11 and digits.startswith("8"):
-        digits = "7" + digits[1:]  # Russian trunk prefix
-    return "+" + digits
 
 
 async def profile_screen(

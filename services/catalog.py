@@ -29,6 +29,7 @@ from db.models import (
 )
 from services.errors import InvalidInput, NotFound
 from services.money import STARS
+from services.payments_receipts import validate_receipt_fields
 
 PAGE_SIZE = 8
 MAX_PRICE = 10**9  # 10 million roubles in kopecks
@@ -228,6 +229,7 @@ def validate_draft(draft: ProductDraft) -> ProductDraft:
     if (draft.kind is ProductKind.digital) != (draft.currency == STARS):
         # Telegram's rules: digital goods are sold only for Stars, other goods never for Stars.
         raise InvalidInput(field="currency", kind=draft.kind.value)
+    draft.receipt = validate_receipt_fields(draft.receipt)
     return draft
 
 

@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from db.models import AuditLog, Category, Product, ProductKind, Provider, User
 from services.catalog import MAX_PRICE, MAX_STOCK, normalize_search
 from services.money import STARS, parse_amount, to_major
+from services.payments_receipts import PAYMENT_MODES, PAYMENT_SUBJECTS, VAT_CODES
 
 HEADER = (
     "sku",
@@ -44,43 +45,6 @@ MAX_TITLE = 128
 MAX_DESCRIPTION = 2000
 MAX_CATEGORY = 128
 CURRENCIES = ("RUB", STARS)
-VAT_CODES = range(1, 13)
-"""YooKassa's vat_code values, 1 (no VAT) .. 12 (22/122)."""
-PAYMENT_SUBJECTS = frozenset(
-    {
-        "commodity",
-        "excise",
-        "job",
-        "service",
-        "gambling_bet",
-        "gambling_prize",
-        "lottery",
-        "lottery_prize",
-        "intellectual_activity",
-        "payment",
-        "agent_commission",
-        "property_right",
-        "non_operating_gain",
-        "insurance_premium",
-        "sales_tax",
-        "resort_fee",
-        "composite",
-        "another",
-        "marked",
-        "non_marked",
-    }
-)
-PAYMENT_MODES = frozenset(
-    {
-        "full_prepayment",
-        "partial_prepayment",
-        "advance",
-        "full_payment",
-        "partial_payment",
-        "credit",
-        "credit_payment",
-    }
-)
 _TRUE = frozenset({"1", "true", "yes", "y", "on", "да", "д", "+"})
 _FALSE = frozenset({"0", "false", "no", "n", "off", "нет", "н", "-"})
 _SPACES_RE = re.compile(r"[\s\u00a0\u202f']")
@@ -310,7 +274,8 @@ class _RowValidator:
         value = self.cell("vat_code")
         if not value:
             return
-        if not value.isdigit() or int(value) not in VAT_CODES:
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+        if not re.fullmatch(r"[0-9]{1,2}", value) or int(value) not in VAT_CODES:
             self.fail("vat_code", "vat_code")
         else:
             self.values["vat_code"] = int(value)

@@ -12,7 +12,6 @@ to paid. The order's event fires after the commit.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -36,12 +35,12 @@ from db.models import (
     Provider,
     User,
 )
-from services import ledger, orders
+from services import ledger, orders, receipts
 from services.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from services.events import ShopEvents
 from services.ledger import Posting
 from services.money import STARS
-from services.payments_receipts import order_receipt, receipt_contact
+from services.payments_receipts import order_contact, order_receipt, parse_receipt_contact
 from services.yookassa_gateway import (
     GatewayError,
     GatewayNotFound,
@@ -59,8 +58,6 @@ PAYMENT_DESCRIPTION = "Заказ №{order_id}"
 """Shown on YooKassa's (Russian) payment page; it must not change between retries of a key."""
 
 MAX_REFERENCE_ID = 100
-EMAIL_RE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]{2,}")
-MAX_EMAIL = 254
 META_PAYMENT = "prilavok_payment"
 META_KEY = "prilavok_key"
 META_ORDER = "prilavok_order"
@@ -194,7 +191,7 @@ async def _create_remote(
 ) -> Payment:
     items = list(await OrderItem.filter(order_id=order.id).order_by("id"))
     provider = await Provider.get(id=order.provider_id)
-    customer = receipt_contact(phone=order.phone or user.phone, email=order.email)
+    customer = order_contact(order, user.phone)
     try:
         remote = await gateway.create_payment(
             amount=payment.amount,
@@ -300,23 +297,19 @@ async def check_attempt(
 
 def needs_receipt_contact(order: Order, user: User, channel: PaymentChannel) -> bool:
     """A YooKassa payment sends a 54-FZ receipt: it needs the customer's e-mail or phone."""
-    return channel is YOOKASSA and receipt_contact(order.phone or user.phone, order.email) is None
+    return channel is YOOKASSA and order_contact(order, user.phone) is None
 
 
 async def set_receipt_contact(order: Order, user: User, text: str) -> Order:
     """Store the e-mail or phone the customer typed for the receipt (InvalidInput if neither)."""
     order = await _payable_order(order.id, user)
-    value = " ".join(text.split())
-    if EMAIL_RE.fullmatch(value) and len(value) <= MAX_EMAIL:
-        local, _, domain = value.rpartition("@")
-        order.email = f"{local}@{domain.lower()}"
-        await order.save(update_fields=["email", "updated_at"])
-        return order
-    if receipt_contact(phone=value) is not None and not any(c.isalpha() for c in value):
-        order.phone = value[:32]
-        await order.save(update_fields=["phone", "updated_at"])
-        return order
-    raise InvalidInput(field="receipt_contact")
+    contact = parse_receipt_contact(text)
+    if contact is None:
+        raise InvalidInput(field="receipt_contact")
+    kind, value = contact
+    setattr(order, kind, value)
+    await order.save(update_fields=[kind, "updated_at"])
+    return order
 
 
 # Notifications and settlement --------------------------------------------------------------
@@ -428,7 +421,16 @@ async def _settle(
     default_percent: Decimal,
 ) -> NotificationOutcome:
     won = await settle_payment(payment, remote.id, events, default_percent)
+    if won and payment.order_id is not None and await _sent_with_receipt(payment):
+        await receipts.record_prepayment_receipt(payment)
     return NotificationOutcome.settled if won else NotificationOutcome.unchanged
+
+
+async def _sent_with_receipt(payment: Payment) -> bool:
+    """The payment was created with a 54-FZ receipt (the customer had a contact)."""
+    order = await Order.get(id=payment.order_id)
+    user = await User.get(id=payment.user_id)
+    return order_contact(order, user.phone) is not None
 
 
 async def settle_payment(

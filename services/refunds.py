@@ -31,6 +31,7 @@ from db.models import (
     LedgerEntry,
     LedgerTransaction,
     Order,
+    OrderItem,
     OrderStatus,
     OrderTransition,
     Payment,
@@ -38,15 +39,20 @@ from db.models import (
     PaymentStatus,
     Payout,
     Product,
+    Provider,
+    Receipt,
+    ReceiptStatus,
     Refund,
     RefundStatus,
     User,
 )
-from services import ledger, orders
+from services import ledger, orders, receipts
 from services.errors import DomainError, IllegalTransition, NotFound
 from services.events import ShopEvents
 from services.ledger import Posting
+from services.money import STARS
 from services.payments import payment_reference
+from services.payments_receipts import order_contact, refund_receipt
 from services.yookassa_gateway import GatewayError, GatewayTimeout, YooKassaGateway
 
 StarsRefunder = Callable[[int, str], Awaitable[object]]
@@ -84,13 +90,27 @@ class RefundFailed(DomainError):
     status = 502
 
 
+async def refund_receipt_for(
+    order: Order, payment: Payment, amount: int
+) -> dict[str, object] | None:
+    """The 54-FZ receipt of a refund through YooKassa, when the customer left a contact."""
+    customer = await User.get(id=payment.user_id)
+    contact = order_contact(order, customer.phone)
+    if contact is None or payment.currency == STARS:
+        return None
+    items = list(await OrderItem.filter(order_id=order.id).order_by("id"))
+    provider = await Provider.get(id=order.provider_id)
+    return refund_receipt(order, items, provider, contact, amount)
+
+
 @dataclass(frozen=True, slots=True)
 class RefundBackends:
-    """Who can give money back: YooKassa (may be absent) and Telegram's Stars refunds."""
+    """Who can give money back: YooKassa (may be absent) and Telegram's Stars refunds, and
+    the refund receipt that goes with a YooKassa refund."""
 
     gateway: YooKassaGateway | None
     refund_stars: StarsRefunder | None
-    receipt: ReceiptBuilder | None = None
+    receipt: ReceiptBuilder | None = refund_receipt_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,6 +279,8 @@ async def _ask_provider(
             receipt = None
             if backends.receipt is not None:
                 receipt = await backends.receipt(order, payment, refund.amount)
+            if receipt is not None:  # YooKassa sends it with the refund
+                await receipts.record_refund_receipt(refund, ReceiptStatus.pending)
             remote = await backends.gateway.create_refund(
                 payment_id=target,
                 amount=refund.amount,
@@ -296,6 +318,8 @@ async def _release(refund: Refund, why: str) -> None:
             await Payment.filter(id=refund.payment_id).update(
                 refunded_amount=F("refunded_amount") - refund.amount
             )
+    if await Receipt.exists(refund_id=refund.id):
+        await receipts.record_refund_receipt(refund, ReceiptStatus.canceled)
     logger.warning("Refund {} refused: {}", refund.id, why)
 
 
@@ -335,6 +359,8 @@ async def complete_refund(refund_id: int, events: ShopEvents) -> bool:
                     reason=refund.reason[:200],
                 )
     logger.info("Refund {} of payment {} completed", refund.id, payment.id)
+    if await Receipt.exists(refund_id=refund.id):
+        await receipts.record_refund_receipt(refund)
     if change is not None:
         await events.order_changed(change.order, change.transition)
     if payment.order_id is not None:

@@ -30,6 +30,7 @@ from db.models import (
     PaymentMethod,
     PaymentStatus,
     Product,
+    Provider,
     User,
 )
 from services import ledger
@@ -43,6 +44,7 @@ from services.payments import (
     payment_reference,
     settle_payment,
 )
+from services.payments_receipts import order_lines
 
 TELEGRAM_CHANNELS = (PaymentChannel.telegram, PaymentChannel.stars)
 PAYLOAD_PREFIX = "pay:"
@@ -158,6 +160,19 @@ async def invoice_lines(order: Order) -> list[tuple[str, int]]:
     if order.delivery_fee:
         lines.append(("🚚", order.delivery_fee))
     return lines
+
+
+async def provider_receipt(order: Order) -> dict[str, object]:
+    """The 54-FZ receipt for the payment provider behind Telegram Payments (YooKassa's format,
+    passed as the invoice's provider_data); the customer's e-mail comes from Telegram's form."""
+    items = list(await OrderItem.filter(order_id=order.id).order_by("id"))
+    provider = await Provider.get(id=order.provider_id)
+    return {
+        "receipt": {
+            "items": [line.as_item() for line in order_lines(order, items)],
+            "tax_system_code": provider.tax_system_code,
+        }
+    }
 
 
 # Pre-checkout --------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
 from db.models import AuditLog, Role, User
+
+_PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
 
 SEEN_RESOLUTION = timedelta(minutes=5)
 """How stale `last_seen_at` may get before an update writes it again (saves a write per update)."""
@@ -24,6 +27,17 @@ class TelegramProfile:
     last_name: str | None = None
     username: str | None = None
     language_code: str | None = None
+
+
+def normalize_phone(raw: str) -> str | None:
+    """'+7 (999) 123-45-67' → '+79991234567'; None if it is not a phone number."""
+    compact = re.sub(r"[\s()\-]", "", raw)
+    if not _PHONE_RE.match(compact):
+        return None
+    digits = compact.lstrip("+")
+    if len(digits) == 11 and digits.startswith("8"):
+        digits = "7" + digits[1:]  # Russian trunk prefix
+    return "+" + digits
 
 
 def new_pseudonym() -> str:

@@ -30,9 +30,10 @@ import requests
 from loguru import logger
 from requests.adapters import HTTPAdapter
 from urllib3 import Retry
-from yookassa import Configuration, Payment, Refund
+from yookassa import Configuration, Payment, Receipt, Refund
 from yookassa.client import ApiClient
 from yookassa.domain.exceptions import ApiError, BadRequestError, NotFoundError
+from yookassa.domain.request.receipt_request import ReceiptRequest
 
 from services.errors import DomainError
 
@@ -87,6 +88,17 @@ class RemotePayment:
 
 
 @dataclass(frozen=True, slots=True)
+class RemoteReceipt:
+    """A fiscal receipt as YooKassa reports it (`type` is "payment" or "refund")."""
+
+    id: str
+    type: str
+    status: str
+    payment_id: str | None = None
+    refund_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RemoteRefund:
     """A refund as YooKassa reports it, amounts in minor units."""
 
@@ -123,8 +135,8 @@ class _BoundedSession(requests.Session):
         return super().request(*args, **kwargs)
 
 
-def _sdk_classes(socket_timeout: tuple[float, float]) -> tuple[Any, Any]:
-    """The SDK's Payment and Refund, talking through a client with a socket timeout."""
+def _bounded_client(socket_timeout: tuple[float, float]) -> type[ApiClient]:
+    """The SDK's ApiClient whose HTTP session has a socket timeout."""
 
     class BoundedApiClient(ApiClient):
         def get_session(self) -> requests.Session:
@@ -139,6 +151,13 @@ def _sdk_classes(socket_timeout: tuple[float, float]) -> tuple[Any, Any]:
             session.mount("https://", HTTPAdapter(max_retries=retries))
             return session
 
+    return BoundedApiClient
+
+
+def _sdk_classes(socket_timeout: tuple[float, float]) -> tuple[Any, Any]:
+    """The SDK's Payment and Refund, talking through a client with a socket timeout."""
+    BoundedApiClient = _bounded_client(socket_timeout)
+
     class BoundedPayment(Payment):
         def __init__(self) -> None:
             self.client = BoundedApiClient()
@@ -148,6 +167,17 @@ def _sdk_classes(socket_timeout: tuple[float, float]) -> tuple[Any, Any]:
             self.client = BoundedApiClient()
 
     return BoundedPayment, BoundedRefund
+
+
+def _sdk_receipt_class(socket_timeout: tuple[float, float]) -> Any:
+    """The SDK's Receipt, talking through a client with a socket timeout."""
+    BoundedApiClient = _bounded_client(socket_timeout)
+
+    class BoundedReceipt(Receipt):
+        def __init__(self) -> None:
+            self.client = BoundedApiClient()
+
+    return BoundedReceipt
 
 
 def _timed_out(exc: BaseException) -> bool:
@@ -161,7 +191,7 @@ def _timed_out(exc: BaseException) -> bool:
 
 
 class YooKassaGateway:
-    """YooKassa's payments and refunds API, async, bounded in time."""
+    """YooKassa's payments, refunds and receipts API, async, bounded in time."""
 
     def __init__(
         self,
@@ -180,6 +210,7 @@ class YooKassaGateway:
         # The socket gives up later than the caller does: the caller's bound is `timeout`,
         # the socket's only frees the abandoned thread.
         self._payment, self._refund = _sdk_classes((min(timeout, 5.0), 2 * timeout))
+        self._receipt = _sdk_receipt_class((min(timeout, 5.0), 2 * timeout))
         self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="yookassa")
 
     async def close(self) -> None:
@@ -267,6 +298,27 @@ class YooKassaGateway:
         call = functools.partial(self._refund.find_one, refund_id)
         return _refund(await self._call("get refund", call))
 
+    async def create_receipt(
+        self, receipt: dict[str, Any], *, idempotence_key: str
+    ) -> RemoteReceipt:
+        """Register a receipt of its own (e.g. the closing one); the same key returns the same.
+
+        The SDK checks the request before sending it; a request it refuses could never
+        succeed, so that is GatewayRejected, not an error worth retrying.
+        """
+        try:
+            ReceiptRequest(receipt).validate()
+        except (ValueError, TypeError, AttributeError) as exc:
+            logger.warning("YooKassa create receipt: invalid request: {}", exc)
+            raise GatewayRejected(operation="create receipt", reason=str(exc)[:200]) from None
+        call = functools.partial(self._receipt.create, receipt, idempotence_key)
+        return _receipt(await self._call("create receipt", call))
+
+    async def get_receipt(self, receipt_id: str) -> RemoteReceipt:
+        """The receipt as YooKassa knows it now."""
+        call = functools.partial(self._receipt.find_one, receipt_id)
+        return _receipt(await self._call("get receipt", call))
+
 
 def _payment(response: Any) -> RemotePayment:
     confirmation = response.confirmation
@@ -290,4 +342,14 @@ def _refund(response: Any) -> RemoteRefund:
         status=str(response.status),
         amount=to_minor(response.amount.value),
         currency=str(response.amount.currency),
+    )
+
+
+def _receipt(response: Any) -> RemoteReceipt:
+    return RemoteReceipt(
+        id=str(response.id),
+        type=str(response.type),
+        status=str(response.status),
+        payment_id=str(response.payment_id) if response.payment_id else None,
+        refund_id=str(response.refund_id) if response.refund_id else None,
     )

@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.notifications import TelegramShopNotifier
 from bot.services import Services, refund_backends
 from db import close_db, init_db
+from services.receipts import ReceiptListener
 from services.refunds import RefundOnCancel
 from webapp.keys import BOT, DISPATCHER, SERVICES
 from webapp.middlewares import api_errors_middleware, locale_middleware, metrics_middleware
@@ -71,6 +72,8 @@ def create_app(
     services.shop_events.subscribe(
         RefundOnCancel(refund_backends(services, bot), services.shop_events)
     )
+    if services.payments is not None:
+        services.shop_events.subscribe(ReceiptListener(services.payments))
     if manage_database:
         app.cleanup_ctx.append(database_context(settings.database_url))
     _setup_templates(app, services)

@@ -2,9 +2,15 @@
 
 It speaks the subset Prilavok uses: POST /v3/payments (honouring Idempotence-Key: the same key
 with the same body returns the same payment, with another body an error, as YooKassa does),
-GET /v3/payments/{id}, POST /v3/refunds and GET /v3/refunds/{id}, all behind Basic auth.
-Tests drive the payment's life with `succeed`, `cancel` and `set_status`, and make the whole
-API stop answering with `hang()`.
+GET /v3/payments/{id}, POST /v3/refunds, GET /v3/refunds/{id}, POST /v3/receipts and
+GET /v3/receipts/{id}, all behind Basic auth. Tests drive the payment's life with `succeed`,
+`cancel` and `set_status`, a receipt's with `succeed_receipt` and `cancel_receipt`, and make
+the whole API stop answering with `hang()`.
+
+Receipts (54-FZ) are checked as YooKassa checks them, wherever they come (with a payment, a
+refund or on their own): a customer e-mail or phone, VAT codes 1-12, item amounts times
+quantities adding up to the money exactly (the payment's or refund's amount, or the
+settlements of a receipt of its own).
 """
 
 from __future__ import annotations
@@ -26,6 +32,20 @@ SHOP_ID = "506751"
 SECRET_KEY = "test_fake_secret_key"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+VAT_CODES = frozenset(range(1, 13))
+"""YooKassa's vat_code values since 1 January 2026 (11 and 12 are 22% and 22/122)."""
+PAYMENT_MODES = frozenset(
+    {
+        "full_prepayment",
+        "partial_prepayment",
+        "advance",
+        "full_payment",
+        "partial_payment",
+        "credit",
+        "credit_payment",
+    }
+)
 
 
 def _now() -> str:
@@ -52,6 +72,7 @@ class FakeYooKassa:
         self.secret_key = secret_key
         self.payments: dict[str, dict[str, Any]] = {}
         self.refunds: dict[str, dict[str, Any]] = {}
+        self.receipts: dict[str, dict[str, Any]] = {}
         self.requests: list[tuple[str, str]] = []
         self.created: list[tuple[str, dict[str, Any]]] = []  # (Idempotence-Key, body) of POSTs
         self.api_url = ""
@@ -63,6 +84,8 @@ class FakeYooKassa:
         self.app.router.add_get("/v3/payments/{id}", self._get_payment)
         self.app.router.add_post("/v3/refunds", self._create_refund)
         self.app.router.add_get("/v3/refunds/{id}", self._get_refund)
+        self.app.router.add_post("/v3/receipts", self._create_receipt)
+        self.app.router.add_get("/v3/receipts/{id}", self._get_receipt)
         self.app.on_shutdown.append(self._release_on_shutdown)
 
     # Test controls ------------------------------------------------------------------------
@@ -127,6 +150,24 @@ class FakeYooKassa:
             "event": event or f"payment.{payment['status']}",
             "object": copy.deepcopy(payment),
         }
+
+    def succeed_receipt(self, receipt_id: str) -> dict[str, Any]:
+        """The fiscal service registered the receipt."""
+        receipt = self.receipts[receipt_id]
+        receipt.update(
+            status="succeeded",
+            fiscal_document_number="3986",
+            fiscal_storage_number="9288000100115785",
+            fiscal_attribute="2617603921",
+            registered_at=_now(),
+        )
+        return receipt
+
+    def cancel_receipt(self, receipt_id: str) -> dict[str, Any]:
+        """The fiscal service could not register the receipt."""
+        receipt = self.receipts[receipt_id]
+        receipt["status"] = "canceled"
+        return receipt
 
     @property
     def last_payment(self) -> dict[str, Any]:
@@ -193,6 +234,10 @@ class FakeYooKassa:
             return _error(400, "invalid_request", "Amount is missing", "amount")
         if value <= 0:
             return _error(400, "invalid_request", "Amount must be positive", "amount.value")
+        if "receipt" in body:
+            refused = _check_receipt(body["receipt"], "receipt", value)
+            if refused is not None:
+                return refused
         payment_id = str(uuid.uuid4())
         payment: dict[str, Any] = {
             "id": payment_id,
@@ -251,6 +296,10 @@ class FakeYooKassa:
         refunded = Decimal(payment.get("refunded_amount", {}).get("value", "0"))
         if value <= 0 or refunded + value > Decimal(payment["amount"]["value"]):
             return _error(400, "invalid_request", "Refund exceeds the payment", "amount.value")
+        if "receipt" in body:
+            refused = _check_receipt(body["receipt"], "receipt", value)
+            if refused is not None:
+                return refused
         refund_id = str(uuid.uuid4())
         currency = payment["amount"]["currency"]
         refund = {
@@ -271,6 +320,119 @@ class FakeYooKassa:
         if refund is None:
             return _error(404, "not_found", "Refund not found")
         return web.json_response(refund)
+
+    async def _create_receipt(self, request: web.Request) -> web.Response:
+        key = request.headers.get("Idempotence-Key", "")
+        if not key:
+            return _error(400, "invalid_request", "Idempotence-Key header is missing")
+        parsed = await self._body(request)
+        if isinstance(parsed, web.Response):
+            return parsed
+        canonical, body = parsed
+        self.created.append((key, body))
+        replay = self._replay("receipt", key, canonical)
+        if isinstance(replay, web.Response):
+            return replay
+        if replay is not None:
+            return web.json_response(self.receipts[replay])
+        kind = body.get("type")
+        if kind not in ("payment", "refund"):
+            return _error(400, "invalid_request", "Unknown receipt type", "type")
+        if body.get("send") is not True:
+            return _error(400, "invalid_request", "Only send=true is supported", "send")
+        payment_id, refund_id = body.get("payment_id"), body.get("refund_id")
+        if kind == "payment" and payment_id not in self.payments:
+            return _error(400, "invalid_request", "Payment not found", "payment_id")
+        if kind == "refund" and refund_id not in self.refunds and payment_id not in self.payments:
+            return _error(400, "invalid_request", "Refund not found", "refund_id")
+        settled = _sum_amounts(body.get("settlements"))
+        if isinstance(settled, web.Response):
+            return settled
+        refused = _check_receipt(body, "", settled)
+        if refused is not None:
+            return refused
+        receipt_id = "rt-" + str(uuid.uuid4())
+        receipt: dict[str, Any] = {
+            "id": receipt_id,
+            "type": kind,
+            "status": "pending",
+            "items": body["items"],
+            "settlements": body["settlements"],
+            "tax_system_code": body.get("tax_system_code"),
+        }
+        if payment_id:
+            receipt["payment_id"] = payment_id
+        if refund_id:
+            receipt["refund_id"] = refund_id
+        self.receipts[receipt_id] = receipt
+        self._keys[("receipt", key)] = (canonical, receipt_id)
+        return web.json_response(receipt)
+
+    async def _get_receipt(self, request: web.Request) -> web.Response:
+        receipt = self.receipts.get(request.match_info["id"])
+        if receipt is None:
+            return _error(404, "not_found", "Receipt not found")
+        return web.json_response(receipt)
+
+
+def _money(value: Any) -> Decimal | None:
+    """A positive amount with at most two decimal places, else None."""
+    try:
+        amount = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+        return None
+    return amount
+
+
+def _sum_amounts(settlements: Any) -> Decimal | web.Response:
+    if not isinstance(settlements, list) or not settlements:
+        return _error(400, "invalid_request", "Settlements are missing", "settlements")
+    total = Decimal(0)
+    for settlement in settlements:
+        amount = _money((settlement.get("amount") or {}).get("value"))
+        if not isinstance(settlement.get("type"), str) or amount is None:
+            return _error(400, "invalid_request", "Invalid settlement", "settlements")
+        total += amount
+    return total
+
+
+def _check_receipt(receipt: Any, where: str, total: Decimal) -> web.Response | None:
+    """None when the receipt is one YooKassa accepts for `total`, else its error answer."""
+    prefix = f"{where}." if where else ""
+    if not isinstance(receipt, dict):
+        return _error(400, "invalid_request", "Receipt is not an object", where or "receipt")
+    customer = receipt.get("customer") or {}
+    if not (customer.get("email") or customer.get("phone")):
+        return _error(
+            400, "invalid_request", "Customer e-mail or phone is required", f"{prefix}customer"
+        )
+    items = receipt.get("items")
+    if not isinstance(items, list) or not 0 < len(items) <= 100:
+        return _error(400, "invalid_request", "Items are missing", f"{prefix}items")
+    lines_total = Decimal(0)
+    for item in items:
+        vat_code = item.get("vat_code")
+        if type(vat_code) is not int or vat_code not in VAT_CODES:
+            return _error(400, "invalid_request", "Invalid vat_code", f"{prefix}items.vat_code")
+        if item.get("payment_mode") not in PAYMENT_MODES or not item.get("payment_subject"):
+            return _error(400, "invalid_request", "Invalid payment mode", f"{prefix}items")
+        if not 0 < len(str(item.get("description") or "")) <= 128:
+            return _error(400, "invalid_request", "Invalid description", f"{prefix}items")
+        price = _money((item.get("amount") or {}).get("value"))
+        quantity = _money(item.get("quantity"))
+        if price is None or quantity is None:
+            return _error(400, "invalid_request", "Invalid amount", f"{prefix}items.amount")
+        lines_total += price * quantity
+    if lines_total != total:
+        return _error(
+            400,
+            "invalid_request",
+            f"Items add up to {lines_total}, not {total}",
+            f"{prefix}items.amount",
+        )
+    return None
 
 
 async def serve_fake_yookassa(

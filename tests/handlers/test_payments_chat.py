@@ -7,6 +7,7 @@ ledger are checked after every step.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -60,7 +61,10 @@ async def test_pay_in_telegram_marks_the_order_paid_once(telegram: Telegram) -> 
     assert invoice.invoice is not None and invoice.invoice.total_amount == 15000
     assert invoice.invoice.currency == "RUB"
     await ann.click("💳 Pay in Telegram")  # a double click sends no second invoice
-    assert len(telegram.emulator.calls_to("sendInvoice")) == 1
+    (sent,) = telegram.emulator.calls_to("sendInvoice")
+    receipt = json.loads(sent.params["provider_data"])["receipt"]  # 54-FZ for the provider
+    assert receipt["items"][0]["amount"] == {"value": "150.00", "currency": "RUB"}
+    assert str(sent.params["need_email"]).lower() == "true"
 
     result = await ann.pay(invoice)
 

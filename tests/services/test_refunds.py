@@ -11,6 +11,7 @@ from db.models import (
     ActorRole,
     AuditLog,
     LedgerTransaction,
+    Order,
     OrderStatus,
     OrderTransition,
     Payment,
@@ -18,6 +19,9 @@ from db.models import (
     PaymentStatus,
     Product,
     ProductKind,
+    Receipt,
+    ReceiptKind,
+    ReceiptStatus,
     Refund,
     RefundStatus,
 )
@@ -374,3 +378,39 @@ async def test_a_paid_order_cancelled_by_the_customer_is_refunded_once(
     assert transition is not None
     await RefundOnCancel(backends(gateway), sale.events).order_changed(sale.order, transition)
     assert len(fake.refunds) == 1
+
+
+async def test_receipts_go_with_the_payment_and_with_a_partial_refund(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    sale = await a_sale(price=10001)
+    await Order.filter(id=sale.order.id).update(phone="+7 999 123-45-67")
+    payment = await start_yookassa_payment(sale.order, sale.customer, gateway)
+    assert payment.external_id is not None
+    fake.succeed(payment.external_id)
+    await process_yookassa_notification(
+        fake.notification(payment.external_id), gateway, sale.events
+    )
+
+    await refund_order(
+        sale.order.id,
+        3333,
+        admin=None,
+        backends=backends(gateway),
+        events=sale.events,
+        request_key="part",
+    )
+
+    _key, body = fake.created[-1]
+    receipt = body["receipt"]
+    assert receipt["customer"] == {"phone": "79991234567"}
+    total = sum(
+        round(float(item["amount"]["value"]) * 100) * int(float(item["quantity"]))
+        for item in receipt["items"]
+    )
+    assert total == 3333
+    kinds = {(r.kind, r.status) for r in await Receipt.filter(order_id=sale.order.id)}
+    assert kinds == {
+        (ReceiptKind.prepayment, ReceiptStatus.succeeded),
+        (ReceiptKind.refund, ReceiptStatus.succeeded),
+    }
