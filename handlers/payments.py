@@ -7,6 +7,8 @@ customer hears "payment received" once, from the order's paid event (bot/notific
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
@@ -214,6 +216,34 @@ async def receipt_contact(
     await show(bot, message.chat.id, _after_start(order, payment, settings, locale), settings)
 
 
+YooKassaAction = Callable[..., Awaitable[Payment | None]]
+
+
+async def _ask_yookassa(
+    action: YooKassaAction,
+    order_id: int,
+    user: User,
+    settings: Settings,
+    services: Services,
+    callback_answer: CallbackAnswer,
+) -> tuple[Order, Payment | None] | None:
+    """Run a YooKassa action on the customer's order; a refusal is shown as an alert."""
+    try:
+        order = await _customer_order(user, order_id)
+        payment = await action(
+            order,
+            user,
+            await _gateway(services),
+            services.shop_events,
+            commission_percent=settings.platform_commission_percent,
+        )
+    except DomainError as error:
+        callback_answer.text = explain(error)
+        callback_answer.show_alert = True
+        return None
+    return order, payment
+
+
 async def new_link(
     callback: CallbackQuery,
     callback_data: PayCB,
@@ -225,20 +255,14 @@ async def new_link(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Replace an expired or cancelled YooKassa link (the live one is kept)."""
-    try:
-        order = await _customer_order(user, callback_data.order_id)
-        payment = await payments.new_payment_link(
-            order,
-            user,
-            await _gateway(services),
-            services.shop_events,
-            commission_percent=settings.platform_commission_percent,
-        )
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
+    done = await _ask_yookassa(
+        payments.new_payment_link, callback_data.order_id, user, settings, services, callback_answer
+    )
+    if done is None:
         return
-    await show_for(callback, _after_start(order, payment, settings, locale), settings, bot)
+    order, payment = done
+    if payment is not None:
+        await show_for(callback, _after_start(order, payment, settings, locale), settings, bot)
 
 
 async def check(
@@ -252,19 +276,12 @@ async def check(
     callback_answer: CallbackAnswer,
 ) -> None:
     """ "I have paid": ask YooKassa now instead of waiting for its notification."""
-    try:
-        order = await _customer_order(user, callback_data.order_id)
-        payment = await payments.check_attempt(
-            order,
-            user,
-            await _gateway(services),
-            services.shop_events,
-            commission_percent=settings.platform_commission_percent,
-        )
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
+    done = await _ask_yookassa(
+        payments.check_attempt, callback_data.order_id, user, settings, services, callback_answer
+    )
+    if done is None:
         return
+    order, payment = done
     if payment is not None and payment.status is PaymentStatus.succeeded:
         callback_answer.text = _("Payment received. Thank you!")
         await show_for(callback, _after_start(order, payment, settings, locale), settings, bot)

@@ -4,7 +4,6 @@ double clicks still make one payment and one credit."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -16,24 +15,10 @@ from services.payments import (
     start_yookassa_payment,
 )
 from services.yookassa_gateway import YooKassaGateway
-from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
+from tests.fakes.yookassa import FakeYooKassa
 from tests.services.payments_data import a_sale, paid_transitions, postings_of
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> FakeYooKassa:
-    return await serve_fake_yookassa(aiohttp_server)
-
-
-@pytest.fixture
-async def gateway(fake: FakeYooKassa) -> AsyncIterator[YooKassaGateway]:
-    gateway = YooKassaGateway(
-        SHOP_ID, SECRET_KEY, api_url=fake.api_url, timeout=2.0, return_url="https://x.ru/b"
-    )
-    yield gateway
-    await gateway.close()
 
 
 async def test_concurrent_clicks_and_notifications_credit_once(

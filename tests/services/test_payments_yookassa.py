@@ -8,7 +8,6 @@ and one balanced set of postings.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -41,29 +40,13 @@ from services.payments import (
 )
 from services.payments_receipts import receipt_contact
 from services.yookassa_gateway import GatewayRejected, GatewayTimeout, YooKassaGateway
-from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
+from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa
 from tests.services.payments_data import Sale, a_sale, paid_transitions, postings_of
 from tests.services.shop_data import make_user, order_in, order_of
 
 pytestmark = pytest.mark.usefixtures("db")
 
 Outcome = NotificationOutcome
-# Long enough for a loaded CI machine; only the hanging-API tests wait for it.
-TIMEOUT = 3.0
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> FakeYooKassa:
-    return await serve_fake_yookassa(aiohttp_server)
-
-
-@pytest.fixture
-async def gateway(fake: FakeYooKassa) -> AsyncIterator[YooKassaGateway]:
-    gateway = YooKassaGateway(
-        SHOP_ID, SECRET_KEY, api_url=fake.api_url, timeout=TIMEOUT, return_url="https://x.ru/b"
-    )
-    yield gateway
-    await gateway.close()
 
 
 @pytest.fixture

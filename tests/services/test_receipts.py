@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -60,27 +59,13 @@ from services.receipts import (
     send_closing_receipt,
 )
 from services.yookassa_gateway import GatewayRejected, YooKassaGateway
-from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
+from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa
 from tests.services.receipts_data import hand_over, paid_order, receipt_posts, total_of
 from tests.services.shop_data import make_product, make_provider, make_user, order_in, order_of
 
 # Long enough for a loaded CI machine; only the hanging-API test waits for it.
 TIMEOUT = 3.0
 RECEIPTS = "/v3/receipts"
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> FakeYooKassa:
-    return await serve_fake_yookassa(aiohttp_server)
-
-
-@pytest.fixture
-async def gateway(fake: FakeYooKassa) -> AsyncIterator[YooKassaGateway]:
-    gateway = YooKassaGateway(
-        SHOP_ID, SECRET_KEY, api_url=fake.api_url, timeout=TIMEOUT, return_url="https://x.ru/b"
-    )
-    yield gateway
-    await gateway.close()
 
 
 # Builders (no database: the order's frozen data only) --------------------------------------
@@ -476,7 +461,7 @@ async def test_cash_stars_and_orders_paid_in_full_at_once_get_no_closing_receipt
 
     for order in (cash, stars, unpaid, paid_at_once.order, no_contact.order, not_completed.order):
         assert await send_closing_receipt(order.id, gateway) is None
-    assert not await Receipt.exists()
+    assert not await Receipt.exists(kind=ReceiptKind.closing)
     assert receipt_posts(fake) == [] and ("POST", RECEIPTS) not in fake.requests
 
 

@@ -4,31 +4,16 @@ times at once still makes one closing receipt, sent once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
 from db.models import Order, OrderStatus, Receipt, ReceiptKind
 from services.receipts import closing_key, send_closing_receipt
 from services.yookassa_gateway import YooKassaGateway
-from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
+from tests.fakes.yookassa import FakeYooKassa
 from tests.services.receipts_data import paid_order, receipt_posts
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> FakeYooKassa:
-    return await serve_fake_yookassa(aiohttp_server)
-
-
-@pytest.fixture
-async def gateway(fake: FakeYooKassa) -> AsyncIterator[YooKassaGateway]:
-    gateway = YooKassaGateway(
-        SHOP_ID, SECRET_KEY, api_url=fake.api_url, timeout=3.0, return_url="https://x.ru/b"
-    )
-    yield gateway
-    await gateway.close()
 
 
 async def test_concurrent_completion_events_send_one_closing_receipt(

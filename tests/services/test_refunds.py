@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -40,25 +39,11 @@ from services.refunds import (
 )
 from services.telegram_payments import open_invoice, record_successful_payment
 from services.yookassa_gateway import YooKassaGateway
-from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
+from tests.fakes.yookassa import FakeYooKassa
 from tests.services.payments_data import Sale, a_sale
 from tests.services.shop_data import make_product, make_user, order_of, recording_events
 
 pytestmark = pytest.mark.usefixtures("db")
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> FakeYooKassa:
-    return await serve_fake_yookassa(aiohttp_server)
-
-
-@pytest.fixture
-async def gateway(fake: FakeYooKassa) -> AsyncIterator[YooKassaGateway]:
-    gateway = YooKassaGateway(
-        SHOP_ID, SECRET_KEY, api_url=fake.api_url, timeout=3.0, return_url="https://x.ru/b"
-    )
-    yield gateway
-    await gateway.close()
 
 
 async def paid_sale(fake: FakeYooKassa, gateway: YooKassaGateway, price: int = 10000) -> Sale:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -17,7 +16,7 @@ from services.payments import payment_reference, process_yookassa_notification
 from services.payments import start_yookassa_payment as start_payment
 from services.settlement import HEADER, TOTALS_HEADER, parse_period, settlement_csv
 from services.yookassa_gateway import YooKassaGateway
-from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
+from tests.fakes.yookassa import FakeYooKassa
 from tests.services.payments_data import a_sale
 from tests.services.payouts_data import LedgerClock, credit_sale, post_refund
 from tests.services.shop_data import make_provider, make_user, recording_events
@@ -26,20 +25,6 @@ pytestmark = pytest.mark.usefixtures("db")
 
 MOSCOW = ZoneInfo("Europe/Moscow")
 MARCH = (date(2025, 3, 1), date(2025, 3, 31))
-
-
-@pytest.fixture
-async def fake(aiohttp_server) -> FakeYooKassa:
-    return await serve_fake_yookassa(aiohttp_server)
-
-
-@pytest.fixture
-async def gateway(fake: FakeYooKassa) -> AsyncIterator[YooKassaGateway]:
-    gateway = YooKassaGateway(
-        SHOP_ID, SECRET_KEY, api_url=fake.api_url, timeout=3.0, return_url="https://x.ru/b"
-    )
-    yield gateway
-    await gateway.close()
 
 
 @pytest.fixture
