@@ -7,13 +7,22 @@ import asyncio
 
 import pytest
 
-from db.models import AccountKind, LedgerTransaction, OrderStatus, Payment, PaymentStatus
+from db.models import (
+    AccountKind,
+    LedgerTransaction,
+    OrderStatus,
+    Payment,
+    PaymentChannel,
+    PaymentStatus,
+)
 from services import ledger
 from services.payments import (
     NotificationOutcome,
     process_yookassa_notification,
     start_yookassa_payment,
 )
+from services.refunds import OverRefund, RefundBackends, refund_order
+from services.telegram_payments import SettleOutcome, open_invoice, record_successful_payment
 from services.yookassa_gateway import YooKassaGateway
 from tests.fakes.yookassa import FakeYooKassa
 from tests.services.payments_data import a_sale, paid_transitions, postings_of
@@ -59,3 +68,59 @@ async def test_concurrent_clicks_and_notifications_credit_once(
     assert commission.balance == 3 * 1000 == await ledger.derived_balance(commission)
     report = await ledger.verify()
     assert report.ok, report
+
+
+async def test_concurrent_refunds_and_successful_payments_on_postgres(
+    pg_db: str, fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    """Eight admins refund 3000 of a 10000 payment at once: three succeed; and the same
+    Telegram charge delivered five times at once credits once."""
+    sale = await a_sale(price=10000)
+    payment = await start_yookassa_payment(sale.order, sale.customer, gateway)
+    assert payment.external_id is not None
+    fake.succeed(payment.external_id)
+    await process_yookassa_notification(
+        fake.notification(payment.external_id), gateway, sale.events
+    )
+    backends = RefundBackends(gateway=gateway, refund_stars=None)
+
+    results = await asyncio.gather(
+        *(
+            refund_order(
+                sale.order.id,
+                3000,
+                admin=None,
+                backends=backends,
+                events=sale.events,
+                request_key=f"pg-{n}",
+            )
+            for n in range(8)
+        ),
+        return_exceptions=True,
+    )
+
+    assert sum(not isinstance(r, BaseException) for r in results) == 3
+    assert all(isinstance(r, OverRefund) for r in results if isinstance(r, BaseException))
+    await payment.refresh_from_db()
+    assert payment.refunded_amount == 9000 and len(fake.refunds) == 3
+
+    other = await a_sale(price=5000)
+    invoice = await open_invoice(other.order.id, other.customer, PaymentChannel.telegram)
+    outcomes = await asyncio.gather(
+        *(
+            record_successful_payment(
+                other.customer,
+                payload=invoice.payload,
+                currency="RUB",
+                total_amount=5000,
+                charge_id="pg-charge",
+                provider_charge_id="",
+                events=other.events,
+            )
+            for _ in range(5)
+        )
+    )
+    assert outcomes.count(SettleOutcome.settled) == 1
+    assert set(outcomes) <= {SettleOutcome.settled, SettleOutcome.duplicate}
+    assert await paid_transitions(other.order) == 1
+    assert (await ledger.verify()).ok
