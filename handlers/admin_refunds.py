@@ -6,6 +6,7 @@ it) refunds once, because the refund rows are keyed by it (services.refunds).
 
 from __future__ import annotations
 
+import dataclasses
 import secrets
 from html import escape
 
@@ -26,6 +27,7 @@ from handlers.texts import status_name
 from services import refunds
 from services.errors import DomainError
 from services.money import format_price, parse_amount
+from services.refunds import RefundUnsupported
 
 REASONS_KEY = "refund_reasons"
 MAX_REASON = 300
@@ -38,6 +40,7 @@ class RefundCB(CallbackData, prefix="rf"):
     amount: int
     key: str
     go: bool
+    outside: bool = False  # only record a refund made in the payment provider's dashboard
 
 
 def usage() -> str:
@@ -138,16 +141,22 @@ async def refund_confirmed(
         await show(callback, _("Refund of order №{number} not made.").format(number=number))
         return
     reasons = dict((await state.get_data()).get(REASONS_KEY) or {})
+    backends = refund_backends(services, bot)
+    if callback_data.outside:
+        backends = dataclasses.replace(backends, outside=True)
     try:
         result = await refunds.refund_order(
             number,
             callback_data.amount or None,
             admin=user,
-            backends=refund_backends(services, bot),
+            backends=backends,
             events=services.shop_events,
             request_key=callback_data.key,
             reason=str(reasons.get(callback_data.key, "")),
         )
+    except RefundUnsupported as error:
+        await show(callback, explain(error), _outside_keyboard(callback_data, error))
+        return
     except DomainError as error:
         callback_answer.text = explain(error)
         callback_answer.show_alert = True
@@ -165,6 +174,26 @@ async def refund_confirmed(
     await show(
         callback, text.format(amount=amount, number=number, status=status_name(order.status))
     )
+
+
+def _outside_keyboard(
+    callback_data: RefundCB, error: RefundUnsupported
+) -> InlineKeyboardMarkup | None:
+    """When the bot cannot refund a payment, the admin may record one made by hand."""
+    if error.details.get("reason") != "no_provider":
+        return None
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("📝 I refunded it in the provider's dashboard: record it"),
+        callback_data=RefundCB(
+            order_id=callback_data.order_id,
+            amount=callback_data.amount,
+            key=callback_data.key + "o",
+            go=True,
+            outside=True,
+        ),
+    )
+    return builder.as_markup()
 
 
 def create_router() -> Router:

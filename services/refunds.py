@@ -111,6 +111,9 @@ class RefundBackends:
     gateway: YooKassaGateway | None
     refund_stars: StarsRefunder | None
     receipt: ReceiptBuilder | None = refund_receipt_for
+    outside: bool = False
+    """The admin already gave the money back outside the bot (in the payment provider's
+    dashboard, e.g. for Telegram Payments through another provider): only record it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,6 +206,8 @@ async def refund_order(
 
 def _check_supported(payment: Payment, amount: int, backends: RefundBackends) -> None:
     channel = PaymentChannel(payment.channel)
+    if backends.outside and channel is not PaymentChannel.stars:
+        return
     if channel is PaymentChannel.stars:
         if amount != payment.amount or payment.refunded_amount:
             raise RefundUnsupported(reason="stars_partial")
@@ -262,7 +267,9 @@ async def _ask_provider(
     """Make the payment provider give the money back; settle, release or leave pending."""
     channel = PaymentChannel(payment.channel)
     try:
-        if channel is PaymentChannel.stars:
+        if backends.outside and channel is not PaymentChannel.stars:
+            external_id, status = f"outside-{refund.id}", "succeeded"
+        elif channel is PaymentChannel.stars:
             assert backends.refund_stars is not None and payment.external_id is not None
             user = await User.get(id=payment.user_id)
             await backends.refund_stars(int(user.tg_id or 0), payment.external_id)

@@ -157,6 +157,17 @@ async def test_refund_command_explains_bad_input(telegram: Telegram) -> None:
     replies = await ann.send(f"/refund {order.id}")
     assert "Refund" not in text_of(replies[0])
 
+    # no YooKassa here: the bot cannot refund a Telegram Payments charge, the admin records
+    # the refund made in the provider's dashboard
+    await admin.send(f"/refund {order.id} 50 broken")
+    replies = await admin.click("↩️ Refund 50.00\xa0₽")
+    assert "refund it in the payment provider's dashboard" in text_of(replies[0])
+    replies = await admin.click("📝 I refunded it in the provider's dashboard: record it")
+    assert "50.00\xa0₽ refunded for order" in text_of(replies[0])
+    payment = await Payment.get(order_id=order.id)
+    assert payment.refunded_amount == 5000
+    assert (await ledger.verify()).ok
+
 
 async def test_terms_and_paysupport(telegram: Telegram) -> None:
     ann = telegram.user(1001, first_name="Ann", language_code="en")
