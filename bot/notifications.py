@@ -41,6 +41,7 @@ from handlers.texts import status_name
 from keyboards import payments as pay_kb
 from keyboards import provider as kb
 from services import orders, users
+from services.events import ShopListener
 from services.money import format_price
 
 EXPIRED_REASON = "expired"
@@ -112,8 +113,8 @@ def customer_text(order: Order, transition: OrderTransition, locale: str) -> str
     return _("Order #{number}: {status}").format(number=number, status=status_name(to))
 
 
-class TelegramShopNotifier:
-    """A services.events.ShopListener that talks to people through the bot."""
+class TelegramShopNotifier(ShopListener):
+    """Talks to people through the bot about shop events."""
 
     def __init__(self, bot: Bot, services: Services) -> None:
         self._bot = bot

@@ -113,7 +113,9 @@ def explain(error: DomainError) -> str:
     if code == "payment_refused":
         return _("This invoice can no longer be paid. Open the order to see its status.")
     if code == "nothing_to_refund":
-        return _("Nothing is left to refund for this order.")
+        return _("Nothing is left to refund for order №{number}.").format(
+            number=details.get("order_id", "")
+        )
     if code == "over_refund":
         return _("That is more than is left to refund: at most {available}.").format(
             available=_money(error.details.get("available"), error.details.get("currency"))

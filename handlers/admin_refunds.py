@@ -92,17 +92,10 @@ async def refund_command(
             await message.answer(_("The amount must be above zero.") + "\n" + usage())
             return
     _payments, available = await refunds.refundable(order.id)
-    if available <= 0:
-        text = _("Nothing is left to refund for order №{number}.")
-        await message.answer(text.format(number=order.id))
-        return
-    wanted = amount or available
-    if wanted > available:
-        await message.answer(
-            _("That is more than is left to refund: at most {available}.").format(
-                available=format_price(available, order.currency, locale)
-            )
-        )
+    try:
+        wanted = refunds.check_amount(order, amount or None, available)
+    except DomainError as error:
+        await message.answer(explain(error))
         return
     key = secrets.token_urlsafe(8)
     reasons = dict((await state.get_data()).get(REASONS_KEY) or {})

@@ -86,10 +86,6 @@ def _refusal_text(error: PaymentRefused) -> str:
     return _("This invoice is not valid any more.")
 
 
-async def _customer_order(user: User, order_id: int) -> Order:
-    return await orders.customer_order(user, order_id)
-
-
 # The ways to pay -----------------------------------------------------------------------------
 
 
@@ -104,7 +100,7 @@ async def choose(
 ) -> None:
     """The ways to pay an order that still waits for payment."""
     try:
-        order = await _customer_order(user, callback_data.order_id)
+        order = await orders.customer_order(user, callback_data.order_id)
     except DomainError as error:
         callback_answer.text = explain(error)
         return
@@ -128,7 +124,7 @@ async def pay(
     """Pay by the chosen channel: a YooKassa link, or an invoice (roubles or Stars)."""
     channel = callback_data.channel
     try:
-        order = await _customer_order(user, callback_data.order_id)
+        order = await orders.customer_order(user, callback_data.order_id)
         if channel not in payments.channels_for(order.currency, settings):
             raise InvalidInput(field="payment_method")
         if channel is PaymentChannel.yookassa:
@@ -140,7 +136,7 @@ async def pay(
         callback_answer.show_alert = True
 
 
-async def _gateway(services: Services) -> YooKassaGateway:
+def _gateway(services: Services) -> YooKassaGateway:
     if services.payments is None:
         raise InvalidInput(field="payment_method")
     return services.payments
@@ -156,7 +152,7 @@ async def _pay_yookassa(
     locale: str,
     state: FSMContext,
 ) -> None:
-    gateway = await _gateway(services)
+    gateway = _gateway(services)
     if payments.needs_receipt_contact(order, user, PaymentChannel.yookassa):
         await state.set_state(PayStates.receipt_contact)
         await state.update_data({CONTACT_KEY: order.id})
@@ -192,7 +188,7 @@ async def receipt_contact(
         await message.answer(_("Please send the e-mail or phone number as text."))
         return
     try:
-        order = await _customer_order(user, order_id)
+        order = await orders.customer_order(user, order_id)
         order = await payments.set_receipt_contact(order, user, message.text)
     except InvalidInput:
         await message.answer(
@@ -209,7 +205,7 @@ async def receipt_contact(
     await state.set_state(None)
     await state.update_data({CONTACT_KEY: None})
     try:
-        payment = await payments.start_yookassa_payment(order, user, await _gateway(services))
+        payment = await payments.start_yookassa_payment(order, user, _gateway(services))
     except DomainError as error:
         await message.answer(explain(error))
         return
@@ -229,11 +225,11 @@ async def _ask_yookassa(
 ) -> tuple[Order, Payment | None] | None:
     """Run a YooKassa action on the customer's order; a refusal is shown as an alert."""
     try:
-        order = await _customer_order(user, order_id)
+        order = await orders.customer_order(user, order_id)
         payment = await action(
             order,
             user,
-            await _gateway(services),
+            _gateway(services),
             services.shop_events,
             commission_percent=settings.platform_commission_percent,
         )

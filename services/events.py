@@ -6,15 +6,14 @@ composition root. A failing listener is logged and never undoes what already hap
 
 from __future__ import annotations
 
-from typing import Protocol
-
 from loguru import logger
 
 from db.models import Order, OrderTransition, Payment, Payout, Product, Refund
 
 
-class ShopListener(Protocol):
-    """Someone who reacts to shop events (e.g. the Telegram notifier)."""
+class ShopListener:
+    """Someone who reacts to shop events (e.g. the Telegram notifier): a listener overrides
+    the events it cares about; the others do nothing."""
 
     async def order_changed(self, order: Order, transition: OrderTransition) -> None:
         """An order was placed (from_status None) or changed status."""
@@ -33,7 +32,7 @@ class ShopListener(Protocol):
 
 
 class ShopEvents:
-    """Fan-out of shop events to the subscribed listeners."""
+    """Fan-out of shop events to the subscribed listeners, in subscription order."""
 
     def __init__(self) -> None:
         self._listeners: list[ShopListener] = []
@@ -44,19 +43,11 @@ class ShopEvents:
 
     async def order_changed(self, order: Order, transition: OrderTransition) -> None:
         """Tell every listener; errors are logged."""
-        for listener in self._listeners:
-            try:
-                await listener.order_changed(order, transition)
-            except Exception:
-                logger.exception("Listener failed on order {} event", order.id)
+        await self._fan_out("order_changed", order, transition)
 
     async def low_stock(self, product: Product) -> None:
         """Tell every listener; errors are logged."""
-        for listener in self._listeners:
-            try:
-                await listener.low_stock(product)
-            except Exception:
-                logger.exception("Listener failed on low stock of product {}", product.id)
+        await self._fan_out("low_stock", product)
 
     async def payment_failed(self, order: Order, payment: Payment) -> None:
         """Tell every listener; errors are logged."""
@@ -75,4 +66,4 @@ class ShopEvents:
             try:
                 await getattr(listener, event)(*args)
             except Exception:
-                logger.exception("Listener failed on {} event", event)
+                logger.exception("Listener {} failed on {} event", type(listener).__name__, event)

@@ -141,7 +141,12 @@ async def _tell_failed(payment: Payment, events: ShopEvents) -> None:
 # Starting a payment ------------------------------------------------------------------------
 
 
-async def _payable_order(order_id: int, user: User) -> Order:
+async def payable_order(order_id: int, user: User) -> Order:
+    """The customer's own order that waits for online payment, by whatever channel.
+
+    Raises NotFound (anybody else's order too), InvalidInput (a cash order) or
+    IllegalTransition (paid, cancelled or expired meanwhile).
+    """
     order = await Order.get_or_none(id=order_id, customer_id=user.id)
     if order is None:
         raise NotFound(entity="order")
@@ -151,6 +156,12 @@ async def _payable_order(order_id: int, user: User) -> Order:
         raise IllegalTransition(
             order_id=order.id, current=order.status.value, target=OrderStatus.paid.value
         )
+    return order
+
+
+async def _payable_order(order_id: int, user: User) -> Order:
+    """A payable order in a currency YooKassa takes."""
+    order = await payable_order(order_id, user)
     if order.currency not in YOOKASSA_CURRENCIES:
         raise InvalidInput(field="currency")
     return order
@@ -302,7 +313,7 @@ def needs_receipt_contact(order: Order, user: User, channel: PaymentChannel) -> 
 
 async def set_receipt_contact(order: Order, user: User, text: str) -> Order:
     """Store the e-mail or phone the customer typed for the receipt (InvalidInput if neither)."""
-    order = await _payable_order(order.id, user)
+    order = await payable_order(order.id, user)
     contact = parse_receipt_contact(text)
     if contact is None:
         raise InvalidInput(field="receipt_contact")

@@ -215,7 +215,7 @@ class Line:
         return {
             "description": self.description[:128],
             "quantity": f"{self.quantity}.00",
-            "amount": {"value": to_major(self.price), "currency": self.currency},
+            "amount": {"value": to_major(self.price, self.currency), "currency": self.currency},
             "vat_code": self.vat_code,
             "payment_mode": payment_mode or self.payment_mode,
             "payment_subject": self.payment_subject,
@@ -338,7 +338,10 @@ def closing_receipt(
         "customer": customer,
         "items": [line.as_item(CLOSING_MODE) for line in lines],
         "settlements": [
-            {"type": "prepayment", "amount": {"value": to_major(total), "currency": order.currency}}
+            {
+                "type": "prepayment",
+                "amount": {"value": to_major(total, order.currency), "currency": order.currency},
+            }
         ],
         "tax_system_code": provider.tax_system_code,
     }

@@ -27,8 +27,6 @@ from db.models import (
     PaymentChannel,
     PaymentMethod,
     PaymentStatus,
-    Payout,
-    Product,
     Provider,
     Receipt,
     ReceiptKind,
@@ -36,6 +34,7 @@ from db.models import (
     Refund,
     User,
 )
+from services.events import ShopListener
 from services.money import STARS
 from services.payments_receipts import closing_receipt, order_contact, prepaid_lines
 from services.yookassa_gateway import (
@@ -330,8 +329,8 @@ async def retry_pending_receipts(
 # Sending on completion -------------------------------------------------------------------
 
 
-class ReceiptListener:
-    """A ShopListener that sends the closing receipt when an order is completed."""
+class ReceiptListener(ShopListener):
+    """Sends the closing receipt when an order is completed."""
 
     def __init__(self, gateway: YooKassaGateway) -> None:
         self.gateway = gateway
@@ -344,15 +343,3 @@ class ReceiptListener:
             await send_closing_receipt(order.id, self.gateway)
         except Exception:
             logger.exception("Closing receipt of order {} failed", order.id)
-
-    async def low_stock(self, product: Product) -> None:
-        """Not a receipt matter."""
-
-    async def payment_failed(self, order: Order, payment: Payment) -> None:
-        """Not a receipt matter: a failed payment has no receipt."""
-
-    async def refunded(self, order: Order, refund: Refund) -> None:
-        """Not here: the refund's receipt goes with the refund request (record_refund_receipt)."""
-
-    async def payout_changed(self, payout: Payout) -> None:
-        """Not a receipt matter."""

@@ -37,8 +37,6 @@ from db.models import (
     Payment,
     PaymentChannel,
     PaymentStatus,
-    Payout,
-    Product,
     Provider,
     Receipt,
     ReceiptStatus,
@@ -48,7 +46,7 @@ from db.models import (
 )
 from services import ledger, orders, receipts
 from services.errors import DomainError, IllegalTransition, NotFound
-from services.events import ShopEvents
+from services.events import ShopEvents, ShopListener
 from services.ledger import Posting
 from services.money import STARS
 from services.payments import payment_reference
@@ -151,6 +149,19 @@ async def refundable(order_id: int) -> tuple[list[Payment], int]:
     return payments, sum(p.amount - p.refunded_amount for p in payments)
 
 
+def check_amount(order: Order, amount: int | None, available: int) -> int:
+    """What a refund of `amount` (None: everything left) gives back, when `available` is left.
+
+    Raises NothingToRefund or OverRefund.
+    """
+    wanted = available if amount is None else amount
+    if available <= 0 or wanted <= 0:
+        raise NothingToRefund(order_id=order.id)
+    if wanted > available:
+        raise OverRefund(requested=wanted, available=available, currency=order.currency)
+    return wanted
+
+
 async def refund_order(
     order_id: int,
     amount: int | None,
@@ -169,17 +180,11 @@ async def refund_order(
     order = await Order.get_or_none(id=order_id)
     if order is None:
         raise NotFound(entity="order")
-    payments, available = await refundable(order.id)
     existing = await Refund.filter(idempotence_key__startswith=f"refund-{request_key}-")
     if existing:  # the same request again (a double click): its result, not a second refund
         return RefundResult(list(existing), await _is_refunded(order.id))
-    if available <= 0:
-        raise NothingToRefund(order_id=order.id)
-    wanted = available if amount is None else amount
-    if wanted <= 0:
-        raise NothingToRefund(order_id=order.id)
-    if wanted > available:
-        raise OverRefund(requested=wanted, available=available, currency=order.currency)
+    payments, available = await refundable(order.id)
+    wanted = check_amount(order, amount, available)
     plan: list[tuple[Payment, int]] = []
     left = wanted
     for payment in payments:
@@ -472,8 +477,8 @@ async def retry_pending_refunds(
 # Cancelled after payment -----------------------------------------------------------------------
 
 
-class RefundOnCancel:
-    """A services.events.ShopListener: a paid order that is cancelled gets its money back.
+class RefundOnCancel(ShopListener):
+    """A paid order that is cancelled gets its money back.
 
     Keyed by the order (`cancel-{id}`), so a repeated event refunds once. A refund that
     cannot be made (no channel for it, the provider refused) is logged for an admin.
@@ -510,15 +515,3 @@ class RefundOnCancel:
                 order.id,
                 error.details,
             )
-
-    async def low_stock(self, product: Product) -> None:
-        """Not about money."""
-
-    async def payment_failed(self, order: Order, payment: Payment) -> None:
-        """Not about money given back."""
-
-    async def refunded(self, order: Order, refund: Refund) -> None:
-        """This listener's own doing."""
-
-    async def payout_changed(self, payout: Payout) -> None:
-        """Not about customers' money."""

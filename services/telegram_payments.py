@@ -27,20 +27,20 @@ from db.models import (
     OrderStatus,
     Payment,
     PaymentChannel,
-    PaymentMethod,
     PaymentStatus,
     Product,
     Provider,
     User,
 )
 from services import ledger
-from services.errors import DomainError, IllegalTransition, InvalidInput, NotFound
+from services.errors import DomainError, InvalidInput
 from services.events import ShopEvents
 from services.ledger import Posting
 from services.money import STARS
 from services.payments import (
     DEFAULT_COMMISSION_PERCENT,
     OPEN,
+    payable_order,
     payment_reference,
     settle_payment,
 )
@@ -107,15 +107,7 @@ async def open_invoice(order_id: int, user: User, channel: PaymentChannel) -> Op
     A second press reuses the open attempt (the same payload), so whichever invoice message
     the customer pays, it pays the same attempt.
     """
-    order = await Order.get_or_none(id=order_id, customer_id=user.id)
-    if order is None:
-        raise NotFound(entity="order")
-    if order.payment_method is not PaymentMethod.online:
-        raise InvalidInput(field="payment_method")
-    if order.status is not OrderStatus.pending_payment:
-        raise IllegalTransition(
-            order_id=order.id, current=order.status.value, target=OrderStatus.paid.value
-        )
+    order = await payable_order(order_id, user)
     if channel not in TELEGRAM_CHANNELS or channel is not channel_for_currency(order.currency):
         raise InvalidInput(field="currency")
     latest = await Payment.filter(order_id=order.id, channel=channel).order_by("-attempt").first()

@@ -35,6 +35,7 @@ from yookassa.client import ApiClient
 from yookassa.domain.exceptions import ApiError, BadRequestError, NotFoundError
 from yookassa.domain.request.receipt_request import ReceiptRequest
 
+from services import money
 from services.errors import DomainError
 
 T = TypeVar("T")
@@ -117,9 +118,9 @@ def to_minor(value: Any) -> int:
     return int(minor)
 
 
-def to_major(amount: int) -> str:
+def to_major(amount: int, currency: str = "RUB") -> str:
     """Minor units (123450) as YooKassa's amount string ("1234.50")."""
-    return str((Decimal(amount) / MINOR_UNITS).quantize(Decimal("0.01")))
+    return f"{money.to_major(amount, currency):.2f}"
 
 
 class _BoundedSession(requests.Session):
@@ -255,7 +256,7 @@ class YooKassaGateway:
     ) -> RemotePayment:
         """Create (or, for a key already used, get back) a redirect payment captured at once."""
         params: dict[str, Any] = {
-            "amount": {"value": to_major(amount), "currency": currency},
+            "amount": {"value": to_major(amount, currency), "currency": currency},
             "capture": True,
             "confirmation": {"type": "redirect", "return_url": return_url or self.return_url},
             "description": description[:128],
@@ -284,7 +285,7 @@ class YooKassaGateway:
         """Refund (part of) a succeeded payment; the same key returns the same refund."""
         params: dict[str, Any] = {
             "payment_id": payment_id,
-            "amount": {"value": to_major(amount), "currency": currency},
+            "amount": {"value": to_major(amount, currency), "currency": currency},
         }
         if description:
             params["description"] = description[:250]

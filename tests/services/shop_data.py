@@ -30,7 +30,7 @@ from db.models import (
 from services import cart
 from services.catalog import ProductDraft, create_product
 from services.checkout import CheckoutDraft, new_checkout_key, place_order
-from services.events import ShopEvents
+from services.events import ShopEvents, ShopListener
 from services.money import STARS
 
 _ids = itertools.count(1000)
@@ -84,8 +84,8 @@ async def make_product(
 
 
 @dataclass
-class Recorder:
-    """A ShopListener that remembers every event it receives."""
+class Recorder(ShopListener):
+    """A listener that remembers every event it receives."""
 
     changes: list[tuple[int, OrderStatus | None, OrderStatus]] = field(default_factory=list)
     low: list[int] = field(default_factory=list)

@@ -17,7 +17,7 @@ from bot.invoices import invoice_fields
 from db.models import ActorRole, Fulfilment, Order, OrderStatus, PaymentChannel, PaymentMethod
 from services import cart as carts
 from services import catalog, checkout, consent, orders, payments, telegram_payments
-from services.errors import DomainError, IllegalTransition
+from services.errors import DomainError
 from webapp.keys import BOT
 from webapp.openapi import build_openapi
 from webapp.routes import shop_api_models as m
@@ -267,9 +267,7 @@ async def pay_order(call: Call, order_id: int, body: m.PayRequest) -> m.PaymentO
     receipt has nowhere to go (send `email` or `phone`), and with `consent_required` for an
     e-mail or phone sent without consent to the processing of personal data.
     """
-    order = await orders.customer_order(call.user, order_id)
-    if order.status is not OrderStatus.pending_payment:
-        raise IllegalTransition(order_id=order.id, current=order.status.value, target="paid")
+    order = await payments.payable_order(order_id, call.user)
     channel = body.channel
     if channel not in payments.channels_for(order.currency, call.settings):
         raise ApiError(
