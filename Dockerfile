@@ -27,7 +27,7 @@ COPY . .
 # from the source tree (a wheel would leave them behind).
 RUN pip install --no-deps -e . \
     && pybabel compile --domain=messages --directory=locales --statistics \
-    && python -m compileall -q bot db handlers keyboards middlewares services webapp migrations
+    && python -m compileall -q core db services handlers keyboards middlewares webapp sandbox bot migrations
 
 # build.py copies the browser scripts into static/vendor and writes the demo 3D model with
 # services/gltf.py, so it runs here where the project's Python code is.

@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
-LOCALE_DIRS := bot handlers keyboards middlewares services webapp db
+LOCALE_DIRS := core db services handlers keyboards middlewares webapp bot
 ASSETS := static/vendor/.built
 
 .PHONY: run test lint migrate i18n translations assets bench demo-data clean install
@@ -24,7 +24,7 @@ i18n: $(INSTALLED)
 	$(VENV)/bin/pybabel extract --mapping=babel.cfg --keywords=__ --keywords=lazy_gettext \
 		--no-location --omit-header --sort-output --output-file=locales/messages.pot $(LOCALE_DIRS)
 	$(VENV)/bin/pybabel update --domain=messages --input-file=locales/messages.pot \
-		--output-dir=locales --omit-header --no-fuzzy-matching --width=100
+		--output-dir=locales --no-fuzzy-matching --width=100
 	$(MAKE) translations
 
 assets: $(ASSETS)
@@ -51,6 +51,7 @@ lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 
 bench: $(INSTALLED) translations

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from loguru import logger
 
-from bot.config import Settings, SettingsError, load_settings
 from bot.logs import setup_logging
+from core.config import Settings, SettingsError, load_settings
 
 EXIT_CONFIG_ERROR = 2
 EXIT_LEDGER_BROKEN = 1

@@ -18,14 +18,26 @@ from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
 from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response, TelegramType
+from limits.aio.storage import MemoryStorage as LimitsMemoryStorage
+from limits.aio.storage import RedisStorage as LimitsRedisStorage
+from limits.aio.storage import Storage as LimitsStorage
 from loguru import logger
+from redis.asyncio import Redis
 
-from bot.config import Settings
-from bot.metrics import Metrics
-from bot.services import Services
+from core.config import Settings
+from core.i18n import create_i18n
+from core.metrics import Metrics
 from handlers import get_routers
 from handlers.errors import ErrorHandler
+from handlers.notifications import TelegramShopNotifier
 from middlewares import setup_middlewares
+from services.container import Services
+from services.dedup import MemoryDeduplicator, RedisDeduplicator
+from services.events import ShopEvents
+from services.receipts import ReceiptListener
+from services.refunds import RefundBackends, RefundOnCancel
+from services.throttle import Throttler
+from services.yookassa_gateway import YooKassaGateway
 
 SANDBOX_API_PATH = "/sandbox/tg"
 MAX_RETRY_AFTER_SECONDS = 5.0
@@ -144,3 +156,74 @@ def create_dispatcher(services: Services) -> Dispatcher:
     dp.include_routers(*get_routers())
     dp.errors.register(ErrorHandler(settings, services.i18n).handle)
     return dp
+
+
+def limits_storage_uri(redis_url: str) -> str:
+    """REDIS_URL as `limits` expects it: it reads a bare `unix://` as a Valkey server."""
+    if redis_url.startswith("unix://"):
+        return "redis+" + redis_url
+    return redis_url
+
+
+def build_services(settings: Settings, *, redis: Redis | None = None) -> Services:
+    """Build the services; Redis comes from REDIS_URL unless a client is given (tests)."""
+    if redis is None and settings.redis_url:
+        redis = Redis.from_url(settings.redis_url)
+    throttle_storage: LimitsStorage = LimitsMemoryStorage()
+    if settings.redis_url and redis is not None:
+        # On the client's pool: one set of connections, and `close()` releases them all.
+        throttle_storage = LimitsRedisStorage(
+            limits_storage_uri(settings.redis_url),
+            implementation="redispy",
+            connection_pool=redis.connection_pool,  # type: ignore[arg-type]
+        )
+    return Services(
+        settings=settings,
+        yookassa=build_yookassa(settings),
+        i18n=create_i18n(settings.default_locale),
+        metrics=Metrics(),
+        redis=redis,
+        dedup=RedisDeduplicator(redis) if redis is not None else MemoryDeduplicator(),
+        throttler=Throttler(throttle_storage, settings.throttle),
+        shop_events=ShopEvents(),
+    )
+
+
+def build_yookassa(settings: Settings) -> YooKassaGateway | None:
+    """The YooKassa gateway when it is configured (it configures the SDK process-wide)."""
+    if not settings.yookassa_enabled:
+        return None
+    assert settings.yookassa_shop_id is not None and settings.yookassa_secret_key is not None
+    return YooKassaGateway(
+        settings.yookassa_shop_id,
+        settings.yookassa_secret_key.get_secret_value(),
+        api_url=settings.yookassa_api_url,
+        timeout=settings.yookassa_timeout,
+        return_url=settings.payment_return_url,
+    )
+
+
+def refund_backends(services: Services, bot: Bot) -> RefundBackends:
+    """Who can give money back: YooKassa when configured, and Stars through this bot."""
+
+    async def refund_stars(user_tg_id: int, charge_id: str) -> object:
+        return await bot.refund_star_payment(
+            user_id=user_tg_id, telegram_payment_charge_id=charge_id
+        )
+
+    return RefundBackends(gateway=services.yookassa, refund_stars=refund_stars)
+
+
+def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
+    """Subscribe every listener of shop events (pushes, refunds on cancel, closing receipts)
+    and hand the chat what needs the bot (refund backends).
+
+    Here and not in a face, so that a process without the web app still notifies and refunds.
+    """
+    events = services.shop_events
+    backends = refund_backends(services, bot)
+    dp["refund_backends"] = backends
+    events.subscribe(TelegramShopNotifier(bot, services))
+    events.subscribe(RefundOnCancel(backends, events))
+    if services.yookassa is not None:
+        events.subscribe(ReceiptListener(services.yookassa))

@@ -8,15 +8,15 @@ import contextlib
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, MenuButtonWebApp, WebAppInfo
-from aiogram.utils.i18n import lazy_gettext as __
-from aiogram.utils.i18n.lazy_proxy import LazyProxy
 from aiohttp import web
 from loguru import logger
 
-from bot.config import SUPPORTED_LOCALES, Settings
-from bot.factory import create_bot, create_dispatcher
+from bot.factory import build_services, create_bot, create_dispatcher, wire
 from bot.scheduler import create_scheduler
-from bot.services import Services, build_services
+from core.config import SUPPORTED_LOCALES, Settings
+from core.i18n import LazyProxy
+from core.i18n import lazy_gettext as __
+from services.container import Services
 from webapp import create_app
 
 SANDBOX_BOT_USERNAME = "prilavok_sandbox_bot"
@@ -68,7 +68,7 @@ async def configure_bot(bot: Bot, services: Services) -> None:
 
 def _sandbox_app(settings: Settings) -> web.Application:
     """The Bot API emulator and its chat page, for running without a real token."""
-    from bot.sandbox import FloodLimits, TelegramEmulator, create_emulator_app
+    from sandbox import FloodLimits, TelegramEmulator, create_emulator_app
 
     emulator = TelegramEmulator(
         flood=FloodLimits(enabled=True), files_dir=settings.data_path / "sandbox"
@@ -82,6 +82,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     services = build_services(settings)
     bot = create_bot(settings, services.metrics)
     dp = create_dispatcher(services)
+    wire(services, bot, dp)
     sandbox = _sandbox_app(settings) if settings.sandbox else None
     app = create_app(services, bot, dp, sandbox=sandbox)
     runner = web.AppRunner(app, access_log=None, handle_signals=False)

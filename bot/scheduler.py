@@ -19,8 +19,8 @@ from loguru import logger
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from bot.services import Services
 from services import orders
+from services.container import Services
 from services.payments import recheck_pending_payments
 from services.receipts import retry_pending_receipts
 from services.refunds import RefundBackends, retry_pending_refunds
@@ -79,12 +79,12 @@ async def recheck_payments(services: Services, *, now: datetime | None = None) -
     """Settle YooKassa payments whose notification never came and complete refunds whose
     answer never came; None when YooKassa is off or another replica has the tick."""
     now = now or datetime.now(UTC)
-    if services.payments is None:
+    if services.yookassa is None:
         return None
     if not await take_tick(services.redis, RECHECK_PAYMENTS, RECHECK_EVERY, now):
         return None
     changed = await recheck_pending_payments(
-        services.payments,
+        services.yookassa,
         services.shop_events,
         RECHECK_OLDER_THAN,
         now=now,
@@ -93,7 +93,7 @@ async def recheck_payments(services: Services, *, now: datetime | None = None) -
     if changed:
         logger.info("Settled or cancelled {} payments left pending", changed)
     refunds = await retry_pending_refunds(
-        RefundBackends(gateway=services.payments, refund_stars=None),
+        RefundBackends(gateway=services.yookassa, refund_stars=None),
         services.shop_events,
         RECHECK_OLDER_THAN,
         now=now,
@@ -107,12 +107,12 @@ async def retry_receipts(services: Services, *, now: datetime | None = None) -> 
     """Send closing receipts left pending and refresh ones YooKassa is registering; None when
     YooKassa is off or another replica has the tick."""
     now = now or datetime.now(UTC)
-    if services.payments is None:
+    if services.yookassa is None:
         return None
     if not await take_tick(services.redis, RETRY_RECEIPTS, RETRY_RECEIPTS_EVERY, now):
         return None
     changed = await retry_pending_receipts(
-        services.payments, RETRY_RECEIPTS_OLDER_THAN, limit=100, now=now
+        services.yookassa, RETRY_RECEIPTS_OLDER_THAN, limit=100, now=now
     )
     if changed:
         logger.info("Sent or settled {} fiscal receipts left pending", changed)
@@ -134,7 +134,7 @@ def create_scheduler(services: Services) -> AsyncIOScheduler:
         id=EXPIRE_UNPAID,
         name="Cancel unpaid orders past their deadline",
     )
-    if services.payments is not None:
+    if services.yookassa is not None:
         scheduler.add_job(
             recheck_payments,
             IntervalTrigger(seconds=int(RECHECK_EVERY.total_seconds()), timezone=UTC),

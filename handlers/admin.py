@@ -12,8 +12,9 @@ from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
+from core.errors import NotFound
+from core.i18n import gettext as _
 from db.models import User
 from handlers import (
     admin_csv,
@@ -28,7 +29,6 @@ from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB
 from services import catalog
 from services.deeplinks import DeepLinkKind, parse_payload
-from services.errors import NotFound
 
 INVITE_PAYLOAD = r"^inv_[A-Za-z0-9-]{1,60}$"
 

@@ -8,7 +8,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
-from bot.config import Settings
+from core.config import Settings
 from db.models import User
 from services.users import is_admin
 

@@ -11,8 +11,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
+from core.i18n import gettext as _
 from db.models import Product, Provider, User
 from handlers.admin_common import chunk_lines, show
 from keyboards import admin as kb

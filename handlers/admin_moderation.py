@@ -10,16 +10,16 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.problems import explain
+from core.errors import DomainError
+from core.i18n import gettext as _
+from core.money import format_price
+from core.problems import explain
 from db.models import Product, User
 from handlers.admin_common import show
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB, AdmProductCB, ProductModAction
 from services import admin, catalog
-from services.errors import DomainError
-from services.money import format_price
 
 MAX_REASON = 500
 

@@ -11,19 +11,19 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
-from bot.problems import explain
+from core.config import Settings
+from core.errors import DomainError, IllegalTransition
+from core.i18n import gettext as _
+from core.money import format_price
+from core.problems import explain
+from core.texts import fulfilment_name, payment_method_name, role_name, status_name
 from db.models import ActorRole, Order, OrderItem, OrderStatus, OrderTransition, User
 from handlers.admin_common import show
-from handlers.texts import fulfilment_name, payment_method_name, role_name, status_name
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB, AdmOrderCB, AdmStatusCB
 from services import admin, orders
-from services.errors import DomainError, IllegalTransition
 from services.events import ShopEvents
-from services.money import format_price
 
 MAX_REASON = 500
 HISTORY_SHOWN = 15

@@ -16,20 +16,20 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
-from bot.problems import explain
+from core.config import Settings
+from core.errors import DomainError, InvalidInput, NotFound
+from core.i18n import gettext as _
+from core.money import format_price
+from core.problems import explain
+from core.texts import local_time
 from db.models import Payout, PayoutStatus, Provider, User
 from handlers.admin_common import show
 from handlers.admin_providers import owner_text
-from handlers.texts import local_time
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB, AdmPayoutCB, PayoutAction
 from services import payouts, settlement
-from services.errors import DomainError, InvalidInput, NotFound
 from services.events import ShopEvents
-from services.money import format_price
 from services.payouts import PayoutDecided
 
 QUEUE_PAGE = 8

@@ -10,9 +10,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.problems import explain
+from core.errors import DomainError, InvalidInput
+from core.i18n import gettext as _
+from core.money import format_price, parse_amount
+from core.problems import explain
 from db.models import Provider, ProviderKind, User
 from handlers.admin_common import show
 from keyboards import admin as kb
@@ -29,8 +31,6 @@ from keyboards.admin import (
 )
 from services import admin, catalog
 from services.deeplinks import invite_link
-from services.errors import DomainError, InvalidInput
-from services.money import format_price, parse_amount
 
 
 class NewProviderStates(StatesGroup):

@@ -10,24 +10,24 @@ import dataclasses
 import secrets
 from html import escape
 
-from aiogram import Bot, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.filters.callback_data import CallbackData
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.problems import explain
-from bot.services import Services, refund_backends
+from core.errors import DomainError
+from core.i18n import gettext as _
+from core.money import format_price, parse_amount
+from core.problems import explain
+from core.texts import status_name
 from db.models import Order, User
 from handlers.admin_common import show
-from handlers.texts import status_name
 from services import refunds
-from services.errors import DomainError
-from services.money import format_price, parse_amount
-from services.refunds import RefundUnsupported
+from services.container import Services
+from services.refunds import RefundBackends, RefundUnsupported
 
 REASONS_KEY = "refund_reasons"
 MAX_REASON = 300
@@ -123,7 +123,7 @@ async def refund_confirmed(
     callback_data: RefundCB,
     user: User,
     services: Services,
-    bot: Bot,
+    refund_backends: RefundBackends,
     locale: str,
     state: FSMContext,
     callback_answer: CallbackAnswer,
@@ -134,7 +134,7 @@ async def refund_confirmed(
         await show(callback, _("Refund of order №{number} not made.").format(number=number))
         return
     reasons = dict((await state.get_data()).get(REASONS_KEY) or {})
-    backends = refund_backends(services, bot)
+    backends = refund_backends
     if callback_data.outside:
         backends = dataclasses.replace(backends, outside=True)
     try:

@@ -8,18 +8,18 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
-from bot.problems import explain
+from core.config import Settings
+from core.errors import DomainError, NotFound
+from core.i18n import gettext as _
+from core.money import format_price
+from core.problems import explain
 from db.models import User
 from handlers.catalog import Screen, show, show_for
 from keyboards import shop as kb
 from keyboards.shop import CartAction, CartCB, CartRow
 from services import cart as carts
 from services.cart import CartLine, CartView
-from services.errors import DomainError, NotFound
-from services.money import format_price
 
 MAX_SHOWN_LINES = 20
 TITLE_CHARS = 60

@@ -24,11 +24,13 @@ from aiogram.types import (
     Message,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 from loguru import logger
 
-from bot.config import Settings
-from bot.problems import explain
+from core.config import Settings
+from core.errors import DomainError, OtherProviderInCart
+from core.i18n import gettext as _
+from core.money import format_price
+from core.problems import explain
 from db.models import Product, ProductKind, ProductPhoto, Provider, User
 from keyboards import shop as kb
 from keyboards.shop import (
@@ -45,8 +47,6 @@ from keyboards.shop import (
 from services import cart as carts
 from services import catalog
 from services.cart import MAX_QUANTITY
-from services.errors import DomainError, OtherProviderInCart
-from services.money import format_price
 from services.onboarding import StartResult
 
 CAPTION_LIMIT = 1024

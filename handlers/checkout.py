@@ -28,22 +28,24 @@ from aiogram.types import (
     ReplyKeyboardRemove,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
-from bot.problems import explain
-from db.models import ConsentKind, Fulfilment, Order, OrderStatus, PaymentMethod, Provider, User
-from handlers import screens
-from handlers.cart import cart_screen, change_note, lines_text
-from handlers.catalog import Screen, show, show_for
-from handlers.profile import normalize_phone
-from handlers.texts import (
+from core.config import Settings
+from core.errors import CartChanged, DomainError, EmptyCart, SoldOut
+from core.i18n import gettext as _
+from core.money import STARS, format_price
+from core.problems import explain
+from core.texts import (
     digital_handover,
     fulfilment_name,
     local_time,
     payment_method_name,
     status_name,
 )
+from db.models import ConsentKind, Fulfilment, Order, OrderStatus, PaymentMethod, Provider, User
+from handlers import screens
+from handlers.cart import cart_screen, change_note, lines_text
+from handlers.catalog import Screen, show, show_for
+from handlers.profile import normalize_phone
 from keyboards import menus
 from keyboards import payments as pay_kb
 from keyboards import shop as kb
@@ -51,9 +53,7 @@ from keyboards.shop import CartAction, CartCB, CheckoutAction, CheckoutCB, Check
 from services import cart as carts
 from services import checkout, consent, orders, payments, users
 from services.cart import CartView
-from services.errors import CartChanged, DomainError, EmptyCart, SoldOut
 from services.events import ShopEvents
-from services.money import STARS, format_price
 
 DATA_KEY = "checkout"
 PLACED_KEY = "placed"

@@ -6,10 +6,10 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
-from aiogram.utils.i18n import lazy_gettext as __
 
-from bot.config import Settings
+from core.config import Settings
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as __
 from db.models import User
 from handlers import screens
 from keyboards import menus

@@ -8,26 +8,26 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
-from bot.problems import explain
-from db.models import ActorRole, Fulfilment, Order, OrderStatus, User
-from handlers.catalog import Screen, show, show_for
-from handlers.texts import (
+from core.config import Settings
+from core.errors import DomainError
+from core.i18n import gettext as _
+from core.money import STARS, format_price
+from core.problems import explain
+from core.texts import (
     digital_handover,
     local_time,
     payment_method_name,
     role_name,
     status_name,
 )
+from db.models import ActorRole, Fulfilment, Order, OrderStatus, User
+from handlers.catalog import Screen, show, show_for
 from keyboards import payments as pay_kb
 from keyboards import shop as kb
 from keyboards.shop import Choice, OrdersAction, OrdersCB
 from services import orders
-from services.errors import DomainError
 from services.events import ShopEvents
-from services.money import STARS, format_price
 
 ITEMS_SHOWN = 15
 HISTORY_SHOWN = 10

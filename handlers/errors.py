@@ -8,11 +8,11 @@ import time
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 from loguru import logger
 
-from bot.config import Settings
+from core.config import Settings
+from core.i18n import I18n
+from core.i18n import gettext as _
 from db.models import Role, User
 from services.users import mark_bot_blocked
 

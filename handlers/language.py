@@ -6,10 +6,10 @@ from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import SUPPORTED_LOCALES, Settings
+from core.config import SUPPORTED_LOCALES, Settings
+from core.i18n import I18n
+from core.i18n import gettext as _
 from db.models import User
 from handlers import screens
 from keyboards import menus

@@ -15,20 +15,20 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, PreCheckoutQuery
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 from loguru import logger
 
-from bot.config import Settings
-from bot.invoices import invoice_fields
-from bot.problems import explain
-from bot.services import Services
+from core.config import Settings
+from core.errors import DomainError, InvalidInput
+from core.i18n import gettext as _
+from core.money import format_price
+from core.problems import explain
 from db.models import Order, OrderStatus, Payment, PaymentChannel, PaymentStatus, User
 from handlers.catalog import Screen, show, show_for
 from keyboards import payments as kb
 from keyboards.payments import PayAction, PayCB
 from services import orders, payments, telegram_payments
-from services.errors import DomainError, InvalidInput
-from services.money import format_price
+from services.container import Services
+from services.invoices import invoice_fields
 from services.telegram_payments import PaymentRefused, SettleOutcome
 from services.yookassa_gateway import YooKassaGateway
 
@@ -137,9 +137,9 @@ async def pay(
 
 
 def _gateway(services: Services) -> YooKassaGateway:
-    if services.payments is None:
+    if services.yookassa is None:
         raise InvalidInput(field="payment_method")
-    return services.payments
+    return services.yookassa
 
 
 async def _pay_yookassa(

@@ -9,9 +9,9 @@ from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
+from core.config import Settings
+from core.i18n import gettext as _
 from db.models import ConsentKind, User
 from handlers.profile import ask_phone
 from handlers.screens import privacy_text

@@ -9,9 +9,9 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
+from core.config import Settings
+from core.i18n import gettext as _
 from db.models import ConsentKind, User
 from handlers import screens
 from keyboards import menus

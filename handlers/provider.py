@@ -13,10 +13,11 @@ from aiogram.filters import Command, StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
-from bot.problems import explain
+from core.config import Settings
+from core.errors import DomainError, InvalidInput, NotFound
+from core.i18n import gettext as _
+from core.problems import explain
 from db.models import Category, OrderStatus, Product, ProductPhoto, Provider, User
 from handlers import provider_add
 from handlers.provider_kit import (
@@ -47,7 +48,6 @@ from keyboards.provider import (
 )
 from services import catalog, orders
 from services.catalog import tracks_stock
-from services.errors import DomainError, InvalidInput, NotFound
 
 PRODUCTS_PER_PAGE = 8
 WAITING_STATUSES = [OrderStatus.placed, OrderStatus.paid]

@@ -15,10 +15,12 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
-from bot.problems import explain
+from core.config import Settings
+from core.errors import InvalidInput, NotFound
+from core.i18n import gettext as _
+from core.money import STARS
+from core.problems import explain
 from db.models import Category, ProductKind, User
 from handlers.provider_kit import (
     MAX_DESCRIPTION,
@@ -50,8 +52,6 @@ from keyboards.provider import (
 )
 from services import catalog
 from services.catalog import MAX_STOCK, ProductDraft
-from services.errors import InvalidInput, NotFound
-from services.money import STARS
 
 
 async def add_start(

@@ -13,17 +13,17 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 from loguru import logger
 
-from bot.config import Settings
-from bot.problems import explain
+from core.config import Settings
+from core.errors import NotFound
+from core.i18n import gettext as _
+from core.money import STARS, format_price, parse_amount
+from core.problems import explain
 from db.models import Category, Product, ProductPhoto, Provider, User
 from keyboards import provider as kb
 from services import catalog, media
 from services.catalog import tracks_stock
-from services.errors import NotFound
-from services.money import STARS, format_price, parse_amount
 
 MAX_DESCRIPTION = 2000
 MAX_DESCRIPTION_SHOWN = 600

@@ -17,9 +17,11 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.problems import explain
+from core.errors import DomainError, IllegalTransition, NotFound
+from core.i18n import gettext as _
+from core.problems import explain
+from core.texts import fulfilment_name, payment_method_name, status_name
 from db.models import (
     ActorRole,
     Fulfilment,
@@ -31,11 +33,9 @@ from db.models import (
     User,
 )
 from handlers.provider_kit import ProviderOwner, edit, money, owned
-from handlers.texts import fulfilment_name, payment_method_name, status_name
 from keyboards import provider as kb
 from keyboards.provider import OrderActionCB, OrderCB, OrderGroup, OrdersCB
 from services import orders
-from services.errors import DomainError, IllegalTransition, NotFound
 from services.events import ShopEvents
 
 MAX_ITEM_LINES = 15

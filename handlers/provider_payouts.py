@@ -13,16 +13,16 @@ from zoneinfo import ZoneInfo
 from aiogram import F, Router
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
-from bot.problems import explain
+from core.config import Settings
+from core.errors import DomainError
+from core.i18n import gettext as _
+from core.problems import explain
 from db.models import Payout, PayoutStatus, Provider, User
 from handlers.provider_kit import ProviderOwner, edit, money, owned
 from keyboards import provider as kb
 from keyboards.provider import BalanceAction, BalanceCB
 from services import payouts
-from services.errors import DomainError
 from services.events import ShopEvents
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
+from core.config import Settings
+from core.i18n import gettext as _
 from db.models import User
 from keyboards import menus
 

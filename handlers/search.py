@@ -12,14 +12,14 @@ from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
+from core.config import Settings
+from core.i18n import gettext as _
+from core.money import format_price
 from handlers.catalog import Screen, show, show_for
 from keyboards import shop as kb
 from keyboards.shop import Choice, Origin, ProductAction, ProductCB, SearchCB
 from services import catalog
-from services.money import format_price
 
 QUERY_KEY = "search"
 MIN_QUERY = 2

@@ -8,15 +8,15 @@ from aiogram import F, Router
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
-from aiogram.utils.i18n import gettext as _
 
-from bot.config import Settings
+from core.config import Settings
+from core.i18n import gettext as _
+from core.money import format_price
 from db.models import User
 from handlers import catalog, screens
 from keyboards.callbacks import MenuAction, MenuCB
 from services import onboarding
 from services.deeplinks import DeepLinkKind
-from services.money import format_price
 
 
 def _deep_link_notice(result: onboarding.StartResult, locale: str) -> str | None:

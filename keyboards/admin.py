@@ -6,9 +6,9 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from core.i18n import gettext as _
 from db.models import OrderStatus, Payout, Product, Provider, ProviderKind
 from services.catalog import Page
 

@@ -9,10 +9,10 @@ from aiogram.types import (
     ReplyKeyboardRemove,
     WebAppInfo,
 )
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.config import SUPPORTED_LOCALES
+from core.config import SUPPORTED_LOCALES
+from core.i18n import gettext as _
 from keyboards import shop
 from keyboards.callbacks import (
     ConsentAction,

@@ -7,9 +7,9 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from core.i18n import gettext as _
 from db.models import PaymentChannel
 from keyboards.shop import OrdersAction, OrdersCB
 

@@ -12,9 +12,9 @@ from typing import TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from core.i18n import gettext as _
 from db.models import Category, Order, OrderStatus, PaymentMethod, Product, ProductKind, Provider
 from services import orders
 from services.catalog import Page, tracks_stock

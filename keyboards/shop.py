@@ -17,9 +17,9 @@ from aiogram.types import (
     KeyboardButton,
     ReplyKeyboardMarkup,
 )
-from aiogram.utils.i18n import gettext as _
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from core.i18n import gettext as _
 from keyboards.callbacks import MenuAction, MenuCB
 
 MAX_LIST_BUTTONS = 90

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiogram import Dispatcher
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
-from aiogram.utils.i18n import I18n
 
-from bot.metrics import Metrics
+from core.i18n import I18n
+from core.metrics import Metrics
 from middlewares.dedup import DedupMiddleware
 from middlewares.locale import UserLocaleMiddleware
 from middlewares.observe import ObserveMiddleware

@@ -9,7 +9,7 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update
 from loguru import logger
 
-from bot.metrics import Metrics
+from core.metrics import Metrics
 from services.dedup import UpdateDeduplicator
 
 

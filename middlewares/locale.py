@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
-from aiogram.utils.i18n import I18n
-from aiogram.utils.i18n.middleware import I18nMiddleware
 
-from bot.i18n import pick_locale
+from core.i18n import I18n, pick_locale
 
 
-class UserLocaleMiddleware(I18nMiddleware):
-    """aiogram's gettext context, with the locale taken from the stored user."""
+class UserLocaleMiddleware(BaseMiddleware):
+    """Translate the update's answers into the person's language."""
 
     def __init__(self, i18n: I18n, default_locale: str) -> None:
-        super().__init__(i18n=i18n, i18n_key="i18n", middleware_key="i18n_middleware")
+        self._i18n = i18n
         self._default = default_locale
 
-    async def get_locale(self, event: TelegramObject, data: dict[str, Any]) -> str:
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
         """The stored choice, else the Telegram client's language, else the default."""
         user = data.get("user")
         tg_user = data.get("event_from_user")
@@ -28,4 +33,6 @@ class UserLocaleMiddleware(I18nMiddleware):
             default=self._default,
         )
         data["locale"] = locale
-        return locale
+        data["i18n"] = self._i18n
+        with self._i18n.context(), self._i18n.use_locale(locale):
+            return await handler(event, data)

@@ -9,7 +9,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
-from bot.metrics import Metrics
+from core.metrics import Metrics
 
 
 class ObserveMiddleware(BaseMiddleware):

@@ -8,8 +8,8 @@ from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
-from aiogram.utils.i18n import gettext as _
 
+from core.i18n import gettext as _
 from services.throttle import Throttler, Verdict
 
 

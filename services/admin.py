@@ -11,6 +11,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from core.errors import InvalidInput, NotFound
 from db.models import (
     AuditLog,
     Order,
@@ -21,7 +22,6 @@ from db.models import (
     User,
 )
 from services.catalog import MAX_PRICE, MAX_STOCK, PAGE_SIZE, Page, normalize_search, paginate
-from services.errors import InvalidInput, NotFound
 from services.orders import ACTIVE
 from services.users import new_pseudonym
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from core.errors import InvalidInput, NotFound, OtherProviderInCart, SoldOut
 from db.models import CartItem, Product, ProductKind, Provider, User
 from services.catalog import get_visible_product, tracks_stock
-from services.errors import InvalidInput, NotFound, OtherProviderInCart, SoldOut
 
 MAX_QUANTITY = 99
 

@@ -15,6 +15,8 @@ from tortoise.models import Model
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
+from core.errors import InvalidInput, NotFound
+from core.money import STARS
 from db.models import (
     AuditLog,
     Category,
@@ -27,8 +29,6 @@ from db.models import (
     Role,
     User,
 )
-from services.errors import InvalidInput, NotFound
-from services.money import STARS
 from services.payments_receipts import validate_receipt_fields
 
 PAGE_SIZE = 8

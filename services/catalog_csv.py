@@ -18,10 +18,10 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.fiscal import PAYMENT_MODES, PAYMENT_SUBJECTS, VAT_CODES
+from core.money import STARS, parse_amount, to_major
 from db.models import AuditLog, Category, Product, ProductKind, Provider, User
 from services.catalog import MAX_PRICE, MAX_STOCK, normalize_search
-from services.money import STARS, parse_amount, to_major
-from services.payments_receipts import PAYMENT_MODES, PAYMENT_SUBJECTS, VAT_CODES
 
 HEADER = (
     "sku",

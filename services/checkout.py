@@ -10,6 +10,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from core.errors import CartChanged, EmptyCart, InvalidInput, SoldOut
 from db.models import (
     ActorRole,
     CartItem,
@@ -25,7 +26,6 @@ from db.models import (
 )
 from services import cart as carts
 from services.catalog import tracks_stock
-from services.errors import CartChanged, EmptyCart, InvalidInput, SoldOut
 from services.events import ShopEvents
 
 DEFAULT_PAYMENT_TIMEOUT = timedelta(minutes=30)

@@ -18,10 +18,10 @@ from pathlib import Path
 from loguru import logger
 from PIL import Image, ImageDraw, ImageFont
 
+from core.money import STARS
 from db.models import Category, Product, ProductKind, ProductPhoto, Provider, ProviderKind
 from services.catalog import normalize_search
 from services.media import save_photo, write_demo_glb
-from services.money import STARS
 
 DEMO_MODEL = Path("media/models/demo-cube.glb")
 PHOTO_SIZE = 800

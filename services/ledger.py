@@ -18,8 +18,8 @@ from tortoise.expressions import F
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
+from core.errors import DomainError, InvalidInput
 from db.models import Account, AccountKind, LedgerEntry, LedgerHead, LedgerTransaction
-from services.errors import DomainError, InvalidInput
 
 GENESIS_HASH = "0" * 64
 VERIFY_CHUNK = 1000

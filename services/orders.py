@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from core.errors import IllegalTransition, InvalidInput, NotFound
 from db.models import (
     ActorRole,
     Fulfilment,
@@ -27,7 +28,6 @@ from db.models import (
     User,
 )
 from services.catalog import PAGE_SIZE, STOCK_TRACKED, Page, paginate
-from services.errors import IllegalTransition, InvalidInput, NotFound
 from services.events import ShopEvents
 
 OPEN_PAYMENT_GRACE = timedelta(hours=1)

@@ -22,6 +22,8 @@ from loguru import logger
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.errors import DomainError, IllegalTransition, InvalidInput, NotFound
+from core.money import STARS
 from db.models import (
     AccountKind,
     ActorRole,
@@ -36,10 +38,8 @@ from db.models import (
     User,
 )
 from services import ledger, orders, receipts
-from services.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from services.events import ShopEvents
 from services.ledger import Posting
-from services.money import STARS
 from services.payments_receipts import order_contact, order_receipt, parse_receipt_contact
 from services.yookassa_gateway import (
     GatewayError,
@@ -64,7 +64,7 @@ META_ORDER = "prilavok_order"
 
 
 class PaymentSettings(Protocol):
-    """What channel selection reads of bot.config.Settings."""
+    """What channel selection reads of core.config.Settings."""
 
     @property
     def yookassa_enabled(self) -> bool: ...

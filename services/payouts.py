@@ -14,13 +14,13 @@ from datetime import UTC, datetime
 from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
+from core.errors import DomainError, InvalidInput, NotFound
+from core.money import STARS
 from db.models import Account, AccountKind, AuditLog, Payout, PayoutStatus, Provider, User
 from services import ledger
 from services.catalog import PAGE_SIZE, Page, paginate
-from services.errors import DomainError, InvalidInput, NotFound
 from services.events import ShopEvents
 from services.ledger import InsufficientFunds, Posting
-from services.money import STARS
 
 CURRENCIES = ("RUB", STARS)
 MAX_REASON = 500

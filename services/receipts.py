@@ -18,6 +18,7 @@ from loguru import logger
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
+from core.money import STARS
 from db.models import (
     Order,
     OrderItem,
@@ -35,7 +36,6 @@ from db.models import (
     User,
 )
 from services.events import ShopListener
-from services.money import STARS
 from services.payments_receipts import closing_receipt, order_contact, prepaid_lines
 from services.yookassa_gateway import (
     GatewayError,

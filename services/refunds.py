@@ -24,6 +24,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from core.errors import DomainError, IllegalTransition, NotFound
+from core.money import STARS
 from db.models import (
     AccountKind,
     ActorRole,
@@ -45,10 +47,8 @@ from db.models import (
     User,
 )
 from services import ledger, orders, receipts
-from services.errors import DomainError, IllegalTransition, NotFound
 from services.events import ShopEvents, ShopListener
 from services.ledger import Posting
-from services.money import STARS
 from services.payments import payment_reference
 from services.payments_receipts import order_contact, refund_receipt
 from services.yookassa_gateway import GatewayError, GatewayTimeout, YooKassaGateway

@@ -24,10 +24,10 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from tortoise.functions import Sum
 from tortoise.queryset import QuerySet
 
+from core.errors import InvalidInput, NotFound
+from core.money import STARS
 from db.models import Account, AccountKind, LedgerEntry, LedgerTransaction, Payout, Provider
 from services import ledger
-from services.errors import InvalidInput, NotFound
-from services.money import STARS
 from services.payouts import CURRENCIES, hold_reference, paid_reference, returned_reference
 
 HEADER = (

@@ -20,6 +20,8 @@ from loguru import logger
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.errors import DomainError, InvalidInput
+from core.money import STARS
 from db.models import (
     AccountKind,
     Order,
@@ -33,10 +35,8 @@ from db.models import (
     User,
 )
 from services import ledger
-from services.errors import DomainError, InvalidInput
 from services.events import ShopEvents
 from services.ledger import Posting
-from services.money import STARS
 from services.payments import (
     DEFAULT_COMMISSION_PERCENT,
     OPEN,

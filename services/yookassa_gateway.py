@@ -35,8 +35,8 @@ from yookassa.client import ApiClient
 from yookassa.domain.exceptions import ApiError, BadRequestError, NotFoundError
 from yookassa.domain.request.receipt_request import ReceiptRequest
 
-from services import money
-from services.errors import DomainError
+from core import money
+from core.errors import DomainError
 
 T = TypeVar("T")
 

@@ -16,10 +16,11 @@ import pytest
 from fakeredis import FakeAsyncRedis
 from tortoise import Tortoise
 
-from bot.config import Settings, load_settings
+from bot.factory import build_services
 from bot.logs import setup_logging
-from bot.services import Services, build_services
+from core.config import Settings, load_settings
 from db import apply_migrations, close_db, init_db
+from services.container import Services
 
 TEST_TOKEN = "123456789:TEST-token-for-the-emulator-only"
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.__main__ import EXIT_CONFIG_ERROR
-from bot.config import SANDBOX_BOT_TOKEN, SettingsError, load_settings
+from core.config import SANDBOX_BOT_TOKEN, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 VALID_TOKEN = "123456789:AAE-valid-looking-token_for_tests"

@@ -14,11 +14,11 @@ import pytest
 from PIL import Image
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
-from bot.config import Settings
+from core.config import Settings
+from core.money import STARS
 from db.models import Category, Product, ProductKind, ProductPhoto, Provider, ProviderKind
 from services import catalog, media
 from services.demo import load_demo_data
-from services.money import STARS
 
 PAYMENT_SUBJECTS = {"commodity", "service", "intellectual_activity"}
 PAYMENT_MODES = {"full_prepayment", "full_payment"}

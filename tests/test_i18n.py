@@ -14,7 +14,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
 LOCALES = ("ru", "en")
-SOURCE_DIRS = ("bot", "handlers", "keyboards", "middlewares", "services", "webapp", "db")
+SOURCE_DIRS = ("core", "db", "services", "handlers", "keyboards", "middlewares", "webapp", "bot")
 KEYWORDS = {"_": None, "__": None, "gettext": None, "lazy_gettext": None, "ngettext": (1, 2)}
 GETTEXT_NAMES = {"_", "__", "gettext", "lazy_gettext"}
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}|%\([a-z_]+\)s")

@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from loguru import logger
 
-from bot.config import Settings
 from bot.logs import setup_logging
+from core.config import Settings
 
 TOKEN = "123456789:AAE-very-secret-token-value_xyz"
 WEBHOOK_SECRET = "hook-s3cret-value"

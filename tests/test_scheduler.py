@@ -12,10 +12,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from fakeredis import FakeAsyncRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from bot.config import Settings
+from bot.factory import build_services
 from bot.scheduler import EXPIRE_UNPAID, create_scheduler, expire_unpaid_orders
-from bot.services import Services, build_services
+from core.config import Settings
 from db.models import Order, OrderStatus, Product
+from services.container import Services
 from tests.services.shop_data import make_product, make_provider, make_user, order_of
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -11,11 +11,8 @@ import jinja2
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
-from bot.notifications import TelegramShopNotifier
-from bot.services import Services, refund_backends
 from db import close_db, init_db
-from services.receipts import ReceiptListener
-from services.refunds import RefundOnCancel
+from services.container import Services
 from webapp.keys import BOT, DISPATCHER, SERVICES
 from webapp.middlewares import api_errors_middleware, locale_middleware, metrics_middleware
 from webapp.routes import api, media, ops, pages, telegram, yookassa
@@ -68,12 +65,6 @@ def create_app(
     app[SERVICES] = services
     app[BOT] = bot
     app[DISPATCHER] = dp
-    services.shop_events.subscribe(TelegramShopNotifier(bot, services))
-    services.shop_events.subscribe(
-        RefundOnCancel(refund_backends(services, bot), services.shop_events)
-    )
-    if services.payments is not None:
-        services.shop_events.subscribe(ReceiptListener(services.payments))
     if manage_database:
         app.cleanup_ctx.append(database_context(settings.database_url))
     _setup_templates(app, services)

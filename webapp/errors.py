@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from aiogram.utils.i18n import gettext as _
 from aiohttp import web
+
+from core.i18n import gettext as _
 
 
 def error_messages() -> dict[str, str]:

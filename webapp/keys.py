@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram import Bot, Dispatcher
 from aiohttp import web
 
-from bot.services import Services
+from services.container import Services
 
 SERVICES = web.AppKey("services", Services)
 LOCALE = web.RequestKey("locale", str)

@@ -8,7 +8,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from loguru import logger
 
-from bot.i18n import pick_locale
+from core.i18n import pick_locale
 from webapp.errors import json_error
 from webapp.keys import LOCALE, SERVICES
 

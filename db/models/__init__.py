@@ -9,6 +9,7 @@ from db.models.catalog import (
     ProviderInvite,
     ProviderKind,
 )
+from db.models.jobs import Job, JobState
 from db.models.ledger import Account, AccountKind, LedgerEntry, LedgerHead, LedgerTransaction
 from db.models.payments import (
     Payment,
@@ -45,6 +46,8 @@ __all__ = [
     "Consent",
     "ConsentKind",
     "Fulfilment",
+    "Job",
+    "JobState",
     "LedgerEntry",
     "LedgerHead",
     "LedgerTransaction",

@@ -99,6 +99,13 @@ class Product(TimestampedModel):
     vat_code = fields.SmallIntField(default=1)
     payment_subject = fields.CharField(max_length=32, default="commodity")
     payment_mode = fields.CharField(max_length=32, default="full_prepayment")
+    digital_file_id = fields.CharField(max_length=256, null=True)
+    """A digital good as a Telegram file (sent by the seller in chat), sent by its file_id."""
+    digital_file_name = fields.CharField(max_length=128, null=True)
+    digital_path = fields.CharField(max_length=256, null=True)
+    """A digital good as a file under DATA_DIR (uploaded once, then sent by its file_id)."""
+    digital_url = fields.CharField(max_length=1024, null=True)
+    """A digital good as a link the customer receives."""
 
     class Meta:
         table = "products"

@@ -20,9 +20,8 @@ from aiogram.methods import SendMessage, TelegramMethod
 from aiogram.methods.base import TelegramType
 from aiogram.types import Chat, Message
 
-from bot.config import Settings
-from bot.factory import create_dispatcher
-from bot.services import build_services
+from bot.factory import build_services, create_dispatcher
+from core.config import Settings
 from tests.conftest import TEST_TOKEN
 
 USERS = 200

@@ -18,11 +18,11 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from bot.config import Settings
 from bot.runner import serve
-from bot.sandbox import FloodLimits, TelegramEmulator, create_emulator_app, sign_init_data
+from core.config import Settings
 from db import apply_migrations
 from db.models import User
+from sandbox import FloodLimits, TelegramEmulator, create_emulator_app, sign_init_data
 from tests.conftest import TEST_TOKEN
 
 SECRET = "e2e-webhook-secret"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from aiogram.types import InlineKeyboardMarkup, Message
 
-from bot.config import Settings
+from core.config import Settings
 
 ADMIN_ID = 999  # ADMIN_IDS of the test settings (tests/conftest.py)
 INVITE_RE = re.compile(r"https://t\.me/prilavok_test_bot\?start=(inv_[A-Za-z0-9-]+)")

@@ -15,11 +15,11 @@ import pytest
 from aiogram import Bot
 from aiohttp.test_utils import TestServer
 
-from bot.config import Settings
-from bot.factory import create_bot, create_dispatcher
-from bot.sandbox import FloodLimits, SandboxUser, TelegramEmulator, create_emulator_app
-from bot.services import Services, build_services
+from bot.factory import build_services, create_bot, create_dispatcher, wire
+from core.config import Settings
 from db import apply_migrations
+from sandbox import FloodLimits, SandboxUser, TelegramEmulator, create_emulator_app
+from services.container import Services
 from tests.conftest import TEST_TOKEN, assert_ledger_intact
 from webapp import create_app
 
@@ -74,6 +74,7 @@ async def telegram(
     services = build_services(settings)
     bot = create_bot(settings, services.metrics)
     dp = create_dispatcher(services)
+    wire(services, bot, dp)
     app_server = await aiohttp_server(create_app(services, bot, dp))
     await bot.set_webhook(
         str(app_server.make_url("/webhook/telegram")),

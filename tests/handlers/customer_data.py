@@ -12,13 +12,13 @@ import pytest
 from aiogram.types import InlineKeyboardMarkup, Message
 from PIL import Image
 
-from bot.config import Settings
-from bot.sandbox import FloodLimits, SandboxUser
+from core.config import Settings
+from core.money import format_price
 from db.models import Product, Provider, ProviderKind, User
+from sandbox import FloodLimits, SandboxUser
 from services import catalog
 from services.catalog import ProductDraft
 from services.media import save_photo
-from services.money import format_price
 from tests.handlers.conftest import Telegram
 
 _ids = itertools.count(1)

@@ -8,9 +8,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from core.money import STARS
 from db.models import LedgerTransaction, Order, OrderStatus, Payment, ProductKind
 from services import ledger
-from services.money import STARS
 from tests.handlers.conftest import Telegram
 from tests.handlers.customer_data import make_product, make_settings, make_shop, relaxed_flood
 from tests.web.conftest import TG_USER, sign_init_data, tma

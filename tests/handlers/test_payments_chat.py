@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from core.money import STARS
 from db.models import (
     LedgerTransaction,
     Order,
@@ -22,7 +23,6 @@ from db.models import (
     Refund,
 )
 from services import ledger
-from services.money import STARS
 from tests.handlers.conftest import Telegram
 from tests.handlers.customer_data import (
     labels,

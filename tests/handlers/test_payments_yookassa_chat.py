@@ -42,7 +42,7 @@ def telegram_settings(fake: FakeYooKassa) -> dict[str, Any]:
 
 @pytest.fixture
 async def yookassa_telegram(telegram: Telegram) -> AsyncIterator[Telegram]:
-    assert telegram.services.payments is not None
+    assert telegram.services.yookassa is not None
     yield telegram
 
 

@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.sandbox import SandboxUser
 from db.models import Payout, PayoutStatus, Provider, ProviderKind, User
+from sandbox import SandboxUser
 from services import catalog, ledger, payouts
 from tests.handlers.admin_support import ADMIN_ID, labels, make_settings, text_of
 from tests.handlers.conftest import Telegram

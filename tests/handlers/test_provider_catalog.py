@@ -10,10 +10,10 @@ import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from PIL import Image
 
-from bot.config import Settings
-from bot.sandbox import FloodLimits, SandboxUser
+from core.config import Settings
 from db.models import Product, ProductKind, ProductPhoto, Provider, ProviderKind, User
 from handlers.provider_kit import parse_delta, parse_price
+from sandbox import FloodLimits, SandboxUser
 from services import catalog
 from services.catalog import ProductDraft
 from tests.handlers.conftest import Telegram

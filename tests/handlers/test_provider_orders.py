@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.config import Settings
-from bot.sandbox import FloodLimits, SandboxUser
+from core.config import Settings
 from db.models import (
     ActorRole,
     Order,
@@ -23,6 +22,7 @@ from db.models import (
     ProviderKind,
     User,
 )
+from sandbox import FloodLimits, SandboxUser
 from services import cart, catalog, checkout, orders
 from services.catalog import ProductDraft
 from services.checkout import CheckoutDraft, new_checkout_key

@@ -19,7 +19,7 @@ from aiogram.enums import ParseMode
 from aiohttp.test_utils import TestServer
 from PIL import Image
 
-from bot.sandbox import FloodLimits, SandboxTimings, TelegramEmulator, create_emulator_app
+from sandbox import FloodLimits, SandboxTimings, TelegramEmulator, create_emulator_app
 
 TOKEN = "123456:TEST-token"
 BOT_USERNAME = "prilavok_bot"

@@ -18,7 +18,7 @@ from aiogram.types import (
     WebAppInfo,
 )
 
-from bot.sandbox import TelegramEmulator
+from sandbox import TelegramEmulator
 
 
 def language_router() -> Router:

@@ -13,7 +13,7 @@ from aiogram.types import Message, Update
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from bot.sandbox import SandboxTimings, TelegramEmulator
+from sandbox import SandboxTimings, TelegramEmulator
 
 
 def echo_dispatcher(seen: list[int] | None = None) -> Dispatcher:

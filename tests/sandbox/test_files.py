@@ -9,7 +9,7 @@ from aiogram import Bot, Dispatcher, F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import BufferedInputFile, InputMediaPhoto, MediaUnion, Message
 
-from bot.sandbox import ApiError, TelegramEmulator
+from sandbox import ApiError, TelegramEmulator
 
 
 async def download(bot: Bot, file_id: str) -> bytes:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiogram.exceptions import TelegramRetryAfter
 
-from bot.sandbox import FloodLimits, ManualClock
+from sandbox import FloodLimits, ManualClock
 
 LIMITS = FloodLimits(
     enabled=True,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.sandbox.entities import EntityParseError
-from bot.sandbox.errors import ApiError
-from bot.sandbox.formatting import format_text
-from bot.sandbox.html_parse import parse_html
-from bot.sandbox.markdown import parse_markdown, parse_markdown_v2
+from sandbox.entities import EntityParseError
+from sandbox.errors import ApiError
+from sandbox.formatting import format_text
+from sandbox.html_parse import parse_html
+from sandbox.markdown import parse_markdown, parse_markdown_v2
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 from aiogram.utils.web_app import safe_parse_webapp_init_data
 
-from bot.sandbox import TelegramEmulator, launch_url, sign_init_data
+from sandbox import TelegramEmulator, launch_url, sign_init_data
 
 TOKEN = "123456:TEST-token"
 USER = {"id": 1001, "first_name": "Анна", "language_code": "ru", "is_premium": True}

@@ -14,7 +14,7 @@ from aiogram.exceptions import (
 )
 from aiogram.types import BotCommand, BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot.sandbox import ManualClock, SandboxTimings, TelegramEmulator
+from sandbox import ManualClock, SandboxTimings, TelegramEmulator
 
 
 def keyboard(*buttons: InlineKeyboardButton) -> InlineKeyboardMarkup:

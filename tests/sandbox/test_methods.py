@@ -20,7 +20,7 @@ from aiogram.types import (
     WebAppInfo,
 )
 
-from bot.sandbox import TelegramEmulator
+from sandbox import TelegramEmulator
 
 
 @pytest.fixture

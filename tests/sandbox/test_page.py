@@ -19,7 +19,7 @@ from aiogram.types import (
 from aiogram.utils.web_app import safe_parse_webapp_init_data
 from aiohttp import web
 
-from bot.sandbox import TelegramEmulator, create_emulator_app
+from sandbox import TelegramEmulator, create_emulator_app
 
 
 def page_dispatcher() -> Dispatcher:

@@ -7,7 +7,7 @@ from aiogram import Bot, Dispatcher, F
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import LabeledPrice, Message, PreCheckoutQuery
 
-from bot.sandbox import SandboxTimings, TelegramEmulator
+from sandbox import SandboxTimings, TelegramEmulator
 
 
 def shop_dispatcher(paid: list[str], *, accept: bool = True) -> Dispatcher:

@@ -8,6 +8,7 @@ from typing import Any
 
 from tortoise.expressions import F
 
+from core.money import STARS
 from db.models import (
     ActorRole,
     Fulfilment,
@@ -31,7 +32,6 @@ from services import cart
 from services.catalog import ProductDraft, create_product
 from services.checkout import CheckoutDraft, new_checkout_key, place_order
 from services.events import ShopEvents, ShopListener
-from services.money import STARS
 
 _ids = itertools.count(1000)
 

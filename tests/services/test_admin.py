@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import InvalidInput, NotFound
 from db.models import AuditLog, Provider, Role, User
 from services import admin, catalog
 from services.deeplinks import DeepLinkKind, invite_link, parse_payload
-from services.errors import InvalidInput, NotFound
 from tests.services.shop_data import make_product, make_provider, make_user
 
 

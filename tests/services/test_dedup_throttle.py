@@ -21,9 +21,8 @@ from limits.aio.storage import MemoryStorage
 from loguru import logger
 from redis.asyncio import Redis
 
-from bot.config import Settings
-from bot.factory import create_storage
-from bot.services import build_services
+from bot.factory import build_services, create_storage
+from core.config import Settings
 from services.dedup import DEFAULT_TTL_SECONDS, MemoryDeduplicator, RedisDeduplicator
 from services.throttle import Throttler, Verdict
 from tests.conftest import REDIS_URL

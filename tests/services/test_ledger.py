@@ -6,9 +6,9 @@ import asyncio
 
 import pytest
 
+from core.errors import InvalidInput
 from db.models import Account, AccountKind, LedgerEntry, LedgerTransaction
 from services import ledger
-from services.errors import InvalidInput
 from services.ledger import InsufficientFunds, Posting
 
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.errors import IllegalTransition, InvalidInput, NotFound
+from core.money import STARS
 from db.models import (
     LedgerTransaction,
     OrderStatus,
@@ -16,8 +18,6 @@ from db.models import (
     ProductKind,
 )
 from services import ledger, orders
-from services.errors import IllegalTransition, InvalidInput, NotFound
-from services.money import STARS
 from services.payments import channels_for
 from services.telegram_payments import (
     PaymentRefused,

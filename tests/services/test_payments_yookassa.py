@@ -14,9 +14,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
+from bot.factory import build_services
 from bot.scheduler import recheck_payments
-from bot.services import build_services
+from core.config import Settings
+from core.errors import IllegalTransition, InvalidInput, NotFound
 from db.models import (
     Account,
     Fulfilment,
@@ -28,7 +29,6 @@ from db.models import (
     PaymentStatus,
 )
 from services import ledger, orders
-from services.errors import IllegalTransition, InvalidInput, NotFound
 from services.events import ShopEvents
 from services.payments import (
     InvalidNotification,
@@ -437,7 +437,7 @@ async def test_the_scheduled_recheck_runs_only_with_yookassa_configured(
     fake: FakeYooKassa, settings: Settings, make_settings, sale: Sale
 ) -> None:
     without = build_services(settings)
-    assert without.payments is None and await recheck_payments(without) is None
+    assert without.yookassa is None and await recheck_payments(without) is None
     services = build_services(
         make_settings(
             yookassa_shop_id=SHOP_ID, yookassa_secret_key=SECRET_KEY, yookassa_api_url=fake.api_url
@@ -445,8 +445,8 @@ async def test_the_scheduled_recheck_runs_only_with_yookassa_configured(
     )
     services.shop_events.subscribe(sale.recorder)
     try:
-        assert services.payments is not None
-        payment = await start_yookassa_payment(sale.order, sale.customer, services.payments)
+        assert services.yookassa is not None
+        payment = await start_yookassa_payment(sale.order, sale.customer, services.yookassa)
         fake.succeed(payment.external_id or "")
         later = datetime.now(UTC) + timedelta(hours=1)
         assert await recheck_payments(services, now=later) == 1

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from core.errors import DomainError, InvalidInput, NotFound
 from db.models import AuditLog, LedgerTransaction, Payout, PayoutStatus, Role
 from services import ledger, payouts
-from services.errors import DomainError, InvalidInput, NotFound
 from services.ledger import InsufficientFunds
 from services.payouts import Balance, NothingToPayOut, PayoutDecided
 from tests.services.payouts_data import balance_of, credit_sale, postings

@@ -16,11 +16,12 @@ from decimal import Decimal
 
 import pytest
 
-from bot.config import Settings
-from bot.i18n import create_i18n
-from bot.problems import explain, vat_name
+from bot.factory import build_services
 from bot.scheduler import RETRY_RECEIPTS, create_scheduler, retry_receipts
-from bot.services import build_services
+from core.config import Settings
+from core.errors import InvalidInput
+from core.i18n import create_i18n
+from core.problems import explain, vat_name
 from db.models import (
     Fulfilment,
     Order,
@@ -39,7 +40,6 @@ from db.models import (
     RefundStatus,
 )
 from services import catalog, catalog_csv, orders
-from services.errors import InvalidInput
 from services.payments_receipts import (
     VAT_CODES,
     allocate,
@@ -573,11 +573,11 @@ async def test_the_scheduled_retry_runs_only_with_yookassa_configured(
         )
     )
     try:
-        assert without.payments is None and await retry_receipts(without) is None
-        assert services.payments is not None
+        assert without.yookassa is None and await retry_receipts(without) is None
+        assert services.yookassa is not None
         schedulers = create_scheduler(without), create_scheduler(services)
         assert [s.get_job(RETRY_RECEIPTS) is not None for s in schedulers] == [False, True]
-        paid = await paid_order(fake, services.payments)
+        paid = await paid_order(fake, services.yookassa)
         fake.hang()
         await hand_over(paid.order, paid.events)
         fake.release()

@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from core.money import STARS
 from db.models import (
     ActorRole,
     AuditLog,
@@ -25,7 +26,6 @@ from db.models import (
     RefundStatus,
 )
 from services import ledger, orders
-from services.money import STARS
 from services.payments import process_yookassa_notification, start_yookassa_payment
 from services.refunds import (
     NothingToRefund,

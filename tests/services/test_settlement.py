@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from core.errors import InvalidInput, NotFound
 from db.models import Role
 from services import ledger, payouts
-from services.errors import InvalidInput, NotFound
 from services.payments import payment_reference, process_yookassa_notification
 from services.payments import start_yookassa_payment as start_payment
 from services.settlement import HEADER, TOTALS_HEADER, parse_period, settlement_csv

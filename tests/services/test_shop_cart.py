@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import InvalidInput, NotFound, OtherProviderInCart, SoldOut
 from db.models import CartItem, Product, ProductKind, Provider, Role, User
 from services import cart, catalog
-from services.errors import InvalidInput, NotFound, OtherProviderInCart, SoldOut
 from tests.services.shop_data import make_product, make_provider, make_user
 
 pytestmark = pytest.mark.usefixtures("db")

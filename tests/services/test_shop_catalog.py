@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.errors import InvalidInput, NotFound
 from db.models import AuditLog, Product, ProductKind, Provider, ProviderInvite, Role, User
 from services import catalog
 from services.catalog import ProductDraft
-from services.errors import InvalidInput, NotFound
 from tests.services.shop_data import make_product, make_provider, make_user
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.errors import CartChanged, EmptyCart, InvalidInput, SoldOut
 from db.models import (
     ActorRole,
     CartItem,
@@ -23,7 +24,6 @@ from db.models import (
 )
 from services import cart, catalog
 from services.checkout import CheckoutDraft, new_checkout_key, place_order, validate
-from services.errors import CartChanged, EmptyCart, InvalidInput, SoldOut
 from services.events import ShopEvents
 from tests.services.shop_data import (
     make_product,

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from core.errors import IllegalTransition, InvalidInput, NotFound
 from db.models import (
     ActorRole,
     Fulfilment,
@@ -23,7 +24,6 @@ from db.models import (
 )
 from db.models.payments import Payment, PaymentChannel, PaymentStatus
 from services import orders
-from services.errors import IllegalTransition, InvalidInput, NotFound
 from services.events import ShopEvents
 from services.orders import RESERVING, TRANSITIONS, allowed_targets, transition
 from tests.services.shop_data import (

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from tortoise import Tortoise
 
+from core.errors import IllegalTransition, SoldOut
 from db import apply_migrations, close_db, init_db
 from db.models import (
     ActorRole,
@@ -27,7 +28,6 @@ from db.models import (
 )
 from services import cart, orders
 from services.checkout import CheckoutDraft, new_checkout_key, place_order
-from services.errors import IllegalTransition, SoldOut
 from tests.services.shop_data import (
     make_product,
     make_provider,

@@ -17,14 +17,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import pytest
-from aiogram.utils.i18n import I18n
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
-from bot.config import Settings
-from bot.factory import create_bot, create_dispatcher
-from bot.services import Services, build_services
+from bot.factory import build_services, create_bot, create_dispatcher, wire
+from core.config import Settings
+from core.i18n import I18n
 from db import apply_migrations
+from services.container import Services
 from webapp import create_app
 
 UNREACHABLE_BOT_API = "http://127.0.0.1:9"
@@ -125,7 +125,9 @@ async def make_web(
         if i18n is not None:
             services = dataclasses.replace(services, i18n=i18n)
         bot = create_bot(settings, services.metrics)
-        app = create_app(services, bot, create_dispatcher(services))
+        dp = create_dispatcher(services)
+        wire(services, bot, dp)
+        app = create_app(services, bot, dp)
         return Web(client=await aiohttp_client(app), services=services)
 
     yield factory

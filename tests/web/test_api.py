@@ -8,11 +8,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from aiogram.utils.i18n import I18n
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 
-from bot.i18n import LOCALES_DIR
+from core.i18n import LOCALES_DIR, I18n
 from db.models import User
 from tests.web.conftest import (
     TG_USER,

@@ -127,8 +127,8 @@ async def test_built_assets_referenced_by_the_page_exist(web: Web) -> None:
 
 def _sign_init_data(token: str, user: dict[str, Any]) -> str:
     """initData signed as Telegram signs it (the sandbox's signer when it is there)."""
-    if importlib.util.find_spec("bot.sandbox.initdata") is not None:
-        from bot.sandbox.initdata import sign_init_data
+    if importlib.util.find_spec("sandbox.initdata") is not None:
+        from sandbox.initdata import sign_init_data
 
         return sign_init_data(token, user=user)
     fields = {

@@ -27,7 +27,7 @@ async def test_completing_an_order_paid_through_yookassa_sends_its_closing_recei
         yookassa_api_url=fake.api_url,
         yookassa_timeout=3.0,
     )
-    gateway, events = web.services.payments, web.services.shop_events
+    gateway, events = web.services.yookassa, web.services.shop_events
     assert gateway is not None
     customer = await make_user()
     product = await make_product(await make_provider(), price=10000, receipt={"vat_code": 12})

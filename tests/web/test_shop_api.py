@@ -14,11 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram.utils.i18n import I18n
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from PIL import Image
 
+from core.errors import EmptyCart
+from core.i18n import I18n
+from core.money import format_price
 from db.models import (
     CartItem,
     ConsentKind,
@@ -31,8 +33,6 @@ from db.models import (
 )
 from services import catalog, checkout, consent, media, users
 from services.catalog import ProductDraft
-from services.errors import EmptyCart
-from services.money import format_price
 from tests.web.conftest import TG_USER, MakeWeb, Web, sign_init_data, tma
 from webapp.routes.media import resolve_media
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bot.config import SettingsError
+from core.config import SettingsError
 from db.models import LedgerTransaction, OrderStatus, Payment, PaymentStatus
 from services import ledger
 from services.payments import start_yookassa_payment
@@ -47,8 +47,8 @@ async def yookassa_web(make_web: MakeWeb, fake: FakeYooKassa, **overrides: Any) 
 async def paid_sale(web: Web, fake: FakeYooKassa) -> tuple[Sale, Payment]:
     """An order with a started payment that the customer has just paid at YooKassa."""
     sale = await a_sale(price=10000)
-    assert web.services.payments is not None
-    payment = await start_yookassa_payment(sale.order, sale.customer, web.services.payments)
+    assert web.services.yookassa is not None
+    payment = await start_yookassa_payment(sale.order, sale.customer, web.services.yookassa)
     fake.succeed(payment.external_id or "")
     return sale, payment
 
@@ -198,7 +198,7 @@ async def test_a_hanging_api_gets_503_while_the_app_keeps_answering(
 async def test_without_yookassa_configured_nothing_is_processed(make_web: MakeWeb) -> None:
     web = await make_web(yookassa_allowed_ips="127.0.0.1")
     notice = {"type": "notification", "event": "payment.succeeded", "object": {"id": "x"}}
-    assert web.services.payments is None
+    assert web.services.yookassa is None
     assert (await post(web, notice))[0] == 404
 
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from bot.i18n import pick_locale
+from core.i18n import pick_locale
 from db.models import User
 from services.users import TelegramProfile, upsert_user
 from webapp.auth import InitDataError, parse_authorization, verify_init_data

@@ -10,14 +10,14 @@ import hashlib
 import re
 from datetime import timedelta
 
-from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 
-from bot.invoices import invoice_fields
+from core.errors import DomainError
+from core.i18n import gettext as _
 from db.models import ActorRole, Fulfilment, Order, OrderStatus, PaymentChannel, PaymentMethod
 from services import cart as carts
 from services import catalog, checkout, consent, orders, payments, telegram_payments
-from services.errors import DomainError
+from services.invoices import invoice_fields
 from webapp.keys import BOT
 from webapp.openapi import build_openapi
 from webapp.routes import shop_api_models as m
@@ -291,7 +291,7 @@ async def pay_order(call: Call, order_id: int, body: m.PayRequest) -> m.PaymentO
                 _("Send an e-mail or phone for the electronic receipt (54-FZ)."),
                 "email",
             )
-        gateway = call.services.payments
+        gateway = call.services.yookassa
         assert gateway is not None  # channels_for offers YooKassa only when it is configured
         payment = await payments.start_yookassa_payment(order, call.user, gateway)
     else:

@@ -18,16 +18,16 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from aiogram.utils.i18n import gettext as _
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
-from bot.config import Settings
-from bot.problems import explain
-from bot.services import Services
+from core.config import Settings
+from core.errors import DomainError, InvalidInput, NotFound
+from core.i18n import gettext as _
+from core.money import format_price
+from core.problems import explain
 from db.models import User
-from services.errors import DomainError, InvalidInput, NotFound
-from services.money import format_price
+from services.container import Services
 from webapp.errors import error_messages
 from webapp.keys import LOCALE, SERVICES
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
-from aiogram.utils.i18n import gettext as _
-
+from core.i18n import gettext as _
+from core.texts import status_name
 from db.models import (
     ActorRole,
     Category,
@@ -17,7 +17,6 @@ from db.models import (
     Provider,
 )
 from db.models import Order as OrderRow
-from handlers.texts import status_name
 from services import orders, payments
 from services.cart import CartLine as CartRow
 from services.cart import CartView

@@ -2,7 +2,7 @@
 
 The sender's address must be in YOOKASSA_ALLOWED_IPS (X-Forwarded-For counts only when the
 connection comes from one of TRUSTED_PROXIES). The payment is then re-fetched from the API
-(services.payments). The answer is 200 only once the result is stored: 503 when YooKassa
+(services.yookassa). The answer is 200 only once the result is stored: 503 when YooKassa
 cannot be asked now, so that it sends the notification again later.
 """
 
@@ -73,7 +73,7 @@ async def yookassa_webhook(request: web.Request) -> web.Response:
             request.remote,
         )
         return _answer(403, error="forbidden")
-    if services.payments is None:
+    if services.yookassa is None:
         logger.warning("YooKassa notification from {} but YooKassa is not configured", sender)
         return _answer(404, error="not_configured")
     try:
@@ -84,7 +84,7 @@ async def yookassa_webhook(request: web.Request) -> web.Response:
     try:
         outcome = await process_yookassa_notification(
             payload,
-            services.payments,
+            services.yookassa,
             services.shop_events,
             commission_percent=settings.platform_commission_percent,
         )

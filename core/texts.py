@@ -1,0 +1,63 @@
+"""Localized names of order statuses and actor roles, shared by every chat flow."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from core.i18n import gettext as _
+from db.models.shop import ActorRole, Fulfilment, OrderStatus, PaymentMethod
+
+
+def status_name(status: OrderStatus) -> str:
+    """The order status as the reader calls it, in the current locale."""
+    names = {
+        OrderStatus.pending_payment: _("Waiting for payment"),
+        OrderStatus.placed: _("Placed, payment on receipt"),
+        OrderStatus.paid: _("Paid"),
+        OrderStatus.accepted: _("Accepted"),
+        OrderStatus.in_work: _("In work"),
+        OrderStatus.ready_for_pickup: _("Ready for pickup"),
+        OrderStatus.out_for_delivery: _("Out for delivery"),
+        OrderStatus.completed: _("Completed"),
+        OrderStatus.cancelled: _("Cancelled"),
+        OrderStatus.refunded: _("Refunded"),
+    }
+    return names.get(OrderStatus(status), str(status))
+
+
+def role_name(role: ActorRole) -> str:
+    """Who changed an order's status, in the current locale."""
+    names = {
+        ActorRole.customer: _("customer"),
+        ActorRole.provider: _("seller"),
+        ActorRole.admin: _("administrator"),
+        ActorRole.system: _("system"),
+    }
+    return names.get(ActorRole(role), str(role))
+
+
+def digital_handover() -> str:
+    """How digital goods (sold for Stars) reach the customer."""
+    return _("💾 Digital goods: the seller sends them to this chat after payment.")
+
+
+def fulfilment_name(fulfilment: Fulfilment) -> str:
+    """Pickup or delivery, in the current locale."""
+    if Fulfilment(fulfilment) is Fulfilment.delivery:
+        return _("Delivery")
+    return _("Pickup")
+
+
+def payment_method_name(method: PaymentMethod) -> str:
+    """Online or cash, in the current locale."""
+    if PaymentMethod(method) is PaymentMethod.cash:
+        return _("Cash on receipt")
+    return _("Online")
+
+
+def local_time(moment: datetime, timezone: str) -> str:
+    """A moment as people read it in the shop's time zone: 21.05.2025 14:30."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")

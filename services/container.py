@@ -1,0 +1,42 @@
+"""The typed bag of long-lived objects handed to handlers, views and jobs.
+
+Built once per process (one per test) by the composition root (`bot.factory.build_services`);
+the faces receive it — the chat through the dispatcher's workflow data, the web app through its
+`SERVICES` key — and never build one themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from redis.asyncio import Redis
+
+from core.config import Settings
+from core.i18n import I18n
+from core.metrics import Metrics
+from services.dedup import UpdateDeduplicator
+from services.events import ShopEvents
+from services.throttle import Throttler
+from services.yookassa_gateway import YooKassaGateway
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    """Everything built once per process."""
+
+    settings: Settings
+    i18n: I18n
+    metrics: Metrics
+    redis: Redis | None
+    dedup: UpdateDeduplicator
+    throttler: Throttler
+    shop_events: ShopEvents
+    yookassa: YooKassaGateway | None = None
+    """The YooKassa gateway, when YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY are set."""
+
+    async def close(self) -> None:
+        """Release connections."""
+        if self.redis is not None:
+            await self.redis.aclose()
+        if self.yookassa is not None:
+            await self.yookassa.close()
