@@ -77,3 +77,16 @@ class IllegalTransition(DomainError):
 
     code = "illegal_transition"
     status = 409
+
+
+class ConsentRequired(DomainError):
+    """Personal data (phone, address, location) offered without consent to its processing."""
+
+    code = "consent_required"
+    status = 403
+
+
+class PaymentChannelUnavailable(InvalidInput):
+    """Online payment chosen while no payment channel takes this currency (`field`)."""
+
+    code = "payment_channel_unavailable"

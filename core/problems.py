@@ -33,6 +33,7 @@ def field_name(field: str) -> str:
         "address": _("address"),
         "phone": _("phone"),
         "comment": _("comment"),
+        "delivery_slot": _("delivery time"),
         "reason": _("reason"),
         "fulfilment": _("delivery method"),
         "payment_method": _("payment method"),
@@ -84,6 +85,15 @@ def explain(error: DomainError) -> str:
         )
     if code == "invalid_input" and error.details.get("field") == "vat_code":
         return _("The VAT code must be one of: {codes}.").format(codes=vat_codes_text())
+    if code == "invalid_input" and error.details.get("field") in _CHECKOUT_FIELDS:
+        return _checkout_input(error)
+    if code == "consent_required":
+        return _(
+            "To share a phone or an address, first consent to the processing of personal "
+            "data in the bot's profile."
+        )
+    if code == "payment_channel_unavailable":
+        return _("Online payment is not available right now.")
     if code == "invalid_input":
         return _("Please check the {field}.").format(field=field_name(str(details.get("field"))))
     if code == "sold_out":
@@ -139,3 +149,36 @@ def explain(error: DomainError) -> str:
             return _("This payout has already been approved.")
         return _("This payout has already been rejected.")
     return _("Something went wrong on our side.")
+
+
+_CHECKOUT_FIELDS = ("address", "phone", "comment", "delivery_slot")
+
+
+def _checkout_input(error: DomainError) -> str:
+    """What is wrong with a checkout answer (the same words in the chat and the API)."""
+    details = error.details
+    field = details.get("field")
+    if field == "address" and "min" in details:
+        return _("That address is too short. Type the street, house and flat, or share a location.")
+    if field in ("address", "comment") and "max" in details:
+        if field == "address":
+            return _("That address is too long: at most {count} characters.").format(
+                count=details["max"]
+            )
+        return _("That comment is too long: at most {count} characters.").format(
+            count=details["max"]
+        )
+    if field == "phone" and details.get("required"):
+        return _("Delivery needs a phone number: the courier calls it.")
+    if field == "phone":
+        return _("That does not look like a phone number. Type it like +79991234567.")
+    if field == "delivery_slot":
+        reason = details.get("reason")
+        if reason == "past":
+            return _("This time has already passed. Please choose another one.")
+        if reason == "taken":
+            return _("This time is fully booked. Please choose another one.")
+        if reason == "unknown":
+            return _("There is no such delivery time. Please choose one of those offered.")
+        return _("Please choose a delivery time.")
+    return _("Please check the {field}.").format(field=field_name(str(field)))

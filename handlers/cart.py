@@ -15,7 +15,7 @@ from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
 from db.models import User
-from handlers.catalog import Screen, show, show_for
+from handlers.ui import Screen, show, show_for
 from keyboards import shop as kb
 from keyboards.shop import CartAction, CartCB, CartRow
 from services import cart as carts

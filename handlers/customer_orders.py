@@ -22,7 +22,7 @@ from core.texts import (
     status_name,
 )
 from db.models import ActorRole, Fulfilment, Order, OrderStatus, User
-from handlers.catalog import Screen, show, show_for
+from handlers.ui import Screen, show, show_for
 from keyboards import payments as pay_kb
 from keyboards import shop as kb
 from keyboards.shop import Choice, OrdersAction, OrdersCB

@@ -23,7 +23,7 @@ from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
 from db.models import Order, OrderStatus, Payment, PaymentChannel, PaymentStatus, User
-from handlers.catalog import Screen, show, show_for
+from handlers.ui import Screen, show, show_for
 from keyboards import payments as kb
 from keyboards.payments import PayAction, PayCB
 from services import orders, payments, telegram_payments

@@ -16,7 +16,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from core.config import Settings
 from core.i18n import gettext as _
 from core.money import format_price
-from handlers.catalog import Screen, show, show_for
+from handlers.ui import Screen, show, show_for
 from keyboards import shop as kb
 from keyboards.shop import Choice, Origin, ProductAction, ProductCB, SearchCB
 from services import catalog

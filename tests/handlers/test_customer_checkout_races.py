@@ -100,7 +100,11 @@ async def test_sold_out_race_gets_a_clear_message(telegram: Telegram) -> None:
     bob = await User.create(tg_id=2002, pseudonym="bob0000000000001", first_name="Bob")
     await cart.add(bob, tea.id)
     await checkout.place_order(
-        bob, checkout.CheckoutDraft(), checkout_key="bob-key", events=ShopEvents()
+        bob,
+        checkout.CheckoutDraft(),
+        settings=telegram.settings,
+        checkout_key="bob-key",
+        events=ShopEvents(),
     )
 
     replies = await ann.click("✅ Place order")

@@ -18,6 +18,7 @@ from tests.handlers.customer_data import (
     rub,
     text_of,
 )
+from tests.services.shop_data import RULES
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast clicks
 
@@ -28,6 +29,7 @@ async def place(user: User, product: Product, quantity: int = 1, **draft: object
     return await checkout.place_order(
         user,
         CheckoutDraft(**draft),  # type: ignore[arg-type]
+        settings=RULES,
         checkout_key=checkout.new_checkout_key(),
         events=ShopEvents(),
     )

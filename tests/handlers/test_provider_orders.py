@@ -105,7 +105,11 @@ async def place(
     await cart.add(customer, product.id, quantity)
     draft = CheckoutDraft(payment_method=method, comment="Ring <twice>")
     return await checkout.place_order(
-        customer, draft, checkout_key=new_checkout_key(), events=telegram.services.shop_events
+        customer,
+        draft,
+        settings=telegram.settings,
+        checkout_key=new_checkout_key(),
+        events=telegram.services.shop_events,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.expressions import F
@@ -11,6 +12,7 @@ from tortoise.expressions import F
 from core.money import STARS
 from db.models import (
     ActorRole,
+    ConsentKind,
     Fulfilment,
     Order,
     OrderItem,
@@ -28,12 +30,26 @@ from db.models import (
     Role,
     User,
 )
-from services import cart
+from services import cart, consent
 from services.catalog import ProductDraft, create_product
-from services.checkout import CheckoutDraft, new_checkout_key, place_order
+from services.checkout import CheckoutDraft, delivery_slots, new_checkout_key, place_order
 from services.events import ShopEvents, ShopListener
 
 _ids = itertools.count(1000)
+
+
+@dataclass(frozen=True)
+class CheckoutRules:
+    """What checkout reads of the settings: Moscow time, Telegram Payments on."""
+
+    timezone: str = "Europe/Moscow"
+    privacy_policy_version: str = "1"
+    order_payment_timeout: int = 30
+    yookassa_enabled: bool = False
+    telegram_payments_enabled: bool = True
+
+
+RULES = CheckoutRules()
 
 
 async def make_user(role: Role = Role.customer, **fields: Any) -> User:
@@ -123,11 +139,23 @@ async def order_of(
     events: ShopEvents | None = None,
     **draft: Any,
 ) -> Order:
-    """Put the product in the customer's cart and place an order (pickup, online by default)."""
+    """Put the product in the customer's cart and place an order (pickup, online by default).
+
+    Personal data in the draft comes with the customer's consent, and a delivery without a
+    slot gets the last one offered (tomorrow evening: free, whatever the time of day).
+    """
     await cart.add(customer, product.id, quantity)
+    choices = CheckoutDraft(**draft)
+    if choices.has_personal_data or choices.fulfilment is Fulfilment.delivery:
+        await consent.record(
+            customer, ConsentKind.personal_data, granted=True, version=RULES.privacy_policy_version
+        )
+    if choices.fulfilment is Fulfilment.delivery and choices.delivery_slot is None:
+        choices.delivery_slot = delivery_slots(datetime.now(UTC), RULES.timezone)[-1].id
     return await place_order(
         customer,
-        CheckoutDraft(**draft),
+        choices,
+        settings=RULES,
         checkout_key=new_checkout_key(),
         events=events or ShopEvents(),
     )

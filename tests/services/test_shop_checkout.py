@@ -7,25 +7,48 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.errors import CartChanged, EmptyCart, InvalidInput, SoldOut
+from core.errors import (
+    CartChanged,
+    ConsentRequired,
+    DomainError,
+    EmptyCart,
+    InvalidInput,
+    PaymentChannelUnavailable,
+    SoldOut,
+)
+from core.i18n import create_i18n
+from core.money import STARS
 from db.models import (
     ActorRole,
     CartItem,
+    ConsentKind,
     Fulfilment,
     Order,
     OrderItem,
     OrderStatus,
     OrderTransition,
+    PaymentChannel,
     PaymentMethod,
     Product,
     ProductKind,
     Provider,
     User,
 )
-from services import cart, catalog
-from services.checkout import CheckoutDraft, new_checkout_key, place_order, validate
+from services import cart, catalog, checkout, consent
+from services.checkout import (
+    SLOT_CAPACITY,
+    CheckoutDraft,
+    CheckoutOptions,
+    delivery_slots,
+    new_checkout_key,
+    offer,
+    options,
+    place_order,
+    validate,
+)
 from services.events import ShopEvents
 from tests.services.shop_data import (
+    RULES,
     make_product,
     make_provider,
     make_user,
@@ -35,9 +58,22 @@ from tests.services.shop_data import (
 pytestmark = pytest.mark.usefixtures("db")
 
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+"""15:00 in Moscow: the morning and afternoon windows have started, the evening one has not."""
+THIS_EVENING = "2025030118"
+THIS_MORNING = "2025030110"
 DELIVERY = CheckoutDraft(
-    fulfilment=Fulfilment.delivery, address="Lenina 5, flat 3", phone="+79990001122"
+    fulfilment=Fulfilment.delivery,
+    address="Lenina 5, flat 3",
+    phone="+79990001122",
+    delivery_slot=THIS_EVENING,
 )
+
+
+async def agree(user: User) -> None:
+    """The person consents to the processing of personal data."""
+    await consent.record(
+        user, ConsentKind.personal_data, granted=True, version=RULES.privacy_policy_version
+    )
 
 
 async def stock(product: Product) -> int:
@@ -50,6 +86,7 @@ async def place(user: User, draft: CheckoutDraft | None = None, **kwargs: object
     return await place_order(
         user,
         draft or CheckoutDraft(),
+        settings=RULES,
         checkout_key=str(kwargs.pop("checkout_key", new_checkout_key())),
         events=events,
         now=NOW,
@@ -157,7 +194,7 @@ async def test_digital_goods_are_handed_over_in_chat_never_delivered_or_paid_in_
         (CheckoutDraft(payment_method=PaymentMethod.cash), "payment_method"),
     ):  # fmt: skip
         with pytest.raises(InvalidInput) as refused:
-            await place_order(user, draft, checkout_key=new_checkout_key(), events=ShopEvents())
+            await place(user, draft)
         assert refused.value.details["field"] == field
 
     order = await place(user)  # pickup, although the provider has no pickup point
@@ -283,11 +320,14 @@ async def test_delivery_adds_the_providers_fee_and_keeps_the_address() -> None:
     tea = await make_product(await make_provider(delivery_fee=30000), price=45000)
     await cart.add(user, tea.id, 2)
 
+    await agree(user)
+
     order = await place(user, DELIVERY, payment_timeout=timedelta(minutes=5))
 
     assert (order.items_total, order.delivery_fee, order.total) == (90000, 30000, 120000)
     assert order.fulfilment is Fulfilment.delivery
     assert (order.address, order.phone) == ("Lenina 5, flat 3", "+79990001122")
+    assert order.delivery_slot == "01.03.2025 18:00–22:00"
     assert order.expires_at == NOW + timedelta(minutes=5)
 
 
@@ -305,76 +345,240 @@ async def test_low_stock_is_announced_when_stock_falls_below_the_threshold() -> 
     assert recorder.low == [tea.id]
 
 
-# validate(): what the provider offers ----------------------------------------------------
+# options(): what a cart can be checked out with ------------------------------------------
 
 
-def shop(**options: object) -> Provider:
+def shop(**settings: object) -> Provider:
     values: dict[str, object] = {
         "allow_pickup": True,
         "allow_delivery": True,
         "allow_cash": True,
+        "delivery_fee": 30000,
     }
-    values.update(options)
+    values.update(settings)
     return Provider(**values)
 
 
-@pytest.mark.parametrize(
-    ("draft", "provider", "field"),
-    [
-        (CheckoutDraft(), shop(allow_pickup=False), "fulfilment"),
-        (DELIVERY, shop(allow_delivery=False), "fulfilment"),
-        (CheckoutDraft(fulfilment=Fulfilment.delivery, phone="+7999"), shop(), "address"),
-        (
-            CheckoutDraft(fulfilment=Fulfilment.delivery, address="  ", phone="+7999"),
-            shop(),
-            "address",
-        ),
-        (CheckoutDraft(fulfilment=Fulfilment.delivery, address="Lenina 5"), shop(), "phone"),
-        (
-            CheckoutDraft(payment_method=PaymentMethod.cash),
-            shop(allow_cash=False),
-            "payment_method",
-        ),
-        (CheckoutDraft(comment="x" * 501), shop(), "comment"),
-        (
-            CheckoutDraft(fulfilment=Fulfilment.delivery, address="x" * 501, phone="+7999"),
-            shop(),
-            "address",
-        ),
-    ],
-)
-def test_validate_refuses_what_the_provider_does_not_offer(
-    draft: CheckoutDraft, provider: Provider, field: str
+def offered(
+    provider: Provider | None = None,
+    *,
+    digital: bool = False,
+    channels: tuple[PaymentChannel, ...] = (PaymentChannel.telegram,),
+    booked: dict[str, int] | None = None,
+    consent_given: bool = True,
+    phone: str | None = None,
+) -> CheckoutOptions:
+    """The options for a cart of this provider at NOW, by the rules alone."""
+    return offer(
+        provider or shop(),
+        currency=STARS if digital else "RUB",
+        digital_only=digital,
+        channels=list(channels),
+        windows=[] if digital else delivery_slots(NOW, RULES.timezone),
+        booked=booked or {},
+        consent_given=consent_given,
+        profile_phone=phone,
+        timezone=RULES.timezone,
+        now=NOW,
+    )
+
+
+def test_slots_are_the_windows_of_today_and_tomorrow_that_have_not_started() -> None:
+    slots = offered().slots
+
+    assert [slot.id for slot in slots] == [THIS_EVENING, "2025030210", "2025030214", "2025030218"]
+    evening = slots[0]
+    assert (evening.starts_at.isoformat(), evening.ends_at.isoformat()) == (
+        "2025-03-01T18:00:00+03:00",
+        "2025-03-01T22:00:00+03:00",
+    )
+    assert evening.stored == "01.03.2025 18:00–22:00"
+    i18n = create_i18n("en")
+    with i18n.context(), i18n.use_locale("en"):
+        assert [slot.label(NOW) for slot in slots[:2]] == ["Today 18–22", "Tomorrow 10–14"]
+
+
+def test_a_fully_booked_slot_is_not_offered_and_no_free_slot_means_no_delivery() -> None:
+    ids = [slot.id for slot in delivery_slots(NOW, RULES.timezone)]
+
+    one_full = offered(booked={THIS_EVENING: SLOT_CAPACITY})
+    all_full = offered(booked=dict.fromkeys(ids, SLOT_CAPACITY))
+
+    assert THIS_EVENING not in [slot.id for slot in one_full.slots]
+    assert one_full.full == {THIS_EVENING}
+    assert all_full.fulfilments == (Fulfilment.pickup,) and all_full.slots == ()
+
+
+def test_digital_goods_offer_neither_a_question_nor_cash() -> None:
+    options = offered(shop(allow_pickup=False), digital=True, channels=(PaymentChannel.stars,))
+
+    assert options.fulfilments == (Fulfilment.pickup,) and options.slots == ()
+    assert options.payment_methods == (PaymentMethod.online,)
+    assert options.payment_channels == (PaymentChannel.stars,)
+    assert options.delivery_fee == 0 and not options.contact.delivery_phone
+
+
+def test_payment_methods_follow_the_shop_and_the_configured_channels() -> None:
+    assert offered().payment_methods == (PaymentMethod.online, PaymentMethod.cash)
+    assert offered(shop(allow_cash=False)).payment_methods == (PaymentMethod.online,)
+    assert offered(channels=()).payment_methods == (PaymentMethod.cash,)
+    assert offered(shop(allow_cash=False), channels=()).payment_methods == ()
+
+
+def test_contact_needs_say_what_is_asked_and_whether_consent_covers_it() -> None:
+    yookassa = (PaymentChannel.yookassa,)
+
+    assert offered(channels=yookassa).contact.receipt_contact
+    assert not offered(channels=yookassa, phone="+79990001122").contact.receipt_contact
+    assert not offered().contact.receipt_contact  # Telegram Payments asks in its own form
+    assert offered(phone="+79990001122").contact.known_phone == "+79990001122"
+    assert offered(phone="+79990001122", consent_given=False).contact.known_phone is None
+    assert offered().contact.delivery_phone
+    assert not offered(shop(allow_delivery=False)).contact.delivery_phone
+
+
+async def test_options_count_the_live_orders_booked_in_a_slot(
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setattr(checkout.slots, "SLOT_CAPACITY", 1)
+    provider = await make_provider()
+    tea = await make_product(provider, stock=10)
+    ann, bob = await make_user(), await make_user()
+    for person in (ann, bob):
+        await agree(person)
+        await cart.add(person, tea.id)
+
+    first = await place(ann, DELIVERY)
+    options_for_bob = await options(bob, RULES, now=NOW)
+
+    assert first.delivery_slot == "01.03.2025 18:00–22:00"
+    assert THIS_EVENING in options_for_bob.full
+    assert THIS_EVENING not in [slot.id for slot in options_for_bob.slots]
     with pytest.raises(InvalidInput) as refused:
-        validate(draft, provider)
-    assert refused.value.details["field"] == field
+        await place(bob, DELIVERY)
+    assert refused.value.details == {"field": "delivery_slot", "reason": "taken"}
+    assert await Order.all().count() == 1 and await CartItem.filter(user_id=bob.id).count() == 1
+
+    await Order.filter(id=first.id).update(status=OrderStatus.cancelled)
+    assert (await place(bob, DELIVERY)).delivery_slot == first.delivery_slot
 
 
-@pytest.mark.parametrize(
-    ("draft", "provider"),
-    [
-        (CheckoutDraft(), shop(allow_delivery=False, allow_cash=False)),
-        (DELIVERY, shop(allow_pickup=False)),
-        (CheckoutDraft(payment_method=PaymentMethod.cash), shop()),
-        (
-            CheckoutDraft(
-                fulfilment=Fulfilment.delivery, latitude=55.75, longitude=37.62, phone="+7"
-            ),
-            shop(),
-        ),
-    ],
-)
-def test_validate_accepts_what_the_provider_offers(
-    draft: CheckoutDraft, provider: Provider
-) -> None:
-    validate(draft, provider)
+async def test_options_of_an_empty_cart_are_refused() -> None:
+    with pytest.raises(EmptyCart):
+        await options(await make_user(), RULES)
+
+
+# validate(): the draft against the options ---------------------------------------------
+
+
+def delivery(**changes: object) -> CheckoutDraft:
+    values: dict[str, object] = {
+        "fulfilment": Fulfilment.delivery,
+        "address": "Lenina 5, flat 3",
+        "phone": "+79990001122",
+        "delivery_slot": THIS_EVENING,
+    }
+    values.update(changes)
+    return CheckoutDraft(**values)  # type: ignore[arg-type]
+
+
+REFUSALS: dict[str, tuple[CheckoutDraft, CheckoutOptions, type[DomainError], dict[str, object]]] = {
+    "no pickup": (CheckoutDraft(), offered(shop(allow_pickup=False)), InvalidInput,
+                  {"field": "fulfilment"}),
+    "no delivery": (delivery(), offered(shop(allow_delivery=False)), InvalidInput,
+                    {"field": "fulfilment"}),
+    "no address": (delivery(address=None), offered(), InvalidInput, {"field": "address", "min": 5}),
+    "blank address": (delivery(address="   "), offered(), InvalidInput,
+                      {"field": "address", "min": 5}),
+    "short address": (delivery(address="Mir 1"[:4]), offered(), InvalidInput,
+                      {"field": "address", "min": 5}),
+    "long address": (delivery(address="x" * 501), offered(), InvalidInput,
+                     {"field": "address", "max": 500}),
+    "no slot": (delivery(delivery_slot=None), offered(), InvalidInput,
+                {"field": "delivery_slot", "required": True}),
+    "started slot": (delivery(delivery_slot=THIS_MORNING), offered(), InvalidInput,
+                     {"field": "delivery_slot", "reason": "past"}),
+    "booked slot": (delivery(), offered(booked={THIS_EVENING: SLOT_CAPACITY}), InvalidInput,
+                    {"field": "delivery_slot", "reason": "taken"}),
+    "made-up slot": (delivery(delivery_slot="2025030111"), offered(), InvalidInput,
+                     {"field": "delivery_slot", "reason": "unknown"}),
+    "a word for a slot": (delivery(delivery_slot="tonight"), offered(), InvalidInput,
+                          {"field": "delivery_slot", "reason": "unknown"}),
+    "no phone": (delivery(phone=None), offered(), InvalidInput,
+                 {"field": "phone", "required": True}),
+    "letters for a phone": (delivery(phone="call me"), offered(), InvalidInput, {"field": "phone"}),
+    "too short a phone": (delivery(phone="+7999"), offered(), InvalidInput, {"field": "phone"}),
+    "cash not taken": (CheckoutDraft(payment_method=PaymentMethod.cash),
+                       offered(shop(allow_cash=False)), InvalidInput, {"field": "payment_method"}),
+    "no payment channel": (CheckoutDraft(), offered(channels=()), PaymentChannelUnavailable,
+                           {"field": "payment_method"}),
+    "long comment": (CheckoutDraft(comment="x" * 501), offered(), InvalidInput,
+                     {"field": "comment", "max": 500}),
+    "delivery without consent": (delivery(), offered(consent_given=False), ConsentRequired, {}),
+    "a phone without consent": (CheckoutDraft(phone="+79990001122"),
+                                offered(consent_given=False), ConsentRequired, {}),
+    "digital goods delivered": (delivery(), offered(digital=True, channels=(PaymentChannel.stars,)),
+                                InvalidInput, {"field": "fulfilment"}),
+    "digital goods for cash": (CheckoutDraft(payment_method=PaymentMethod.cash),
+                               offered(digital=True, channels=(PaymentChannel.stars,)),
+                               InvalidInput, {"field": "payment_method"}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(REFUSALS))
+def test_validate_refuses_what_is_not_offered_or_malformed(case: str) -> None:
+    draft, options, error, details = REFUSALS[case]
+
+    with pytest.raises(error) as refused:
+        validate(draft, options)
+
+    assert type(refused.value) is error
+    assert refused.value.details == details
+
+
+def test_validate_cleans_what_the_order_keeps() -> None:
+    terms = validate(
+        delivery(address="  Lenina 5,   flat 3 ", phone="8 (999) 000-11-22", comment=" Ring "),
+        offered(),
+    )
+
+    assert (terms.address, terms.phone, terms.comment) == (
+        "Lenina 5, flat 3",
+        "+79990001122",
+        "Ring",
+    )
+    assert terms.slot is not None and terms.slot.id == THIS_EVENING
+
+
+def test_validate_takes_a_location_for_the_address_and_the_profile_phone() -> None:
+    terms = validate(
+        delivery(address=None, latitude=55.75, longitude=37.62, phone=None),
+        offered(phone="+79990001122"),
+    )
+
+    assert (terms.address, terms.latitude, terms.longitude) == (None, 55.75, 37.62)
+    assert terms.phone == "+79990001122"
+
+
+def test_a_pickup_keeps_no_address_or_slot() -> None:
+    terms = validate(
+        CheckoutDraft(address="Lenina 5", delivery_slot=THIS_EVENING, latitude=1.0, longitude=2.0),
+        offered(),
+    )
+
+    assert (terms.fulfilment, terms.address, terms.slot, terms.latitude) == (
+        Fulfilment.pickup,
+        None,
+        None,
+        None,
+    )
 
 
 async def test_place_order_validates_before_reserving() -> None:
     user = await make_user()
     tea = await make_product(await make_provider(allow_delivery=False), stock=4)
     await cart.add(user, tea.id)
+    await agree(user)
 
     with pytest.raises(InvalidInput):
         await place(user, DELIVERY)

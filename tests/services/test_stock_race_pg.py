@@ -29,6 +29,7 @@ from db.models import (
 from services import cart, orders
 from services.checkout import CheckoutDraft, new_checkout_key, place_order
 from tests.services.shop_data import (
+    RULES,
     make_product,
     make_provider,
     make_user,
@@ -83,7 +84,13 @@ async def test_fifty_customers_racing_for_ten_items_get_ten_orders() -> None:
     watcher = asyncio.create_task(watch_stock())
     results = await asyncio.gather(
         *(
-            place_order(person, CheckoutDraft(), checkout_key=new_checkout_key(), events=events)
+            place_order(
+                person,
+                CheckoutDraft(),
+                settings=RULES,
+                checkout_key=new_checkout_key(),
+                events=events,
+            )
             for person in people
         ),
         return_exceptions=True,
@@ -115,7 +122,13 @@ async def test_orders_of_several_items_never_oversell() -> None:
 
     results = await asyncio.gather(
         *(
-            place_order(person, CheckoutDraft(), checkout_key=new_checkout_key(), events=events)
+            place_order(
+                person,
+                CheckoutDraft(),
+                settings=RULES,
+                checkout_key=new_checkout_key(),
+                events=events,
+            )
             for person in people
         ),
         return_exceptions=True,
@@ -135,7 +148,13 @@ async def test_ten_clicks_on_place_order_make_one_order() -> None:
 
     results = await asyncio.gather(
         *(
-            place_order(customer, CheckoutDraft(), checkout_key="one-screen", events=events)
+            place_order(
+                customer,
+                CheckoutDraft(),
+                settings=RULES,
+                checkout_key="one-screen",
+                events=events,
+            )
             for _ in range(10)
         ),
         return_exceptions=True,
@@ -187,7 +206,9 @@ async def test_cancel_racing_expiry_releases_stock_once() -> None:
     tea = await make_product(await make_provider(), "Tea", stock=5)
     await cart.add(customer, tea.id, 4)
     events, recorder = recording_events()
-    order = await place_order(customer, CheckoutDraft(), checkout_key="k", events=events)
+    order = await place_order(
+        customer, CheckoutDraft(), settings=RULES, checkout_key="k", events=events
+    )
     assert order.expires_at is not None
     recorder.changes.clear()
 

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
 
 from aiohttp import web
 
 from core.errors import DomainError
 from core.i18n import gettext as _
-from db.models import ActorRole, Fulfilment, Order, OrderStatus, PaymentChannel, PaymentMethod
+from db.models import ActorRole, Order, OrderStatus, PaymentChannel
 from services import cart as carts
 from services import catalog, checkout, consent, orders, payments, telegram_payments
 from services.invoices import invoice_fields
@@ -150,17 +149,18 @@ async def _order_response(call: Call, order_id: int) -> m.Order:
     return views.order(call, order, await orders.history(order))
 
 
-async def _draft(call: Call, body: m.CheckoutRequest) -> checkout.CheckoutDraft:
-    """The checkout draft; personal data only with consent (152-FZ)."""
-    personal = (body.phone, body.address, body.latitude, body.longitude)
-    allowed = await consent.may_collect_personal_data(
-        call.user, call.settings.privacy_policy_version
-    )
-    if any(value is not None for value in personal) and not allowed:
-        raise consent_required()
-    phone = body.phone
-    if phone is None and allowed and body.fulfilment is Fulfilment.delivery:
-        phone = call.user.phone
+@routes.endpoint("GET", "/checkout/options", tag="orders", errors=(409,))
+async def checkout_options(call: Call) -> m.CheckoutOffer:
+    """What the cart can be checked out with now: the same options the chat offers.
+
+    Fulfilment kinds, free delivery slots (send one's `id` as `delivery_slot`), payment
+    methods and channels, and the contact data needed with whether consent covers it.
+    Refused with `empty_cart` when there is nothing to check out.
+    """
+    return views.checkout_offer(call, await checkout.options(call.user, call.settings))
+
+
+def _draft(body: m.CheckoutRequest) -> checkout.CheckoutDraft:
     return checkout.CheckoutDraft(
         fulfilment=body.fulfilment,
         payment_method=body.payment_method,
@@ -168,7 +168,7 @@ async def _draft(call: Call, body: m.CheckoutRequest) -> checkout.CheckoutDraft:
         latitude=body.latitude,
         longitude=body.longitude,
         delivery_slot=body.delivery_slot,
-        phone=phone,
+        phone=body.phone,
         comment=body.comment,
     )
 
@@ -192,30 +192,24 @@ async def _draft(call: Call, body: m.CheckoutRequest) -> checkout.CheckoutDraft:
 async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
     """Turn the cart into an order (201), reserving stock; a repeated key answers 200.
 
-    Refused with `cart_changed` until changed prices or availability were acknowledged, with
-    `sold_out` when stock ran out meanwhile, and with `consent_required` for a phone, address
-    or location sent without consent to the processing of personal data.
+    The choices must be among GET /checkout/options, checked as the chat checks them:
+    `invalid_input` names the field (an address shorter than 5 characters, a phone that is
+    not one, a delivery slot that started or filled up, a fulfilment or payment method not
+    offered), `payment_channel_unavailable` for online payment with no channel. Refused with
+    `cart_changed` until changed prices or availability were acknowledged, with `sold_out`
+    when stock ran out meanwhile, and with `consent_required` for a phone, address or
+    location (delivery included) without consent to the processing of personal data.
     """
     key = _checkout_key(call)
     existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
     if existing is None:
-        draft = await _draft(call, body)
-        view = await carts.view(call.user)
-        online = draft.payment_method is PaymentMethod.online
-        if online and not view.empty and not payments.channels_for(view.currency, call.settings):
-            raise ApiError(
-                422,
-                "payment_channel_unavailable",
-                _("Online payment is not available right now."),
-                "payment_method",
-            )
         try:
             existing = await checkout.place_order(
                 call.user,
-                draft,
+                _draft(body),
+                settings=call.settings,
                 checkout_key=key,
                 events=call.services.shop_events,
-                payment_timeout=timedelta(minutes=call.settings.order_payment_timeout),
             )
             return await _order_response(call, existing.id)
         except DomainError:

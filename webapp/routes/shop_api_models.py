@@ -24,6 +24,7 @@ from db.models import (
     Role,
 )
 from services.cart import MAX_QUANTITY
+from services.checkout import MAX_ADDRESS, MAX_COMMENT, MIN_ADDRESS
 
 MAX_ID = 2**31 - 1
 """Ids are 32-bit in the database; larger numbers cannot name anything."""
@@ -268,21 +269,78 @@ class SetQuantity(RequestBody):
 # Checkout and orders -------------------------------------------------------------------------
 
 
+class DeliverySlot(ResponseBody):
+    """A delivery window that can still be chosen, in the shop's time zone."""
+
+    id: str = Field(description="Send it as `delivery_slot`.", examples=["2025052110"])
+    start: datetime
+    end: datetime
+    label: str = Field(description="For people, in the request's language.")
+
+
+class ContactNeeds(ResponseBody):
+    """Personal data the checkout may need, and whether the person allowed collecting it."""
+
+    delivery_phone: bool = Field(
+        description="Delivery is offered and needs a phone (the courier calls it)."
+    )
+    receipt_contact: bool = Field(
+        description="Paying through YooKassa needs an e-mail or phone for the 54-FZ receipt "
+        "and the profile has none: send a phone here or one with the payment."
+    )
+    consent: bool = Field(
+        description="Consent to the processing of personal data is given; without it a "
+        "phone, address or location is refused with `consent_required`."
+    )
+    has_phone: bool = Field(description="The profile's phone can be used (consent given).")
+
+
+class CheckoutOffer(ResponseBody):
+    """What the caller's cart can be checked out with now (the chat offers the same)."""
+
+    provider: ProviderRef
+    digital_only: bool = Field(
+        description="Digital goods, handed over in the chat: only `pickup`, never cash."
+    )
+    fulfilments: list[Fulfilment] = Field(description="Empty: the shop takes no orders now.")
+    pickup_address: str
+    delivery_fee: Money
+    delivery_slots: list[DeliverySlot] = Field(
+        description="Free windows that have not started; empty unless delivery is offered."
+    )
+    payment_methods: list[PaymentMethod]
+    payment_channels: list[PaymentChannel] = Field(
+        description="How an online order can be paid; empty: online payment is unavailable."
+    )
+    contact: ContactNeeds
+
+
 class CheckoutRequest(RequestBody):
-    """The customer's choices; phone, address and location need personal-data consent."""
+    """The customer's choices, one of GET /checkout/options each; phone, address and location
+    need personal-data consent."""
 
     fulfilment: Fulfilment
     payment_method: PaymentMethod
-    address: str | None = Field(default=None, min_length=1, max_length=500)
+    address: str | None = Field(
+        default=None,
+        max_length=MAX_ADDRESS,
+        description=f"Delivery: at least {MIN_ADDRESS} characters, or a location instead.",
+    )
     latitude: float | None = Field(default=None, ge=-90, le=90)
     longitude: float | None = Field(default=None, ge=-180, le=180)
-    delivery_slot: str | None = Field(default=None, min_length=1, max_length=64)
+    delivery_slot: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Delivery: the `id` of one of the options' `delivery_slots`.",
+        examples=["2025052110"],
+    )
     phone: str | None = Field(
         default=None,
-        pattern=PHONE_PATTERN,
-        description="Delivery needs one; the profile's phone is used when left out.",
+        max_length=32,
+        description="Delivery needs one (stored as +79991234567); the profile's phone is used "
+        "when left out.",
     )
-    comment: str = Field(default="", max_length=500)
+    comment: str = Field(default="", max_length=MAX_COMMENT)
 
 
 class OrderItem(ResponseBody):

@@ -22,6 +22,7 @@ from services.cart import CartLine as CartRow
 from services.cart import CartView
 from services.catalog import Page as ServicePage
 from services.catalog import tracks_stock
+from services.checkout import CheckoutOptions
 from webapp.routes import shop_api_models as m
 from webapp.routes.media import media_url
 from webapp.routes.shop_api_kit import Call
@@ -243,6 +244,33 @@ def _transition(record: OrderTransition) -> m.Transition:
         actor_role=record.actor_role,
         reason=record.reason,
         at=record.created_at,
+    )
+
+
+def checkout_offer(call: Call, options: CheckoutOptions) -> m.CheckoutOffer:
+    """The checkout options of the caller's cart, as the service decided them."""
+    provider = options.provider
+    contact = options.contact
+    return m.CheckoutOffer(
+        provider=provider_ref(provider),
+        digital_only=options.digital_only,
+        fulfilments=list(options.fulfilments),
+        pickup_address=provider.pickup_address,
+        delivery_fee=call.money(options.delivery_fee, options.currency),
+        delivery_slots=[
+            m.DeliverySlot(
+                id=slot.id, start=slot.starts_at, end=slot.ends_at, label=slot.label(options.now)
+            )
+            for slot in options.slots
+        ],
+        payment_methods=list(options.payment_methods),
+        payment_channels=list(options.payment_channels),
+        contact=m.ContactNeeds(
+            delivery_phone=contact.delivery_phone,
+            receipt_contact=contact.receipt_contact,
+            consent=contact.consent,
+            has_phone=contact.known_phone is not None,
+        ),
     )
 
 

@@ -1,9 +1,8 @@
-"""Checkout: turn the cart into an order, reserving stock so that it is never oversold."""
+"""Placing the order: the cart becomes an order, stock reserved so that it is never oversold."""
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -21,28 +20,15 @@ from db.models import (
     OrderTransition,
     PaymentMethod,
     Product,
-    Provider,
     User,
 )
 from services import cart as carts
 from services.catalog import tracks_stock
+from services.checkout.draft import CheckoutDraft
+from services.checkout.offering import CheckoutSettings, options
+from services.checkout.slots import SLOT_CAPACITY, Slot, booked
+from services.checkout.validation import validate
 from services.events import ShopEvents
-
-DEFAULT_PAYMENT_TIMEOUT = timedelta(minutes=30)
-
-
-@dataclass(slots=True)
-class CheckoutDraft:
-    """The customer's choices, collected by the chat conversation or the Mini App."""
-
-    fulfilment: Fulfilment = Fulfilment.pickup
-    payment_method: PaymentMethod = PaymentMethod.online
-    address: str | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    delivery_slot: str | None = None
-    phone: str | None = None
-    comment: str = ""
 
 
 def new_checkout_key() -> str:
@@ -50,48 +36,28 @@ def new_checkout_key() -> str:
     return secrets.token_urlsafe(12)
 
 
-def validate(draft: CheckoutDraft, provider: Provider, *, digital_only: bool = False) -> None:
-    """The draft fits what the provider offers; raises InvalidInput naming the field.
-
-    Digital goods are handed over in the chat: their order is a "pickup" without an address,
-    whatever the provider's pickup and delivery options, and is never delivered (or paid) in
-    cash.
-    """
-    if digital_only:
-        if draft.fulfilment is not Fulfilment.pickup:
-            raise InvalidInput(field="fulfilment")
-        if draft.payment_method is PaymentMethod.cash:
-            raise InvalidInput(field="payment_method")
-    elif draft.fulfilment is Fulfilment.pickup and not provider.allow_pickup:
-        raise InvalidInput(field="fulfilment")
-    if draft.fulfilment is Fulfilment.delivery:
-        if not provider.allow_delivery:
-            raise InvalidInput(field="fulfilment")
-        if not (draft.address and draft.address.strip()) and draft.latitude is None:
-            raise InvalidInput(field="address")
-        if not draft.phone:
-            raise InvalidInput(field="phone")
-    if draft.payment_method is PaymentMethod.cash and not provider.allow_cash:
-        raise InvalidInput(field="payment_method")
-    if len(draft.comment) > 500:
-        raise InvalidInput(field="comment", max=500)
-    if draft.address is not None and len(draft.address) > 500:
-        raise InvalidInput(field="address", max=500)
+async def _hold_slot(provider_id: int, slot: Slot) -> None:
+    """Inside the order's transaction: the slot is still free (others may have booked it)."""
+    if (await booked(provider_id, [slot]))[slot.id] >= SLOT_CAPACITY:
+        raise InvalidInput(field="delivery_slot", reason="taken")
 
 
 async def place_order(
     user: User,
     draft: CheckoutDraft,
     *,
+    settings: CheckoutSettings,
     checkout_key: str,
     events: ShopEvents,
-    payment_timeout: timedelta = DEFAULT_PAYMENT_TIMEOUT,
+    payment_timeout: timedelta | None = None,
     now: datetime | None = None,
 ) -> Order:
     """Create the order from the cart; the same `checkout_key` always yields the same order.
 
     Refuses with CartChanged when prices or availability moved since the customer looked
-    (they must see the new cart first), and with SoldOut when stock ran out meanwhile.
+    (they must see the new cart first), with SoldOut when stock ran out meanwhile, and as
+    `validate` does when the draft does not fit the checkout options (a slot booked up
+    meanwhile included). An online order waits `payment_timeout` (ORDER_PAYMENT_TIMEOUT).
     """
     existing = await Order.get_or_none(checkout_key=checkout_key, customer_id=user.id)
     if existing is not None:
@@ -112,13 +78,17 @@ async def place_order(
         raise InvalidInput(field="currency")  # one order is paid in one currency
     provider = cart.provider
     assert provider is not None
-    validate(draft, provider, digital_only=cart.digital_only)
     now = now or datetime.now(UTC)
-    online = draft.payment_method is PaymentMethod.online
+    terms = validate(draft, await options(user, settings, cart=cart, now=now))
+    if payment_timeout is None:
+        payment_timeout = timedelta(minutes=settings.order_payment_timeout)
+    online = terms.payment_method is PaymentMethod.online
     status = OrderStatus.pending_payment if online else OrderStatus.placed
-    delivery_fee = provider.delivery_fee if draft.fulfilment is Fulfilment.delivery else 0
+    delivery_fee = provider.delivery_fee if terms.fulfilment is Fulfilment.delivery else 0
     try:
         async with in_transaction():
+            if terms.slot is not None:
+                await _hold_slot(provider.id, terms.slot)
             for line in cart.lines:
                 if tracks_stock(line.product):
                     reserved = await Product.filter(
@@ -131,14 +101,14 @@ async def place_order(
                 customer_id=user.id,
                 provider_id=provider.id,
                 status=status,
-                fulfilment=draft.fulfilment,
-                payment_method=draft.payment_method,
-                address=draft.address,
-                latitude=draft.latitude,
-                longitude=draft.longitude,
-                delivery_slot=draft.delivery_slot,
-                phone=draft.phone,
-                comment=draft.comment.strip(),
+                fulfilment=terms.fulfilment,
+                payment_method=terms.payment_method,
+                address=terms.address,
+                latitude=terms.latitude,
+                longitude=terms.longitude,
+                delivery_slot=terms.slot.stored if terms.slot is not None else None,
+                phone=terms.phone,
+                comment=terms.comment,
                 items_total=cart.total,
                 delivery_fee=delivery_fee,
                 total=cart.total + delivery_fee,

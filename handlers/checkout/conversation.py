@@ -1,0 +1,143 @@
+"""The checkout conversation's state: where it is, what is answered, and how it speaks.
+
+Answers live in the FSM data under one key, so leaving the checkout keeps unrelated data
+(the last search, the last order placed).
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import dataclass
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+
+from core.config import Settings
+from db.models import Fulfilment, PaymentMethod, User
+from handlers.ui import Screen, show
+from keyboards import shop as kb
+from services import checkout
+
+DATA_KEY = "checkout"
+PLACED_KEY = "placed"
+
+
+class CheckoutStates(StatesGroup):
+    """Where the checkout conversation is."""
+
+    fulfilment = State()
+    consent = State()
+    address = State()
+    slot = State()
+    phone = State()
+    payment = State()
+    comment = State()
+    confirm = State()
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One step of the conversation: who, where to answer, and the message to edit if any."""
+
+    bot: Bot
+    chat_id: int
+    current: Message | None
+    user: User
+    settings: Settings
+    locale: str
+    state: FSMContext
+
+
+def turn_of(
+    event: CallbackQuery | Message,
+    bot: Bot,
+    user: User,
+    settings: Settings,
+    locale: str,
+    state: FSMContext,
+) -> Turn:
+    """The turn of a button press (its message is edited) or of typed input (a new message)."""
+    if isinstance(event, CallbackQuery):
+        current = event.message if isinstance(event.message, Message) else None
+        chat_id = current.chat.id if current is not None else event.from_user.id
+        return Turn(bot, chat_id, current, user, settings, locale, state)
+    return Turn(bot, event.chat.id, None, user, settings, locale, state)
+
+
+async def answers(state: FSMContext) -> dict[str, Any]:
+    """What the person has answered so far."""
+    return dict((await state.get_data()).get(DATA_KEY) or {})
+
+
+async def remember(state: FSMContext, **given: Any) -> None:
+    """Keep answers (None forgets one, so its question is asked again)."""
+    data = await answers(state)
+    data.update(given)
+    await state.update_data({DATA_KEY: data})
+
+
+async def leave(state: FSMContext) -> None:
+    """End the conversation, keeping unrelated FSM data (the last search, the last order)."""
+    await state.set_state(None)
+    await state.update_data({DATA_KEY: None})
+
+
+FORGET_ON_REFUSAL = {
+    "fulfilment": ("fulfilment", "address", "latitude", "longitude", "slot", "phone"),
+    "payment_method": ("payment",),
+    "address": ("address", "latitude", "longitude"),
+    "delivery_slot": ("slot",),
+    "phone": ("phone",),
+    "comment": ("comment",),
+}
+"""Answers to ask again when the service refuses a field of the draft."""
+
+
+async def forget(state: FSMContext, field: str | None) -> None:
+    """Forget the answers behind a refused field (all of them for an unknown field)."""
+    if field not in FORGET_ON_REFUSAL:
+        await state.update_data({DATA_KEY: {}})
+        return
+    await remember(state, **dict.fromkeys(FORGET_ON_REFUSAL[field]))
+
+
+def draft_of(given: dict[str, Any]) -> checkout.CheckoutDraft:
+    """The answers as the service's draft."""
+    return checkout.CheckoutDraft(
+        fulfilment=Fulfilment(given.get("fulfilment") or Fulfilment.pickup.value),
+        payment_method=PaymentMethod(given.get("payment") or PaymentMethod.online.value),
+        address=given.get("address"),
+        latitude=given.get("latitude"),
+        longitude=given.get("longitude"),
+        delivery_slot=given.get("slot"),
+        phone=given.get("phone"),
+        comment=given.get("comment") or "",
+    )
+
+
+def with_notice(notice: str, text: str) -> str:
+    """A notice (why we ask again) above the question."""
+    return f"{notice}\n\n{text}" if notice else text
+
+
+async def say(turn: Turn, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    """Edit the message of the pressed button, or send a new one after typed input."""
+    await show(turn.bot, turn.chat_id, Screen(text, keyboard), turn.settings, turn.current)
+
+
+async def ask_with_reply_keyboard(turn: Turn, text: str, keyboard: ReplyKeyboardMarkup) -> None:
+    """Reply keyboards come only with new messages: the pressed buttons are taken away."""
+    if turn.current is not None:
+        with suppress(TelegramBadRequest):  # nothing to take away
+            await turn.current.edit_reply_markup(reply_markup=None)
+    await turn.bot.send_message(turn.chat_id, text, reply_markup=keyboard)
+
+
+async def finish(turn: Turn, text: str) -> None:
+    """Leave the checkout with a last word and the way back to the cart."""
+    await leave(turn.state)
+    await say(turn, text, kb.back_to_cart())
