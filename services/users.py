@@ -30,13 +30,17 @@ class TelegramProfile:
 
 
 def normalize_phone(raw: str) -> str | None:
-    """'+7 (999) 123-45-67' → '+79991234567'; None if it is not a phone number."""
-    compact = re.sub(r"[\s()\-]", "", raw)
+    """A phone in E.164: '+7 (999) 123-45-67', '8 999 123 45 67' and '999 123-45-67' all give
+    '+79991234567'; None if it is not a phone number. Without a country code it is Russian."""
+    compact = re.sub(r"[\s()\-.]", "", raw)
     if not _PHONE_RE.match(compact):
         return None
     digits = compact.lstrip("+")
-    if len(digits) == 11 and digits.startswith("8"):
-        digits = "7" + digits[1:]  # Russian trunk prefix
+    if not compact.startswith("+"):
+        if len(digits) == 11 and digits.startswith("8"):
+            digits = "7" + digits[1:]  # the Russian trunk prefix: 8 (999) … is +7 (999) …
+        elif len(digits) == 10:
+            digits = "7" + digits
     return "+" + digits
 
 

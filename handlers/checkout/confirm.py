@@ -21,6 +21,7 @@ from handlers.checkout.conversation import (
     PLACED_KEY,
     CheckoutStates,
     draft_of,
+    finish,
     forget,
     leave,
     say,
@@ -103,10 +104,16 @@ async def place(
         text = explain(error) + "\n" + _("The order was not placed.") + "\n\n" + screen.text
         await say(turn, text, screen.keyboard)
         return
-    except (InvalidInput, ConsentRequired, EmptyCart) as refusal:  # that question again
+    except (InvalidInput, ConsentRequired) as refusal:
         callback_answer.text = explain(refusal)
-        await forget(state, refusal.details.get("field"))
-        await advance(turn, explain(refusal))
+        field = refusal.details.get("field")
+        if isinstance(refusal, ConsentRequired) or await forget(state, field):
+            await advance(turn, explain(refusal))  # that question again
+            return
+        await finish(turn, explain(refusal) + "\n" + _("The order was not placed."))
+        return
+    except EmptyCart as error:
+        await finish(turn, explain(error) + "\n" + _("The order was not placed."))
         return
     await state.set_state(None)
     await state.update_data({DATA_KEY: None, PLACED_KEY: {"key": key, "order": order.id}})

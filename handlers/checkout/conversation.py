@@ -97,12 +97,12 @@ FORGET_ON_REFUSAL = {
 """Answers to ask again when the service refuses a field of the draft."""
 
 
-async def forget(state: FSMContext, field: str | None) -> None:
-    """Forget the answers behind a refused field (all of them for an unknown field)."""
-    if field not in FORGET_ON_REFUSAL:
-        await state.update_data({DATA_KEY: {}})
-        return
+async def forget(state: FSMContext, field: object) -> bool:
+    """Forget the answers behind a refused field; False if no question asks for it."""
+    if not isinstance(field, str) or field not in FORGET_ON_REFUSAL:
+        return False
     await remember(state, **dict.fromkeys(FORGET_ON_REFUSAL[field]))
+    return True
 
 
 def draft_of(given: dict[str, Any]) -> checkout.CheckoutDraft:

@@ -24,9 +24,10 @@ from db.models import (
 )
 from services import cart as carts
 from services.catalog import tracks_stock
+from services.checkout import slots as delivery
 from services.checkout.draft import CheckoutDraft
 from services.checkout.offering import CheckoutSettings, options
-from services.checkout.slots import SLOT_CAPACITY, Slot, booked
+from services.checkout.slots import Slot
 from services.checkout.validation import validate
 from services.events import ShopEvents
 
@@ -38,7 +39,7 @@ def new_checkout_key() -> str:
 
 async def _hold_slot(provider_id: int, slot: Slot) -> None:
     """Inside the order's transaction: the slot is still free (others may have booked it)."""
-    if (await booked(provider_id, [slot]))[slot.id] >= SLOT_CAPACITY:
+    if (await delivery.booked(provider_id, [slot]))[slot.id] >= delivery.SLOT_CAPACITY:
         raise InvalidInput(field="delivery_slot", reason="taken")
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+
 from db.models import (
     ActorRole,
     AuditLog,
@@ -192,3 +194,22 @@ async def test_erasure_keeps_orders_but_not_addresses_phones_or_comments(db: Non
     assert (untouched.address, untouched.phone) == ("Mira 1", "+79995556677")
     [entry] = (await privacy.export_user_data(user))["orders"]
     assert entry["address"] is None and entry["phone"] is None and entry["total"] == mine.total
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("+7 (999) 123-45-67", "+79991234567"),
+        ("8 999 123 45 67", "+79991234567"),
+        ("999 123-45-67", "+79991234567"),
+        ("79991234567", "+79991234567"),
+        ("+375 29 123-45-67", "+375291234567"),
+        ("+852 1234 5678", "+85212345678"),  # a country code: not the Russian 8 prefix
+        ("+7999", None),
+        ("12345", None),
+        ("call me", None),
+        ("+7 999 123 45 67 89 01 23", None),
+    ],
+)
+def test_phones_are_stored_in_e164(typed: str, stored: str | None) -> None:
+    assert users.normalize_phone(typed) == stored

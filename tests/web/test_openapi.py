@@ -64,6 +64,23 @@ def test_every_route_of_the_api_is_documented(document: Document) -> None:
     assert routed == documented
 
 
+def test_checkout_documents_its_options_and_the_slot_it_takes(document: Document) -> None:
+    options = document["paths"]["/checkout/options"]["get"]
+    schemas = document["components"]["schemas"]
+    slot = schemas["DeliverySlot"]["properties"]
+
+    assert options["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/CheckoutOffer"
+    }
+    assert "409" in options["responses"]
+    assert {"id", "start", "end", "label"} <= slot.keys()
+    assert slot["start"]["format"] == "date-time"
+    assert "delivery_slot" in schemas["CheckoutRequest"]["properties"]
+    assert {"delivery_phone", "receipt_contact", "consent"} <= set(
+        schemas["ContactNeeds"]["properties"]
+    )
+
+
 def test_checkout_documents_its_idempotency_key(document: Document) -> None:
     operation = document["paths"]["/checkout"]["post"]
     [header] = [p for p in operation["parameters"] if p["in"] == "header"]
@@ -134,6 +151,8 @@ async def test_responses_of_a_whole_session_match_the_document(
     await c(ann, "DELETE", "/cart/items/{product_id}", product_id=shop.croissant.id)
     await c(ann, "GET", "/cart")
     await c(ann, "POST", "/cart/acknowledge")
+    status, options = await c(ann, "GET", "/checkout/options")
+    assert status == 200 and options["delivery_slots"]
 
     choices = {"fulfilment": "pickup", "payment_method": "cash"}
     key = {"Idempotency-Key": "contract-key-1"}
@@ -152,6 +171,7 @@ async def test_responses_of_a_whole_session_match_the_document(
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "telegram"})  # cancelled
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "bitcoin"})
     await c(ann, "DELETE", "/cart")
+    assert (await c(ann, "GET", "/checkout/options"))[0] == 409
 
     await c(ann, "GET", "/me")
 

@@ -10,6 +10,7 @@ import asyncio
 import io
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from db.models import (
     Order,
     OrderStatus,
     Product,
+    ProductKind,
     Provider,
     ProviderKind,
     User,
@@ -559,59 +561,162 @@ async def test_personal_data_needs_consent(web: Web, shop: Shop, ann: Customer) 
     assert await Order.all().count() == 0
 
 
-async def test_delivery_with_consent_keeps_the_address_and_phone(
-    web: Web, shop: Shop, ann: Customer
-) -> None:
+async def agree(web: Web, ann: Customer) -> User:
+    """Ann has consented to the processing of personal data."""
     user = await ann.user()
     version = web.settings.privacy_policy_version
     await consent.record(user, ConsentKind.personal_data, granted=True, version=version)
+    return user
+
+
+async def test_options_say_what_the_cart_can_be_checked_out_with(
+    web: Web, shop: Shop, ann: Customer
+) -> None:
+    status, body = await ann.get("/checkout/options")
+    assert status == 409
+    error_of(body, "empty_cart")
     await ann.add(shop.bread)
+
+    status, options = await ann.get("/checkout/options")
+
+    assert status == 200, options
+    assert options["provider"]["slug"] == "bakery" and options["digital_only"] is False
+    assert options["fulfilments"] == ["pickup", "delivery"]
+    assert (options["pickup_address"], options["delivery_fee"]["amount"]) == ("Lenina 1", 15000)
+    assert options["payment_methods"] == ["online", "cash"]
+    assert options["payment_channels"] == ["telegram"]
+    assert options["contact"] == {
+        "delivery_phone": True,
+        "receipt_contact": False,
+        "consent": False,
+        "has_phone": False,
+    }
+    slots = options["delivery_slots"]
+    assert 3 <= len(slots) <= 6 and len({slot["id"] for slot in slots}) == len(slots)
+    tomorrow = [slot for slot in slots if slot["label"].startswith("Tomorrow")]
+    assert [slot["label"] for slot in tomorrow] == [
+        "Tomorrow 10–14",
+        "Tomorrow 14–18",
+        "Tomorrow 18–22",
+    ]
+    start = datetime.fromisoformat(tomorrow[0]["start"])
+    end = datetime.fromisoformat(tomorrow[0]["end"])
+    assert (start.hour, end.hour, start.utcoffset()) == (10, 14, timedelta(hours=3))  # Moscow
+    assert all(datetime.fromisoformat(slot["start"]) > datetime.now(UTC) for slot in slots)
+
+    await agree(web, ann)
+    _, options = await ann.get("/checkout/options?lang=ru")
+    assert options["contact"]["consent"] is True
+    assert options["delivery_slots"][-1]["label"] == "Завтра 18–22"
+
+
+async def test_digital_goods_offer_only_stars_and_no_delivery(web: Web, ann: Customer) -> None:
+    shop = await Provider.create(
+        slug="ebooks", kind=ProviderKind.shop, name="E-books", allow_delivery=True, allow_cash=True
+    )
+    ebook = await catalog.create_product(
+        shop, ProductDraft(title="E-book", price=50, kind=ProductKind.digital, currency="XTR")
+    )
+    await ann.add(ebook)
+
+    _, options = await ann.get("/checkout/options")
+
+    assert (options["digital_only"], options["fulfilments"]) == (True, ["pickup"])
+    assert (options["payment_methods"], options["payment_channels"]) == (["online"], ["stars"])
+    assert options["delivery_slots"] == []
+
+
+async def test_delivery_in_a_slot_keeps_the_address_phone_and_slot(
+    web: Web, shop: Shop, ann: Customer
+) -> None:
+    await agree(web, ann)
+    await ann.add(shop.bread)
+    _, options = await ann.get("/checkout/options")
+    slot = options["delivery_slots"][-1]
 
     status, order = await ann.checkout(
         fulfilment="delivery",
         address="Lenina 5, flat 3",
         phone="+7 900 123-45-67",
-        delivery_slot="18:00-20:00",
+        delivery_slot=slot["id"],
         comment="Ring twice",
     )
 
     assert status == 201, order
+    start = datetime.fromisoformat(slot["start"])
+    stored = f"{start:%d.%m.%Y %H:%M}–{datetime.fromisoformat(slot['end']):%H:%M}"
     assert (order["address"], order["phone"], order["delivery_slot"]) == (
         "Lenina 5, flat 3",
-        "+7 900 123-45-67",
-        "18:00-20:00",
+        "+79001234567",
+        stored,
     )
     assert (order["delivery_fee"]["amount"], order["total"]["amount"]) == (15000, 40000)
-    assert (await Order.get(id=order["id"])).address == "Lenina 5, flat 3"
+    saved = await Order.get(id=order["id"])
+    assert (saved.address, saved.delivery_slot) == ("Lenina 5, flat 3", stored)
 
 
 async def test_delivery_uses_the_profile_phone_when_none_is_sent(
     web: Web, shop: Shop, ann: Customer
 ) -> None:
-    user = await ann.user()
+    user = await agree(web, ann)
     await users.set_phone(user, "+79990001122")
-    version = web.settings.privacy_policy_version
-    await consent.record(user, ConsentKind.personal_data, granted=True, version=version)
     await ann.add(shop.bread)
+    _, options = await ann.get("/checkout/options")
+    assert options["contact"]["has_phone"] is True
 
-    status, order = await ann.checkout(fulfilment="delivery", address="Lenina 5")
+    status, order = await ann.checkout(
+        fulfilment="delivery", address="Lenina 5", delivery_slot=options["delivery_slots"][0]["id"]
+    )
 
     assert (status, order["phone"]) == (201, "+79990001122")
 
 
 async def test_withdrawn_consent_counts(web: Web, shop: Shop, ann: Customer) -> None:
-    user = await ann.user()
+    user = await agree(web, ann)
     version = web.settings.privacy_policy_version
-    await consent.record(user, ConsentKind.personal_data, granted=True, version=version)
     await consent.record(user, ConsentKind.personal_data, granted=False, version=version)
     await ann.add(shop.bread)
+    _, options = await ann.get("/checkout/options")
 
     status, body = await ann.checkout(
-        fulfilment="delivery", address="Lenina 5", phone="+79001234567"
+        fulfilment="delivery",
+        address="Lenina 5",
+        phone="+79001234567",
+        delivery_slot=options["delivery_slots"][0]["id"],
     )
 
     assert status == 403
     error_of(body, "consent_required")
+
+
+async def test_a_draft_that_does_not_fit_the_options_is_refused_by_field(
+    web: Web, shop: Shop, ann: Customer
+) -> None:
+    await agree(web, ann)
+    await ann.add(shop.bread)
+    _, options = await ann.get("/checkout/options")
+    good = {
+        "fulfilment": "delivery",
+        "address": "Lenina 5",
+        "phone": "+79001234567",
+        "delivery_slot": options["delivery_slots"][0]["id"],
+    }
+    cases: dict[str, tuple[dict[str, Any], str, str]] = {
+        "a short address": ({"address": "Mir"}, "address", "too short"),
+        "no address": ({"address": None}, "address", "too short"),
+        "a phone of digits too few": ({"phone": "12345"}, "phone", "does not look like a phone"),
+        "no slot": ({"delivery_slot": None}, "delivery_slot", "choose a delivery time"),
+        "a slot that started": ({"delivery_slot": "2020010110"}, "delivery_slot", "passed"),
+        "a slot never offered": ({"delivery_slot": "tonight"}, "delivery_slot", "no such"),
+    }
+    for case, (change, field, words) in cases.items():
+        status, body = await ann.checkout(**{**good, **change})
+
+        assert status == 422, case
+        error = error_of(body, "invalid_input")
+        assert error["field"] == field, case
+        assert words in error["message"], case
+    assert await Order.all().count() == 0
 
 
 # --- Orders ---------------------------------------------------------------------------------------
