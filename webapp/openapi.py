@@ -36,7 +36,8 @@ COMMON_ERRORS = {
     403: "Blocked account (`banned`), or `consent_required`.",
     404: "Not found, or not yours to see (`not_found`).",
     409: "Refused by the shop's rules (`sold_out`, `cart_changed`, `illegal_transition`, ...).",
-    422: "Malformed JSON, wrong types, unknown fields or out-of-range values (`invalid_input`).",
+    422: "Malformed JSON, wrong types, unknown fields or out-of-range values, or a choice the "
+    "checkout does not offer (`invalid_input` with `field`, `payment_channel_unavailable`).",
     500: "A bug on our side (`internal`).",
 }
 

@@ -20,6 +20,7 @@ from db.models import (
     OrderTransition,
     PaymentMethod,
     Product,
+    Provider,
     User,
 )
 from services import cart as carts
@@ -38,7 +39,12 @@ def new_checkout_key() -> str:
 
 
 async def _hold_slot(provider_id: int, slot: Slot) -> None:
-    """Inside the order's transaction: the slot is still free (others may have booked it)."""
+    """Inside the order's transaction: the slot is still free (others may have booked it).
+
+    The provider's row is locked first, so two orders of one provider count its slots one
+    after the other (PostgreSQL; SQLite runs one write transaction at a time anyway).
+    """
+    await Provider.filter(id=provider_id).select_for_update().get()
     if (await delivery.booked(provider_id, [slot]))[slot.id] >= delivery.SLOT_CAPACITY:
         raise InvalidInput(field="delivery_slot", reason="taken")
 

@@ -8,16 +8,18 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from tortoise import Tortoise
 
-from core.errors import IllegalTransition, SoldOut
+from core.errors import IllegalTransition, InvalidInput, SoldOut
 from db import apply_migrations, close_db, init_db
 from db.models import (
     ActorRole,
     CartItem,
+    ConsentKind,
+    Fulfilment,
     Order,
     OrderItem,
     OrderStatus,
@@ -26,8 +28,10 @@ from db.models import (
     Role,
     User,
 )
-from services import cart, orders
-from services.checkout import CheckoutDraft, new_checkout_key, place_order
+from services import cart, consent, orders
+from services.checkout import CheckoutDraft, delivery_slots, new_checkout_key, place_order
+from services.checkout import slots as checkout_slots
+from services.events import ShopEvents
 from tests.services.shop_data import (
     RULES,
     make_product,
@@ -232,3 +236,41 @@ async def test_cancel_racing_expiry_releases_stock_once() -> None:
     assert await stock_of(tea) == 5
     assert await OrderTransition.filter(order_id=order.id).count() == 2
     assert len(recorder.changes) == 1
+
+
+@pytest.mark.usefixtures("racing_db")
+async def test_people_racing_for_a_delivery_slot_never_overbook_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(checkout_slots, "SLOT_CAPACITY", 2)
+    tea = await make_product(await make_provider(), "Tea", stock=100)
+    people = await customers_with_one_in_cart(12, tea)
+    for person in people:
+        await consent.record(person, ConsentKind.personal_data, granted=True, version="1")
+    evening = delivery_slots(datetime.now(UTC), RULES.timezone)[-1]
+    draft = CheckoutDraft(
+        fulfilment=Fulfilment.delivery,
+        address="Lenina 5",
+        phone="+79990001122",
+        delivery_slot=evening.id,
+    )
+
+    results = await asyncio.gather(
+        *(
+            place_order(
+                person, draft, settings=RULES, checkout_key=new_checkout_key(), events=ShopEvents()
+            )
+            for person in people
+        ),
+        return_exceptions=True,
+    )
+
+    placed = [result for result in results if isinstance(result, Order)]
+    refused = [result for result in results if not isinstance(result, Order)]
+    assert len(placed) == 2, results
+    assert all(
+        isinstance(error, InvalidInput) and error.details.get("reason") == "taken"
+        for error in refused
+    ), refused
+    assert await Order.filter(delivery_slot=evening.stored).count() == 2
+    assert await stock_of(tea) == 98
