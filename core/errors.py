@@ -44,13 +44,6 @@ class SoldOut(DomainError):
     status = 409
 
 
-class Unavailable(DomainError):
-    """The product is hidden, blocked or its provider is closed."""
-
-    code = "unavailable"
-    status = 409
-
-
 class OtherProviderInCart(DomainError):
     """The cart holds another provider's products (`provider` names it)."""
 

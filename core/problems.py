@@ -93,8 +93,6 @@ def explain(error: DomainError) -> str:
                 count=available, title=details.get("title", "")
             )
         return _("“{title}” is sold out.").format(title=details.get("title", ""))
-    if code == "unavailable":
-        return _("This product is not available right now.")
     if code == "other_provider_in_cart":
         return _("Your cart has products from {shop}. One order is from one shop.").format(
             shop=details.get("provider", "")
