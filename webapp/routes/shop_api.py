@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.i18n import gettext as _
 from db.models import ActorRole, Fulfilment, Order, OrderStatus, PaymentChannel, PaymentMethod
 from services import cart as carts
@@ -255,6 +255,20 @@ async def cancel_order(call: Call, order_id: int) -> m.Order:
 # Paying ------------------------------------------------------------------------------------
 
 
+async def _payable_order(call: Call, order_id: int) -> Order:
+    """The person's order awaiting online payment; a cash order is a conflict (409), not a
+    malformed request: the same request is right for an order placed for online payment."""
+    try:
+        return await payments.payable_order(order_id, call.user)
+    except InvalidInput as error:
+        raise ApiError(
+            409,
+            "payment_channel_unavailable",
+            _("This order is paid on receipt, not online."),
+            "channel",
+        ) from error
+
+
 @routes.endpoint(
     "POST", "/orders/{order_id}/payments", tag="orders", status=201, errors=(403, 404, 409, 422)
 )
@@ -267,11 +281,12 @@ async def pay_order(call: Call, order_id: int, body: m.PayRequest) -> m.PaymentO
     receipt has nowhere to go (send `email` or `phone`), and with `consent_required` for an
     e-mail or phone sent without consent to the processing of personal data.
     """
-    order = await payments.payable_order(order_id, call.user)
+    order = await _payable_order(call, order_id)
     channel = body.channel
     if channel not in payments.channels_for(order.currency, call.settings):
+        # A well-formed request the order cannot take: a conflict with its state (409).
         raise ApiError(
-            422,
+            409,
             "payment_channel_unavailable",
             _("This order cannot be paid this way."),
             "channel",
