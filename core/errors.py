@@ -51,6 +51,21 @@ class OtherProviderInCart(DomainError):
     status = 409
 
 
+class OtherCurrencyInCart(DomainError):
+    """The cart holds products in another currency (`currency` is the refused product's):
+    Telegram Stars and roubles are never paid by one invoice."""
+
+    code = "other_currency_in_cart"
+    status = 409
+
+
+class CartLimit(DomainError):
+    """The cart would hold more of one product than it takes (`max`)."""
+
+    code = "cart_limit"
+    status = 409
+
+
 class EmptyCart(DomainError):
     """Checkout of an empty cart."""
 

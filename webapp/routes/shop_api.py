@@ -14,6 +14,7 @@ from aiohttp import web
 
 from core.errors import DomainError, InvalidInput
 from core.i18n import gettext as _
+from core.problems import explain
 from db.models import ActorRole, Fulfilment, Order, OrderStatus, PaymentChannel, PaymentMethod
 from services import cart as carts
 from services import catalog, checkout, consent, orders, payments, telegram_payments
@@ -43,6 +44,14 @@ def consent_required() -> ApiError:
             "data in the bot's profile."
         ),
     )
+
+
+def choice_refused(error: InvalidInput) -> ApiError:
+    """A service refused a choice of a body that passed validation (delivery where the shop
+    offers none, cash where it takes none, no phone in the profile): the request is
+    well-formed and the shop's or the person's state refuses it, so 409, not 422."""
+    field = error.details.get("field")
+    return ApiError(409, error.code, explain(error), str(field) if field is not None else None)
 
 
 # Catalog -----------------------------------------------------------------------------------
@@ -194,7 +203,9 @@ async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
 
     Refused with `cart_changed` until changed prices or availability were acknowledged, with
     `sold_out` when stock ran out meanwhile, and with `consent_required` for a phone, address
-    or location sent without consent to the processing of personal data.
+    or location sent without consent to the processing of personal data. A choice the shop
+    does not take (delivery, cash, a delivery without an address or phone) is 409
+    `invalid_input` naming the field: the body is well-formed, the shop refuses it.
     """
     key = _checkout_key(call)
     existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
@@ -204,7 +215,7 @@ async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
         online = draft.payment_method is PaymentMethod.online
         if online and not view.empty and not payments.channels_for(view.currency, call.settings):
             raise ApiError(
-                422,
+                409,
                 "payment_channel_unavailable",
                 _("Online payment is not available right now."),
                 "payment_method",
@@ -218,9 +229,11 @@ async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
                 payment_timeout=timedelta(minutes=call.settings.order_payment_timeout),
             )
             return await _order_response(call, existing.id)
-        except DomainError:
+        except DomainError as error:
             # A concurrent request with the same key may have placed it and emptied the cart.
             existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
+            if existing is None and isinstance(error, InvalidInput):
+                raise choice_refused(error) from error
             if existing is None:
                 raise
     call.status = 200
