@@ -132,20 +132,6 @@ async def show_queue(
     await show(callback, text, markup)
 
 
-async def _card(
-    callback: CallbackQuery,
-    payout_id: int,
-    page: int,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
-) -> Payout | None:
-    """Show the card (an unknown payout: NotFound, told by handlers.errors)."""
-    payout = await payouts.get_payout(payout_id)
-    await show(callback, *await card_screen(payout, page, locale, settings))
-    return payout
-
-
 async def open_payout(
     callback: CallbackQuery,
     callback_data: AdmPayoutCB,
@@ -154,11 +140,10 @@ async def open_payout(
     settings: Settings,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """The payout's card."""
+    """The payout's card (an unknown payout: NotFound, told by handlers.errors)."""
     await state.clear()
-    await _card(
-        callback, callback_data.payout_id, callback_data.page, locale, settings, callback_answer
-    )
+    payout = await payouts.get_payout(callback_data.payout_id)
+    await show(callback, *await card_screen(payout, callback_data.page, locale, settings))
 
 
 async def _waiting(
