@@ -330,10 +330,7 @@ async def edit_wrong_input(message: Message) -> None:
 async def edit_skip(callback: CallbackQuery, state: FSMContext, user: User, locale: str) -> None:
     """Clear the description, or remove the category."""
     assert isinstance(callback.message, Message)
-    editing = await _editing(callback.message, state, user)
-    if editing is None:
-        return
-    provider, product, page = editing
+    provider, product, page = await _editing(callback.message, state, user)
     if await state.get_state() == EditProduct.description.state:
         product = await catalog.update_product(provider, product.id, description="")
     else:
@@ -353,10 +350,7 @@ async def edit_category_pick(
 ) -> None:
     """An existing category chosen for the product."""
     assert isinstance(callback.message, Message)
-    editing = await _editing(callback.message, state, user)
-    if editing is None:
-        return
-    provider, product, page = editing
+    provider, product, page = await _editing(callback.message, state, user)
     category = await Category.get_or_none(id=callback_data.category_id, provider_id=provider.id)
     if category is None:
         callback_answer.text = explain(NotFound(entity="category"))
@@ -371,10 +365,7 @@ async def edit_photo(
     message: Message, state: FSMContext, user: User, bot: Bot, settings: Settings
 ) -> None:
     """A photo (or one photo of an album) added to an existing product."""
-    editing = await _editing(message, state, user)
-    if editing is None:
-        return
-    provider, product, _page = editing
+    provider, product, _page = await _editing(message, state, user)
     stored = await store_photo(message, bot, settings, provider)
     if stored is None:
         await message.answer(_("I could not read this picture. Please send another photo."))
@@ -393,8 +384,6 @@ async def edit_photos_done(
     """Back to the product once the photos are in."""
     assert isinstance(callback.message, Message)
     editing = await _editing(callback.message, state, user)
-    if editing is None:
-        return
     await state.clear()
     text, markup = await product_screen(*editing, locale)
     await edit(callback, text, markup)
