@@ -24,7 +24,7 @@ i18n: $(INSTALLED)
 	$(VENV)/bin/pybabel extract --mapping=babel.cfg --keywords=__ --keywords=lazy_gettext \
 		--no-location --omit-header --sort-output --output-file=locales/messages.pot $(LOCALE_DIRS)
 	$(VENV)/bin/pybabel update --domain=messages --input-file=locales/messages.pot \
-		--output-dir=locales --no-fuzzy-matching --width=100
+		--output-dir=locales --no-fuzzy-matching --ignore-obsolete --width=100
 	$(MAKE) translations
 
 assets: $(ASSETS)

@@ -12,7 +12,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -31,13 +31,15 @@ from core.i18n import create_i18n
 from core.metrics import Metrics
 from handlers import get_routers
 from handlers.errors import ErrorHandler, answer_refusal, answerable
+from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
 from middlewares import setup_middlewares
 from services.container import Services
 from services.dedup import MemoryDeduplicator, RedisDeduplicator
+from services.effects import register_money_jobs
 from services.events import ShopEvents
-from services.receipts import ReceiptListener
-from services.refunds import RefundBackends, RefundOnCancel
+from services.jobs import JobRunner, RunJobsAtOnce
+from services.refunds import RefundBackends
 from services.throttle import Throttler
 from services.yookassa_gateway import YooKassaGateway
 
@@ -190,6 +192,7 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
         dedup=RedisDeduplicator(redis) if redis is not None else MemoryDeduplicator(),
         throttler=Throttler(throttle_storage, settings.throttle),
         shop_events=ShopEvents(),
+        jobs=JobRunner(),
     )
 
 
@@ -211,23 +214,34 @@ def refund_backends(services: Services, bot: Bot) -> RefundBackends:
     """Who can give money back: YooKassa when configured, and Stars through this bot."""
 
     async def refund_stars(user_tg_id: int, charge_id: str) -> object:
-        return await bot.refund_star_payment(
-            user_id=user_tg_id, telegram_payment_charge_id=charge_id
-        )
+        try:
+            return await bot.refund_star_payment(
+                user_id=user_tg_id, telegram_payment_charge_id=charge_id
+            )
+        except TelegramBadRequest as exc:
+            if "CHARGE_ALREADY_REFUNDED" in exc.message:
+                return True  # a retry after a crash: Telegram gave the Stars back already
+            raise
 
     return RefundBackends(gateway=services.yookassa, refund_stars=refund_stars)
 
 
 def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
-    """Subscribe every listener of shop events (pushes, refunds on cancel, closing receipts)
+    """Subscribe the listeners of shop events, register every kind of job with the runner,
     and hand the chat what needs the bot (refund backends).
 
     Here and not in a face, so that a process without the web app still notifies and refunds.
     """
-    events = services.shop_events
+    events, runner = services.shop_events, services.jobs
     backends = refund_backends(services, bot)
     dp["refund_backends"] = backends
     events.subscribe(TelegramShopNotifier(bot, services))
-    events.subscribe(RefundOnCancel(backends, events))
-    if services.yookassa is not None:
-        events.subscribe(ReceiptListener(services.yookassa))
+    events.subscribe(RunJobsAtOnce(runner))
+    register_money_jobs(
+        runner,
+        backends=backends,
+        events=events,
+        gateway=services.yookassa,
+        commission_percent=services.settings.platform_commission_percent,
+    )
+    register_chat_jobs(runner, bot, services)

@@ -1,9 +1,10 @@
-"""Scheduled jobs (APScheduler 3 in the bot's own event loop), run by one replica per tick.
+"""Scheduled jobs (APScheduler 3 in the bot's own event loop).
 
-Every replica runs a scheduler; when Redis is configured a job first takes a lock named after
-its job and its tick (`SET key NX PX`), so only the replica that gets there first does the
-work. The jobs are idempotent (conditional updates), so without Redis, or when Redis is down,
-every replica simply runs them.
+Every replica runs a scheduler. The sweep of unpaid orders runs on one replica per tick: when
+Redis is configured it first takes a lock named after its job and its tick (`SET key NX PX`);
+it is idempotent (conditional updates), so without Redis, or when Redis is down, every replica
+simply runs it. The job runner (`services.jobs`) runs on every replica every few seconds: it
+claims rows one by one, so replicas share the work instead of repeating it.
 """
 
 from __future__ import annotations
@@ -21,18 +22,11 @@ from redis.exceptions import RedisError
 
 from services import orders
 from services.container import Services
-from services.payments import recheck_pending_payments
-from services.receipts import retry_pending_receipts
-from services.refunds import RefundBackends, retry_pending_refunds
 
 EXPIRE_UNPAID = "expire_unpaid"
 EXPIRE_EVERY = timedelta(minutes=1)
-RECHECK_PAYMENTS = "recheck_payments"
-RECHECK_EVERY = timedelta(minutes=5)
-RECHECK_OLDER_THAN = timedelta(minutes=10)
-RETRY_RECEIPTS = "retry_receipts"
-RETRY_RECEIPTS_EVERY = timedelta(minutes=5)
-RETRY_RECEIPTS_OLDER_THAN = timedelta(minutes=3)
+RUN_JOBS = "run_jobs"
+RUN_JOBS_EVERY = timedelta(seconds=5)
 LOCK_PREFIX = "prilavok:job"
 JOB_DEFAULTS = {
     # APScheduler's default grace is 1 s: a busy loop would silently skip ticks.
@@ -75,48 +69,12 @@ async def expire_unpaid_orders(services: Services, *, now: datetime | None = Non
     return expired
 
 
-async def recheck_payments(services: Services, *, now: datetime | None = None) -> int | None:
-    """Settle YooKassa payments whose notification never came and complete refunds whose
-    answer never came; None when YooKassa is off or another replica has the tick."""
-    now = now or datetime.now(UTC)
-    if services.yookassa is None:
-        return None
-    if not await take_tick(services.redis, RECHECK_PAYMENTS, RECHECK_EVERY, now):
-        return None
-    changed = await recheck_pending_payments(
-        services.yookassa,
-        services.shop_events,
-        RECHECK_OLDER_THAN,
-        now=now,
-        commission_percent=services.settings.platform_commission_percent,
-    )
-    if changed:
-        logger.info("Settled or cancelled {} payments left pending", changed)
-    refunds = await retry_pending_refunds(
-        RefundBackends(gateway=services.yookassa, refund_stars=None),
-        services.shop_events,
-        RECHECK_OLDER_THAN,
-        now=now,
-    )
-    if refunds:
-        logger.info("Completed or released {} refunds left pending", refunds)
-    return changed + refunds
-
-
-async def retry_receipts(services: Services, *, now: datetime | None = None) -> int | None:
-    """Send closing receipts left pending and refresh ones YooKassa is registering; None when
-    YooKassa is off or another replica has the tick."""
-    now = now or datetime.now(UTC)
-    if services.yookassa is None:
-        return None
-    if not await take_tick(services.redis, RETRY_RECEIPTS, RETRY_RECEIPTS_EVERY, now):
-        return None
-    changed = await retry_pending_receipts(
-        services.yookassa, RETRY_RECEIPTS_OLDER_THAN, limit=100, now=now
-    )
-    if changed:
-        logger.info("Sent or settled {} fiscal receipts left pending", changed)
-    return changed
+async def run_jobs(services: Services, *, now: datetime | None = None) -> int:
+    """Run the deferred effects that are due (every replica: rows are claimed one by one)."""
+    ran = await services.jobs.run_due(now=now)
+    if ran:
+        logger.debug("Ran {} deferred jobs", ran)
+    return ran
 
 
 def create_scheduler(services: Services) -> AsyncIOScheduler:
@@ -134,19 +92,12 @@ def create_scheduler(services: Services) -> AsyncIOScheduler:
         id=EXPIRE_UNPAID,
         name="Cancel unpaid orders past their deadline",
     )
-    if services.yookassa is not None:
-        scheduler.add_job(
-            recheck_payments,
-            IntervalTrigger(seconds=int(RECHECK_EVERY.total_seconds()), timezone=UTC),
-            args=[services],
-            id=RECHECK_PAYMENTS,
-            name="Re-check YooKassa payments left pending",
-        )
-        scheduler.add_job(
-            retry_receipts,
-            IntervalTrigger(seconds=int(RETRY_RECEIPTS_EVERY.total_seconds()), timezone=UTC),
-            args=[services],
-            id=RETRY_RECEIPTS,
-            name="Send fiscal receipts left pending",
-        )
+    scheduler.add_job(
+        run_jobs,
+        IntervalTrigger(seconds=int(RUN_JOBS_EVERY.total_seconds()), timezone=UTC),
+        args=[services],
+        id=RUN_JOBS,
+        name="Run deferred effects that are due",
+        next_run_time=datetime.now(UTC),  # at start: rows left by a stopped process run now
+    )
     return scheduler

@@ -32,6 +32,9 @@ SANDBOX_BOT_TOKEN = "100000001:sandbox-token-not-a-secret"  # noqa: S105 - emula
 _SECRET_TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 _BOT_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 SUPPORTED_LOCALES = ("ru", "en")
+DEFAULT_COMMISSION_PERCENT = Decimal(10)
+"""The platform's share of each sale unless PLATFORM_COMMISSION_PERCENT or the provider's own
+rate says otherwise (the one place this default is written)."""
 YOOKASSA_NETWORKS = (
     "185.71.76.0/27",
     "185.71.77.0/27",
@@ -112,7 +115,7 @@ class Settings(BaseSettings):
     payments_support_contact: str | None = None
     """Who answers /paysupport; defaults to OPERATOR_CONTACT."""
     platform_commission_percent: Decimal = Field(
-        default=Decimal(10), ge=0, le=100, decimal_places=2
+        default=DEFAULT_COMMISSION_PERCENT, ge=0, le=100, decimal_places=2
     )
 
     # Shop

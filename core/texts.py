@@ -39,7 +39,7 @@ def role_name(role: ActorRole) -> str:
 
 def digital_handover() -> str:
     """How digital goods (sold for Stars) reach the customer."""
-    return _("💾 Digital goods: the seller sends them to this chat after payment.")
+    return _("💾 Digital goods: they come to this chat as soon as the payment goes through.")
 
 
 def fulfilment_name(fulfilment: Fulfilment) -> str:

@@ -20,7 +20,7 @@ from tortoise.exceptions import IntegrityError
 
 from core.i18n import gettext as _
 from core.i18n import pick_locale
-from core.money import format_price
+from core.money import STARS, format_price
 from core.texts import status_name
 from db.models import (
     ActorRole,
@@ -43,6 +43,7 @@ from keyboards import provider as kb
 from services import orders, users
 from services.container import Services
 from services.events import ShopListener
+from services.refunds import LATE_PAYMENT_REASON
 
 EXPIRED_REASON = "expired"
 """The reason services.orders.expire_unpaid records."""
@@ -111,6 +112,28 @@ def customer_text(order: Order, transition: OrderTransition, locale: str) -> str
     if to is OrderStatus.refunded:
         return _("↩️ Order #{number} was refunded.").format(number=number)
     return _("Order #{number}: {status}").format(number=number, status=status_name(to))
+
+
+def _refund_text(order: Order, refund: Refund, amount: str) -> str:
+    """What the customer is told about money coming back, and why when they did not ask."""
+    if refund.currency == STARS:
+        text = _("↩️ {amount} for order #{number} are back on your Telegram Stars balance.")
+    else:
+        text = _(
+            "↩️ {amount} for order #{number} is on its way back to your card. Banks usually "
+            "credit it within a few days."
+        )
+    text = text.format(amount=amount, number=order.id)
+    if refund.reason == LATE_PAYMENT_REASON:
+        text = (
+            _(
+                "Your payment for order #{number} arrived after the order had been closed, so "
+                "we returned it."
+            ).format(number=order.id)
+            + "\n"
+            + text
+        )
+    return text
 
 
 class TelegramShopNotifier(ShopListener):
@@ -238,10 +261,7 @@ class TelegramShopNotifier(ShopListener):
             with self._speaking(person) as locale:
                 amount = format_price(refund.amount, refund.currency, locale)
                 if is_customer:
-                    text = _(
-                        "↩️ {amount} for order #{number} is on its way back to you. Banks "
-                        "usually credit it within a few days; Stars come back at once."
-                    ).format(amount=amount, number=full.id)
+                    text = _refund_text(full, refund, amount)
                 else:
                     text = _("↩️ A refund of {amount} was made for order #{number}.").format(
                         amount=amount, number=full.id

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -38,8 +39,10 @@ async def pay_invoice(
     *,
     tip_amount: int = 0,
     order_info: JsonDict | None = None,
+    meanwhile: Callable[[], Awaitable[object]] | None = None,
 ) -> PaymentResult:
-    """Send pre_checkout_query, wait for the bot's answer, then deliver successful_payment."""
+    """Send pre_checkout_query, wait for the bot's answer, then deliver successful_payment
+    (after `meanwhile`, when given)."""
     found = find_invoice(session.bot, session.chat_id, invoice)
     if found.is_flexible:
         raise AssertionError("flexible invoices (shipping queries) are not emulated")
@@ -70,6 +73,8 @@ async def pay_invoice(
     assert pending.answer is not None
     if not pending.answer["ok"]:
         return PaymentResult("declined", error_message=pending.answer["error_message"])
+    if meanwhile is not None:
+        await meanwhile()
     return await _complete(session, found, total, order_info)
 
 

@@ -7,6 +7,7 @@ with the bot messages that appeared or changed in the chat meanwhile.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from aiogram.types import InlineKeyboardButton, KeyboardButton, Message
@@ -273,9 +274,17 @@ class ChatSession:
         *,
         tip_amount: int = 0,
         order_info: JsonDict | None = None,
+        meanwhile: Callable[[], Awaitable[object]] | None = None,
     ) -> PaymentResult:
-        """Pay an invoice (message, message id or invoice link) through the pre-checkout step."""
-        return await pay_invoice(self, invoice, tip_amount=tip_amount, order_info=order_info)
+        """Pay an invoice (message, message id or invoice link) through the pre-checkout step.
+
+        `meanwhile` runs after the bot approved the pre-checkout query and before
+        successful_payment arrives, as a real payment leaves time for (the order cancelled
+        while the customer confirms in Telegram's form).
+        """
+        return await pay_invoice(
+            self, invoice, tip_amount=tip_amount, order_info=order_info, meanwhile=meanwhile
+        )
 
     def in_chat(self, chat_id: int) -> ChatSession:
         """The same user acting in another chat of the same bot."""

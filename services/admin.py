@@ -13,6 +13,7 @@ from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput, NotFound
 from db.models import (
+    AuditAction,
     AuditLog,
     Order,
     OrderTransition,
@@ -170,7 +171,7 @@ async def update_provider(provider_id: int, *, actor: User, **changes: Any) -> P
             await Provider.filter(id=provider_id).update(**changed)
             await AuditLog.create(
                 actor=actor,
-                action="provider.update",
+                action=AuditAction.provider_update,
                 target=f"provider:{provider_id}",
                 data=changed,
             )
@@ -199,7 +200,7 @@ async def set_owner(provider_id: int, owner: User, *, actor: User) -> Provider:
             await User.filter(id=owner.id).update(role=Role.provider)
         await AuditLog.create(
             actor=actor,
-            action="provider.owner",
+            action=AuditAction.provider_owner,
             target=f"provider:{provider_id}",
             data={"owner": owner.pseudonym},
         )

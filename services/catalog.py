@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from core.errors import InvalidInput, NotFound
 from core.money import STARS
 from db.models import (
+    AuditAction,
     AuditLog,
     Category,
     Product,
@@ -335,7 +336,7 @@ async def set_blocked(product_id: int, blocked: bool, *, actor: User, reason: st
     product.is_blocked = blocked
     await AuditLog.create(
         actor=actor,
-        action="product.block" if blocked else "product.unblock",
+        action=AuditAction.product_block if blocked else AuditAction.product_unblock,
         target=f"product:{product_id}",
         data={"reason": reason},
     )
@@ -360,7 +361,7 @@ async def create_provider(
         if owner is not None:
             await _make_provider(owner)
         await AuditLog.create(
-            actor=actor, action="provider.create", target=f"provider:{provider.id}"
+            actor=actor, action=AuditAction.provider_create, target=f"provider:{provider.id}"
         )
     return provider
 
@@ -399,7 +400,7 @@ async def accept_invite(code: str, user: User, *, now: datetime | None = None) -
         await Provider.filter(id=invite.provider.id).update(owner_id=user.id)
         await _make_provider(user)
         await AuditLog.create(
-            actor=user, action="provider.owner", target=f"provider:{invite.provider.id}"
+            actor=user, action=AuditAction.provider_owner, target=f"provider:{invite.provider.id}"
         )
     provider = invite.provider
     provider.owner_id = user.id

@@ -20,7 +20,7 @@ from tortoise.transactions import in_transaction
 
 from core.fiscal import PAYMENT_MODES, PAYMENT_SUBJECTS, VAT_CODES
 from core.money import STARS, parse_amount, to_major
-from db.models import AuditLog, Category, Product, ProductKind, Provider, User
+from db.models import AuditAction, AuditLog, Category, Product, ProductKind, Provider, User
 from services.catalog import MAX_PRICE, MAX_STOCK, normalize_search
 
 HEADER = (
@@ -407,7 +407,7 @@ async def import_catalog(
             report.updated = len(rows) - len(new)
             await AuditLog.create(
                 actor=actor,
-                action="catalog.import",
+                action=AuditAction.catalog_import,
                 target=f"provider:{provider.id}",
                 data={"created": report.created, "updated": report.updated},
             )

@@ -16,6 +16,7 @@ from core.i18n import I18n
 from core.metrics import Metrics
 from services.dedup import UpdateDeduplicator
 from services.events import ShopEvents
+from services.jobs import JobRunner
 from services.throttle import Throttler
 from services.yookassa_gateway import YooKassaGateway
 
@@ -31,6 +32,8 @@ class Services:
     dedup: UpdateDeduplicator
     throttler: Throttler
     shop_events: ShopEvents
+    jobs: JobRunner
+    """The one runner of deferred effects (job rows); kinds are registered by `wire`."""
     yookassa: YooKassaGateway | None = None
     """The YooKassa gateway, when YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY are set."""
 

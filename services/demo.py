@@ -24,6 +24,8 @@ from services.catalog import normalize_search
 from services.media import save_photo, write_demo_glb
 
 DEMO_MODEL = Path("media/models/demo-cube.glb")
+DEMO_EBOOK = Path("media/digital/tea-recipes.pdf")
+"""The demo digital good: a one-page PDF the bot sends the moment the order is paid."""
 PHOTO_SIZE = 800
 FONT_FILE = "DejaVuSans-Bold.ttf"  # has Cyrillic; Pillow's built-in font does not
 
@@ -137,7 +139,7 @@ TEA = DemoCategory(
         DemoProduct(
             "TEA-DIGITAL-001",
             "Электронная книга «Чайные рецепты» (PDF)",
-            "30 рецептов чайных напитков и десертов. Продавец пришлёт файл в чат после оплаты.",
+            "30 рецептов чайных напитков и десертов. Файл придёт в чат сразу после оплаты.",
             150,
             kind=ProductKind.digital,
             currency=STARS,  # digital goods are sold in Telegram Stars only
@@ -303,6 +305,30 @@ def _draw_photo(initials: str, color: tuple[int, int, int], shape: Shape) -> byt
     return buffer.getvalue()
 
 
+def _write_ebook(path: Path, title: str) -> None:
+    """A one-page PDF (an A5 page drawn with Pillow) standing in for the demo e-book."""
+    page = Image.new("RGB", (874, 1240), (250, 246, 238))
+    draw = ImageDraw.Draw(page)
+    font = _font(44)
+    if font is not None:
+        draw.multiline_text((80, 120), title.replace(" (", "\n("), font=font, fill=(60, 40, 20))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    page.save(path, format="PDF", resolution=150.0)
+
+
+async def _ensure_digital_file(product: Product, data_dir: Path) -> None:
+    """Attach the demo PDF to a digital product that has nothing attached."""
+    if product.digital_file_id or product.digital_url:
+        return
+    path = data_dir / DEMO_EBOOK
+    if not await asyncio.to_thread(path.is_file):
+        await asyncio.to_thread(_write_ebook, path, product.title)
+    if product.digital_path != DEMO_EBOOK.as_posix():
+        product.digital_path = DEMO_EBOOK.as_posix()
+        product.digital_file_name = "tea-recipes.pdf"
+        await product.save(update_fields=["digital_path", "digital_file_name"])
+
+
 def _files_present(data_dir: Path, photo: ProductPhoto) -> bool:
     return (data_dir / photo.path).is_file() and (data_dir / photo.thumb_path).is_file()
 
@@ -364,6 +390,9 @@ async def _ensure_products(
             await product.save(update_fields=["search_text"])
         await _ensure_photo(product, spec, directory, data_dir)
         counts["photos"] += 1
+        if item.kind is ProductKind.digital:
+            await _ensure_digital_file(product, data_dir)
+            counts["digital_files"] += 1
         if item.has_model:
             model = data_dir / DEMO_MODEL
             if not await asyncio.to_thread(model.is_file):

@@ -1,10 +1,16 @@
-"""Domain events of the shop: services announce, listeners (Telegram pushes) react.
+"""Domain events of the shop: services announce after their commit, listeners react.
 
 The hub lives in the Services bag, not at module level; listeners are added by the
 composition root. A failing listener is logged and never undoes what already happened.
+Events are in memory and may be lost with the process: they carry what only informs (a
+seller's push). What must not be lost — refunds, receipts, paid goods — is a job row
+(`services.jobs`) written in the transaction; `jobs_added` only asks the runner to run it now
+rather than at its next round.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from loguru import logger
 
@@ -29,6 +35,9 @@ class ShopListener:
 
     async def payout_changed(self, payout: Payout) -> None:
         """A provider's payout was requested, approved or rejected."""
+
+    async def jobs_added(self, keys: Sequence[str]) -> None:
+        """A transaction that wrote these jobs (services.jobs) has committed."""
 
 
 class ShopEvents:
@@ -60,6 +69,11 @@ class ShopEvents:
     async def payout_changed(self, payout: Payout) -> None:
         """Tell every listener; errors are logged."""
         await self._fan_out("payout_changed", payout)
+
+    async def jobs_added(self, keys: Sequence[str]) -> None:
+        """Tell every listener (the job runner runs them at once); errors are logged."""
+        if keys:
+            await self._fan_out("jobs_added", list(keys))
 
     async def _fan_out(self, event: str, *args: object) -> None:
         for listener in self._listeners:

@@ -24,7 +24,7 @@ async def invoice_fields(invoice: OpenInvoice, settings: Settings) -> dict[str, 
     stars = invoice.payment.channel is PaymentChannel.stars
     lines = await telegram_payments.invoice_lines(order)
     description = (
-        _("Paid in Telegram Stars. The seller delivers the digital goods after payment.")
+        _("Paid in Telegram Stars. The digital goods come to the chat right after payment.")
         if stars
         else _("The shop confirms the order after payment.")
     )

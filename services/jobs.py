@@ -25,8 +25,8 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -36,6 +36,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from db.models import Job, JobState
+from services.events import ShopListener
 
 JobHandler = Callable[[Job], Awaitable[None]]
 Alert = Callable[[Job], Awaitable[None]]
@@ -60,6 +61,10 @@ class JobKind(StrEnum):
     deliver_digital = "order.deliver_digital"
     """A paid order's digital goods, to the customer's chat. Payload: order_id."""
 
+    def key(self, subject: int | str) -> str:
+        """The job key of this kind for one subject (an order, a payment, a refund)."""
+        return f"{self.value}:{subject}"
+
 
 class Retry(Exception):
     """Raised by a handler: not done yet, try again (after `delay`, else the backoff)."""
@@ -70,11 +75,18 @@ class Retry(Exception):
         self.delay = delay
 
 
+class Fail(Exception):
+    """Raised by a handler: this cannot succeed by retrying; give up now and alert an admin."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True, slots=True)
 class JobPolicy:
     """How a kind of job is retried."""
 
-    max_attempts: int = 10
     first_backoff: timedelta = timedelta(seconds=30)
     max_backoff: timedelta = timedelta(hours=1)
     lease: timedelta = timedelta(minutes=2)
@@ -87,17 +99,6 @@ class JobPolicy:
         """The wait before attempt `attempts + 1`: doubling from `first_backoff`, capped."""
         seconds = self.first_backoff.total_seconds() * 2 ** max(attempts - 1, 0)
         return timedelta(seconds=min(seconds, self.max_backoff.total_seconds()))
-
-
-@dataclass(frozen=True, slots=True)
-class NewJob:
-    """A job to write."""
-
-    kind: JobKind
-    key: str
-    payload: dict[str, Any] = field(default_factory=dict)
-    due_at: datetime | None = None
-    max_attempts: int | None = None
 
 
 def _now() -> datetime:
@@ -117,7 +118,7 @@ async def enqueue(
     max_attempts: int = 10,
 ) -> bool:
     """Write a job in the current transaction; False when the key already waits (or, with
-    `once`, ever existed) and nothing was written.
+    `once`, ever existed) and nothing was written. It runs at most `max_attempts` times.
 
     The insert ignores a conflict on the waiting key instead of failing, so it never aborts
     the caller's transaction on PostgreSQL.
@@ -206,7 +207,7 @@ class JobRunner:
         while True:
             claimed = await self._claim(now=now, limit=limit or self._batch)
             for job in claimed:
-                await self._execute(job)
+                await self._execute(job, now)
             ran += len(claimed)
             if len(claimed) < (limit or self._batch) or limit is not None:
                 return ran
@@ -225,9 +226,10 @@ class JobRunner:
         ).values_list("id", flat=True)
         ran = 0
         for job_id in candidates:
-            job = await self._claim_one(int(str(job_id)), _now())
+            now = _now()
+            job = await self._claim_one(int(str(job_id)), now)
             if job is not None:
-                await self._execute(job)
+                await self._execute(job, now)
                 ran += 1
         return ran
 
@@ -262,12 +264,8 @@ class JobRunner:
             if connection.capabilities.dialect == "postgres":
                 # Other runners skip what this one is reading instead of waiting for it.
                 query = query.select_for_update(skip_locked=True)
-            ids = [
-                int(str(job_id))
-                for job_id in await query.order_by("due_at", "id")
-                .limit(limit)
-                .values_list("id", flat=True)
-            ]
+            # Whole rows: Tortoise drops FOR UPDATE from values_list() queries.
+            ids = [job.id for job in await query.order_by("due_at", "id").limit(limit)]
             return [job for job_id in ids if (job := await self._claim_one(job_id, now))]
 
     async def _claim_one(self, job_id: int, now: datetime) -> Job | None:
@@ -286,51 +284,53 @@ class JobRunner:
         await job.refresh_from_db()
         return job
 
-    async def _execute(self, job: Job) -> None:
+    async def _execute(self, job: Job, now: datetime) -> None:
+        """Run the handler; a retry is due relative to `now` (the runner's clock, which tests
+        move forward)."""
         handler, policy = self._handlers[job.kind]
         try:
             await handler(job)
         except Retry as retry:
-            await self._again(job, policy, retry.reason, retry.delay)
+            await self._again(job, policy, retry.reason, retry.delay, now)
+        except Fail as failure:
+            await self._give_up(job, failure.reason)
         except Exception as exc:
             logger.opt(exception=exc).warning("Job {} ({}) failed", job.id, job.kind)
-            await self._again(job, policy, f"{type(exc).__name__}: {exc}", None)
+            await self._again(job, policy, f"{type(exc).__name__}: {exc}", None, now)
         else:
             await Job.filter(id=job.id, state=JobState.running, claimed_by=self.name).update(
                 state=JobState.done, pending_key=None, finished_at=_now(), lease_until=None
             )
 
     async def _again(
-        self, job: Job, policy: JobPolicy, reason: str, delay: timedelta | None
+        self, job: Job, policy: JobPolicy, reason: str, delay: timedelta | None, now: datetime
     ) -> None:
-        limit = min(job.max_attempts, policy.max_attempts)
-        mine = Job.filter(id=job.id, state=JobState.running, claimed_by=self.name)
-        if job.attempts >= limit:
-            if await mine.update(
-                state=JobState.failed,
-                pending_key=None,
-                finished_at=_now(),
-                lease_until=None,
-                last_error=reason[:2000],
-            ):
-                await job.refresh_from_db()
-                logger.error(
-                    "Job {} ({}) gave up after {} attempts: {}",
-                    job.id,
-                    job.kind,
-                    job.attempts,
-                    reason,
-                )
-                await self._alert(job)
+        if job.attempts >= job.max_attempts:
+            await self._give_up(job, reason)
             return
+        mine = Job.filter(id=job.id, state=JobState.running, claimed_by=self.name)
         wait = delay if delay is not None else policy.backoff(job.attempts)
         await mine.update(
             state=JobState.pending,
-            due_at=_now() + wait,
+            due_at=max(now, _now()) + wait,
             lease_until=None,
             claimed_by=None,
             last_error=reason[:2000],
         )
+
+    async def _give_up(self, job: Job, reason: str) -> None:
+        if await Job.filter(id=job.id, state=JobState.running, claimed_by=self.name).update(
+            state=JobState.failed,
+            pending_key=None,
+            finished_at=_now(),
+            lease_until=None,
+            last_error=reason[:2000],
+        ):
+            await job.refresh_from_db()
+            logger.error(
+                "Job {} ({}) gave up after {} attempts: {}", job.id, job.kind, job.attempts, reason
+            )
+            await self._alert(job)
 
     async def _alert(self, job: Job) -> None:
         for alert in self._alerts:
@@ -338,3 +338,16 @@ class JobRunner:
                 await alert(job)
             except Exception:
                 logger.exception("Alert about job {} failed", job.id)
+
+
+class RunJobsAtOnce(ShopListener):
+    """Runs the jobs a transaction wrote as soon as it has committed (the `jobs_added` event),
+    in the task that committed them: effects come at once, and a crash before leaves the rows
+    for the runner's next round."""
+
+    def __init__(self, runner: JobRunner) -> None:
+        self._runner = runner
+
+    async def jobs_added(self, keys: Sequence[str]) -> None:
+        """Run them now."""
+        await self._runner.run_keys(keys)

@@ -9,6 +9,7 @@ chain are serialized and two writers never deadlock.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,9 +20,19 @@ from tortoise.functions import Sum
 from tortoise.transactions import in_transaction
 
 from core.errors import DomainError, InvalidInput
-from db.models import Account, AccountKind, LedgerEntry, LedgerHead, LedgerTransaction
+from db.models import (
+    Account,
+    AccountKind,
+    LedgerEntry,
+    LedgerHead,
+    LedgerKind,
+    LedgerTransaction,
+)
+
+__all__ = ["AccountKind", "LedgerKind", "Posting", "VerifyReport"]
 
 GENESIS_HASH = "0" * 64
+_ORDER_DESCRIPTION = re.compile(r"^order (\d+)$")
 VERIFY_CHUNK = 1000
 
 
@@ -53,6 +64,17 @@ class VerifyReport:
     def ok(self) -> bool:
         """Nothing is wrong."""
         return self.problem is None
+
+
+def order_description(order_id: int | None) -> str:
+    """The description of a transaction about an order (settlement reports read it back)."""
+    return f"order {order_id}" if order_id is not None else ""
+
+
+def order_in_description(description: str) -> int | None:
+    """The order a transaction's description names (see `order_description`), if any."""
+    match = _ORDER_DESCRIPTION.match(description)
+    return int(match.group(1)) if match else None
 
 
 # Accounts -------------------------------------------------------------------------------------
@@ -163,7 +185,7 @@ async def _head() -> LedgerHead:
 
 async def post(
     reference: str,
-    kind: str,
+    kind: LedgerKind,
     postings: list[Posting],
     description: str = "",
     *,

@@ -15,6 +15,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.errors import IllegalTransition, InvalidInput, NotFound
+from core.money import STARS
 from db.models import (
     ActorRole,
     Fulfilment,
@@ -25,10 +26,13 @@ from db.models import (
     PaymentMethod,
     PaymentStatus,
     Product,
+    ProductKind,
     User,
 )
+from services import jobs
 from services.catalog import PAGE_SIZE, STOCK_TRACKED, Page, paginate
 from services.events import ShopEvents
+from services.jobs import JobKind
 
 OPEN_PAYMENT_GRACE = timedelta(hours=1)
 
@@ -75,10 +79,17 @@ RESERVING = frozenset({S.pending_payment, *ACTIVE})
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A transition that happened."""
+    """A transition that happened, and the keys of the jobs it wrote."""
 
     order: Order
     transition: OrderTransition
+    jobs: tuple[str, ...] = ()
+
+
+async def announce(events: ShopEvents, change: Change) -> None:
+    """After the commit: tell listeners about the change and run the jobs it wrote."""
+    await events.order_changed(change.order, change.transition)
+    await events.jobs_added(change.jobs)
 
 
 def allowed_targets(order: Order, role: ActorRole) -> list[OrderStatus]:
@@ -137,7 +148,7 @@ async def transition(
             cash_received=cash_received,
             provider_id=provider_id,
         )
-    await events.order_changed(change.order, change.transition)
+    await announce(events, change)
     return change
 
 
@@ -154,7 +165,9 @@ async def apply_transition(
     """`transition` inside the caller's database transaction, without announcing it.
 
     For callers that change more in the same transaction (a payment's settlement): they
-    call `events.order_changed(change.order, change.transition)` after their commit.
+    call `announce(events, change)` after their commit. The effects a status brings (a refund
+    for a paid order cancelled, the closing receipt of a completed one, the digital goods of a
+    paid one) are written here as jobs, in the same transaction.
     """
     order = await Order.get_or_none(id=order_id)
     if order is None or (provider_id is not None and order.provider_id != provider_id):
@@ -183,7 +196,25 @@ async def apply_transition(
         reason=reason.strip(),
     )
     await order.refresh_from_db()
-    return Change(order, record)
+    return Change(order, record, await _effects(order, previous, to))
+
+
+async def _effects(order: Order, previous: OrderStatus, to: OrderStatus) -> tuple[str, ...]:
+    """Write the jobs this move brings; their keys."""
+    wanted: list[JobKind] = []
+    online = order.payment_method is PaymentMethod.online
+    if to is S.cancelled and online and previous is not S.pending_payment:
+        wanted.append(JobKind.refund_cancelled_order)
+    if to is S.completed and online and order.currency != STARS:
+        wanted.append(JobKind.closing_receipt)
+    if to is S.paid and await order.items.filter(kind=ProductKind.digital).exists():
+        wanted.append(JobKind.deliver_digital)
+    keys = []
+    for kind in wanted:
+        key = kind.key(order.id)
+        if await jobs.enqueue(kind, key, {"order_id": order.id}, once=True):
+            keys.append(key)
+    return tuple(keys)
 
 
 async def release_stock(order: Order) -> None:

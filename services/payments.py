@@ -22,11 +22,13 @@ from loguru import logger
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.config import DEFAULT_COMMISSION_PERCENT
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from core.money import STARS
 from db.models import (
     AccountKind,
     ActorRole,
+    Job,
     Order,
     OrderItem,
     OrderStatus,
@@ -37,9 +39,10 @@ from db.models import (
     Provider,
     User,
 )
-from services import ledger, orders, receipts
+from services import jobs, ledger, orders, receipts
 from services.events import ShopEvents
-from services.ledger import Posting
+from services.jobs import JobKind
+from services.ledger import LedgerKind, Posting
 from services.payments_receipts import order_contact, order_receipt, parse_receipt_contact
 from services.yookassa_gateway import (
     GatewayError,
@@ -53,7 +56,11 @@ from services.yookassa_gateway import (
 YOOKASSA = PaymentChannel.yookassa
 YOOKASSA_CURRENCIES = frozenset({"RUB"})
 OPEN = (PaymentStatus.created, PaymentStatus.pending)
-DEFAULT_COMMISSION_PERCENT = Decimal(10)
+RECHECK_AFTER = timedelta(minutes=10)
+"""When a pending attempt is first asked about, if its notification has not come."""
+RECHECK_EVERY = timedelta(minutes=5)
+RECHECKS = 36
+"""Checks of one attempt (three hours) before it is left to YooKassa and the order's expiry."""
 PAYMENT_DESCRIPTION = "Заказ №{order_id}"
 """Shown on YooKassa's (Russian) payment page; it must not change between retries of a key."""
 
@@ -229,11 +236,20 @@ async def _create_remote(
         )
         await _close_attempt(payment, "key_reused")
         raise GatewayError(operation="create payment", reason="key reused")
-    await Payment.filter(id=payment.id, status=PaymentStatus.created).update(
-        status=PaymentStatus.pending,
-        external_id=remote.id,
-        confirmation_url=remote.confirmation_url,
-    )
+    async with in_transaction():
+        if await Payment.filter(id=payment.id, status=PaymentStatus.created).update(
+            status=PaymentStatus.pending,
+            external_id=remote.id,
+            confirmation_url=remote.confirmation_url,
+        ):
+            # If YooKassa's notification is lost, this job settles or closes the attempt.
+            await jobs.enqueue(
+                JobKind.payment_check,
+                JobKind.payment_check.key(payment.id),
+                {"payment_id": payment.id},
+                due_at=datetime.now(UTC) + RECHECK_AFTER,
+                max_attempts=RECHECKS + 1,
+            )
     await payment.refresh_from_db()
     return payment
 
@@ -497,6 +513,7 @@ async def settle_payment(
             Posting(platform, commission),
         ]
     change: orders.Change | None = None
+    late: tuple[str, ...] = ()
     try:
         async with in_transaction():
             won = await Payment.filter(id=payment.id, status__in=OPEN).update(
@@ -510,69 +527,70 @@ async def settle_payment(
                         order.id, OrderStatus.paid, role=ActorRole.system, actor=None
                     )
                 except IllegalTransition:
-                    logger.error(
+                    logger.warning(
                         "Payment {} succeeded but order {} is no longer awaiting payment: "
-                        "the money is held in the customer's account until it is refunded",
+                        "the money goes back to the customer",
                         payment.id,
                         order.id,
                     )
             if change is not None:
-                postings, kind = [p for p in provider_postings if p.amount], "payment"
+                postings, kind = [p for p in provider_postings if p.amount], LedgerKind.payment
             else:
                 postings = [Posting(clearing, -payment.amount), Posting(customer, payment.amount)]
-                kind = "payment_unmatched"
+                kind = LedgerKind.payment_unmatched
+                late = await refund_late(payment.id)
             await ledger.post(
                 payment_reference(provider_id, channel),
                 kind,
                 postings,
-                description=f"order {payment.order_id}" if payment.order_id else "",
+                description=ledger.order_description(payment.order_id),
             )
     except IntegrityError:
         logger.warning("Payment {}: charge {} is recorded already", payment.id, provider_id)
         return False
     logger.info("Payment {} of order {} settled", payment.id, payment.order_id)
     if change is not None:
-        await events.order_changed(change.order, change.transition)
+        await orders.announce(events, change)
+    await events.jobs_added(late)
     return True
 
 
-# Recovery --------------------------------------------------------------------------------
+async def refund_late(payment_id: int) -> tuple[str, ...]:
+    """Money that no order waits for goes back (a job, in the caller's transaction); the keys
+    of the jobs written."""
+    key = JobKind.refund_late_payment.key(payment_id)
+    if await jobs.enqueue(JobKind.refund_late_payment, key, {"payment_id": payment_id}, once=True):
+        return (key,)
+    return ()
 
 
-async def recheck_pending_payments(
-    gateway: YooKassaGateway,
+# Recovery (a job per attempt) ---------------------------------------------------------------
+
+
+async def check_payment(
+    job: Job,
+    gateway: YooKassaGateway | None,
     events: ShopEvents,
-    older_than: timedelta,
-    *,
-    now: datetime | None = None,
-    commission_percent: Decimal = DEFAULT_COMMISSION_PERCENT,
-    limit: int = 100,
-) -> int:
-    """Ask YooKassa about attempts pending for longer than `older_than` (a notification may
-    have been lost) and settle or cancel them; returns how many changed."""
-    now = now or datetime.now(UTC)
-    stuck = (
-        await Payment.filter(
-            channel=YOOKASSA,
-            status=PaymentStatus.pending,
-            external_id__isnull=False,
-            created_at__lt=now - older_than,
-        )
-        .order_by("id")
-        .limit(limit)
-    )
-    changed = 0
-    for payment in stuck:
-        assert payment.external_id is not None
-        try:
-            remote = await gateway.get_payment(payment.external_id)
-        except GatewayTimeout:
-            logger.warning("Payment re-check stopped: YooKassa does not answer")
-            break
-        except GatewayError as exc:
-            logger.warning("Payment {} re-check failed: {}", payment.id, exc.details)
-            continue
-        outcome = await _apply_remote(payment, remote, events, commission_percent)
-        if outcome in (NotificationOutcome.settled, NotificationOutcome.canceled):
-            changed += 1
-    return changed
+    commission_percent: Decimal,
+) -> None:
+    """Job: ask YooKassa about an attempt whose notification may have been lost, and settle or
+    close it as the notification would. Raises jobs.Retry while the customer may still pay."""
+    payment = await Payment.get_or_none(id=int(job.payload["payment_id"]))
+    if payment is None or payment.status is not PaymentStatus.pending or not payment.external_id:
+        return  # settled, cancelled or never created at YooKassa
+    if gateway is None:
+        raise jobs.Fail("YooKassa is not configured: a pending payment cannot be checked")
+    try:
+        remote = await gateway.get_payment(payment.external_id)
+    except GatewayTimeout as exc:
+        raise jobs.Retry("YooKassa does not answer") from exc
+    except GatewayError as exc:
+        raise jobs.Retry(f"YooKassa: {exc.details}") from exc
+    outcome = await _apply_remote(payment, remote, events, commission_percent)
+    if outcome is not NotificationOutcome.pending:
+        return
+    if job.attempts > RECHECKS:
+        # YooKassa closes abandoned payments itself; the order's own expiry frees its stock.
+        logger.warning("Payment {} still pending at YooKassa; no more checks", payment.id)
+        return
+    raise jobs.Retry("the customer has not paid yet", delay=RECHECK_EVERY)

@@ -16,11 +16,20 @@ from tortoise.transactions import in_transaction
 
 from core.errors import DomainError, InvalidInput, NotFound
 from core.money import STARS
-from db.models import Account, AccountKind, AuditLog, Payout, PayoutStatus, Provider, User
+from db.models import (
+    Account,
+    AccountKind,
+    AuditAction,
+    AuditLog,
+    Payout,
+    PayoutStatus,
+    Provider,
+    User,
+)
 from services import ledger
 from services.catalog import PAGE_SIZE, Page, paginate
 from services.events import ShopEvents
-from services.ledger import InsufficientFunds, Posting
+from services.ledger import InsufficientFunds, LedgerKind, Posting
 
 CURRENCIES = ("RUB", STARS)
 MAX_REASON = 500
@@ -162,7 +171,7 @@ async def request_payout(
         # requests for the same money fails here and its Payout row is rolled back with it.
         await ledger.post(
             hold_reference(payout.id),
-            "payout_request",
+            LedgerKind.payout_request,
             [Posting(source, -amount), Posting(hold, amount)],
             description=f"payout {payout.id}",
         )
@@ -192,10 +201,10 @@ async def _decide(
         target = await ledger.get_account(
             ledger.payouts_code(payout.currency), AccountKind.payout, payout.currency
         )
-        posting_reference, kind = paid_reference(payout.id), "payout_paid"
+        posting_reference, kind = paid_reference(payout.id), LedgerKind.payout_paid
     else:
         target = await _provider_account(payout.provider_id, payout.currency)
-        posting_reference, kind = returned_reference(payout.id), "payout_returned"
+        posting_reference, kind = returned_reference(payout.id), LedgerKind.payout_returned
     decided_at = datetime.now(UTC)
     async with in_transaction():
         won = await Payout.filter(id=payout.id, status=PayoutStatus.requested).update(
@@ -219,7 +228,11 @@ async def _decide(
                 data["reference"] = reference
             await AuditLog.create(
                 actor=admin,
-                action=f"payout.{'approve' if status is PayoutStatus.approved else 'reject'}",
+                action=(
+                    AuditAction.payout_approve
+                    if status is PayoutStatus.approved
+                    else AuditAction.payout_reject
+                ),
                 target=f"payout:{payout.id}",
                 data=data,
             )

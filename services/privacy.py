@@ -12,7 +12,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
-from db.models import AuditLog, CartItem, Consent, Order, OrderMessage, User
+from db.models import AuditAction, AuditLog, CartItem, Consent, Order, OrderMessage, User
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -145,5 +145,7 @@ async def anonymize_user(user: User, *, now: datetime | None = None) -> None:
             start_payload=None,
             anonymized_at=now,
         )
-        await AuditLog.create(actor_id=user.id, action="privacy.erase", target=f"user:{user.id}")
+        await AuditLog.create(
+            actor_id=user.id, action=AuditAction.privacy_erase, target=f"user:{user.id}"
+        )
     await user.refresh_from_db()

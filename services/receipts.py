@@ -5,14 +5,16 @@ the payment), `refund-{refund id}` (it went with the refund) and `closing-{order
 closing receipt we send on our own when the order is handed over (or the lesson held). The
 unique key makes the closing receipt one row however often completion is announced; the same
 key goes to YooKassa as the Idempotence-Key, so a retry after a timeout cannot register a
-second receipt. A call that got no answer leaves the row pending for the retry job; a request
-YooKassa refuses is closed with its error (retrying it is futile) and logged.
+second receipt. A call that got no answer leaves the row pending, and the job that sends it
+(`settle_closing_receipt`, written when the order is completed) tries again later; a request
+YooKassa refuses is closed with its error (retrying it is futile), and the job fails so that an
+admin is told.
 """
 
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from loguru import logger
 from tortoise.exceptions import IntegrityError
@@ -23,7 +25,6 @@ from db.models import (
     Order,
     OrderItem,
     OrderStatus,
-    OrderTransition,
     Payment,
     PaymentChannel,
     PaymentMethod,
@@ -35,7 +36,7 @@ from db.models import (
     Refund,
     User,
 )
-from services.events import ShopListener
+from services import jobs
 from services.payments_receipts import closing_receipt, order_contact, prepaid_lines
 from services.yookassa_gateway import (
     GatewayError,
@@ -233,7 +234,7 @@ async def send_closing_receipt(order_id: int, gateway: YooKassaGateway) -> Recei
         )
     except IntegrityError:  # a concurrent call made it first and sends it
         return await Receipt.get(idempotence_key=closing_key(order.id))
-    with contextlib.suppress(GatewayTimeout):  # kept pending for retry_pending_receipts
+    with contextlib.suppress(GatewayTimeout):  # kept pending: the job tries again
         await _send(receipt, gateway)
     await receipt.refresh_from_db()
     return receipt
@@ -286,28 +287,26 @@ async def _close(receipt: Receipt, error: str) -> None:
     logger.error("Closing receipt of order {} not sent: {}", receipt.order_id, error)
 
 
-# Recovery --------------------------------------------------------------------------------
+# The closing receipt as a job -----------------------------------------------------------
 
 
-async def retry_pending_receipts(
-    gateway: YooKassaGateway,
-    older_than: timedelta,
-    limit: int = 100,
-    *,
-    now: datetime | None = None,
-) -> int:
-    """Send again closing receipts whose send got no answer, and ask YooKassa how receipts it
-    registers are doing; only rows untouched for `older_than`. Returns how many changed."""
-    now = now or datetime.now(UTC)
-    stale = (
-        await Receipt.filter(status=ReceiptStatus.pending, updated_at__lt=now - older_than)
-        .filter(kind=ReceiptKind.closing)  # prepayment and refund receipts went with the money
-        .order_by("id")
-        .limit(limit)
-    )
-    changed = 0
-    for receipt in stale:
-        before = (receipt.status, receipt.external_id)
+async def settle_closing_receipt(order_id: int, gateway: YooKassaGateway | None) -> None:
+    """Job: the closing receipt of a completed order, sent once and followed until YooKassa
+    has registered it.
+
+    Raises jobs.Retry while YooKassa does not answer or is still registering it, and jobs.Fail
+    when it cannot be sent at all (YooKassa off, refused, given up), so that an admin is told.
+    """
+    receipt = await Receipt.get_or_none(idempotence_key=closing_key(order_id))
+    if receipt is None:
+        if gateway is None:
+            raise jobs.Fail("YooKassa is not configured: the closing receipt cannot be sent")
+        receipt = await send_closing_receipt(order_id, gateway)
+        if receipt is None:
+            return  # none is due (cash, Stars, refunded, no contact)
+    elif receipt.status is ReceiptStatus.pending:
+        if gateway is None:
+            raise jobs.Fail("YooKassa is not configured: the closing receipt cannot be sent")
         try:
             if receipt.external_id is not None:
                 await _store(receipt, await gateway.get_receipt(receipt.external_id))
@@ -315,31 +314,14 @@ async def retry_pending_receipts(
                 await _close(receipt, f"gave up after {receipt.attempts} attempts")
             else:
                 await _send(receipt, gateway)
-        except GatewayTimeout:
-            logger.warning("Receipt retry stopped: YooKassa does not answer")
-            break
+        except GatewayTimeout as exc:
+            raise jobs.Retry("YooKassa does not answer") from exc
         except GatewayError as exc:
-            logger.warning("Receipt {} check failed: {}", receipt.id, exc.details)
-            continue
-        await receipt.refresh_from_db()
-        changed += (receipt.status, receipt.external_id) != before
-    return changed
-
-
-# Sending on completion -------------------------------------------------------------------
-
-
-class ReceiptListener(ShopListener):
-    """Sends the closing receipt when an order is completed."""
-
-    def __init__(self, gateway: YooKassaGateway) -> None:
-        self.gateway = gateway
-
-    async def order_changed(self, order: Order, transition: OrderTransition) -> None:
-        """Completed: send the closing receipt (never raises: the order has moved already)."""
-        if transition.to_status is not OrderStatus.completed:
-            return
-        try:
-            await send_closing_receipt(order.id, self.gateway)
-        except Exception:
-            logger.exception("Closing receipt of order {} failed", order.id)
+            raise jobs.Retry(f"YooKassa: {exc.details}") from exc
+    await receipt.refresh_from_db()
+    if receipt.status is ReceiptStatus.pending:
+        raise jobs.Retry("the closing receipt is not registered yet")
+    if receipt.status is ReceiptStatus.canceled:
+        raise jobs.Fail(
+            f"the closing receipt of order {order_id} was not registered: {receipt.error}"
+        )

@@ -29,13 +29,13 @@ from core.money import STARS
 from db.models import (
     AccountKind,
     ActorRole,
+    AuditAction,
     AuditLog,
     LedgerEntry,
     LedgerTransaction,
     Order,
     OrderItem,
     OrderStatus,
-    OrderTransition,
     Payment,
     PaymentChannel,
     PaymentStatus,
@@ -46,9 +46,10 @@ from db.models import (
     RefundStatus,
     User,
 )
-from services import ledger, orders, receipts
-from services.events import ShopEvents, ShopListener
-from services.ledger import Posting
+from services import jobs, ledger, orders, receipts
+from services.events import ShopEvents
+from services.jobs import JobKind
+from services.ledger import LedgerKind, Posting
 from services.payments import payment_reference
 from services.payments_receipts import order_contact, refund_receipt
 from services.yookassa_gateway import GatewayError, GatewayTimeout, YooKassaGateway
@@ -191,6 +192,9 @@ async def refund_order(
         raise NotFound(entity="order")
     existing = await Refund.filter(idempotence_key__startswith=f"refund-{request_key}-")
     if existing:  # the same request again (a double click): its result, not a second refund
+        for refund in existing:
+            if refund.status is RefundStatus.pending:  # e.g. the process stopped mid-way
+                await schedule_check(refund.id)
         return RefundResult(list(existing), await _is_refunded(order.id))
     payments, available = await refundable(order.id)
     wanted = check_amount(order, amount, available)
@@ -204,7 +208,7 @@ async def refund_order(
             left -= share
     await AuditLog.create(
         actor=admin,
-        action="order.refund",
+        action=AuditAction.order_refund,
         target=f"order:{order.id}",
         data={"amount": wanted, "currency": order.currency, "reason": reason[:300]},
     )
@@ -313,6 +317,7 @@ async def _ask_provider(
             external_id, status = remote.id, remote.status
     except GatewayTimeout:
         logger.warning("Refund {}: YooKassa did not answer; it stays pending", refund.id)
+        await schedule_check(refund.id)
         return refund
     except GatewayError as exc:
         await _release(refund, str(exc.details.get("reason", "rejected")))
@@ -364,9 +369,9 @@ async def complete_refund(refund_id: int, events: ShopEvents) -> bool:
             return False
         await ledger.post(
             f"refund:{refund.id}",
-            "refund",
+            LedgerKind.refund,
             postings,
-            description=f"order {payment.order_id}" if payment.order_id else "",
+            description=ledger.order_description(payment.order_id),
             allow_overdraft=True,
         )
         if payment.order_id is not None and await _fully_refunded(payment.order_id):
@@ -383,7 +388,7 @@ async def complete_refund(refund_id: int, events: ShopEvents) -> bool:
     if await Receipt.exists(refund_id=refund.id):
         await receipts.record_refund_receipt(refund)
     if change is not None:
-        await events.order_changed(change.order, change.transition)
+        await orders.announce(events, change)
     if payment.order_id is not None:
         order = await Order.get(id=payment.order_id)
         await refund.refresh_from_db()
@@ -442,85 +447,110 @@ async def _is_refunded(order_id: int) -> bool:
     return order.status is OrderStatus.refunded
 
 
-# Recovery ------------------------------------------------------------------------------------
+# Deferred refunds (jobs) ------------------------------------------------------------------------
+
+CHECK_AFTER = timedelta(minutes=3)
+LATE_PAYMENT_REASON = "payment arrived after the order closed"
+"""The reason of a refund of money no order waited for (the customer is told why)."""
 
 
-async def retry_pending_refunds(
-    backends: RefundBackends,
-    events: ShopEvents,
-    older_than: timedelta,
-    *,
-    now: datetime | None = None,
-    limit: int = 50,
-) -> int:
-    """Ask YooKassa again (same key) about refunds whose answer never came; returns how many
-    were settled or released."""
-    if backends.gateway is None:
-        return 0
-    now = now or datetime.now(UTC)
-    stuck = (
-        await Refund.filter(status=RefundStatus.pending, created_at__lt=now - older_than)
-        .order_by("id")
-        .limit(limit)
+async def schedule_check(refund_id: int, *, after: timedelta = CHECK_AFTER) -> None:
+    """Ask the payment provider again about a refund left pending (a job, once per refund)."""
+    await jobs.enqueue(
+        JobKind.refund_check,
+        JobKind.refund_check.key(refund_id),
+        {"refund_id": refund_id},
+        due_at=datetime.now(UTC) + after,
+        max_attempts=40,
     )
-    changed = 0
-    for refund in stuck:
-        payment = await Payment.get(id=refund.payment_id)
-        if PaymentChannel(payment.channel) is PaymentChannel.stars:
-            continue  # Telegram answers Stars refunds at once; nothing is left pending
-        order = await Order.get(id=payment.order_id) if payment.order_id else None
-        if order is None:
-            continue
-        try:
-            await _ask_provider(refund, payment, order, backends, events)
-        except GatewayTimeout:
-            break
-        except DomainError as exc:
-            logger.warning("Refund {} retry: {}", refund.id, exc.details)
-        await refund.refresh_from_db()
-        if refund.status is not RefundStatus.pending:
-            changed += 1
-    return changed
 
 
-# Cancelled after payment -----------------------------------------------------------------------
+async def check_refund(refund_id: int, backends: RefundBackends, events: ShopEvents) -> None:
+    """Ask again (same key) about a refund whose answer never came: settle or release it.
 
-
-class RefundOnCancel(ShopListener):
-    """A paid order that is cancelled gets its money back.
-
-    Keyed by the order (`cancel-{id}`), so a repeated event refunds once. A refund that
-    cannot be made (no channel for it, the provider refused) is logged for an admin.
+    Raises jobs.Retry while the payment provider still does not answer.
     """
+    refund = await Refund.get_or_none(id=refund_id)
+    if refund is None or refund.status is not RefundStatus.pending:
+        return
+    payment = await Payment.get(id=refund.payment_id)
+    order = await Order.get(id=payment.order_id) if payment.order_id else None
+    if order is None:
+        raise jobs.Fail(f"refund {refund.id} belongs to no order")
+    try:
+        await _ask_provider(refund, payment, order, backends, events)
+    except RefundFailed as error:
+        raise jobs.Fail(f"the provider refused refund {refund.id}: {error.details}") from error
+    await refund.refresh_from_db()
+    if refund.status is RefundStatus.pending:
+        raise jobs.Retry("the payment provider has not answered yet")
 
-    def __init__(self, backends: RefundBackends, events: ShopEvents) -> None:
-        self._backends = backends
-        self._events = events
 
-    async def order_changed(self, order: Order, transition: OrderTransition) -> None:
-        """Refund everything paid when an order with money in it is cancelled."""
-        if transition.to_status is not OrderStatus.cancelled or transition.from_status in (
+async def refund_cancelled_order(
+    order_id: int, backends: RefundBackends, events: ShopEvents
+) -> None:
+    """A paid order was cancelled: give back everything paid for it, once (keyed by the order).
+
+    A refund the bot cannot make (no channel for it, the provider refused) fails the job, which
+    alerts the admins to refund it by hand (`/refund`).
+    """
+    try:
+        await refund_order(
+            order_id,
             None,
-            OrderStatus.pending_payment,
-            OrderStatus.placed,
-        ):
-            return
-        try:
-            await refund_order(
-                order.id,
-                None,
-                admin=None,
-                backends=self._backends,
-                events=self._events,
-                request_key=f"cancel-{order.id}",
-                reason="order cancelled",
-            )
-        except NothingToRefund:
-            return
-        except DomainError as error:
-            logger.error(
-                "Order {} was cancelled after payment but its refund failed ({}): refund it "
-                "with /refund",
-                order.id,
-                error.details,
-            )
+            admin=None,
+            backends=backends,
+            events=events,
+            request_key=f"cancel-{order_id}",
+            reason="order cancelled",
+        )
+    except NothingToRefund:
+        return
+    except DomainError as error:
+        raise jobs.Fail(
+            f"order {order_id} was cancelled after payment but its refund failed "
+            f"({error.code}: {error.details}): refund it with /refund"
+        ) from error
+
+
+async def refund_late_payment(
+    payment_id: int, backends: RefundBackends, events: ShopEvents
+) -> None:
+    """Money that arrived when no order waited for it (cancelled meanwhile, paid twice) goes
+    back in full, once; the customer is told why by the refund event."""
+    payment = await Payment.get_or_none(id=payment_id)
+    if payment is None or payment.amount <= payment.refunded_amount:
+        return
+    order = await Order.get_or_none(id=payment.order_id) if payment.order_id else None
+    if order is None:
+        raise jobs.Fail(f"late payment {payment_id} belongs to no order: refund it by hand")
+    key = refund_key(f"late-{payment.id}", payment.id)
+    existing = await Refund.get_or_none(idempotence_key=key)
+    if existing is not None:
+        if existing.status is RefundStatus.pending:
+            await check_refund(existing.id, backends, events)
+        return
+    amount = payment.amount - payment.refunded_amount
+    try:
+        _check_supported(payment, amount, backends)
+        await AuditLog.create(
+            actor=None,
+            action=AuditAction.payment_refund_late,
+            target=f"payment:{payment.id}",
+            data={"amount": amount, "currency": payment.currency, "order": order.id},
+        )
+        await _refund_payment(
+            order,
+            payment,
+            amount,
+            None,
+            backends,
+            events,
+            f"late-{payment.id}",
+            LATE_PAYMENT_REASON,
+        )
+    except DomainError as error:
+        raise jobs.Fail(
+            f"payment {payment_id} arrived for order {order.id} that no longer waited for it, "
+            f"and its refund failed ({error.code}: {error.details}): refund it by hand"
+        ) from error

@@ -26,7 +26,15 @@ from tortoise.queryset import QuerySet
 
 from core.errors import InvalidInput, NotFound
 from core.money import STARS
-from db.models import Account, AccountKind, LedgerEntry, LedgerTransaction, Payout, Provider
+from db.models import (
+    Account,
+    AccountKind,
+    LedgerEntry,
+    LedgerKind,
+    LedgerTransaction,
+    Payout,
+    Provider,
+)
 from services import ledger
 from services.payouts import CURRENCIES, hold_reference, paid_reference, returned_reference
 
@@ -54,9 +62,8 @@ TOTALS_HEADER = (
     "closing_balance",
 )
 DELIMITER = ";"
-SALE_KINDS = frozenset({"payment", "refund"})
+SALE_KINDS = frozenset({LedgerKind.payment, LedgerKind.refund})
 MAX_PERIOD_DAYS = 366 * 3
-_ORDER_RE = re.compile(r"^order (\d+)$")
 _MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
 _DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -232,21 +239,21 @@ async def settlement_csv(provider_id: int, start: date, end: date, tz: tzinfo) -
             gross = format_amount(net + row.commission, currency)
             commission = format_amount(row.commission, currency)
             total.commission += row.commission
-            if kind == "payment":
+            if kind == LedgerKind.payment:
                 total.sales += net + row.commission
             else:
                 total.refunds -= net + row.commission
-        elif kind == "payout_paid":
+        elif kind == LedgerKind.payout_paid:
             total.payouts -= net
         else:
             total.other += net
-        match = _ORDER_RE.match(row.transaction.description)
+        order_id = ledger.order_in_description(row.transaction.description)
         writer.writerow(
             (
                 row.moment.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                 row.transaction.reference,
                 kind,
-                match.group(1) if match else "",
+                str(order_id) if order_id is not None else "",
                 currency,
                 gross,
                 commission,

@@ -36,12 +36,13 @@ from db.models import (
 )
 from services import ledger
 from services.events import ShopEvents
-from services.ledger import Posting
+from services.ledger import LedgerKind, Posting
 from services.payments import (
     DEFAULT_COMMISSION_PERCENT,
     OPEN,
     payable_order,
     payment_reference,
+    refund_late,
     settle_payment,
 )
 from services.payments_receipts import order_lines
@@ -237,9 +238,11 @@ async def record_successful_payment(
         return SettleOutcome.settled
     if await Payment.exists(channel=channel, external_id=charge_id):
         return SettleOutcome.duplicate  # a concurrent delivery of the same update won
-    return await _hold_unmatched(
+    outcome, late = await _hold_unmatched(
         user, payment, channel, currency, total_amount, charge_id, provider_charge_id
     )
+    await events.jobs_added(late)
+    return outcome
 
 
 async def _hold_unmatched(
@@ -250,10 +253,12 @@ async def _hold_unmatched(
     amount: int,
     charge_id: str,
     provider_charge_id: str | None,
-) -> SettleOutcome:
-    logger.error(
+) -> tuple[SettleOutcome, tuple[str, ...]]:
+    """Keep money that matches no open attempt in the customer's wallet, and refund it (a job
+    in the same transaction); the outcome and the keys of the jobs written."""
+    logger.warning(
         "Telegram charge {} ({} {}) matches no open payment (payload payment {}): held in "
-        "the wallet of user {} for a refund",
+        "the wallet of user {} and refunded",
         charge_id,
         amount,
         currency,
@@ -286,10 +291,11 @@ async def _hold_unmatched(
             )
             await ledger.post(
                 payment_reference(charge_id, channel),
-                "payment_unmatched",
+                LedgerKind.payment_unmatched,
                 [Posting(clearing, -amount), Posting(wallet, amount)],
-                description=f"order {extra.order_id}" if extra.order_id else "",
+                description=ledger.order_description(extra.order_id),
             )
+            late = await refund_late(extra.id)
     except IntegrityError:
-        return SettleOutcome.duplicate
-    return SettleOutcome.unmatched
+        return SettleOutcome.duplicate, ()
+    return SettleOutcome.unmatched, late

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from db.models import AuditLog, Role, User
+from db.models import AuditAction, AuditLog, Role, User
 
 _PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
 
@@ -111,20 +111,11 @@ async def grant_role(tg_id: int, role: Role, *, actor: User | None = None) -> Us
         await user.save(update_fields=["role"])
         await AuditLog.create(
             actor=actor,
-            action="user.role",
+            action=AuditAction.user_role,
             target=f"user:{user.id}",
             data={"from": previous.value, "to": role.value},
         )
     return user
-
-
-async def set_banned(user: User, banned: bool, *, actor: User | None = None) -> None:
-    """Ban or unban a person; banned people's updates are dropped."""
-    user.is_banned = banned
-    await User.filter(id=user.id).update(is_banned=banned)
-    await AuditLog.create(
-        actor=actor, action="user.ban" if banned else "user.unban", target=f"user:{user.id}"
-    )
 
 
 async def set_phone(user: User, phone: str) -> None:

@@ -13,7 +13,7 @@ from fakeredis import FakeAsyncRedis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from bot.factory import build_services
-from bot.scheduler import EXPIRE_UNPAID, create_scheduler, expire_unpaid_orders
+from bot.scheduler import EXPIRE_UNPAID, RUN_JOBS, create_scheduler, expire_unpaid_orders
 from core.config import Settings
 from db.models import Order, OrderStatus, Product
 from services.container import Services
@@ -101,7 +101,11 @@ async def test_the_scheduler_runs_the_job_every_minute_in_its_own_store(
         store = scheduler._lookup_jobstore("default")
         assert isinstance(store, MemoryJobStore)
         assert store is not other._lookup_jobstore("default")
-        assert [j.id for j in other.get_jobs()] == [EXPIRE_UNPAID]
+        assert sorted(j.id for j in other.get_jobs()) == sorted([EXPIRE_UNPAID, RUN_JOBS])
+        runner = scheduler.get_job(RUN_JOBS)
+        assert runner is not None and runner.trigger.interval == timedelta(seconds=5)
+        # it starts at once: jobs left by a stopped process run within seconds of a restart
+        assert runner.next_run_time - datetime.now(UTC) <= timedelta(seconds=1)
     finally:
         scheduler.shutdown(wait=False)
         other.shutdown(wait=False)

@@ -10,7 +10,14 @@ from db.models.catalog import (
     ProviderKind,
 )
 from db.models.jobs import Job, JobState
-from db.models.ledger import Account, AccountKind, LedgerEntry, LedgerHead, LedgerTransaction
+from db.models.ledger import (
+    Account,
+    AccountKind,
+    LedgerEntry,
+    LedgerHead,
+    LedgerKind,
+    LedgerTransaction,
+)
 from db.models.payments import (
     Payment,
     PaymentChannel,
@@ -34,12 +41,13 @@ from db.models.shop import (
     OrderTransition,
     PaymentMethod,
 )
-from db.models.users import AuditLog, Consent, ConsentKind, Role, User
+from db.models.users import AuditAction, AuditLog, Consent, ConsentKind, Role, User
 
 __all__ = [
     "Account",
     "AccountKind",
     "ActorRole",
+    "AuditAction",
     "AuditLog",
     "CartItem",
     "Category",
@@ -50,6 +58,7 @@ __all__ = [
     "JobState",
     "LedgerEntry",
     "LedgerHead",
+    "LedgerKind",
     "LedgerTransaction",
     "Order",
     "OrderItem",

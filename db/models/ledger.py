@@ -18,6 +18,17 @@ class AccountKind(StrEnum):
     payout = "payout"
 
 
+class LedgerKind(StrEnum):
+    """What a ledger transaction records (its `kind` column)."""
+
+    payment = "payment"  # a customer's money for an order: provider's share and commission
+    payment_unmatched = "payment_unmatched"  # money no order waited for, in the customer's wallet
+    refund = "refund"  # money back to the customer: a payment's postings reversed
+    payout_request = "payout_request"  # a provider's balance put on hold for a payout
+    payout_paid = "payout_paid"  # a payout approved: the hold leaves the platform
+    payout_returned = "payout_returned"  # a payout rejected: the hold goes back to the balance
+
+
 class Account(Model):
     """One account in one currency, named by a stable code (e.g. provider:7:RUB)."""
 

@@ -83,6 +83,23 @@ class Consent(Model):
         indexes = (("user_id", "kind", "created_at"),)
 
 
+class AuditAction(StrEnum):
+    """What an audit entry records (its `action` column)."""
+
+    user_role = "user.role"
+    privacy_erase = "privacy.erase"
+    order_refund = "order.refund"
+    payment_refund_late = "payment.refund_late"
+    payout_approve = "payout.approve"
+    payout_reject = "payout.reject"
+    catalog_import = "catalog.import"
+    provider_create = "provider.create"
+    provider_update = "provider.update"
+    provider_owner = "provider.owner"
+    product_block = "product.block"
+    product_unblock = "product.unblock"
+
+
 class AuditLog(Model):
     """Who did what to what, for admin actions and data-protection requests."""
 

@@ -14,6 +14,7 @@ import pytest
 
 from core.money import STARS
 from db.models import (
+    ActorRole,
     LedgerTransaction,
     Order,
     OrderStatus,
@@ -22,7 +23,7 @@ from db.models import (
     ProductKind,
     Refund,
 )
-from services import ledger
+from services import ledger, orders
 from tests.handlers.conftest import Telegram
 from tests.handlers.customer_data import (
     labels,
@@ -134,8 +135,73 @@ async def test_a_digital_product_is_paid_in_stars_and_refunded_by_the_admin(
     assert await Refund.all().count() == 1
     await order.refresh_from_db()
     assert order.status is OrderStatus.refunded
-    assert any("on its way back to you" in text_of(m) for m in ann.messages[-3:])
+    assert any("back on your Telegram Stars balance" in text_of(m) for m in ann.messages[-3:])
     assert (await ledger.verify()).ok
+
+
+async def test_a_paid_e_book_comes_to_the_chat_at_once_and_once(telegram: Telegram) -> None:
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    ebook = await make_product(
+        shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
+    )
+    book = telegram.settings.data_path / "media" / "digital" / "tea.pdf"
+    book.parent.mkdir(parents=True, exist_ok=True)
+    book.write_bytes(b"%PDF-1.4 tea recipes")
+    ebook.digital_path, ebook.digital_file_name = "media/digital/tea.pdf", "Tea recipes.pdf"
+    await ebook.save()
+    ann = await place_pickup_order(telegram, ebook)
+    invoice = (await ann.click("⭐ Pay with Stars"))[0]
+
+    assert (await ann.pay(invoice)).ok
+
+    [document] = [m for m in ann.messages if m.document is not None]
+    assert document.document is not None and document.document.file_name == "Tea recipes.pdf"
+    order = await Order.get(customer__tg_id=ann.id)
+    assert text_of(document) == f"📥 “Tea e-book” from order #{order.id}"
+    await ebook.refresh_from_db()
+    assert ebook.digital_file_id == document.document.file_id  # next time by Telegram's copy
+    # Telegram delivers successful_payment again: no second copy
+    update_id = max(telegram.emulator.bot(telegram.bot.token).history)
+    await telegram.emulator.redeliver(telegram.bot.token, update_id)
+    await telegram.emulator.wait_idle()
+    assert len([m for m in ann.messages if m.document is not None]) == 1
+
+
+async def test_stars_paid_for_an_order_cancelled_meanwhile_come_back_with_a_reason(
+    telegram: Telegram,
+) -> None:
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    ebook = await make_product(
+        shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
+    )
+    ann = await place_pickup_order(telegram, ebook)
+    invoice = (await ann.click("⭐ Pay with Stars"))[0]
+    order = await Order.get(customer__tg_id=ann.id)
+
+    async def cancel_in_the_meantime() -> None:
+        await orders.transition(
+            order.id,
+            OrderStatus.cancelled,
+            role=ActorRole.admin,
+            actor=None,
+            events=telegram.services.shop_events,
+            reason="out of stock",
+        )
+
+    result = await ann.pay(invoice, meanwhile=cancel_in_the_meantime)
+
+    assert result.ok  # Telegram took the Stars
+    [refund_call] = telegram.emulator.calls_to("refundStarPayment")
+    assert refund_call.params["telegram_payment_charge_id"] == result.charge_id
+    told = [text_of(m) for m in ann.messages if "arrived after the order" in text_of(m)]
+    assert told == [
+        f"Your payment for order #{order.id} arrived after the order had been closed, so we "
+        f"returned it.\n↩️ ⭐ 250 for order #{order.id} is back on your Telegram Stars balance."
+    ]
+    await order.refresh_from_db()
+    assert order.status is OrderStatus.cancelled
+    assert not [m for m in ann.messages if m.document is not None]  # nothing delivered
+    assert await Refund.all().count() == 1
 
 
 async def test_refund_command_explains_bad_input(telegram: Telegram) -> None:

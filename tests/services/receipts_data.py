@@ -9,11 +9,18 @@ from typing import Any
 from db.models import ActorRole, Fulfilment, Order, OrderStatus, Payment
 from services import orders
 from services.events import ShopEvents
+from services.jobs import JobRunner
 from services.payments import process_yookassa_notification, start_yookassa_payment
-from services.receipts import ReceiptListener
 from services.yookassa_gateway import YooKassaGateway
 from tests.fakes.yookassa import FakeYooKassa
-from tests.services.shop_data import Recorder, make_product, make_provider, make_user, order_of
+from tests.services.shop_data import (
+    Recorder,
+    job_runner,
+    make_product,
+    make_provider,
+    make_user,
+    order_of,
+)
 
 PHONE = "+7 (999) 000-11-22"
 
@@ -26,14 +33,14 @@ class Paid:
     payment: Payment
     events: ShopEvents
     recorder: Recorder
+    runner: JobRunner
 
 
-def shop_events(gateway: YooKassaGateway) -> tuple[ShopEvents, Recorder]:
-    """The hub as the app wires it: a recorder (the notifier's place) and the receipts."""
+def shop_events(gateway: YooKassaGateway) -> tuple[ShopEvents, Recorder, JobRunner]:
+    """The hub as the app wires it: a recorder (the notifier's place) and the job runner."""
     events, recorder = ShopEvents(), Recorder()
     events.subscribe(recorder)
-    events.subscribe(ReceiptListener(gateway))
-    return events, recorder
+    return events, recorder, job_runner(events, gateway=gateway)
 
 
 async def paid_order(
@@ -47,7 +54,7 @@ async def paid_order(
     **draft: Any,
 ) -> Paid:
     """A customer's order, paid at YooKassa and settled by its notification."""
-    events, recorder = shop_events(gateway)
+    events, recorder, runner = shop_events(gateway)
     customer = await make_user()
     provider = await make_provider(tax_system_code=1)
     product = await make_product(
@@ -61,7 +68,7 @@ async def paid_order(
     await payment.refresh_from_db()
     await order.refresh_from_db()
     assert order.status is OrderStatus.paid
-    return Paid(order, payment, events, recorder)
+    return Paid(order, payment, events, recorder, runner)
 
 
 async def hand_over(order: Order, events: ShopEvents) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from tortoise.expressions import F
@@ -31,7 +32,11 @@ from db.models import (
 from services import cart
 from services.catalog import ProductDraft, create_product
 from services.checkout import CheckoutDraft, new_checkout_key, place_order
+from services.effects import register_money_jobs
 from services.events import ShopEvents, ShopListener
+from services.jobs import JobRunner, RunJobsAtOnce
+from services.refunds import RefundBackends
+from services.yookassa_gateway import YooKassaGateway
 
 _ids = itertools.count(1000)
 
@@ -40,7 +45,7 @@ async def make_user(role: Role = Role.customer, **fields: Any) -> User:
     """A person with a fresh Telegram id."""
     number = next(_ids)
     return await User.create(
-        tg_id=number,
+        tg_id=fields.pop("tg_id", number),
         pseudonym=f"u{number:016x}",
         first_name=fields.pop("first_name", f"Person {number}"),
         role=role,
@@ -107,6 +112,26 @@ class Recorder(ShopListener):
 
     async def payout_changed(self, payout: Payout) -> None:
         self.payouts.append((payout.id, PayoutStatus(payout.status)))
+
+
+def job_runner(
+    events: ShopEvents,
+    *,
+    gateway: YooKassaGateway | None = None,
+    backends: RefundBackends | None = None,
+    commission_percent: Decimal = Decimal(10),
+) -> JobRunner:
+    """A job runner with the money jobs, run at once after each commit as the app wires it."""
+    runner = JobRunner(name="test")
+    register_money_jobs(
+        runner,
+        backends=backends or RefundBackends(gateway=gateway, refund_stars=None),
+        events=events,
+        gateway=gateway,
+        commission_percent=commission_percent,
+    )
+    events.subscribe(RunJobsAtOnce(runner))
+    return runner
 
 
 def recording_events() -> tuple[ShopEvents, Recorder]:

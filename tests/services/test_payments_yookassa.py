@@ -15,12 +15,13 @@ from typing import Any
 import pytest
 
 from bot.factory import build_services
-from bot.scheduler import recheck_payments
-from core.config import Settings
+from bot.scheduler import run_jobs
 from core.errors import IllegalTransition, InvalidInput, NotFound
 from db.models import (
     Account,
     Fulfilment,
+    Job,
+    JobState,
     LedgerTransaction,
     Order,
     OrderStatus,
@@ -29,20 +30,22 @@ from db.models import (
     PaymentStatus,
 )
 from services import ledger, orders
+from services.effects import register_money_jobs
 from services.events import ShopEvents
+from services.jobs import JobKind
 from services.payments import (
     InvalidNotification,
     NotificationOutcome,
     new_payment_link,
     process_yookassa_notification,
-    recheck_pending_payments,
     start_yookassa_payment,
 )
 from services.payments_receipts import receipt_contact
+from services.refunds import RefundBackends
 from services.yookassa_gateway import GatewayRejected, GatewayTimeout, YooKassaGateway
 from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa
 from tests.services.payments_data import Sale, a_sale, paid_transitions, postings_of
-from tests.services.shop_data import make_user, order_in, order_of
+from tests.services.shop_data import job_runner, make_user, order_in, order_of
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -413,46 +416,57 @@ async def test_a_providers_own_commission_overrides_the_default(
 async def test_the_recovery_job_settles_a_payment_whose_notification_was_lost(
     fake: FakeYooKassa, gateway: YooKassaGateway, sale: Sale
 ) -> None:
+    runner = job_runner(sale.events, gateway=gateway)
     payment = await start_yookassa_payment(sale.order, sale.customer, gateway)
     other = await a_sale()
     abandoned = await start_yookassa_payment(other.order, other.customer, gateway)
+    third = await a_sale()
+    waiting = await start_yookassa_payment(third.order, third.customer, gateway)
     fake.succeed(payment.external_id or "")
     fake.cancel(abandoned.external_id or "")
     later = datetime.now(UTC) + timedelta(minutes=15)
 
-    assert await recheck_pending_payments(gateway, sale.events, timedelta(minutes=30)) == 0
-    assert (
-        await recheck_pending_payments(gateway, sale.events, timedelta(minutes=10), now=later) == 2
-    )
-    assert (
-        await recheck_pending_payments(gateway, sale.events, timedelta(minutes=10), now=later) == 0
-    )
+    assert await runner.run_due() == 0  # a notification may still come: too early to ask
+    assert await runner.run_due(now=later) == 3
+    assert await runner.run_due(now=later) == 0
 
     await assert_paid_once(sale, payment)
     await abandoned.refresh_from_db()
     assert abandoned.status is PaymentStatus.canceled
+    # The one nobody has paid yet is asked about again in five minutes.
+    check = await Job.get(key=JobKind.payment_check.key(waiting.id))
+    assert check.state is JobState.pending and check.attempts == 1
+    assert check.due_at > later
+    fake.succeed(waiting.external_id or "")
+    assert await runner.run_due(now=later + timedelta(minutes=10)) == 1
+    await waiting.refresh_from_db()
+    assert waiting.status is PaymentStatus.succeeded
 
 
-async def test_the_scheduled_recheck_runs_only_with_yookassa_configured(
-    fake: FakeYooKassa, settings: Settings, make_settings, sale: Sale
+async def test_the_scheduled_job_runner_rechecks_payments(
+    fake: FakeYooKassa, make_settings, sale: Sale
 ) -> None:
-    without = build_services(settings)
-    assert without.yookassa is None and await recheck_payments(without) is None
     services = build_services(
         make_settings(
             yookassa_shop_id=SHOP_ID, yookassa_secret_key=SECRET_KEY, yookassa_api_url=fake.api_url
         )
     )
     services.shop_events.subscribe(sale.recorder)
+    register_money_jobs(
+        services.jobs,
+        backends=RefundBackends(gateway=services.yookassa, refund_stars=None),
+        events=services.shop_events,
+        gateway=services.yookassa,
+        commission_percent=services.settings.platform_commission_percent,
+    )
     try:
         assert services.yookassa is not None
         payment = await start_yookassa_payment(sale.order, sale.customer, services.yookassa)
         fake.succeed(payment.external_id or "")
         later = datetime.now(UTC) + timedelta(hours=1)
-        assert await recheck_payments(services, now=later) == 1
+        assert await run_jobs(services, now=later) == 1
     finally:
         await services.close()
-        await without.close()
     await assert_paid_once(sale, payment)
     assert await Account.filter(code=ledger.commission_code("RUB"), balance=1000).exists()
     assert await Order.filter(id=sale.order.id, status=OrderStatus.paid).exists()

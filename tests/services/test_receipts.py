@@ -17,13 +17,14 @@ from decimal import Decimal
 import pytest
 
 from bot.factory import build_services
-from bot.scheduler import RETRY_RECEIPTS, create_scheduler, retry_receipts
-from core.config import Settings
+from bot.scheduler import RUN_JOBS, create_scheduler, run_jobs
 from core.errors import InvalidInput
 from core.i18n import create_i18n
 from core.problems import explain, vat_name
 from db.models import (
     Fulfilment,
+    Job,
+    JobState,
     Order,
     OrderItem,
     OrderStatus,
@@ -40,6 +41,8 @@ from db.models import (
     RefundStatus,
 )
 from services import catalog, catalog_csv, orders
+from services.effects import register_money_jobs
+from services.jobs import JobKind
 from services.payments_receipts import (
     VAT_CODES,
     allocate,
@@ -55,7 +58,6 @@ from services.receipts import (
     closing_key,
     record_prepayment_receipt,
     record_refund_receipt,
-    retry_pending_receipts,
     send_closing_receipt,
 )
 from services.refunds import RefundBackends, refund_order
@@ -324,13 +326,16 @@ async def test_completion_sends_the_closing_receipt_once_even_if_announced_twice
     assert (receipt.amount, receipt.currency, receipt.payment_id) == (50100, "RUB", paid.payment.id)
     assert receipt.error is None
 
-    # The fiscal service registers it; the job notices.
+    # The fiscal service registers it; the job notices at its next turn.
     fake.succeed_receipt(receipt.external_id)
+    assert await paid.runner.run_due() == 0  # not yet: the job waits a few minutes
     later = datetime.now(UTC) + timedelta(minutes=10)
-    assert await retry_pending_receipts(gateway, timedelta(minutes=3), now=later) == 1
+    assert await paid.runner.run_due(now=later) == 2  # the receipt, and the payment's re-check
     await receipt.refresh_from_db()
     assert receipt.status is ReceiptStatus.succeeded
-    assert await retry_pending_receipts(gateway, timedelta(minutes=3), now=later) == 0
+    job = await Job.get(key=JobKind.closing_receipt.key(paid.order.id))
+    assert job.state is JobState.done and job.attempts == 2
+    assert await paid.runner.run_due(now=later + timedelta(hours=1)) == 0
     assert len(receipt_posts(fake)) == 1
 
 
@@ -384,9 +389,9 @@ async def test_a_timeout_keeps_the_receipt_pending_and_the_job_sends_it_with_the
     fake.release()
 
     # Too fresh for the job; then its turn comes.
-    assert await retry_pending_receipts(gateway, timedelta(minutes=3)) == 0
+    assert await paid.runner.run_due() == 0
     later = datetime.now(UTC) + timedelta(minutes=10)
-    assert await retry_pending_receipts(gateway, timedelta(minutes=3), now=later) == 1
+    assert await paid.runner.run_due(now=later) == 2  # the receipt, and the payment's re-check
 
     await receipt.refresh_from_db()
     assert receipt.external_id == next(iter(fake.receipts)) and receipt.attempts == 2
@@ -416,8 +421,10 @@ async def test_a_receipt_yookassa_refuses_is_closed_with_its_error(
     receipt = await Receipt.get(order_id=paid.order.id, kind=ReceiptKind.closing)
     assert receipt.status is ReceiptStatus.canceled and receipt.external_id is None
     assert receipt.error == "rejected: invalid_request"
+    job = await Job.get(key=JobKind.closing_receipt.key(paid.order.id))
+    assert job.state is JobState.failed and "invalid_request" in job.last_error  # admins told
     later = datetime.now(UTC) + timedelta(minutes=10)
-    assert await retry_pending_receipts(gateway, timedelta(minutes=3), now=later) == 0
+    await paid.runner.run_due(now=later)  # only the payment's re-check is left to run
     assert len(receipt_posts(fake)) == 2  # ours was sent once and never again
 
 
@@ -579,10 +586,9 @@ async def test_the_fake_refuses_receipts_that_do_not_add_up(
 
 
 @pytest.mark.usefixtures("db")
-async def test_the_scheduled_retry_runs_only_with_yookassa_configured(
-    fake: FakeYooKassa, settings: Settings, make_settings
+async def test_the_scheduled_job_runner_sends_a_receipt_left_pending(
+    fake: FakeYooKassa, make_settings
 ) -> None:
-    without = build_services(settings)
     services = build_services(
         make_settings(
             yookassa_shop_id=SHOP_ID,
@@ -592,19 +598,23 @@ async def test_the_scheduled_retry_runs_only_with_yookassa_configured(
         )
     )
     try:
-        assert without.yookassa is None and await retry_receipts(without) is None
         assert services.yookassa is not None
-        schedulers = create_scheduler(without), create_scheduler(services)
-        assert [s.get_job(RETRY_RECEIPTS) is not None for s in schedulers] == [False, True]
+        assert create_scheduler(services).get_job(RUN_JOBS) is not None
+        register_money_jobs(
+            services.jobs,
+            backends=RefundBackends(gateway=services.yookassa, refund_stars=None),
+            events=services.shop_events,
+            gateway=services.yookassa,
+            commission_percent=Decimal(10),
+        )
         paid = await paid_order(fake, services.yookassa)
         fake.hang()
         await hand_over(paid.order, paid.events)
         fake.release()
         later = datetime.now(UTC) + timedelta(hours=1)
-        assert await retry_receipts(services, now=later) == 1
+        assert await run_jobs(services, now=later) == 2  # the receipt and the payment re-check
     finally:
         await services.close()
-        await without.close()
     assert await Receipt.filter(external_id__isnull=False, kind=ReceiptKind.closing).count() == 1
 
 

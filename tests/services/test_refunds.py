@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -10,10 +11,11 @@ from core.money import STARS
 from db.models import (
     ActorRole,
     AuditLog,
+    Job,
+    JobState,
     LedgerTransaction,
     Order,
     OrderStatus,
-    OrderTransition,
     Payment,
     PaymentChannel,
     PaymentStatus,
@@ -26,22 +28,28 @@ from db.models import (
     RefundStatus,
 )
 from services import ledger, orders
+from services.jobs import JobKind
 from services.payments import process_yookassa_notification, start_yookassa_payment
 from services.refunds import (
     NothingToRefund,
     OverRefund,
     RefundBackends,
     RefundFailed,
-    RefundOnCancel,
     RefundUnsupported,
+    refund_cancelled_order,
     refund_order,
-    retry_pending_refunds,
 )
 from services.telegram_payments import open_invoice, record_successful_payment
 from services.yookassa_gateway import YooKassaGateway
 from tests.fakes.yookassa import FakeYooKassa
 from tests.services.payments_data import Sale, a_sale
-from tests.services.shop_data import make_product, make_user, order_of, recording_events
+from tests.services.shop_data import (
+    job_runner,
+    make_product,
+    make_user,
+    order_of,
+    recording_events,
+)
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -212,6 +220,7 @@ async def test_a_refund_whose_answer_never_came_completes_on_retry(
     fake: FakeYooKassa, gateway: YooKassaGateway
 ) -> None:
     sale = await paid_sale(fake, gateway)
+    runner = job_runner(sale.events, backends=backends(gateway))
     fake.hang()
 
     result = await refund_order(
@@ -225,10 +234,12 @@ async def test_a_refund_whose_answer_never_came_completes_on_retry(
     assert result.pending and sale.recorder.refunds == []
     fake.release()
 
-    from datetime import timedelta
-
-    assert await retry_pending_refunds(backends(gateway), sale.events, timedelta(0)) == 1
-    assert await retry_pending_refunds(backends(gateway), sale.events, timedelta(0)) == 0
+    check = await Job.get(key=JobKind.refund_check.key(result.refunds[0].id))
+    assert check.state is JobState.pending and check.due_at > datetime.now(UTC)
+    later = datetime.now(UTC) + timedelta(minutes=5)
+    assert await runner.run_due(now=later) == 1  # the refund's re-check
+    await check.refresh_from_db()
+    assert check.state is JobState.done
 
     refund = await Refund.get(payment__order_id=sale.order.id)
     assert refund.status is RefundStatus.succeeded and refund.external_id
@@ -342,7 +353,7 @@ async def test_a_paid_order_cancelled_by_the_customer_is_refunded_once(
     fake: FakeYooKassa, gateway: YooKassaGateway
 ) -> None:
     sale = await paid_sale(fake, gateway)
-    sale.events.subscribe(RefundOnCancel(backends(gateway), sale.events))
+    job_runner(sale.events, backends=backends(gateway))
 
     await orders.transition(
         sale.order.id,
@@ -358,10 +369,10 @@ async def test_a_paid_order_cancelled_by_the_customer_is_refunded_once(
     payment = await Payment.get(order_id=sale.order.id)
     assert payment.refunded_amount == 10000
     assert await balance(ledger.provider_code(sale.provider.id, "RUB")) == 0
-    # the same event again (a replayed listener) refunds nothing more
-    transition = await OrderTransition.filter(order_id=sale.order.id).order_by("-id").first()
-    assert transition is not None
-    await RefundOnCancel(backends(gateway), sale.events).order_changed(sale.order, transition)
+    job = await Job.get(key=JobKind.refund_cancelled_order.key(sale.order.id))
+    assert job.state is JobState.done and job.attempts == 1
+    # the same refund again (a job run twice after a crash) gives back nothing more
+    await refund_cancelled_order(sale.order.id, backends(gateway), sale.events)
     assert len(fake.refunds) == 1
 
 
