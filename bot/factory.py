@@ -13,6 +13,7 @@ from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
+from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
 from aiogram.fsm.storage.redis import RedisEventIsolation, RedisStorage
@@ -25,10 +26,11 @@ from loguru import logger
 from redis.asyncio import Redis
 
 from core.config import Settings
+from core.errors import DomainError
 from core.i18n import create_i18n
 from core.metrics import Metrics
 from handlers import get_routers
-from handlers.errors import ErrorHandler
+from handlers.errors import ErrorHandler, answer_refusal, answerable
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
 from middlewares import setup_middlewares
@@ -156,6 +158,8 @@ def create_dispatcher(services: Services) -> Dispatcher:
         default_locale=settings.default_locale,
     )
     dp.include_routers(*get_routers())
+    # Refusals first; the ErrorHandler must be last: it takes every other exception.
+    dp.errors.register(answer_refusal, ExceptionTypeFilter(DomainError), answerable)
     dp.errors.register(ErrorHandler(settings, services.i18n).handle)
     return dp
 

@@ -44,17 +44,25 @@ class SoldOut(DomainError):
     status = 409
 
 
-class Unavailable(DomainError):
-    """The product is hidden, blocked or its provider is closed."""
-
-    code = "unavailable"
-    status = 409
-
-
 class OtherProviderInCart(DomainError):
     """The cart holds another provider's products (`provider` names it)."""
 
     code = "other_provider_in_cart"
+    status = 409
+
+
+class OtherCurrencyInCart(DomainError):
+    """The cart holds products in another currency (`currency` is the refused product's):
+    Telegram Stars and roubles are never paid by one invoice."""
+
+    code = "other_currency_in_cart"
+    status = 409
+
+
+class CartLimit(DomainError):
+    """The cart would hold more of one product than it takes (`max`)."""
+
+    code = "cart_limit"
     status = 409
 
 

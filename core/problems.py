@@ -70,23 +70,17 @@ def explain(error: DomainError) -> str:
     """One HTML-safe sentence for the person, in the current locale."""
     details = {key: escape(str(value)) for key, value in error.details.items()}
     code = error.code
+    if code == "not_found" and error.details.get("entity") == "invite":
+        return _("This invite is no longer valid. Ask the administrator for a new one.")
     if code == "not_found":
         return _("Not found. It may have been removed.")
     if code == "forbidden":
         return _("You cannot do this.")
-    if (
-        code == "invalid_input"
-        and error.details.get("field") == "currency"
-        and ("currency" in error.details)
-    ):
+    if code == "other_currency_in_cart":
         return _(
             "Products for Telegram Stars are ordered separately from products in roubles. "
             "Finish or clear your cart first."
         )
-    if code == "invalid_input" and error.details.get("field") == "vat_code":
-        return _("The VAT code must be one of: {codes}.").format(codes=vat_codes_text())
-    if code == "invalid_input" and error.details.get("field") in _CHECKOUT_FIELDS:
-        return _checkout_input(error)
     if code == "consent_required":
         return _(
             "To share a phone or an address, first consent to the processing of personal "
@@ -95,7 +89,7 @@ def explain(error: DomainError) -> str:
     if code == "payment_channel_unavailable":
         return _("Online payment is not available right now.")
     if code == "invalid_input":
-        return _("Please check the {field}.").format(field=field_name(str(details.get("field"))))
+        return _invalid_input(error, details)
     if code == "sold_out":
         available = int(error.details.get("available", 0))
         if available > 0:
@@ -103,11 +97,13 @@ def explain(error: DomainError) -> str:
                 count=available, title=details.get("title", "")
             )
         return _("“{title}” is sold out.").format(title=details.get("title", ""))
-    if code == "unavailable":
-        return _("This product is not available right now.")
     if code == "other_provider_in_cart":
         return _("Your cart has products from {shop}. One order is from one shop.").format(
             shop=details.get("provider", "")
+        )
+    if code == "cart_limit":
+        return _("A cart holds at most {count} of one product.").format(
+            count=details.get("max", "")
         )
     if code == "empty_cart":
         return _("Your cart is empty.")
@@ -120,7 +116,7 @@ def explain(error: DomainError) -> str:
     if code in ("payment_gateway_error", "payment_gateway_rejected", "payment_gateway_not_found"):
         return _("The payment service refused the request. Please try again later.")
     if code == "payment_refused":
-        return _("This invoice can no longer be paid. Open the order to see its status.")
+        return _payment_refused(error)
     if code == "nothing_to_refund":
         return _("Nothing is left to refund for order №{number}.").format(
             number=details.get("order_id", "")
@@ -182,3 +178,63 @@ def _checkout_input(error: DomainError) -> str:
             return _("There is no such delivery time. Please choose one of those offered.")
         return _("Please choose a delivery time.")
     return _("Please check the {field}.").format(field=field_name(str(field)))
+
+
+def _invalid_input(error: DomainError, details: dict[str, str]) -> str:
+    """What is wrong with a typed or sent value, as precisely as the details allow."""
+    field = str(error.details.get("field"))
+    limit = details.get("max", "")
+    if field in _CHECKOUT_FIELDS:
+        return _checkout_input(error)
+    if field == "vat_code":
+        return _("The VAT code must be one of: {codes}.").format(codes=vat_codes_text())
+    if field == "receipt_contact":
+        return _(
+            "That is neither an e-mail nor a phone number. "
+            "Example: name@example.ru or +7 999 123-45-67."
+        )
+    if field == "stock" and "available" in error.details:
+        return _("Only {count} in stock: cannot remove more than that.").format(
+            count=details["available"]
+        )
+    if field == "title" and "max" in error.details:
+        return _("The title must be 1 to {max} characters long.").format(max=limit)
+    if field == "sku" and "value" in error.details:
+        return _("A product with this article (SKU) already exists.")
+    if field == "reference" and "max" in error.details:
+        return _("The reference must be at most {max} characters.").format(max=limit)
+    if field == "reason" and "max" in error.details:
+        return _("The reason must be 1 to {max} characters.").format(max=limit)
+    if field == "pickup_address" and "max" in error.details:
+        return _("The address is too long: at most {max} characters.").format(max=limit)
+    if field == "legal_name" and "max" in error.details:
+        return _("The legal name is too long: at most {max} characters.").format(max=limit)
+    if field == "delivery_fee":
+        return _("Send the fee as a number of roubles, like 300 or 149.90.")
+    if field == "low_stock_threshold":
+        return _("Send a whole number, 0 or more.")
+    if field == "inn":
+        return _("That is not a valid INN: 10 or 12 digits with correct check digits.")
+    if field == "tg_id":
+        return _(
+            "A Telegram id is a number like 123456789 (the person can see it in @userinfobot)."
+        )
+    return _("Please check the {field}.").format(field=field_name(field))
+
+
+def _payment_refused(error: DomainError) -> str:
+    """Why Telegram's pre-checkout of an invoice was declined (Telegram shows it in its form)."""
+    reason = error.details.get("reason")
+    if reason == "closed":
+        return _("This invoice is already paid or closed. Open the order for its status.")
+    if reason == "expired":
+        return _("The order no longer waits for payment (the time ran out or it was cancelled).")
+    if reason == "price":
+        return _("The amount changed. Please open the order and pay again.")
+    if reason == "sold_out":
+        return _("“{title}” is no longer sold. The order cannot be paid.").format(
+            title=escape(str(error.details.get("title", ""))[:60])
+        )
+    if reason is None:
+        return _("This invoice can no longer be paid. Open the order to see its status.")
+    return _("This invoice is not valid any more.")

@@ -56,15 +56,9 @@ async def accept_invite(
     """/start inv_<code>: the first person to open it becomes the provider's owner."""
     await state.clear()
     link = parse_payload(command.args)
-    try:
-        if link is None or link.kind is not DeepLinkKind.invite:
-            raise NotFound(entity="invite")
-        provider = await catalog.accept_invite(link.value, user)
-    except NotFound:
-        await message.answer(
-            _("This invite is no longer valid. Ask the administrator for a new one.")
-        )
-        return
+    if link is None or link.kind is not DeepLinkKind.invite:
+        raise NotFound(entity="invite")  # told as "no longer valid" by handlers.errors
+    provider = await catalog.accept_invite(link.value, user)
     await message.answer(
         _("You now manage <b>{shop}</b>. Send /shop.").format(shop=escape(provider.name))
     )

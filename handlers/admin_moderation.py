@@ -11,10 +11,8 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.errors import DomainError
 from core.i18n import gettext as _
 from core.money import format_price
-from core.problems import explain
 from db.models import Product, User
 from handlers.admin_common import show
 from keyboards import admin as kb
@@ -100,11 +98,7 @@ async def product_screen(
 ) -> None:
     """A product's moderation screen (also "back" from typing a reason)."""
     await state.clear()
-    try:
-        product = await admin.product_card(callback_data.product_id)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
+    product = await admin.product_card(callback_data.product_id)
     await show(callback, *product_text(product, locale))
 
 
@@ -116,11 +110,7 @@ async def ask_reason(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Hide or restore: first the reason, which goes to the audit log."""
-    try:
-        product = await admin.product_card(callback_data.product_id)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
+    product = await admin.product_card(callback_data.product_id)
     block = callback_data.action is ProductModAction.block
     if product.is_blocked == block:  # a stale button or a double click
         callback_answer.text = _("Already hidden.") if block else _("Already visible.")
@@ -152,12 +142,8 @@ async def reason_text(message: Message, state: FSMContext, user: User, locale: s
     data = await state.get_data()
     await state.clear()
     block = bool(data.get("block"))
-    try:
-        await catalog.set_blocked(int(data["product_id"]), block, actor=user, reason=reason)
-        product = await admin.product_card(int(data["product_id"]))
-    except DomainError as error:
-        await message.answer(explain(error))
-        return
+    await catalog.set_blocked(int(data["product_id"]), block, actor=user, reason=reason)
+    product = await admin.product_card(int(data["product_id"]))
     notice = _("✅ Hidden from customers.") if block else _("✅ Restored.")
     text, keyboard = product_text(product, locale)
     await message.answer(f"{notice}\n\n{text}", reply_markup=keyboard)

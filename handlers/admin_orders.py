@@ -13,7 +13,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from core.config import Settings
-from core.errors import DomainError, IllegalTransition
+from core.errors import IllegalTransition, NotFound
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
@@ -102,7 +102,7 @@ async def number_text(message: Message, state: FSMContext, locale: str, settings
         return
     try:
         text, keyboard = await order_text(number, locale, settings)
-    except DomainError:
+    except NotFound:  # a typo, most likely: ask again
         await message.answer(
             _("Order #{number} not found. Send another number, or /cancel.").format(number=number)
         )
@@ -126,11 +126,7 @@ async def order_screen(
 ) -> None:
     """Refresh the card (also "back" from typing a reason)."""
     await state.clear()
-    try:
-        text, keyboard = await order_text(callback_data.order_id, locale, settings)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
+    text, keyboard = await order_text(callback_data.order_id, locale, settings)
     await show(callback, text, keyboard)
 
 
@@ -150,11 +146,7 @@ async def ask_reason(
     callback_answer: CallbackAnswer,
 ) -> None:
     """A status button: check it is still allowed, then ask why."""
-    try:
-        order, _history = await admin.order_card(callback_data.order_id)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
+    order, _history = await admin.order_card(callback_data.order_id)
     refusal = _stale(order, callback_data.current, callback_data.to)
     if refusal is not None:
         callback_answer.text = explain(refusal)
@@ -200,11 +192,11 @@ async def reason_text(
     await state.clear()
     order_id = int(data["order_id"])
     expected, to = OrderStatus(data["current"]), OrderStatus(data["to"])
-    try:
-        order, _history = await admin.order_card(order_id)
-        refusal = _stale(order, expected, to)
-        if refusal is not None:
-            raise refusal
+    order, _history = await admin.order_card(order_id)
+    refusal = _stale(order, expected, to)
+    if refusal is not None:  # changed while the reason was typed: show it as it is now
+        notice = "⚠️ " + explain(refusal)
+    else:
         await orders.transition(
             order_id,
             to,
@@ -216,13 +208,7 @@ async def reason_text(
         notice = _("✅ Status changed: {current} → {to}.").format(
             current=status_name(expected), to=status_name(to)
         )
-    except DomainError as error:
-        notice = "⚠️ " + explain(error)
-    try:
-        text, keyboard = await order_text(order_id, locale, settings)
-    except DomainError as error:
-        await message.answer(explain(error))
-        return
+    text, keyboard = await order_text(order_id, locale, settings)
     await message.answer(f"{notice}\n\n{text}", reply_markup=keyboard)
 
 

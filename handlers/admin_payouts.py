@@ -18,7 +18,7 @@ from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from core.config import Settings
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
@@ -132,24 +132,6 @@ async def show_queue(
     await show(callback, text, markup)
 
 
-async def _card(
-    callback: CallbackQuery,
-    payout_id: int,
-    page: int,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
-) -> Payout | None:
-    """Show the card; None (with the refusal on the button) if the payout is unknown."""
-    try:
-        payout = await payouts.get_payout(payout_id)
-    except NotFound as error:
-        callback_answer.text = explain(error)
-        return None
-    await show(callback, *await card_screen(payout, page, locale, settings))
-    return payout
-
-
 async def open_payout(
     callback: CallbackQuery,
     callback_data: AdmPayoutCB,
@@ -158,11 +140,10 @@ async def open_payout(
     settings: Settings,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """The payout's card."""
+    """The payout's card (an unknown payout: NotFound, told by handlers.errors)."""
     await state.clear()
-    await _card(
-        callback, callback_data.payout_id, callback_data.page, locale, settings, callback_answer
-    )
+    payout = await payouts.get_payout(callback_data.payout_id)
+    await show(callback, *await card_screen(payout, callback_data.page, locale, settings))
 
 
 async def _waiting(
@@ -173,11 +154,7 @@ async def _waiting(
     callback_answer: CallbackAnswer,
 ) -> Payout | None:
     """The payout if it still waits for a decision; otherwise the refusal and the fresh card."""
-    try:
-        payout = await payouts.get_payout(callback_data.payout_id)
-    except NotFound as error:
-        callback_answer.text = explain(error)
-        return None
+    payout = await payouts.get_payout(callback_data.payout_id)
     if payout.status is PayoutStatus.requested:
         return payout
     callback_answer.text = explain(PayoutDecided(status=payout.status.value))
@@ -239,18 +216,11 @@ async def approve_now(
 ) -> None:
     """Approve without a transfer reference."""
     await state.clear()
-    try:
-        payout = await payouts.approve(callback_data.payout_id, user, shop_events)
-    except NotFound as error:
-        callback_answer.text = explain(error)
+    waiting = await _waiting(callback, callback_data, locale, settings, callback_answer)
+    if waiting is None:
         return
-    except PayoutDecided as error:
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
-        await _card(
-            callback, callback_data.payout_id, callback_data.page, locale, settings, callback_answer
-        )
-        return
+    # Decided by another admin since the check: a race, told by handlers.errors.
+    payout = await payouts.approve(waiting.id, user, shop_events)
     notice = decided_notice(payout, locale)
     text, markup, _gone = await queue_screen(callback_data.page, locale, settings, notice)
     await show(callback, text, markup)
@@ -266,38 +236,14 @@ async def reference_text(
 ) -> None:
     """The reference typed: approve with it."""
     data = await state.get_data()
-    try:
-        payout = await payouts.approve(
-            int(data["payout_id"]), user, shop_events, reference=message.text or ""
-        )
-    except InvalidInput:
-        await message.answer(
-            _("The reference must be at most {max} characters. Type it again, or /cancel.").format(
-                max=payouts.MAX_REFERENCE
-            )
-        )
-        return
-    except DomainError as error:
-        await _typed_refusal(message, state, error, int(data.get("page", 1)), locale, settings)
-        return
+    # Too long: asked again; decided meanwhile by someone else: the end (handlers.errors).
+    payout = await payouts.approve(
+        int(data.get("payout_id", 0)), user, shop_events, reference=message.text or ""
+    )
     await state.clear()
     text, markup, _gone = await queue_screen(
         int(data.get("page", 1)), locale, settings, decided_notice(payout, locale)
     )
-    await message.answer(text, reply_markup=markup)
-
-
-async def _typed_refusal(
-    message: Message,
-    state: FSMContext,
-    error: DomainError,
-    page: int,
-    locale: str,
-    settings: Settings,
-) -> None:
-    """Someone else decided while this admin typed: nothing changes, the queue is shown."""
-    await state.clear()
-    text, markup, _gone = await queue_screen(page, locale, settings, "⚠️ " + explain(error))
     await message.answer(text, reply_markup=markup)
 
 
@@ -341,18 +287,10 @@ async def reason_text(
     """The reason typed: reject with it."""
     data = await state.get_data()
     page = int(data.get("page", 1))
-    try:
-        payout = await payouts.reject(int(data["payout_id"]), user, message.text or "", shop_events)
-    except InvalidInput:
-        await message.answer(
-            _("The reason must be 1 to {max} characters. Type it again, or /cancel.").format(
-                max=payouts.MAX_REASON
-            )
-        )
-        return
-    except DomainError as error:
-        await _typed_refusal(message, state, error, page, locale, settings)
-        return
+    # A reason too long or empty: asked again; decided meanwhile: the end (handlers.errors).
+    payout = await payouts.reject(
+        int(data.get("payout_id", 0)), user, message.text or "", shop_events
+    )
     await state.clear()
     text, markup, _gone = await queue_screen(page, locale, settings, decided_notice(payout, locale))
     await message.answer(text, reply_markup=markup)

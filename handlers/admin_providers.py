@@ -11,10 +11,9 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.errors import DomainError, InvalidInput
+from core.errors import InvalidInput
 from core.i18n import gettext as _
 from core.money import format_price, parse_amount
-from core.problems import explain
 from db.models import Provider, ProviderKind, User
 from handlers.admin_common import show
 from keyboards import admin as kb
@@ -175,11 +174,7 @@ async def provider_screen(
 ) -> None:
     """One provider's screen (also "back" from any of its settings)."""
     await state.clear()
-    try:
-        text, keyboard = await provider_text(callback_data.provider_id, locale)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
+    text, keyboard = await provider_text(callback_data.provider_id, locale)
     await show(callback, text, keyboard)
 
 
@@ -192,14 +187,10 @@ async def toggle(
 ) -> None:
     """Set a switch (active, pickup, delivery, cash) to the value the button showed."""
     column = kb.TOGGLE_COLUMNS[callback_data.field]
-    try:
-        await admin.update_provider(
-            callback_data.provider_id, actor=user, **{column: callback_data.value}
-        )
-        text, keyboard = await provider_text(callback_data.provider_id, locale)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
+    await admin.update_provider(
+        callback_data.provider_id, actor=user, **{column: callback_data.value}
+    )
+    text, keyboard = await provider_text(callback_data.provider_id, locale)
     callback_answer.text = _("Saved.")
     await show(callback, text, keyboard)
 
@@ -229,14 +220,10 @@ async def set_tax(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Store the chosen tax system."""
-    try:
-        await admin.update_provider(
-            callback_data.provider_id, actor=user, tax_system_code=callback_data.code
-        )
-        text, keyboard = await provider_text(callback_data.provider_id, locale)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
+    await admin.update_provider(
+        callback_data.provider_id, actor=user, tax_system_code=callback_data.code
+    )
+    text, keyboard = await provider_text(callback_data.provider_id, locale)
     callback_answer.text = _("Saved.")
     await show(callback, text, keyboard)
 
@@ -335,17 +322,6 @@ def _parse_setting(current: str | None, text: str) -> dict[str, object]:
     raise InvalidInput(field="state")
 
 
-def _setting_error(field: str) -> str:
-    messages = {
-        "pickup_address": _("The address is too long: at most 256 characters."),
-        "legal_name": _("The legal name is too long: at most 256 characters."),
-        "delivery_fee": _("Send the fee as a number of roubles, like 300 or 149.90."),
-        "low_stock_threshold": _("Send a whole number, 0 or more."),
-        "inn": _("That is not a valid INN: 10 or 12 digits with correct check digits."),
-    }
-    return messages.get(field, _("Please check the value."))
-
-
 async def setting_text(
     message: Message, state: FSMContext, user: User, locale: str, bot: Bot
 ) -> None:
@@ -353,24 +329,13 @@ async def setting_text(
     data = await state.get_data()
     provider_id = int(data.get("provider_id", 0))
     current = await state.get_state()
-    try:
-        if current == ProviderEditStates.owner.state:
-            owner = await admin.user_by_tg_id(_tg_id(message.text or ""))
-            await admin.set_owner(provider_id, owner, actor=user)
-        else:
-            changes = _parse_setting(current, message.text or "")
-            await admin.update_provider(provider_id, actor=user, **changes)
-    except InvalidInput as error:
-        field = str(error.details.get("field"))
-        if field == "tg_id":
-            await message.answer(_owner_hint())
-        else:
-            await message.answer(_setting_error(field) + "\n" + _("Try again, or /cancel."))
-        return
-    except DomainError as error:
-        await state.clear()
-        await message.answer(explain(error))
-        return
+    # A wrong value is explained and asked again, other refusals end this (handlers.errors).
+    if current == ProviderEditStates.owner.state:
+        owner = await admin.user_by_tg_id(_tg_id(message.text or ""))
+        await admin.set_owner(provider_id, owner, actor=user)
+    else:
+        changes = _parse_setting(current, message.text or "")
+        await admin.update_provider(provider_id, actor=user, **changes)
     await state.clear()
     await _send_provider(message, provider_id, locale, _("✅ Saved."))
 
@@ -388,13 +353,6 @@ def _tg_id(text: str) -> int:
     if not value.isdigit() or len(value) > 16:
         raise InvalidInput(field="tg_id")
     return int(value)
-
-
-def _owner_hint() -> str:
-    return _(
-        "A Telegram id is a number like 123456789 (the person can see it in @userinfobot). "
-        "Send it, press “Invite link”, or /cancel."
-    )
 
 
 async def new_provider(callback: CallbackQuery, state: FSMContext) -> None:
@@ -486,26 +444,16 @@ async def new_slug_suggested(callback: CallbackQuery, state: FSMContext) -> None
 
 async def _create(state: FSMContext, user: User, owner: User | None) -> Provider:
     data = await state.get_data()
-    provider = await catalog.create_provider(
+    await state.clear()  # created or refused (the slug taken meanwhile): this flow is over
+    return await catalog.create_provider(
         ProviderKind(data["kind"]), data["name"], data["slug"], actor=user, owner=owner
     )
-    await state.clear()
-    return provider
 
 
 async def new_owner_id(message: Message, state: FSMContext, user: User, locale: str) -> None:
     """Owner given by Telegram id: create the provider with them as owner."""
-    try:
-        owner = await admin.user_by_tg_id(_tg_id(message.text or ""))
-    except InvalidInput:
-        await message.answer(_owner_hint())
-        return
-    try:
-        provider = await _create(state, user, owner)
-    except DomainError as error:
-        await message.answer(explain(error) + "\n" + _("Send /admin to start again."))
-        await state.clear()
-        return
+    owner = await admin.user_by_tg_id(_tg_id(message.text or ""))
+    provider = await _create(state, user, owner)
     await _send_provider(message, provider.id, locale, _("✅ Created."))
 
 
@@ -515,12 +463,7 @@ async def new_owner_invite(
     """Owner by invite: create the provider without an owner and show the one-time link."""
     if not isinstance(callback.message, Message):
         return
-    try:
-        provider = await _create(state, user, None)
-    except DomainError as error:
-        await state.clear()
-        await show(callback, explain(error) + "\n" + _("Send /admin to start again."))
-        return
+    provider = await _create(state, user, None)
     code = (await catalog.create_invite(provider, actor=user)).code
     text = _("✅ Created.") + "\n\n" + await invite_text(bot, provider, code)
     await show(callback, text, kb.back_to_provider(provider.id))

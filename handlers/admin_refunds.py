@@ -92,11 +92,7 @@ async def refund_command(
             await message.answer(_("The amount must be above zero.") + "\n" + usage())
             return
     _payments, available = await refunds.refundable(order.id)
-    try:
-        wanted = refunds.check_amount(order, amount or None, available)
-    except DomainError as error:
-        await message.answer(explain(error))
-        return
+    wanted = refunds.check_amount(order, amount or None, available)  # refusals: handlers.errors
     key = secrets.token_urlsafe(8)
     reasons = dict((await state.get_data()).get(REASONS_KEY) or {})
     reasons = dict(list(reasons.items())[-9:])  # the last few requests are enough

@@ -119,12 +119,12 @@ async def set_quantity(
     """−/+ on a line (the target quantity is in the button; 0 removes the line)."""
     try:
         cart = await carts.set_quantity(user, callback_data.product_id, callback_data.quantity)
-    except NotFound:
-        callback_answer.text = _("This product is no longer in your cart.")
+    except DomainError as error:  # the cart changed under the button: show it as it is now
+        if isinstance(error, NotFound):
+            callback_answer.text = _("This product is no longer in your cart.")
+        else:
+            callback_answer.text = explain(error)
         cart = await carts.view(user)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
     await show_for(callback, cart_screen(cart, locale), settings, bot)
 
 

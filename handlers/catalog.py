@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -262,11 +263,9 @@ async def open_storefront(
     callback_answer: CallbackAnswer,
 ) -> None:
     """One storefront and its categories."""
-    try:
-        screen = await storefront_screen(callback_data.provider_id, locale)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        screen, _stale = await storefronts_screen()
+    screen, _stale = await _or_storefronts(
+        storefront_screen(callback_data.provider_id, locale), callback_answer
+    )
     await show_for(callback, screen, settings, bot)
 
 
@@ -279,18 +278,27 @@ async def open_products(
     callback_answer: CallbackAnswer,
 ) -> None:
     """A page of products; a page that no longer exists shows the nearest one."""
-    try:
-        screen, stale = await products_screen(
+    screen, stale = await _or_storefronts(
+        products_screen(
             callback_data.provider_id, callback_data.category_id, callback_data.page, locale
-        )
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        screen, stale = await storefronts_screen()
-        await show_for(callback, screen, settings, bot)
-        return
-    if stale:
+        ),
+        callback_answer,
+    )
+    if stale and not callback_answer.text:
         callback_answer.text = _("This page no longer exists.")
     await show_for(callback, screen, settings, bot)
+
+
+async def _or_storefronts(
+    wanted: Awaitable[Screen | tuple[Screen, bool]], callback_answer: CallbackAnswer
+) -> tuple[Screen, bool]:
+    """The wanted screen, or the storefront list when its shop closed meanwhile."""
+    try:
+        screen = await wanted
+    except DomainError as error:  # the flow branches: back to the list, with the reason
+        callback_answer.text = explain(error)
+        return await storefronts_screen()
+    return screen if isinstance(screen, tuple) else (screen, False)
 
 
 async def open_product(
@@ -302,18 +310,13 @@ async def open_product(
     callback_answer: CallbackAnswer,
 ) -> None:
     """The product card."""
-    try:
-        screen = await product_screen(
-            callback_data.product_id,
-            locale,
-            origin=callback_data.origin,
-            category_id=callback_data.category_id,
-            page=callback_data.page,
-        )
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
-        return
+    screen = await product_screen(
+        callback_data.product_id,
+        locale,
+        origin=callback_data.origin,
+        category_id=callback_data.category_id,
+        page=callback_data.page,
+    )
     await show_for(callback, screen, settings, bot)
 
 
@@ -324,11 +327,7 @@ async def change_quantity(
     callback_answer: CallbackAnswer,
 ) -> None:
     """−/+ on the card: only the buttons change; the quantity lives in the callback data."""
-    try:
-        product = await catalog.get_visible_product(callback_data.product_id)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
+    product = await catalog.get_visible_product(callback_data.product_id)
     limit = max_quantity(product)
     wanted = callback_data.quantity
     if wanted < 1:
@@ -380,10 +379,6 @@ async def add_to_cart(
                 reply_markup=kb.replace_cart(callback_data.product_id, callback_data.quantity),
             )
         return
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
-        return
     line = next((ln for ln in cart.lines if ln.product.id == callback_data.product_id), None)
     in_cart = line.quantity if line is not None else callback_data.quantity
     callback_answer.text = _(
@@ -400,15 +395,11 @@ async def open_deep_link(
     """After the greeting, open what a p_<id> or s_<slug> link pointed at."""
     if message.bot is None:
         return
-    try:
-        if result.product is not None:
-            screen = await product_screen(result.product.id, locale, origin=Origin.link)
-        elif result.provider is not None:
-            screen = await storefront_screen(result.provider.id, locale)
-        else:
-            return
-    except DomainError as error:
-        await message.answer(explain(error))
+    if result.product is not None:
+        screen = await product_screen(result.product.id, locale, origin=Origin.link)
+    elif result.provider is not None:
+        screen = await storefront_screen(result.provider.id, locale)
+    else:
         return
     await show(message.bot, message.chat.id, screen, settings)
 

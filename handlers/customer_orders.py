@@ -10,7 +10,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from core.config import Settings
-from core.errors import DomainError
+from core.errors import IllegalTransition
 from core.i18n import gettext as _
 from core.money import STARS, format_price
 from core.problems import explain
@@ -175,14 +175,7 @@ async def open_order(
     callback_answer: CallbackAnswer,
 ) -> None:
     """The order card."""
-    try:
-        screen = await order_screen(
-            user, callback_data.order_id, callback_data.page, settings, locale
-        )
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
-        return
+    screen = await order_screen(user, callback_data.order_id, callback_data.page, settings, locale)
     await show_for(callback, screen, settings, bot)
 
 
@@ -196,14 +189,7 @@ async def ask_cancel(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Ask before cancelling."""
-    try:
-        screen = await order_screen(
-            user, callback_data.order_id, callback_data.page, settings, locale
-        )
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
-        return
+    screen = await order_screen(user, callback_data.order_id, callback_data.page, settings, locale)
     text = screen.text + "\n\n" + _("Cancel order №{number}?").format(number=callback_data.order_id)
     keyboard = kb.confirm_cancel(callback_data.order_id, callback_data.page)
     await show_for(callback, Screen(text, keyboard), settings, bot)
@@ -220,28 +206,21 @@ async def cancel_order(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Cancel (allowed before the seller accepts the order); reserved stock goes back."""
-    try:
-        # The customer role scopes the change to the actor's own orders (others: NotFound).
-        await orders.transition(
-            callback_data.order_id,
-            OrderStatus.cancelled,
-            role=ActorRole.customer,
-            actor=user,
-            events=shop_events,
+    order = await orders.customer_order(user, callback_data.order_id)  # others': NotFound
+    if OrderStatus.cancelled not in orders.allowed_targets(order, ActorRole.customer):
+        # Accepted or cancelled meanwhile: say so and show the order as it is now.
+        callback_answer.text = explain(
+            IllegalTransition(
+                order_id=order.id, current=order.status.value, target=OrderStatus.cancelled.value
+            )
         )
-    except DomainError as error:
-        callback_answer.text = explain(error)
         callback_answer.show_alert = True
-    else:
-        callback_answer.text = _("Order №{number} is cancelled.").format(
-            number=callback_data.order_id
+    else:  # a refusal now means a race, told by handlers.errors
+        await orders.transition(
+            order.id, OrderStatus.cancelled, role=ActorRole.customer, actor=user, events=shop_events
         )
-    try:
-        screen = await order_screen(
-            user, callback_data.order_id, callback_data.page, settings, locale
-        )
-    except DomainError:
-        screen, _stale = await orders_screen(user, callback_data.page, settings, locale)
+        callback_answer.text = _("Order №{number} is cancelled.").format(number=order.id)
+    screen = await order_screen(user, order.id, callback_data.page, settings, locale)
     await show_for(callback, screen, settings, bot)
 
 

@@ -18,19 +18,20 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from loguru import logger
 
 from core.config import Settings
-from core.errors import DomainError, InvalidInput
+from core.errors import InvalidInput
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
 from db.models import Order, OrderStatus, Payment, PaymentChannel, PaymentStatus, User
 from handlers.ui import Screen, show, show_for
 from keyboards import payments as kb
+from keyboards.menus import retry
 from keyboards.payments import PayAction, PayCB
 from services import orders, payments, telegram_payments
 from services.container import Services
 from services.invoices import invoice_fields
-from services.telegram_payments import PaymentRefused, SettleOutcome
-from services.yookassa_gateway import YooKassaGateway
+from services.telegram_payments import SettleOutcome
+from services.yookassa_gateway import GatewayTimeout, YooKassaGateway
 
 CONTACT_KEY = "receipt_contact_order"
 
@@ -71,21 +72,6 @@ def link_screen(order: Order, payment: Payment, locale: str) -> Screen:
     return Screen(text, kb.yookassa_link(order.id, payment.confirmation_url, amount))
 
 
-def _refusal_text(error: PaymentRefused) -> str:
-    reason = error.details.get("reason")
-    if reason == "closed":
-        return _("This invoice is already paid or closed. Open the order for its status.")
-    if reason == "expired":
-        return _("The order no longer waits for payment (the time ran out or it was cancelled).")
-    if reason == "price":
-        return _("The amount changed. Please open the order and pay again.")
-    if reason == "sold_out":
-        return _("“{title}” is no longer sold. The order cannot be paid.").format(
-            title=str(error.details.get("title", ""))[:60]
-        )
-    return _("This invoice is not valid any more.")
-
-
 # The ways to pay -----------------------------------------------------------------------------
 
 
@@ -99,11 +85,7 @@ async def choose(
     callback_answer: CallbackAnswer,
 ) -> None:
     """The ways to pay an order that still waits for payment."""
-    try:
-        order = await orders.customer_order(user, callback_data.order_id)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        return
+    order = await orders.customer_order(user, callback_data.order_id)
     if order.status is not OrderStatus.pending_payment:
         callback_answer.text = _("This order no longer waits for payment.")
         return
@@ -123,17 +105,13 @@ async def pay(
 ) -> None:
     """Pay by the chosen channel: a YooKassa link, or an invoice (roubles or Stars)."""
     channel = callback_data.channel
-    try:
-        order = await orders.customer_order(user, callback_data.order_id)
-        if channel not in payments.channels_for(order.currency, settings):
-            raise InvalidInput(field="payment_method")
-        if channel is PaymentChannel.yookassa:
-            await _pay_yookassa(callback, order, user, settings, services, bot, locale, state)
-            return
-        await _send_invoice(callback, order, user, channel, settings, bot, callback_answer)
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
+    order = await orders.customer_order(user, callback_data.order_id)
+    if channel not in payments.channels_for(order.currency, settings):
+        raise InvalidInput(field="payment_method")
+    if channel is PaymentChannel.yookassa:
+        await _pay_yookassa(callback, order, user, settings, services, bot, locale, state)
+        return
+    await _send_invoice(callback, order, user, channel, settings, bot, callback_answer)
 
 
 def _gateway(services: Services) -> YooKassaGateway:
@@ -187,27 +165,16 @@ async def receipt_contact(
     if not message.text:
         await message.answer(_("Please send the e-mail or phone number as text."))
         return
-    try:
-        order = await orders.customer_order(user, order_id)
-        order = await payments.set_receipt_contact(order, user, message.text)
-    except InvalidInput:
-        await message.answer(
-            _(
-                "That is neither an e-mail nor a phone number. "
-                "Example: name@example.ru or +7 999 123-45-67."
-            )
-        )
-        return
-    except DomainError as error:
-        await state.set_state(None)
-        await message.answer(explain(error))
-        return
+    order = await orders.customer_order(user, order_id)
+    # Not a contact: handlers.errors explains and asks again (the state stays).
+    order = await payments.set_receipt_contact(order, user, message.text)
     await state.set_state(None)
     await state.update_data({CONTACT_KEY: None})
     try:
         payment = await payments.start_yookassa_payment(order, user, _gateway(services))
-    except DomainError as error:
-        await message.answer(explain(error))
+    except GatewayTimeout as error:  # the contact is kept: "Try again" presses Pay again
+        again = PayCB(action=PayAction.pay, order_id=order.id, channel=PaymentChannel.yookassa)
+        await message.answer(explain(error), reply_markup=retry(again.pack()))
         return
     await show(bot, message.chat.id, _after_start(order, payment, settings, locale), settings)
 
@@ -221,22 +188,16 @@ async def _ask_yookassa(
     user: User,
     settings: Settings,
     services: Services,
-    callback_answer: CallbackAnswer,
-) -> tuple[Order, Payment | None] | None:
-    """Run a YooKassa action on the customer's order; a refusal is shown as an alert."""
-    try:
-        order = await orders.customer_order(user, order_id)
-        payment = await action(
-            order,
-            user,
-            _gateway(services),
-            services.shop_events,
-            commission_percent=settings.platform_commission_percent,
-        )
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
-        return None
+) -> tuple[Order, Payment | None]:
+    """Run a YooKassa action on the customer's order (a refusal: handlers.errors)."""
+    order = await orders.customer_order(user, order_id)
+    payment = await action(
+        order,
+        user,
+        _gateway(services),
+        services.shop_events,
+        commission_percent=settings.platform_commission_percent,
+    )
     return order, payment
 
 
@@ -251,12 +212,9 @@ async def new_link(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Replace an expired or cancelled YooKassa link (the live one is kept)."""
-    done = await _ask_yookassa(
-        payments.new_payment_link, callback_data.order_id, user, settings, services, callback_answer
+    order, payment = await _ask_yookassa(
+        payments.new_payment_link, callback_data.order_id, user, settings, services
     )
-    if done is None:
-        return
-    order, payment = done
     if payment is not None:
         await show_for(callback, _after_start(order, payment, settings, locale), settings, bot)
 
@@ -272,12 +230,9 @@ async def check(
     callback_answer: CallbackAnswer,
 ) -> None:
     """ "I have paid": ask YooKassa now instead of waiting for its notification."""
-    done = await _ask_yookassa(
-        payments.check_attempt, callback_data.order_id, user, settings, services, callback_answer
+    order, payment = await _ask_yookassa(
+        payments.check_attempt, callback_data.order_id, user, settings, services
     )
-    if done is None:
-        return
-    order, payment = done
     if payment is not None and payment.status is PaymentStatus.succeeded:
         callback_answer.text = _("Payment received. Thank you!")
         await show_for(callback, _after_start(order, payment, settings, locale), settings, bot)
@@ -313,15 +268,11 @@ async def _send_invoice(
 
 
 async def pre_checkout(query: PreCheckoutQuery, user: User, bot: Bot) -> None:
-    """Telegram asks before charging: the order must still be payable. Answered at once."""
-    try:
-        await telegram_payments.check_pre_checkout(
-            user, query.invoice_payload, query.currency, query.total_amount
-        )
-    except PaymentRefused as error:
-        logger.info("Pre-checkout {} refused: {}", query.id, error.details)
-        await query.answer(ok=False, error_message=_refusal_text(error))
-        return
+    """Telegram asks before charging: the order must still be payable. Answered at once
+    (a refusal: declined with its reason by handlers.errors)."""
+    await telegram_payments.check_pre_checkout(
+        user, query.invoice_payload, query.currency, query.total_amount
+    )
     await query.answer(ok=True)
 
 

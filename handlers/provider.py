@@ -15,7 +15,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from core.config import Settings
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import NotFound
 from core.i18n import gettext as _
 from core.problems import explain
 from db.models import Category, OrderStatus, Product, ProductPhoto, Provider, User
@@ -104,9 +104,7 @@ async def shop_menu(
     callback_answer: CallbackAnswer,
 ) -> None:
     """The menu of one shop."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return
+    provider = await owned(user, callback_data.provider_id)
     await state.clear()
     text, markup = await menu_screen(provider, several=len(providers) > 1)
     await edit(callback, text, markup)
@@ -154,9 +152,7 @@ async def products_list(
     callback_answer: CallbackAnswer,
 ) -> None:
     """A page of the provider's products."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return
+    provider = await owned(user, callback_data.provider_id)
     await state.clear()
     text, markup, gone = await products_screen(provider, callback_data.page, locale)
     if gone:
@@ -164,18 +160,9 @@ async def products_list(
     await edit(callback, text, markup)
 
 
-async def _product(
-    user: User, callback_data: ProductCB, callback_answer: CallbackAnswer
-) -> tuple[Provider, Product] | None:
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return None
-    try:
-        product = await catalog.owned_product(provider, callback_data.product_id)
-    except NotFound as error:
-        callback_answer.text = explain(error)
-        return None
-    return provider, product
+async def _product(user: User, callback_data: ProductCB) -> tuple[Provider, Product]:
+    provider = await owned(user, callback_data.provider_id)
+    return provider, await catalog.owned_product(provider, callback_data.product_id)
 
 
 async def product_open(
@@ -188,9 +175,7 @@ async def product_open(
 ) -> None:
     """The manage screen of one product (also "Back" out of an edit)."""
     await state.clear()
-    found = await _product(user, callback_data, callback_answer)
-    if found is None:
-        return
+    found = await _product(user, callback_data)
     text, markup = await product_screen(*found, callback_data.page, locale)
     await edit(callback, text, markup)
 
@@ -205,10 +190,7 @@ async def product_visibility(
 ) -> None:
     """Hide a product from the storefront, or show it again."""
     await state.clear()
-    found = await _product(user, callback_data, callback_answer)
-    if found is None:
-        return
-    provider, product = found
+    provider, product = await _product(user, callback_data)
     active = callback_data.action is ProductAction.show
     product = await catalog.set_active(provider, product.id, active)
     callback_answer.text = (
@@ -238,10 +220,7 @@ async def product_edit(
 ) -> None:
     """Ask for the new value of one field."""
     await state.clear()
-    found = await _product(user, callback_data, callback_answer)
-    if found is None:
-        return
-    provider, product = found
+    provider, product = await _product(user, callback_data)
     action = callback_data.action
     if action is ProductAction.restock and not tracks_stock(product):
         callback_answer.text = _("This product has no stock to count.")
@@ -289,16 +268,11 @@ async def product_edit(
 
 async def _editing(
     message: Message, state: FSMContext, user: User
-) -> tuple[Provider, Product, int] | None:
+) -> tuple[Provider, Product, int]:
     """The provider and product an edit conversation is about, re-checked."""
-    data = await state.get_data()
-    try:
-        provider = await catalog.owned_provider(user, int(data["provider_id"]))
-        product = await catalog.owned_product(provider, int(data["product_id"]))
-    except (NotFound, KeyError) as error:
-        await state.clear()
-        await message.answer(explain(error if isinstance(error, NotFound) else NotFound()))
-        return None
+    data = await state.get_data()  # NotFound ends the conversation (handlers.errors)
+    provider = await catalog.owned_provider(user, int(data.get("provider_id", 0)))
+    product = await catalog.owned_product(provider, int(data.get("product_id", 0)))
     return provider, product, int(data.get("page", 1))
 
 
@@ -317,53 +291,34 @@ async def _saved(
 
 async def edit_text_value(message: Message, state: FSMContext, user: User, locale: str) -> None:
     """A typed new title, description, price, category or stock change."""
-    editing = await _editing(message, state, user)
-    if editing is None:
-        return
-    provider, product, page = editing
+    provider, product, page = await _editing(message, state, user)
     text = message.text or ""
     current = await state.get_state()
-    try:
-        if current == EditProduct.title.state:
-            product = await catalog.update_product(provider, product.id, title=text)
-        elif current == EditProduct.description.state:
-            product = await catalog.update_product(provider, product.id, description=text)
-        elif current == EditProduct.category.state:
-            category = valid_category(text)
-            if category is None:
-                await message.answer(_("A category name must be 1 to 128 characters long."))
-                return
-            product = await catalog.update_product(provider, product.id, category=category)
-        elif current == EditProduct.price.state:
-            price = parse_price(text, product.currency)
-            if price is None:
-                await message.answer(
-                    _("That is not a price.") + " " + price_prompt(product.currency)
-                )
-                return
-            product = await catalog.update_product(provider, product.id, price=price)
-        else:
-            delta = parse_delta(text)
-            if delta is None:
-                await message.answer(
-                    _("Send a number with a sign: +10 adds ten items, -3 removes three.")
-                )
-                return
-            product = await catalog.restock(provider, product.id, delta)
-    except InvalidInput as error:
-        if error.details.get("field") == "stock" and "available" in error.details:
+    # A value the service refuses is explained and asked again by handlers.errors.
+    if current == EditProduct.title.state:
+        product = await catalog.update_product(provider, product.id, title=text)
+    elif current == EditProduct.description.state:
+        product = await catalog.update_product(provider, product.id, description=text)
+    elif current == EditProduct.category.state:
+        category = valid_category(text)
+        if category is None:
+            await message.answer(_("A category name must be 1 to 128 characters long."))
+            return
+        product = await catalog.update_product(provider, product.id, category=category)
+    elif current == EditProduct.price.state:
+        price = parse_price(text, product.currency)
+        if price is None:
+            await message.answer(_("That is not a price.") + " " + price_prompt(product.currency))
+            return
+        product = await catalog.update_product(provider, product.id, price=price)
+    else:
+        delta = parse_delta(text)
+        if delta is None:
             await message.answer(
-                _("Only {count} in stock: cannot remove more than that.").format(
-                    count=error.details["available"]
-                )
+                _("Send a number with a sign: +10 adds ten items, -3 removes three.")
             )
-        else:
-            await message.answer(explain(error))
-        return
-    except DomainError as error:
-        await state.clear()
-        await message.answer(explain(error))
-        return
+            return
+        product = await catalog.restock(provider, product.id, delta)
     await _saved(message, state, provider, product, page, locale)
 
 
@@ -375,10 +330,7 @@ async def edit_wrong_input(message: Message) -> None:
 async def edit_skip(callback: CallbackQuery, state: FSMContext, user: User, locale: str) -> None:
     """Clear the description, or remove the category."""
     assert isinstance(callback.message, Message)
-    editing = await _editing(callback.message, state, user)
-    if editing is None:
-        return
-    provider, product, page = editing
+    provider, product, page = await _editing(callback.message, state, user)
     if await state.get_state() == EditProduct.description.state:
         product = await catalog.update_product(provider, product.id, description="")
     else:
@@ -398,10 +350,7 @@ async def edit_category_pick(
 ) -> None:
     """An existing category chosen for the product."""
     assert isinstance(callback.message, Message)
-    editing = await _editing(callback.message, state, user)
-    if editing is None:
-        return
-    provider, product, page = editing
+    provider, product, page = await _editing(callback.message, state, user)
     category = await Category.get_or_none(id=callback_data.category_id, provider_id=provider.id)
     if category is None:
         callback_answer.text = explain(NotFound(entity="category"))
@@ -416,10 +365,7 @@ async def edit_photo(
     message: Message, state: FSMContext, user: User, bot: Bot, settings: Settings
 ) -> None:
     """A photo (or one photo of an album) added to an existing product."""
-    editing = await _editing(message, state, user)
-    if editing is None:
-        return
-    provider, product, _page = editing
+    provider, product, _page = await _editing(message, state, user)
     stored = await store_photo(message, bot, settings, provider)
     if stored is None:
         await message.answer(_("I could not read this picture. Please send another photo."))
@@ -438,8 +384,6 @@ async def edit_photos_done(
     """Back to the product once the photos are in."""
     assert isinstance(callback.message, Message)
     editing = await _editing(callback.message, state, user)
-    if editing is None:
-        return
     await state.clear()
     text, markup = await product_screen(*editing, locale)
     await edit(callback, text, markup)

@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from core.config import Settings
-from core.errors import InvalidInput, NotFound
+from core.errors import NotFound
 from core.i18n import gettext as _
 from core.money import STARS
 from core.problems import explain
@@ -62,9 +62,7 @@ async def add_start(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Start a new product: the title first."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return
+    provider = await owned(user, callback_data.provider_id)
     await state.clear()
     await state.set_state(NewProduct.title)
     await state.update_data(provider_id=provider.id)
@@ -80,11 +78,7 @@ async def add_start(
 
 async def new_title(message: Message, state: FSMContext) -> None:
     """The title, then the description."""
-    try:
-        title = catalog.validate_title(message.text or "")
-    except InvalidInput:
-        await message.answer(_("The title must be 1 to 128 characters long. Send it again."))
-        return
+    title = catalog.validate_title(message.text or "")  # refused: handlers.errors asks again
     await state.update_data(title=title)
     await state.set_state(NewProduct.description)
     await message.answer(
@@ -153,8 +147,7 @@ async def new_kind_wrong(message: Message) -> None:
 async def ask_category(message: Message, state: FSMContext, user: User) -> None:
     """The category question with the shop's categories as buttons."""
     data = await state.get_data()
-    provider = await owned(user, int(data["provider_id"]))
-    existing = await provider_categories(provider) if provider else []
+    existing = await provider_categories(await owned(user, int(data["provider_id"])))
     await state.set_state(NewProduct.category)
     await message.answer(
         _("Choose a category, send the name of a new one, or press “Skip”."),
@@ -170,11 +163,7 @@ async def new_price(message: Message, state: FSMContext, user: User) -> None:
     if price is None:
         await message.answer(_("That is not a price.") + " " + price_prompt(currency))
         return
-    try:
-        catalog.validate_price(price)
-    except InvalidInput as error:
-        await message.answer(explain(error))
-        return
+    catalog.validate_price(price)  # refused: handlers.errors explains and asks again
     await state.update_data(price=price)
     if data.get("kind") == ProductKind.physical.value:
         await state.set_state(NewProduct.stock)
@@ -263,10 +252,6 @@ async def new_photo(
 ) -> None:
     """One photo (an album arrives as one update per photo): saved, counted."""
     provider = await owned(user, int((await state.get_data())["provider_id"]))
-    if provider is None:
-        await state.clear()
-        await message.answer(explain(NotFound(entity="provider")))
-        return
     stored = await store_photo(message, bot, settings, provider)
     if stored is None:
         await message.answer(_("I could not read this picture. Please send another photo."))
@@ -322,10 +307,7 @@ async def new_save(
 ) -> None:
     """Create the product with its photos."""
     data = await state.get_data()
-    provider = await owned(user, int(data["provider_id"]), callback_answer)
-    if provider is None:
-        await state.clear()
-        return
+    provider = await owned(user, int(data["provider_id"]))
     draft = ProductDraft(
         title=data["title"],
         price=int(data["price"]),
@@ -336,15 +318,7 @@ async def new_save(
         category=data.get("category"),
         sku=data["sku"],
     )
-    try:
-        product = await catalog.create_product(provider, draft)
-    except InvalidInput as error:
-        if error.details.get("field") == "sku":
-            callback_answer.text = _("Already saved.")
-            return
-        callback_answer.text = explain(error)
-        callback_answer.show_alert = True
-        return
+    product = await catalog.create_product(provider, draft)
     for photo in data.get("photos", []):
         await catalog.add_photo(product, photo["path"], photo["thumb"], photo["file_id"])
     await state.clear()

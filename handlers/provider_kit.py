@@ -12,14 +12,11 @@ from aiogram.filters import Filter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
-from aiogram.utils.callback_answer import CallbackAnswer
 from loguru import logger
 
 from core.config import Settings
-from core.errors import NotFound
 from core.i18n import gettext as _
 from core.money import STARS, format_price, parse_amount
-from core.problems import explain
 from db.models import Category, Product, ProductPhoto, Provider, User
 from keyboards import provider as kb
 from services import catalog, media
@@ -124,16 +121,9 @@ async def edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup 
             raise
 
 
-async def owned(
-    user: User, provider_id: int, callback_answer: CallbackAnswer | None = None
-) -> Provider | None:
-    """The person's provider, or None with "not found" told on the button."""
-    try:
-        return await catalog.owned_provider(user, provider_id)
-    except NotFound as error:
-        if callback_answer is not None:
-            callback_answer.text = explain(error)
-        return None
+async def owned(user: User, provider_id: int) -> Provider:
+    """The person's provider; NotFound (told by handlers.errors) if it is not theirs."""
+    return await catalog.owned_provider(user, provider_id)
 
 
 def money(amount: int, currency: str, locale: str) -> str:

@@ -18,7 +18,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.errors import DomainError, IllegalTransition, NotFound
+from core.errors import IllegalTransition
 from core.i18n import gettext as _
 from core.problems import explain
 from core.texts import fulfilment_name, payment_method_name, status_name
@@ -157,10 +157,7 @@ async def _refresh(
     page: int,
 ) -> None:
     """Show the order as it is now in the message the button belonged to."""
-    try:
-        order = await orders.provider_order(provider.id, order_id)
-    except NotFound:
-        return
+    order = await orders.provider_order(provider.id, order_id)
     text, markup = await card_screen(order, locale, group, page)
     await edit(callback, text, markup)
 
@@ -176,9 +173,7 @@ async def orders_groups(
     callback_answer: CallbackAnswer,
 ) -> None:
     """The order lists with how many orders each has."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return
+    provider = await owned(user, callback_data.provider_id)
     await state.clear()
     labels = []
     for group, statuses in GROUPS.items():
@@ -197,8 +192,8 @@ async def orders_page(
     callback_answer: CallbackAnswer,
 ) -> None:
     """One page of one order list, newest first."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None or callback_data.group is None:
+    provider = await owned(user, callback_data.provider_id)
+    if callback_data.group is None:
         return
     await state.clear()
     group = callback_data.group
@@ -226,14 +221,8 @@ async def order_open(
     callback_answer: CallbackAnswer,
 ) -> None:
     """One order's card from a list."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return
-    try:
-        order = await orders.provider_order(provider.id, callback_data.order_id)
-    except NotFound as error:
-        callback_answer.text = explain(error)
-        return
+    provider = await owned(user, callback_data.provider_id)
+    order = await orders.provider_order(provider.id, callback_data.order_id)
     text, markup = await card_screen(order, locale, callback_data.group, callback_data.page)
     await edit(callback, text, markup)
 
@@ -251,14 +240,8 @@ async def order_action(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Accept, start work, mark ready / sent, complete; rejection asks for a reason first."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return
-    try:
-        order = await orders.provider_order(provider.id, callback_data.order_id)
-    except NotFound as error:
-        callback_answer.text = explain(error)
-        return
+    provider = await owned(user, callback_data.provider_id)
+    order = await orders.provider_order(provider.id, callback_data.order_id)
     to = callback_data.to
     group, page = callback_data.group, callback_data.page
     if to not in orders.allowed_targets(order, ActorRole.provider):
@@ -272,20 +255,16 @@ async def order_action(
         await _ask_reason(callback, state, provider, order, group, page)
         return
     cash_received = to is OrderStatus.completed and order.payment_method is PaymentMethod.cash
-    try:
-        await orders.transition(
-            order.id,
-            to,
-            role=ActorRole.provider,
-            actor=user,
-            events=shop_events,
-            cash_received=cash_received,
-            provider_id=provider.id,
-        )
-    except DomainError as error:
-        callback_answer.text = explain(error)
-        await _refresh(callback, provider, order.id, locale, group, page)
-        return
+    # Checked above; a refusal now means a race, told by handlers.errors.
+    await orders.transition(
+        order.id,
+        to,
+        role=ActorRole.provider,
+        actor=user,
+        events=shop_events,
+        cash_received=cash_received,
+        provider_id=provider.id,
+    )
     callback_answer.text = _("Order #{number}: {status}").format(
         number=order.id, status=status_name(to)
     )
@@ -339,23 +318,16 @@ async def reject_reason(
     data = await state.get_data()
     await state.clear()
     provider = await owned(user, int(data.get("provider_id", 0)))
-    if provider is None:
-        await message.answer(explain(NotFound(entity="provider")))
-        return
     order_id = int(data.get("order_id", 0))
-    try:
-        await orders.transition(
-            order_id,
-            OrderStatus.cancelled,
-            role=ActorRole.provider,
-            actor=user,
-            events=shop_events,
-            reason=reason,
-            provider_id=provider.id,
-        )
-    except DomainError as error:
-        await message.answer(explain(error))
-        return
+    await orders.transition(
+        order_id,
+        OrderStatus.cancelled,
+        role=ActorRole.provider,
+        actor=user,
+        events=shop_events,
+        reason=reason,
+        provider_id=provider.id,
+    )
     await message.answer(
         _("Order #{number} is cancelled. The customer was told the reason.").format(number=order_id)
     )

@@ -87,9 +87,7 @@ async def show_balance(
     callback_answer: CallbackAnswer,
 ) -> None:
     """The balance screen (also "Back" from the confirmation)."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return
+    provider = await owned(user, callback_data.provider_id)
     await edit(callback, *await balance_screen(provider, locale, settings))
 
 
@@ -115,9 +113,7 @@ async def ask_payout(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Confirm a payout of the whole available balance in one currency, as it is now."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return
+    provider = await owned(user, callback_data.provider_id)
     currency = callback_data.currency
     if currency not in payouts.CURRENCIES:
         callback_answer.text = _("Not found. It may have been removed.")
@@ -146,9 +142,7 @@ async def confirm_payout(
     callback_answer: CallbackAnswer,
 ) -> None:
     """Request exactly the confirmed amount; refused when the balance no longer has it."""
-    provider = await owned(user, callback_data.provider_id, callback_answer)
-    if provider is None:
-        return
+    provider = await owned(user, callback_data.provider_id)
     try:
         payout = await payouts.request_payout(
             provider,

@@ -447,12 +447,3 @@ def back_to_payout(payout_id: int, page: int) -> InlineKeyboardMarkup:
         callback_data=AdmPayoutCB(action=PayoutAction.open, payout_id=payout_id, page=page),
     )
     return builder.as_markup()
-
-
-def back_to_queue(page: int = 1) -> InlineKeyboardMarkup:
-    """Back to the payout queue, or to the admin menu."""
-    builder = InlineKeyboardBuilder()
-    _to_queue(builder, page)
-    _back(builder)
-    builder.adjust(1)
-    return builder.as_markup()

@@ -115,3 +115,10 @@ def request_phone() -> ReplyKeyboardMarkup:
 def remove() -> ReplyKeyboardRemove:
     """Hide the reply keyboard."""
     return ReplyKeyboardRemove()
+
+
+def retry(callback_data: str) -> InlineKeyboardMarkup:
+    """One "Try again" button that presses the failed button again (its own callback data)."""
+    builder = InlineKeyboardBuilder()
+    builder.button(text=_("🔄 Try again"), callback_data=callback_data)
+    return builder.as_markup()

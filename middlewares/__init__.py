@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from aiogram import Dispatcher
-from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from core.i18n import I18n
 from core.metrics import Metrics
+from middlewares.callback_answer import CallbackRefusalMiddleware
 from middlewares.dedup import DedupMiddleware
 from middlewares.locale import UserLocaleMiddleware
 from middlewares.observe import ObserveMiddleware
@@ -31,4 +31,6 @@ def setup_middlewares(
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n, default_locale))
     dp.update.outer_middleware(ThrottlingMiddleware(throttler))
-    dp.callback_query.middleware(CallbackAnswerMiddleware())
+    dp.callback_query.middleware(CallbackRefusalMiddleware())
+    # Errors reach the error handlers after the update's locale context has closed.
+    dp.errors.outer_middleware(UserLocaleMiddleware(i18n, default_locale))

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from core.errors import InvalidInput, NotFound, OtherProviderInCart, SoldOut
+from core.errors import (
+    CartLimit,
+    InvalidInput,
+    NotFound,
+    OtherCurrencyInCart,
+    OtherProviderInCart,
+    SoldOut,
+)
 from db.models import CartItem, Product, ProductKind, Provider, User
 from services.catalog import get_visible_product, tracks_stock
 
@@ -122,10 +129,12 @@ async def add(user: User, product_id: int, quantity: int = 1, *, replace: bool =
     elif await _other_currency_in_cart(user, product.currency):
         # Stars (digital goods) and roubles are paid by different invoices: never one order.
         if not replace:
-            raise InvalidInput(field="currency", currency=product.currency)
+            raise OtherCurrencyInCart(currency=product.currency)
         await CartItem.filter(user_id=user.id).delete()
     item = await CartItem.get_or_none(user_id=user.id, product_id=product.id)
     wanted = quantity + (item.quantity if item else 0)
+    if wanted > MAX_QUANTITY:  # a fine request the cart's contents refuse
+        raise CartLimit(max=MAX_QUANTITY)
     _check_quantity(product, wanted)
     if item is None:
         try:

@@ -282,16 +282,33 @@ def closing_receipt(
 
 
 def refund_receipt(
-    order: Order, items: list[OrderItem], provider: Provider, customer: dict[str, str], amount: int
+    order: Order,
+    items: list[OrderItem],
+    provider: Provider,
+    customer: dict[str, str],
+    amount: int,
+    *,
+    settled: bool = False,
 ) -> dict[str, Any]:
     """The receipt that goes with a refund of `amount` (the `receipt` of the refund request).
 
     A full refund lists the order's lines; a partial one the lines `allocate` makes, adding
-    up to `amount` exactly. Lines keep their original payment mode.
+    up to `amount` exactly. A refund receipt repeats the payment method (признак способа
+    расчёта, tag 1214) of the receipt it reverses: before hand-over that is the prepayment
+    receipt, so lines keep their prepayment mode; once the closing receipt was issued
+    (`settled`: the goods were handed over and fully paid) prepaid lines carry its
+    `full_payment`.
     """
     lines = allocate(order_lines(order, items), amount)
     return {
         "customer": customer,
-        "items": [line.as_item() for line in lines],
+        "items": [line.as_item(_refunded_mode(line, settled)) for line in lines],
         "tax_system_code": provider.tax_system_code,
     }
+
+
+def _refunded_mode(line: Line, settled: bool) -> str:
+    """The payment mode of a refunded line: the closing receipt's if it settled the line."""
+    if settled and line.payment_mode in PREPAYMENT_MODES:
+        return CLOSING_MODE
+    return line.payment_mode

@@ -99,7 +99,16 @@ async def refund_receipt_for(
         return None
     items = list(await OrderItem.filter(order_id=order.id).order_by("id"))
     provider = await Provider.get(id=order.provider_id)
-    return refund_receipt(order, items, provider, contact, amount)
+    return refund_receipt(
+        order,
+        items,
+        provider,
+        contact,
+        amount,
+        settled=await Receipt.exists(
+            idempotence_key=receipts.closing_key(order.id), status__not=ReceiptStatus.canceled
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,8 @@ from webapp.routes import api, media, ops, pages, telegram, yookassa
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = ROOT / "static"
+MAX_REQUEST_SIZE = 20 * 1024**2
+"""The largest request body the server reads (photo uploads); larger ones are answered 413."""
 
 
 def _setup_templates(app: web.Application, services: Services) -> None:
@@ -60,7 +62,7 @@ def create_app(
     settings = services.settings
     app = web.Application(
         middlewares=[metrics_middleware, locale_middleware, api_errors_middleware],
-        client_max_size=20 * 1024**2,
+        client_max_size=MAX_REQUEST_SIZE,
     )
     app[SERVICES] = services
     app[BOT] = bot

@@ -8,8 +8,9 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from loguru import logger
 
+from core.errors import DomainError
 from core.i18n import pick_locale
-from webapp.errors import json_error
+from webapp.errors import ApiError, domain_error, error_response, http_error, json_error
 from webapp.keys import LOCALE, SERVICES
 
 API_PREFIX = "/api/"
@@ -55,17 +56,23 @@ async def locale_middleware(request: web.Request, handler: Handler) -> web.Strea
 
 @web.middleware
 async def api_errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Under /api/ every error is JSON with a code; nothing leaks a traceback."""
+    """Under /api/ every error is JSON with a code; nothing leaks a traceback.
+
+    The one place the web face answers refusals: a service's `DomainError` (its status and
+    localized explanation), the API layer's `ApiError`, and aiohttp's own errors.
+    """
     if not request.path.startswith(API_PREFIX):
         return await handler(request)
     try:
         return await handler(request)
-    except web.HTTPNotFound:
-        return json_error(404, "not_found")
-    except web.HTTPMethodNotAllowed:
-        return json_error(405, "method_not_allowed")
-    except web.HTTPException:
-        raise
+    except DomainError as exc:
+        return domain_error(exc)
+    except ApiError as exc:
+        return error_response(exc.status, exc.code, exc.message, exc.field)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        return http_error(exc)
     except Exception:
         logger.exception("API request {} {} failed", request.method, request.path)
         return json_error(500, "internal")

@@ -28,16 +28,20 @@ AUTH_DESCRIPTION = (
     "the age of `auth_date`."
 )
 ERROR_DESCRIPTION = (
-    'Every error is `{"error": {"code", "message"}}` (plus `field` for `invalid_input`). '
-    "`message` is localized by `?lang=` or `Accept-Language` and HTML-escaped."
+    'Every error is `{"error": {"code", "message"}}` (plus `field` where an input is to blame). '
+    "`message` is localized by `?lang=` or `Accept-Language` and HTML-escaped. A method a path "
+    "does not take is 405 `method_not_allowed` with the `Allow` header."
 )
 COMMON_ERRORS = {
     401: "Missing, forged or stale initData (`auth_*` codes).",
     403: "Blocked account (`banned`), or `consent_required`.",
     404: "Not found, or not yours to see (`not_found`).",
-    409: "Refused by the shop's rules (`sold_out`, `cart_changed`, `illegal_transition`, ...).",
-    422: "Malformed JSON, wrong types, unknown fields or out-of-range values, or a choice the "
-    "checkout does not offer (`invalid_input` with `field`, `payment_channel_unavailable`).",
+    409: (
+        "A well-formed request the current state refuses (`sold_out`, `cart_changed`, "
+        "`illegal_transition`, `payment_channel_unavailable`, ...)."
+    ),
+    413: "The body is larger than the server takes (`request_too_large`).",
+    422: "Malformed JSON, wrong types, unknown fields or out-of-range values (`invalid_input`).",
     500: "A bug on our side (`internal`).",
 }
 
@@ -116,6 +120,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         raise ValueError(f"{endpoint.operation_id}: error statuses {errors} lack a description")
     if endpoint.body or endpoint.query or endpoint.headers:
         errors.add(422)
+    if endpoint.body:
+        errors.add(413)
     if endpoint.path_params:
         errors.add(404)
     for status in sorted(errors):

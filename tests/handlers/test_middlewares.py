@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from db.models import User
+from handlers import customer_orders
+from keyboards.shop import OrdersAction, OrdersCB
+from sandbox import SandboxUser
 from services import onboarding
 from tests.handlers.conftest import Telegram
 
@@ -91,3 +95,55 @@ async def test_an_album_counts_once_against_the_flood_limit(
     assert "Слишком много" not in ((await anna.send("ещё"))[0].text or "")
     notice = await anna.send("и ещё")
     assert notice and "Слишком много" in (notice[0].text or "")
+
+
+async def press_forged(person: SandboxUser, callback_data: str) -> list[Message]:
+    """Press a button whose callback data the person made up (a stale or forged button)."""
+    snapshot = person.last_message
+    assert snapshot is not None
+    button = InlineKeyboardButton(text="forged", callback_data=callback_data)
+    markup = InlineKeyboardMarkup(inline_keyboard=[[button]])
+    return await person.click("forged", snapshot.model_copy(update={"reply_markup": markup}))
+
+
+async def test_a_refused_button_gets_one_alert_in_the_persons_language(
+    telegram: Telegram,
+) -> None:
+    admin = telegram.user(999, first_name="Admin", language_code="en")
+    await admin.send("/start")
+    anna = telegram.user(language_code="en")
+    await anna.send("/start")
+    admin_messages = len(admin.messages)
+
+    replies = await press_forged(anna, OrdersCB(action=OrdersAction.open, order_id=424242).pack())
+
+    # Answered by handlers.errors alone: the alert is the query's one answer (the emulator,
+    # like Telegram, refuses a second), nothing is sent, nobody is alarmed.
+    [answer] = anna.callback_answers
+    assert answer.text == "Not found. It may have been removed."
+    assert answer.show_alert
+    assert replies == []
+    assert len(admin.messages) == admin_messages
+
+    ru = telegram.user(1002, first_name="Ира", language_code="ru")
+    await ru.send("/start")
+    await press_forged(ru, OrdersCB(action=OrdersAction.open, order_id=424242).pack())
+    assert ru.callback_answers[-1].text == "Не найдено. Возможно, это удалили."
+
+
+async def test_a_button_whose_handler_fails_stops_spinning_and_apologises(
+    telegram: Telegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    anna = telegram.user(language_code="en")
+    await anna.send("/start")
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(customer_orders, "order_screen", broken)
+    replies = await press_forged(anna, OrdersCB(action=OrdersAction.open, order_id=1).pack())
+
+    [answer] = anna.callback_answers
+    assert not answer.show_alert
+    assert len(replies) == 1
+    assert "Sorry, something went wrong on our side. Reference code:" in (replies[0].text or "")

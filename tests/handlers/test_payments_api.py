@@ -98,7 +98,7 @@ async def test_the_api_refuses_a_channel_the_order_cannot_use(telegram: Telegram
     status, body = await app.call(
         "POST", f"/orders/{order['id']}/payments", {"channel": "yookassa"}
     )
-    assert status == 422 and body["error"]["code"] == "payment_channel_unavailable"
+    assert status == 409 and body["error"]["code"] == "payment_channel_unavailable"
     status, body = await app.call("POST", f"/orders/{order['id']}/payments", {"channel": "cash"})
     assert status == 422
     status, body = await app.call("POST", "/orders/999999/payments", {"channel": "stars"})

@@ -90,3 +90,40 @@ async def test_yookassa_asks_for_a_receipt_contact_then_gives_a_link(
     assert order.status is OrderStatus.paid  # partly refunded
     assert len(fake.refunds) == 1
     assert (await ledger.verify()).ok
+
+
+async def test_a_yookassa_timeout_offers_to_try_the_same_action_again(
+    yookassa_telegram: Telegram, fake: FakeYooKassa
+) -> None:
+    telegram = yookassa_telegram
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    tea = await make_product(shop, "Green tea", 15000, stock=5)
+    ann = await place_pickup_order(telegram, tea)
+    await ann.click("💳 Pay by card or SBP (YooKassa)")
+
+    # The contact is typed while YooKassa does not answer: the contact is kept, and the
+    # explanation comes with a button that presses "Pay" again.
+    fake.hang()
+    replies = await ann.send("ann@example.ru")
+    assert text_of(replies[-1]) == (
+        "The payment service does not answer. Please try again in a minute."
+    )
+    assert labels(replies[-1]) == ["🔄 Try again"]
+    order = await Order.get(customer__tg_id=ann.id)
+    assert order.email == "ann@example.ru"
+    assert not await Payment.filter(order_id=order.id, confirmation_url__isnull=False).exists()
+
+    # Pressed while YooKassa still hangs: the button's query is answered once, without an
+    # alert, and the same "Try again" comes back.
+    answers = len(ann.callback_answers)
+    replies = await ann.click("🔄 Try again", replies[-1])
+    assert len(ann.callback_answers) == answers + 1
+    assert not ann.callback_answers[-1].show_alert
+    assert labels(replies[-1]) == ["🔄 Try again"]
+
+    fake.release()
+    replies = await ann.click("🔄 Try again", replies[-1])
+    payment = await Payment.filter(order_id=order.id).order_by("-id").first()
+    assert payment is not None and payment.confirmation_url is not None
+    link = ann.find_button("💳 Pay 150.00\xa0₽", replies[-1])
+    assert link.url == payment.confirmation_url

@@ -263,6 +263,26 @@ async def test_edit_price_hide_show_and_restock(shop_telegram: Telegram) -> None
     assert "Photos: 1" in text_of(seller.last_message)
 
 
+async def test_a_typed_value_for_a_product_gone_meanwhile_ends_the_edit(
+    shop_telegram: Telegram,
+) -> None:
+    seller, provider = await open_shop(shop_telegram)
+    await catalog.create_product(provider, ProductDraft(title="Baguette", price=15000, stock=5))
+    await seller.send("/shop")
+    await seller.click("📦 My products")
+    await seller.click(button_with(seller, "Baguette"))
+    await seller.click("✏️ Title")
+    await Product.filter(title="Baguette").delete()
+
+    replies = await seller.send("Rye baguette")
+
+    # Refused (handlers.errors), and the conversation is over: the same text is a search now.
+    assert [text_of(reply) for reply in replies] == ["Not found. It may have been removed."]
+    replies = await seller.send("Rye baguette")
+    assert "Not found. It may have been removed." not in text_of(replies[0])
+    assert not await Product.exists(title="Rye baguette")
+
+
 async def test_a_shop_owner_sees_only_their_own_products(shop_telegram: Telegram) -> None:
     seller, own = await open_shop(shop_telegram)
     _eve, other = await open_shop(shop_telegram, tg_id=2002, name="Eve's")

@@ -60,7 +60,7 @@ from services.receipts import (
     record_refund_receipt,
     send_closing_receipt,
 )
-from services.refunds import RefundBackends
+from services.refunds import RefundBackends, refund_order
 from services.yookassa_gateway import GatewayRejected, YooKassaGateway
 from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa
 from tests.services.receipts_data import hand_over, paid_order, receipt_posts, total_of
@@ -193,6 +193,24 @@ def test_lines_paid_in_full_at_once_are_not_closed_again() -> None:
 
     assert [item["description"] for item in receipt["items"]] == ["Tea", "Lesson"]
     assert receipt["settlements"][0]["amount"]["value"] == "1009.98"
+
+
+def test_a_refund_receipt_repeats_the_payment_method_of_the_receipt_it_reverses() -> None:
+    order, items, provider = an_order(delivery_fee=30000)
+    items[1].payment_mode = "full_payment"  # paid in full at hand-over: never prepaid
+
+    before = refund_receipt(order, items, provider, {"email": "a@b.ru"}, 50000)
+    after = refund_receipt(order, items, provider, {"email": "a@b.ru"}, 50000, settled=True)
+
+    modes = {item["description"]: item["payment_mode"] for item in before["items"]}
+    assert modes == {
+        "Tea": "full_prepayment",
+        "Honey": "full_payment",
+        "Lesson": "advance",
+        "Доставка": "full_prepayment",
+    }
+    assert {item["payment_mode"] for item in after["items"]} == {"full_payment"}
+    assert [i["amount"] for i in after["items"]] == [i["amount"] for i in before["items"]]
 
 
 # Contacts ---------------------------------------------------------------------------------
@@ -598,3 +616,35 @@ async def test_the_scheduled_job_runner_sends_a_receipt_left_pending(
     finally:
         await services.close()
     assert await Receipt.filter(external_id__isnull=False, kind=ReceiptKind.closing).count() == 1
+
+
+@pytest.mark.usefixtures("db")
+async def test_a_refund_after_hand_over_carries_full_payment_like_the_closing_receipt(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    """54-FZ: a refund of goods handed over and settled reverses the closing receipt."""
+    backends = RefundBackends(gateway=gateway, refund_stars=None)
+    paid = await paid_order(fake, gateway, price=10000, quantity=3)
+
+    def refunded_modes() -> set[str]:
+        return {item["payment_mode"] for item in fake.created[-1][1]["receipt"]["items"]}
+
+    await refund_order(
+        paid.order.id, 5000, admin=None, backends=backends, events=paid.events, request_key="a"
+    )
+    assert refunded_modes() == {"full_prepayment"}  # before hand-over: a prepayment refund
+
+    await hand_over(paid.order, paid.events)
+    closing = await Receipt.get(kind=ReceiptKind.closing, order_id=paid.order.id)
+    assert closing.idempotence_key == closing_key(paid.order.id)
+    await refund_order(
+        paid.order.id, 5000, admin=None, backends=backends, events=paid.events, request_key="b"
+    )
+    assert refunded_modes() == {"full_payment"}
+
+    # A closing receipt YooKassa refused was never issued: the prepayment receipt stands.
+    await Receipt.filter(id=closing.id).update(status=ReceiptStatus.canceled)
+    await refund_order(
+        paid.order.id, 5000, admin=None, backends=backends, events=paid.events, request_key="c"
+    )
+    assert refunded_modes() == {"full_prepayment"}

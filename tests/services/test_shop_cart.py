@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import InvalidInput, NotFound, OtherProviderInCart, SoldOut
+from core.errors import (
+    CartLimit,
+    InvalidInput,
+    NotFound,
+    OtherCurrencyInCart,
+    OtherProviderInCart,
+    SoldOut,
+)
 from db.models import CartItem, Product, ProductKind, Provider, Role, User
 from services import cart, catalog
 from tests.services.shop_data import make_product, make_provider, make_user
@@ -87,8 +94,10 @@ async def test_the_sum_of_adds_is_bounded_too() -> None:
     tea = await make_product(await make_provider(), stock=1000)
     await cart.add(user, tea.id, cart.MAX_QUANTITY)
 
-    with pytest.raises(InvalidInput):
+    # A fine request that the cart's contents refuse: a conflict, not malformed input.
+    with pytest.raises(CartLimit) as refused:
         await cart.add(user, tea.id)
+    assert refused.value.status == 409 and refused.value.details == {"max": cart.MAX_QUANTITY}
     with pytest.raises(InvalidInput):
         await cart.set_quantity(user, tea.id, cart.MAX_QUANTITY + 1)
 
@@ -130,9 +139,9 @@ async def test_stars_and_roubles_never_share_a_cart() -> None:
     ebook = await make_product(shop, "E-book", price=150, stock=0, kind=ProductKind.digital)
     await cart.add(user, tea.id)
 
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(OtherCurrencyInCart) as refused:
         await cart.add(user, ebook.id)
-    assert refused.value.details == {"field": "currency", "currency": "XTR"}
+    assert refused.value.status == 409 and refused.value.details == {"currency": "XTR"}
     assert await cart_items(user) == [(tea.id, 1, tea.price)]
 
     view = await cart.add(user, ebook.id, replace=True)

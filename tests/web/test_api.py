@@ -22,6 +22,7 @@ from tests.web.conftest import (
     tamper,
     tma,
 )
+from webapp import MAX_REQUEST_SIZE
 
 OTHER_TOKEN = "987654321:ANOTHER-bot-token-signed-this"
 INVALID_RU = "Данные для входа недействительны."
@@ -196,8 +197,25 @@ async def test_an_unknown_api_path_is_a_json_404(web: Web) -> None:
     assert_error(await response.json(), "not_found")
 
 
-async def test_a_wrong_method_is_a_json_405(web: Web) -> None:
-    response = await web.client.post("/api/v1/me", headers=tma(sign_init_data(web.settings.token)))
+async def test_a_wrong_method_is_a_json_405_that_names_the_allowed_ones(web: Web) -> None:
+    signed = tma(sign_init_data(web.settings.token))
+
+    response = await web.client.post("/api/v1/me", headers=signed)
 
     assert response.status == 405
     assert_error(await response.json(), "method_not_allowed")
+    assert response.headers["Allow"] == "GET,HEAD"  # RFC 9110, 15.5.6
+    response = await web.client.put("/api/v1/cart/items/1", headers=signed)
+    assert response.status == 405
+    assert set(response.headers["Allow"].split(",")) == {"PATCH", "DELETE"}
+
+
+async def test_a_body_over_the_size_limit_is_a_json_413(web: Web) -> None:
+    headers = {**tma(sign_init_data(web.settings.token)), "Content-Type": "application/json"}
+    too_large = b" " * (MAX_REQUEST_SIZE + 1)
+
+    response = await web.client.post("/api/v1/cart/items", data=too_large, headers=headers)
+
+    assert response.status == 413
+    assert response.content_type == "application/json"
+    assert_error(await response.json(), "request_too_large")

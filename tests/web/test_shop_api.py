@@ -516,7 +516,7 @@ async def test_cash_only_where_the_provider_allows_it(shop: Shop, ann: Customer)
 
     status, body = await ann.checkout()
 
-    assert status == 422
+    assert status == 409  # a well-formed request this shop refuses
     assert error_of(body, "invalid_input")["field"] == "payment_method"
 
 
@@ -530,6 +530,22 @@ async def test_online_payment_waits_for_payment(shop: Shop, ann: Customer) -> No
     assert order["expires_at"] is not None
 
 
+async def test_paying_a_cash_order_online_is_a_conflict_not_malformed_input(
+    shop: Shop, ann: Customer
+) -> None:
+    await ann.add(shop.bread)
+    status, order = await ann.checkout()  # cash on receipt
+    assert status == 201
+
+    status, body = await ann.request(
+        "POST", f"/orders/{order['id']}/payments", body={"channel": "telegram"}
+    )
+
+    # The request is well-formed; the order's state refuses it (RFC 9110: 409, not 422).
+    assert status == 409
+    assert error_of(body, "payment_channel_unavailable")["field"] == "channel"
+
+
 async def test_online_checkout_is_refused_when_no_payment_is_configured(
     make_web: MakeWeb,
 ) -> None:
@@ -540,7 +556,7 @@ async def test_online_checkout_is_refused_when_no_payment_is_configured(
 
     status, body = await ann.checkout(payment_method="online")
 
-    assert status == 422
+    assert status == 409
     assert error_of(body, "payment_channel_unavailable")["field"] == "payment_method"
     assert await Order.all().count() == 0
 
@@ -789,6 +805,26 @@ BAD_BODIES: dict[str, tuple[str, str | None]] = {
     "a huge id": ('{"product_id": 99999999999999999999}', "product_id"),
     "a negative id": ('{"product_id": -1}', "product_id"),
 }
+
+
+async def test_integral_json_numbers_are_integers(shop: Shop, ann: Customer) -> None:
+    # JSON has one kind of number: 2.0 is the integer 2 (2.5 and true were refused above).
+    raw = f'{{"product_id": {shop.bread.id}.0, "quantity": 2.0}}'
+
+    status, cart = await ann.request("POST", "/cart/items", raw=raw)
+
+    assert status == 200
+    assert [(line["product_id"], line["quantity"]) for line in cart["items"]] == [
+        (shop.bread.id, 2)
+    ]
+    status, cart = await ann.request(
+        "PATCH", f"/cart/items/{shop.bread.id}", raw='{"quantity": 3.0}'
+    )
+    assert status == 200 and cart["items"][0]["quantity"] == 3
+    status, body = await ann.request(
+        "PATCH", f"/cart/items/{shop.bread.id}", raw='{"quantity": 3.5}'
+    )
+    assert status == 422 and error_of(body, "invalid_input")["field"] == "quantity"
 
 
 async def test_a_bad_cart_body_is_invalid_input(shop: Shop, ann: Customer) -> None:

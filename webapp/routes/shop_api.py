@@ -11,8 +11,9 @@ import re
 
 from aiohttp import web
 
-from core.errors import DomainError
+from core.errors import DomainError, InvalidInput
 from core.i18n import gettext as _
+from core.problems import explain
 from db.models import ActorRole, Order, OrderStatus, PaymentChannel
 from services import cart as carts
 from services import catalog, checkout, consent, orders, payments, telegram_payments
@@ -42,6 +43,14 @@ def consent_required() -> ApiError:
             "data in the bot's profile."
         ),
     )
+
+
+def choice_refused(error: InvalidInput) -> ApiError:
+    """A service refused a choice of a body that passed validation (delivery where the shop
+    offers none, cash where it takes none, no phone in the profile): the request is
+    well-formed and the shop's or the person's state refuses it, so 409, not 422."""
+    field = error.details.get("field")
+    return ApiError(409, error.code, explain(error), str(field) if field is not None else None)
 
 
 # Catalog -----------------------------------------------------------------------------------
@@ -192,13 +201,14 @@ def _draft(body: m.CheckoutRequest) -> checkout.CheckoutDraft:
 async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
     """Turn the cart into an order (201), reserving stock; a repeated key answers 200.
 
-    The choices must be among GET /checkout/options, checked as the chat checks them:
-    `invalid_input` names the field (an address shorter than 5 characters, a phone that is
-    not one, a delivery slot that started or filled up, a fulfilment or payment method not
-    offered), `payment_channel_unavailable` for online payment with no channel. Refused with
-    `cart_changed` until changed prices or availability were acknowledged, with `sold_out`
-    when stock ran out meanwhile, and with `consent_required` for a phone, address or
-    location (delivery included) without consent to the processing of personal data.
+    The choices must be among GET /checkout/options, checked as the chat checks them. A
+    choice the shop or the person's state refuses is 409 (the body is well-formed; the state
+    refuses it): `invalid_input` naming the field (an address shorter than 5 characters, a
+    phone that is not one, a delivery slot that started or filled up, a fulfilment or payment
+    method not offered), `payment_channel_unavailable` for online payment with no channel.
+    Refused with `cart_changed` until changed prices or availability were acknowledged, with
+    `sold_out` when stock ran out meanwhile, and with `consent_required` for a phone, address
+    or location (delivery included) without consent to the processing of personal data.
     """
     key = _checkout_key(call)
     existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
@@ -212,9 +222,11 @@ async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
                 events=call.services.shop_events,
             )
             return await _order_response(call, existing.id)
-        except DomainError:
+        except DomainError as error:
             # A concurrent request with the same key may have placed it and emptied the cart.
             existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
+            if existing is None and isinstance(error, InvalidInput):
+                raise choice_refused(error) from error
             if existing is None:
                 raise
     call.status = 200
@@ -249,6 +261,20 @@ async def cancel_order(call: Call, order_id: int) -> m.Order:
 # Paying ------------------------------------------------------------------------------------
 
 
+async def _payable_order(call: Call, order_id: int) -> Order:
+    """The person's order awaiting online payment; a cash order is a conflict (409), not a
+    malformed request: the same request is right for an order placed for online payment."""
+    try:
+        return await payments.payable_order(order_id, call.user)
+    except InvalidInput as error:
+        raise ApiError(
+            409,
+            "payment_channel_unavailable",
+            _("This order is paid on receipt, not online."),
+            "channel",
+        ) from error
+
+
 @routes.endpoint(
     "POST", "/orders/{order_id}/payments", tag="orders", status=201, errors=(403, 404, 409, 422)
 )
@@ -261,11 +287,12 @@ async def pay_order(call: Call, order_id: int, body: m.PayRequest) -> m.PaymentO
     receipt has nowhere to go (send `email` or `phone`), and with `consent_required` for an
     e-mail or phone sent without consent to the processing of personal data.
     """
-    order = await payments.payable_order(order_id, call.user)
+    order = await _payable_order(call, order_id)
     channel = body.channel
     if channel not in payments.channels_for(order.currency, call.settings):
+        # A well-formed request the order cannot take: a conflict with its state (409).
         raise ApiError(
-            422,
+            409,
             "payment_channel_unavailable",
             _("This order cannot be paid this way."),
             "channel",

@@ -5,7 +5,8 @@
 parameters and response model, read from the type hints: the document cannot drift from the
 code. Like aiohttp's `RouteTableDef`, the table is filled at import and never changes after.
 
-The wrapper turns request mistakes and `DomainError`s into `{"error": {...}}` responses.
+The wrapper turns request mistakes into `BadRequest`; `webapp.middlewares` answers every
+refusal (`ApiError`, a service's `DomainError`) as `{"error": {...}}`.
 """
 
 from __future__ import annotations
@@ -22,19 +23,19 @@ from aiohttp import web
 from pydantic import BaseModel, ValidationError
 
 from core.config import Settings
-from core.errors import DomainError, InvalidInput, NotFound
+from core.errors import InvalidInput, NotFound
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
 from db.models import User
 from services.container import Services
-from webapp.errors import error_messages
+from webapp.errors import ApiError, error_messages
 from webapp.keys import LOCALE, SERVICES
 
 # api.py imports this package's routes to register them, so read the key through the module
 # at call time instead of importing the name while api.py is still being initialised.
 from webapp.routes import api as tma_api
-from webapp.routes.shop_api_models import MAX_ID, ErrorBody, Money
+from webapp.routes.shop_api_models import MAX_ID, Money
 
 Handler = Callable[..., Awaitable[BaseModel]]
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -105,17 +106,6 @@ class Call:
         return Money(
             amount=amount, currency=currency, formatted=format_price(amount, currency, self.locale)
         )
-
-
-class ApiError(Exception):
-    """A refusal decided by the API layer itself (not by a service)."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(code)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
 
 
 class BadRequest(ApiError):
@@ -203,25 +193,19 @@ def _describe(
 
 def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
-        try:
-            call = Call(
-                request=request,
-                user=request[tma_api.CURRENT_USER],
-                services=request.config_dict[SERVICES],
-                locale=request[LOCALE],
-            )
-            kwargs: dict[str, Any] = {
-                name: _path_id(request, name) for name in endpoint.path_params
-            }
-            if endpoint.query is not None:
-                kwargs["query"] = _validated(endpoint.query, dict(request.query), json=False)
-            if endpoint.body is not None:
-                kwargs["body"] = _validated(endpoint.body, await request.read(), json=True)
-            result = await endpoint.handler(call, **kwargs)
-        except ApiError as exc:
-            return error_response(exc.status, exc.code, exc.message, exc.field)
-        except DomainError as exc:
-            return domain_error(exc)
+        # Refusals (ApiError, DomainError) are answered by webapp.middlewares.
+        call = Call(
+            request=request,
+            user=request[tma_api.CURRENT_USER],
+            services=request.config_dict[SERVICES],
+            locale=request[LOCALE],
+        )
+        kwargs: dict[str, Any] = {name: _path_id(request, name) for name in endpoint.path_params}
+        if endpoint.query is not None:
+            kwargs["query"] = _validated(endpoint.query, dict(request.query), json=False)
+        if endpoint.body is not None:
+            kwargs["body"] = _validated(endpoint.body, await request.read(), json=True)
+        result = await endpoint.handler(call, **kwargs)
         return web.json_response(
             result.model_dump(mode="json"), status=call.status or endpoint.status
         )
@@ -257,22 +241,3 @@ def _bad_request(exc: ValidationError) -> BadRequest:
         return BadRequest(_("Unknown field: {field}.").format(field=escape(location)), location)
     field = str(error["loc"][-1]) if error["loc"] else None
     return BadRequest(explain(InvalidInput(field=field)), location or None)
-
-
-def error_response(status: int, code: str, message: str, field: str | None = None) -> web.Response:
-    """The one error shape; `field` only where it names an input."""
-    detail: dict[str, Any] = {"code": code, "message": message}
-    if field is not None:
-        detail["field"] = field
-    return web.json_response(
-        ErrorBody.model_validate({"error": detail}).model_dump(mode="json", exclude_none=True),
-        status=status,
-    )
-
-
-def domain_error(error: DomainError) -> web.Response:
-    """A refusal of the services, with its status, code and localized explanation."""
-    field = error.details.get("field") if isinstance(error, InvalidInput) else None
-    return error_response(
-        error.status, error.code, explain(error), str(field) if field is not None else None
-    )

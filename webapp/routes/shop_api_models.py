@@ -1,16 +1,17 @@
 """The shop API's request and response bodies; the OpenAPI document is generated from them.
 
-Requests are strict (no "2" for 2, no unknown fields) so a client's mistake is a clear 422,
-never a silent guess. Money is always integer minor units with its currency, plus a string
-formatted for the request's language.
+Requests are strict (no "2" for 2, no `true` for 1, no unknown fields) so a client's mistake
+is a clear 422, never a silent guess; an integral number such as 2.0 is the integer it equals.
+Money is always integer minor units with its currency, plus a string formatted for the
+request's language.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from db.models import (
     ActorRole,
@@ -30,6 +31,17 @@ MAX_ID = 2**31 - 1
 """Ids are 32-bit in the database; larger numbers cannot name anything."""
 MAX_PAGE = 10_000
 PHONE_PATTERN = r"^\+?[0-9][0-9 ()-]{4,30}$"
+
+
+def _integral(value: object) -> object:
+    """JSON has one kind of number: 80.0 is the integer 80 (80.5 and `true` stay refused)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_integral)]
+"""An integer of a JSON body: a number without a fraction, whether written 80 or 80.0."""
 
 
 class RequestBody(BaseModel):
@@ -255,15 +267,15 @@ class Cart(ResponseBody):
 class AddToCart(RequestBody):
     """Add a product; a cart holds one provider's products."""
 
-    product_id: int = Field(ge=1, le=MAX_ID)
-    quantity: int = Field(default=1, ge=1, le=MAX_QUANTITY)
+    product_id: JsonInt = Field(ge=1, le=MAX_ID)
+    quantity: JsonInt = Field(default=1, ge=1, le=MAX_QUANTITY)
     replace: bool = Field(default=False, description="Empty a cart of another provider first.")
 
 
 class SetQuantity(RequestBody):
     """A new quantity; 0 removes the line."""
 
-    quantity: int = Field(ge=0, le=MAX_QUANTITY)
+    quantity: JsonInt = Field(ge=0, le=MAX_QUANTITY)
 
 
 # Checkout and orders -------------------------------------------------------------------------
