@@ -208,7 +208,7 @@ async def test_a_payment_method_the_shop_stopped_taking(telegram: Telegram) -> N
     chat_says = ann.callback_answers[-1].text
     status, answer = await app.check_out(tea, payment_method="cash")
 
-    assert status == 422
+    assert status == 409  # the body is well-formed; the shop's state refuses it
     assert chat_says == refusal(answer, "invalid_input", "payment_method")
     assert ann.callback_answers[-1].show_alert
     assert text_of(ann.last_message) == "How will you pay?"  # still the question
@@ -229,7 +229,7 @@ async def test_online_payment_when_no_channel_takes_it(
     chat_says = ann.callback_answers[-1].text
     status, answer = await app.check_out(tea, payment_method="online")
 
-    assert status == 422
+    assert status == 409
     assert chat_says == refusal(answer, "payment_channel_unavailable", "payment_method")
     assert chat_says == "Online payment is not available right now."
     assert not await Order.exists()

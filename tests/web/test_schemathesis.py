@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from pathlib import Path
 
 from services.demo import load_demo_data
 from tests.web.conftest import MakeWeb, sign_init_data
@@ -20,6 +21,7 @@ SEED = 20261206
 MAX_EXAMPLES = 15
 """Per operation and phase: about 800 requests, some 20 s of Schemathesis."""
 OUTPUT_TAIL = 20_000
+CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
 async def test_the_api_answers_as_its_openapi_document_says(make_web: MakeWeb) -> None:
@@ -32,6 +34,7 @@ async def test_the_api_answers_as_its_openapi_document_says(make_web: MakeWeb) -
         sys.executable,
         "-m",
         "schemathesis.cli",
+        f"--config-file={CONFIG}",
         "run",
         schema_url,
         "--checks=all",

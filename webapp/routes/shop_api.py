@@ -53,6 +53,15 @@ def choice_refused(error: InvalidInput) -> ApiError:
     return ApiError(409, error.code, explain(error), str(field) if field is not None else None)
 
 
+def _by_the_shop(error: InvalidInput) -> bool:
+    """A fulfilment or payment method the shop does not take (now) is the shop's state; a
+    short address, a bad phone or a slot that passed or filled up is the value sent (422)."""
+    return error.code != "invalid_input" or error.details.get("field") in _SHOP_CHOICES
+
+
+_SHOP_CHOICES = frozenset({"fulfilment", "payment_method"})
+
+
 # Catalog -----------------------------------------------------------------------------------
 
 
@@ -202,10 +211,11 @@ async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
     """Turn the cart into an order (201), reserving stock; a repeated key answers 200.
 
     The choices must be among GET /checkout/options, checked as the chat checks them. A
-    choice the shop or the person's state refuses is 409 (the body is well-formed; the state
-    refuses it): `invalid_input` naming the field (an address shorter than 5 characters, a
-    phone that is not one, a delivery slot that started or filled up, a fulfilment or payment
-    method not offered), `payment_channel_unavailable` for online payment with no channel.
+    value that cannot be used is 422 `invalid_input` naming the field (an address shorter
+    than 5 characters, a phone that is not one, a delivery slot never offered, started or
+    filled up). A fulfilment or payment method the shop does not take is 409 (the body is
+    well-formed; the shop's state refuses it), as is `payment_channel_unavailable` for online
+    payment with no channel.
     Refused with `cart_changed` until changed prices or availability were acknowledged, with
     `sold_out` when stock ran out meanwhile, and with `consent_required` for a phone, address
     or location (delivery included) without consent to the processing of personal data.
@@ -225,7 +235,7 @@ async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
         except DomainError as error:
             # A concurrent request with the same key may have placed it and emptied the cart.
             existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
-            if existing is None and isinstance(error, InvalidInput):
+            if existing is None and isinstance(error, InvalidInput) and _by_the_shop(error):
                 raise choice_refused(error) from error
             if existing is None:
                 raise
