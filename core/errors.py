@@ -87,6 +87,13 @@ class IllegalTransition(DomainError):
     status = 409
 
 
+class NothingToSend(DomainError):
+    """The order has no digital goods that are paid for (`order_id`)."""
+
+    code = "nothing_to_send"
+    status = 409
+
+
 class ConsentRequired(DomainError):
     """Personal data (phone, address, location) offered without consent to its processing."""
 

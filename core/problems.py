@@ -109,6 +109,10 @@ def explain(error: DomainError) -> str:
         return _("Your cart is empty.")
     if code == "cart_changed":
         return _("Prices or availability changed. Please check your cart again.")
+    if code == "nothing_to_send":
+        return _("Order №{number} has no paid files or links to send.").format(
+            number=details.get("order_id", "")
+        )
     if code == "illegal_transition":
         return _("The order has already changed. Refresh it to see its status.")
     if code == "payment_gateway_timeout":

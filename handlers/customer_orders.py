@@ -135,7 +135,12 @@ async def order_screen(
     """One of the customer's orders (NotFound for anybody else's)."""
     order = await orders.customer_order(user, order_id)
     can_cancel = OrderStatus.cancelled in orders.allowed_targets(order, ActorRole.customer)
-    keyboard = kb.order_card(order.id, can_cancel=can_cancel, page=page)
+    keyboard = kb.order_card(
+        order.id,
+        can_cancel=can_cancel,
+        page=page,
+        can_resend=orders.can_resend_digital(order),
+    )
     if order.status is OrderStatus.pending_payment:
         keyboard.inline_keyboard.insert(0, [pay_kb.pay_button(order.id)])
     return Screen(await order_text(order, settings, locale), keyboard)
@@ -224,6 +229,25 @@ async def cancel_order(
     await show_for(callback, screen, settings, bot)
 
 
+async def resend_files(
+    callback: CallbackQuery,
+    callback_data: OrdersCB,
+    user: User,
+    settings: Settings,
+    bot: Bot,
+    locale: str,
+    shop_events: ShopEvents,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Send a paid order's files or links again (a double click sends them once)."""
+    if await orders.resend_digital(user, callback_data.order_id, shop_events):
+        callback_answer.text = _("📥 Sending them to this chat.")
+    else:
+        callback_answer.text = _("They are on their way or were just sent: look above.")
+    screen = await order_screen(user, callback_data.order_id, callback_data.page, settings, locale)
+    await show_for(callback, screen, settings, bot)
+
+
 def create_router() -> Router:
     """The customer's orders."""
     router = Router(name=__name__)
@@ -232,6 +256,7 @@ def create_router() -> Router:
     router.callback_query.register(list_orders, OrdersCB.filter(F.action == OrdersAction.list))
     router.callback_query.register(open_order, OrdersCB.filter(F.action == OrdersAction.open))
     router.callback_query.register(ask_cancel, OrdersCB.filter(F.action == OrdersAction.cancel))
+    router.callback_query.register(resend_files, OrdersCB.filter(F.action == OrdersAction.resend))
     router.callback_query.register(
         cancel_order, OrdersCB.filter(F.action == OrdersAction.cancel_confirmed)
     )

@@ -17,25 +17,14 @@ from loguru import logger
 
 from core.i18n import gettext as _
 from core.i18n import pick_locale
-from db.models import Job, Order, OrderItem, OrderStatus, Product, ProductKind, Role, User
-from services import jobs, users
+from db.models import Job, Order, OrderItem, Product, ProductKind, Role, User
+from services import jobs, orders, users
 from services.container import Services
 from services.jobs import JobKind, JobPolicy, JobRunner
 
 DELIVERY_POLICY = JobPolicy(first_backoff=timedelta(seconds=30), max_backoff=timedelta(minutes=30))
 """At least once: a runner that died after sending may send the files a second time, which is
 better than never."""
-DELIVERABLE = frozenset(
-    {
-        OrderStatus.paid,
-        OrderStatus.accepted,
-        OrderStatus.in_work,
-        OrderStatus.ready_for_pickup,
-        OrderStatus.out_for_delivery,
-        OrderStatus.completed,
-    }
-)
-"""Statuses of an order whose money is in (not cancelled, not refunded)."""
 
 
 class DigitalDelivery:
@@ -54,7 +43,7 @@ class DigitalDelivery:
     async def deliver(self, order_id: int) -> int:
         """Send every digital good of the order; how many were sent (0: nothing to send)."""
         order = await Order.get_or_none(id=order_id).prefetch_related("customer", "provider__owner")
-        if order is None or order.status not in DELIVERABLE:
+        if order is None or not orders.goods_are_paid(order):
             return 0
         customer = order.customer
         if customer.tg_id is None or customer.is_anonymized or customer.bot_blocked:

@@ -133,6 +133,7 @@ class OrdersAction(StrEnum):
     open = "o"
     cancel = "c"
     cancel_confirmed = "cy"
+    resend = "rs"
 
 
 class OrdersCB(CallbackData, prefix="od"):
@@ -547,9 +548,17 @@ def orders(choices: Sequence[Choice], number: int, pages: int) -> InlineKeyboard
     return builder.as_markup()
 
 
-def order_card(order_id: int, *, can_cancel: bool, page: int) -> InlineKeyboardMarkup:
-    """Cancel (when the customer still may), back to the list."""
+def order_card(
+    order_id: int, *, can_cancel: bool, page: int, can_resend: bool = False
+) -> InlineKeyboardMarkup:
+    """Send the files again (paid digital goods), cancel (when the customer still may), back
+    to the list."""
     builder = InlineKeyboardBuilder()
+    if can_resend:
+        builder.button(
+            text=_("📥 Send my files again"),
+            callback_data=OrdersCB(action=OrdersAction.resend, order_id=order_id, page=page),
+        )
     if can_cancel:
         builder.button(
             text=_("✖️ Cancel order"),

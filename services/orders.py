@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from core.errors import IllegalTransition, InvalidInput, NotFound
+from core.errors import IllegalTransition, InvalidInput, NotFound, NothingToSend
 from core.money import STARS
 from db.models import (
     ActorRole,
     Fulfilment,
+    Job,
     Order,
     OrderStatus,
     OrderTransition,
@@ -75,6 +76,12 @@ ACTIVE = frozenset(
 )
 RESERVING = frozenset({S.pending_payment, *ACTIVE})
 """Statuses whose order holds stock; leaving them for cancelled releases it."""
+MONEY_IN = frozenset(
+    {S.paid, S.accepted, S.in_work, S.ready_for_pickup, S.out_for_delivery, S.completed}
+)
+"""Statuses of an online order whose money is in (not cancelled, not refunded)."""
+RESEND_COOLDOWN = timedelta(minutes=1)
+"""A second "send again" within this time after a delivery is refused (a double click, spam)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +222,36 @@ async def _effects(order: Order, previous: OrderStatus, to: OrderStatus) -> tupl
         if await jobs.enqueue(kind, key, {"order_id": order.id}, once=True):
             keys.append(key)
     return tuple(keys)
+
+
+def goods_are_paid(order: Order) -> bool:
+    """Whether the order's digital goods may go to the customer: its money is in (a cash
+    order once it is completed)."""
+    if order.payment_method is PaymentMethod.online:
+        return order.status in MONEY_IN
+    return order.status is S.completed
+
+
+def can_resend_digital(order: Order) -> bool:
+    """Whether "send my files again" is offered for the order (its items prefetched)."""
+    return goods_are_paid(order) and any(item.kind is ProductKind.digital for item in order.items)
+
+
+async def resend_digital(user: User, order_id: int, events: ShopEvents) -> bool:
+    """Queue the order's digital goods to the customer once more; False when a delivery is
+    already on its way or has just been made (a double click sends once). NotFound for
+    another person's order; NothingToSend when the order has no paid digital goods."""
+    order = await customer_order(user, order_id)
+    if not can_resend_digital(order):
+        raise NothingToSend(order_id=order.id)
+    key = JobKind.deliver_digital.key(order.id)
+    recent = datetime.now(UTC) - RESEND_COOLDOWN
+    if await Job.filter(key=key, finished_at__gte=recent).exists():
+        return False
+    if not await jobs.enqueue(JobKind.deliver_digital, key, {"order_id": order.id}):
+        return False
+    await events.jobs_added([key])
+    return True
 
 
 async def release_stock(order: Order) -> None:

@@ -8,22 +8,28 @@ ledger are checked after every step.
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 import pytest
 
 from core.money import STARS
 from db.models import (
     ActorRole,
+    Fulfilment,
+    Job,
     LedgerTransaction,
     Order,
     OrderStatus,
     Payment,
     PaymentChannel,
+    PaymentMethod,
     ProductKind,
     Refund,
 )
 from services import ledger, orders
+from services.jobs import JobKind
 from tests.handlers.conftest import Telegram
 from tests.handlers.customer_data import (
     labels,
@@ -34,6 +40,7 @@ from tests.handlers.customer_data import (
     relaxed_flood,
     text_of,
 )
+from tests.web.conftest import sign_init_data, tma
 
 __all__ = ["make_settings", "relaxed_flood"]
 pytestmark = pytest.mark.usefixtures("relaxed_flood")
@@ -165,6 +172,78 @@ async def test_a_paid_e_book_comes_to_the_chat_at_once_and_once(telegram: Telegr
     await telegram.emulator.redeliver(telegram.bot.token, update_id)
     await telegram.emulator.wait_idle()
     assert len([m for m in ann.messages if m.document is not None]) == 1
+
+
+async def test_the_files_of_a_paid_order_are_sent_again_from_my_orders_once_per_click(
+    telegram: Telegram,
+) -> None:
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    ebook = await make_product(
+        shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
+    )
+    ebook.digital_url = "https://example.org/tea.pdf"
+    await ebook.save()
+    ann = await place_pickup_order(telegram, ebook)
+    assert (await ann.pay((await ann.click("⭐ Pay with Stars"))[0])).ok
+    order = await Order.get(customer__tg_id=ann.id)
+
+    def links() -> int:
+        return len([m for m in ann.messages if "https://example.org/tea.pdf" in text_of(m)])
+
+    assert links() == 1
+    await ann.send("/orders")
+    [line] = [label for label in labels(ann.last_message) if label.startswith(f"№{order.id} ")]
+    await ann.click(line)
+    await ann.click("📥 Send my files again")  # within a minute of the delivery
+    assert ann.callback_answers[-1].text == "They are on their way or were just sent: look above."
+    assert links() == 1
+
+    async def a_while_later() -> None:
+        await Job.filter(kind=JobKind.deliver_digital).update(
+            finished_at=datetime.now(UTC) - timedelta(minutes=2)
+        )
+
+    await a_while_later()
+    await ann.send("/orders")
+    [line] = [label for label in labels(ann.last_message) if label.startswith(f"№{order.id} ")]
+    await ann.click(line)
+    await ann.click("📥 Send my files again")
+    assert ann.callback_answers[-1].text == "📥 Sending them to this chat."
+    assert links() == 2
+    await ann.click("📥 Send my files again")  # a second click within the minute
+    assert ann.callback_answers[-1].text == "They are on their way or were just sent: look above."
+    assert links() == 2
+
+    # The Mini App asks the same service: nothing twice within the minute, then once more.
+    api = telegram.app_url + f"/api/v1/orders/{order.id}/files"
+    user = {"id": ann.id, "first_name": "Ann", "language_code": "en"}
+    headers = {**tma(sign_init_data(telegram.settings.token, user=user)), "Accept-Language": "en"}
+    async with aiohttp.ClientSession(headers=headers) as session:
+        async with session.post(api) as response:
+            assert response.status == 409
+            assert (await response.json())["error"]["code"] == "already_sent"
+        await a_while_later()
+        async with session.post(api) as response:
+            assert response.status == 202
+            assert (await response.json())["can_resend_files"] is True
+        await telegram.emulator.wait_idle()
+        assert links() == 3
+        other = await make_product(shop, "Green tea", 15000)
+        cash = await Order.create(
+            customer_id=order.customer_id,  # type: ignore[attr-defined]
+            provider=shop,
+            status=OrderStatus.placed,
+            fulfilment=Fulfilment.pickup,
+            payment_method=PaymentMethod.cash,
+            currency="RUB",
+            total=other.price,
+            items_total=other.price,
+            checkout_key="resend-test-cash",
+            pickup_code="1234",
+        )
+        async with session.post(telegram.app_url + f"/api/v1/orders/{cash.id}/files") as response:
+            assert response.status == 409
+            assert (await response.json())["error"]["code"] == "nothing_to_send"
 
 
 async def test_stars_paid_for_an_order_cancelled_meanwhile_come_back_with_a_reason(

@@ -268,6 +268,20 @@ async def cancel_order(call: Call, order_id: int) -> m.Order:
     return await _order_response(call, order_id)
 
 
+@routes.endpoint("POST", "/orders/{order_id}/files", tag="orders", status=202, errors=(404, 409))
+async def resend_files(call: Call, order_id: int) -> m.Order:
+    """Send the order's paid digital goods (files, links) to the person's Telegram chat again
+    (202). A delivery already on its way or made within the last minute is 409 `already_sent`
+    (a double click sends once); an order with nothing paid to send is 409 `nothing_to_send`."""
+    if not await orders.resend_digital(call.user, order_id, call.services.shop_events):
+        raise ApiError(
+            409,
+            "already_sent",
+            _("The files are on their way or were just sent to your Telegram chat."),
+        )
+    return await _order_response(call, order_id)
+
+
 # Paying ------------------------------------------------------------------------------------
 
 

@@ -412,6 +412,9 @@ class Order(OrderSummary):
     expires_at: datetime | None = Field(description="An unpaid order is cancelled then.")
     cancel_reason: str | None
     can_cancel: bool
+    can_resend_files: bool = Field(
+        description="Paid digital goods that POST /orders/{id}/files sends to the chat again."
+    )
     payment_channels: list[PaymentChannel] = Field(
         description="How the order can be paid now (POST /orders/{id}/payments); empty when "
         "it does not wait for payment."

@@ -304,6 +304,7 @@ def order(call: Call, order: OrderRow, history: list[OrderTransition]) -> m.Orde
         expires_at=order.expires_at if order.status is OrderStatus.pending_payment else None,
         cancel_reason=order.cancel_reason,
         can_cancel=OrderStatus.cancelled in orders.allowed_targets(order, ActorRole.customer),
+        can_resend_files=orders.can_resend_digital(order),
         payment_channels=payments.channels_for(order.currency, call.settings)
         if order.status is OrderStatus.pending_payment
         else [],
