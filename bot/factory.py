@@ -33,6 +33,7 @@ from handlers import get_routers
 from handlers.errors import ErrorHandler, answer_refusal, answerable
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
+from handlers.routing import resolve_magic_filters_inline
 from middlewares import setup_middlewares
 from services.container import Services
 from services.dedup import MemoryDeduplicator, RedisDeduplicator
@@ -158,6 +159,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         default_locale=settings.default_locale,
     )
     dp.include_routers(*get_routers())
+    resolve_magic_filters_inline(dp)
     # Refusals first; the ErrorHandler must be last: it takes every other exception.
     dp.errors.register(answer_refusal, ExceptionTypeFilter(DomainError), answerable)
     dp.errors.register(ErrorHandler(settings, services.i18n).handle)

@@ -12,6 +12,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.config import SUPPORTED_LOCALES
+from core.i18n import get_i18n
 from core.i18n import gettext as _
 from keyboards import shop
 from keyboards.callbacks import (
@@ -28,8 +29,22 @@ from keyboards.callbacks import (
 LANGUAGE_NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
 
+_MAIN_MENUS: dict[tuple[str, str | None], InlineKeyboardMarkup] = {}
+
+
 def main_menu(mini_app_url: str | None) -> InlineKeyboardMarkup:
-    """The main menu: Mini App (when it can be opened), catalog, cart, orders, account screens."""
+    """The main menu: Mini App (when it can be opened), catalog, cart, orders, account screens.
+
+    It depends only on the language and the URL, and /start shows it to every newcomer: built
+    once per pair and shared, so a caller must never change the markup it gets."""
+    key = (get_i18n().current_locale, mini_app_url)
+    markup = _MAIN_MENUS.get(key)
+    if markup is None:
+        markup = _MAIN_MENUS[key] = _build_main_menu(mini_app_url)
+    return markup
+
+
+def _build_main_menu(mini_app_url: str | None) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     if mini_app_url:
         builder.button(text=_("🛍 Open the shop"), web_app=WebAppInfo(url=mini_app_url))
