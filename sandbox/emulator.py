@@ -307,10 +307,12 @@ class TelegramEmulator:
             raise bad_request("failed to get HTTP URL content") from exc
 
     async def shutdown(self) -> None:
-        """End waiting long polls (call before the HTTP server stops)."""
+        """End waiting long polls, the bots' and the chat pages' (before the server stops)."""
         self.delivery.closing = True
         for bot in self._bots.values():
             self.delivery.wake(bot)
+            for chat in bot.chats.values():
+                chat.close()
 
     async def close(self) -> None:
         """Stop background work and remove the temporary files directory."""

@@ -100,6 +100,7 @@ class ChatState:
         self.pinned: list[int] = []
         self.blocked = False
         self.events: list[ChatEvent] = []
+        self.closed = False
         self._changed = asyncio.Event()
 
     @property
@@ -180,9 +181,14 @@ class ChatState:
         """The changes after `seq`."""
         return [event for event in self.events if event.seq > seq]
 
+    def close(self) -> None:
+        """End every waiting long poll now and answer later ones at once (server stopping)."""
+        self.closed = True
+        self._changed.set()
+
     async def wait_events(self, after: int, seconds: float) -> list[ChatEvent]:
         """Long-poll: the changes after `after`, waiting up to `seconds` for the first one."""
-        if self.seq <= after:
+        if self.seq <= after and not self.closed:
             changed = self._changed
             try:
                 await asyncio.wait_for(changed.wait(), seconds)
