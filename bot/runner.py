@@ -75,8 +75,9 @@ def _sandbox_app(settings: Settings) -> web.Application:
     """The Bot API emulator and its chat page, for running without a real token."""
     from sandbox import FloodLimits, TelegramEmulator, create_emulator_app
 
+    files = settings.data_path / "sandbox"
     emulator = TelegramEmulator(
-        flood=FloodLimits(enabled=True), files_dir=settings.data_path / "sandbox"
+        flood=FloodLimits(enabled=True), files_dir=files, state_file=files / "state.json"
     )
     emulator.register_bot(settings.token, username=SANDBOX_BOT_USERNAME, first_name="Prilavok")
     return create_emulator_app(emulator)

@@ -118,6 +118,15 @@ async def test_sandbox_mode_from_a_bare_checkout(tmp_path: Path) -> None:
     assert "is handled" not in log  # per-update lines are DEBUG
     assert not any(line.rstrip().endswith("{}") for line in log.splitlines())
 
+    async with sandbox_process(tmp_path) as restarted:  # the person's chat is still there
+        async with restarted.http.get(f"{restarted.base}/sandbox/api/users") as response:
+            assert [user["id"] for user in (await response.json())["users"]] == [4242]
+        async with restarted.http.get(f"{restarted.base}/sandbox/api/chats/4242") as response:
+            chat = json.dumps(await response.json(), ensure_ascii=False)
+        assert "Здравствуйте, Тест!" in chat
+        await restarted.stop()
+    assert "users and chats restored from data/sandbox/state.json (users: 1)" in restarted.stderr
+
 
 async def test_sigterm_with_a_sandbox_page_waiting_for_events_stops_promptly(
     tmp_path: Path,
