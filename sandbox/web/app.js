@@ -324,6 +324,7 @@ async function pollEvents(generation) {
     try {
       const data = await api(`chats/${state.userId}/events`, { query: { after: state.seq, timeout: 25 } });
       if (generation !== state.generation) return;
+      if (data.reset) return openChat(state.userId); // the server restarted from older state
       data.events.forEach(applyEvent);
       state.seq = data.seq;
       applyExtras(data);

@@ -66,6 +66,10 @@ async def test_users_chats_and_files_survive_a_restart(
             "Здравствуйте!",
             "кот",
         ]
+        async with http.get(  # a page that saw more than was saved reloads the chat
+            server.make_url("/api/chats/77/events"), params={"after": before["seq"] + 3}
+        ) as response:
+            assert (await response.json())["reset"] is True
         largest = photo.photo[-1].file_id  # type: ignore[index]
         async with http.get(server.make_url(f"/api/files/{largest}")) as response:
             assert response.status == 200
