@@ -89,6 +89,27 @@ async def _with_db(settings: Settings, command: str, tg_id: int | None) -> None:
         await close_db()
 
 
+def _operator_identity_ready(settings: Settings) -> bool:
+    """Warn about the placeholder operator; refuse it in webhook (production) mode."""
+    placeholders = settings.placeholder_operator_settings
+    if not placeholders:
+        return True
+    names = ", ".join(placeholders)
+    if settings.use_webhook:
+        print(
+            f"Configuration error: {names} still hold the placeholders; webhook (production) "
+            "mode needs the personal-data operator's real identity: set them in .env",
+            file=sys.stderr,
+        )
+        return False
+    logger.warning(
+        "{} still hold the placeholders: /privacy and the Mini App show a made-up operator. "
+        "Set them in .env before real people use the bot",
+        names,
+    )
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse the command line, load settings, run the command; exit code 2 on bad config."""
     args = _parser().parse_args(argv)
@@ -100,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG_ERROR
     setup_logging(settings.log_level, settings.log_format, settings.secret_values)
     if command == "run":
+        if not _operator_identity_ready(settings):
+            return EXIT_CONFIG_ERROR
         asyncio.run(_run(settings, migrate=not getattr(args, "no_migrate", False)))
     elif command == "migrate":
         asyncio.run(_migrate(settings))

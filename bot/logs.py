@@ -17,8 +17,22 @@ if TYPE_CHECKING:
 _MASK = "***"
 _TEXT_FORMAT = (
     "<green>{time:YYYY-MM-DD HH:mm:ss.SSS}</green> | <level>{level: <8}</level> | "
-    "<cyan>{name}</cyan>:<cyan>{line}</cyan> - <level>{message}</level> {extra}"
+    "<cyan>{name}</cyan>:<cyan>{line}</cyan> - <level>{message}</level>"
 )
+_QUIET_INFO = ("aiogram.event", "aiogram.middlewares", "tortoise")
+"""Loggers whose INFO lines are per-update chatter ("Update id=… is handled", "Answer to
+callback query", "Tortoise-ORM shutdown" after every migrate step): written at DEBUG, so INFO
+keeps what an operator wants to read."""
+
+
+def _text_format(record: Record) -> str:
+    """One line per message; bound fields (update_id=…) only when there are any."""
+    extra = " <dim>{extra}</dim>" if record["extra"] else ""
+    return _TEXT_FORMAT + extra + "\n{exception}"
+
+
+def _is_quiet(name: str) -> bool:
+    return any(name == quiet or name.startswith(quiet + ".") for quiet in _QUIET_INFO)
 
 
 class InterceptHandler(logging.Handler):
@@ -30,6 +44,8 @@ class InterceptHandler(logging.Handler):
             level: str | int = logger.level(record.levelname).name
         except ValueError:
             level = record.levelno
+        if record.levelno == logging.INFO and _is_quiet(record.name):
+            level = "DEBUG"
         frame, depth = inspect.currentframe(), 0
         while frame and (depth == 0 or frame.f_code.co_filename == logging.__file__):
             frame = frame.f_back
@@ -101,7 +117,7 @@ def setup_logging(level: str, fmt: str, secrets: Iterable[str] = ()) -> None:
     if fmt == "json":
         logger.add(sink, serialize=True, **options)
     else:
-        logger.add(sink, format=_TEXT_FORMAT, colorize=None, **options)
+        logger.add(sink, format=_text_format, colorize=None, **options)
     logging.basicConfig(handlers=[InterceptHandler()], level=0, force=True)
     # aiohttp's access log duplicates our metrics middleware at INFO; keep it for debugging.
     logging.getLogger("aiohttp.access").setLevel(logging.DEBUG if level == "DEBUG" else "WARNING")

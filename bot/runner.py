@@ -16,10 +16,15 @@ from bot.scheduler import create_scheduler
 from core.config import SUPPORTED_LOCALES, Settings
 from core.i18n import LazyProxy
 from core.i18n import lazy_gettext as __
+from services import catalog
 from services.container import Services
 from webapp import create_app
 
 SANDBOX_BOT_USERNAME = "prilavok_sandbox_bot"
+SHUTDOWN_GRACE_SECONDS = 5.0
+"""How long a stopping server waits for requests still running (aiohttp waits 60 s by default).
+Long polls (the sandbox page's) are ended on shutdown; a webhook Telegram or YooKassa does not
+see answered is delivered again, so nothing is lost by not waiting longer."""
 
 
 def bot_commands() -> list[tuple[str, LazyProxy]]:
@@ -70,8 +75,9 @@ def _sandbox_app(settings: Settings) -> web.Application:
     """The Bot API emulator and its chat page, for running without a real token."""
     from sandbox import FloodLimits, TelegramEmulator, create_emulator_app
 
+    files = settings.data_path / "sandbox"
     emulator = TelegramEmulator(
-        flood=FloodLimits(enabled=True), files_dir=settings.data_path / "sandbox"
+        flood=FloodLimits(enabled=True), files_dir=files, state_file=files / "state.json"
     )
     emulator.register_bot(settings.token, username=SANDBOX_BOT_USERNAME, first_name="Prilavok")
     return create_emulator_app(emulator)
@@ -85,7 +91,9 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     wire(services, bot, dp)
     sandbox = _sandbox_app(settings) if settings.sandbox else None
     app = create_app(services, bot, dp, sandbox=sandbox)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE_SECONDS
+    )
     await runner.setup()  # Tortoise starts here, in the main task, before the site listens
     site = web.TCPSite(runner, settings.http_host, settings.http_port)
     await site.start()
@@ -95,6 +103,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         "webhook" if settings.use_webhook else "polling",
         ", sandbox at /sandbox" if settings.sandbox else "",
     )
+    await _suggest_demo_data()
     scheduler = create_scheduler(services)
     scheduler.start()  # jobs use the database, which is up now that the site listens
     try:
@@ -104,6 +113,15 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await runner.cleanup()
         await bot.session.close()
         await services.close()
+
+
+async def _suggest_demo_data() -> None:
+    """A fresh database has nothing to buy: say how to load the demo shop and tutor."""
+    if not await catalog.has_providers():
+        logger.info(
+            "The database has no shops or tutors yet. Load a demo shop and a demo tutor with "
+            "`make demo-data` (or `.venv/bin/python -m bot demo-data`); the bot keeps running"
+        )
 
 
 async def _receive_updates(

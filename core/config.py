@@ -65,6 +65,14 @@ def _check_http_url(value: str, *, require_https: bool) -> str:
     return value.rstrip("/")
 
 
+OPERATOR_PLACEHOLDERS = {
+    "operator_legal_name": "ИП Иванов Иван Иванович",
+    "operator_inn": "000000000000",
+    "operator_contact": "privacy@example.ru",
+    "privacy_policy_url": "https://example.ru/privacy",
+}
+"""The personal-data operator's identity as shipped: fine to try the bot, never for real people."""
+
 SANDBOX_PROVIDER_TOKEN = "sandbox:TEST"  # noqa: S105 - emulator only
 """Stands in for BotFather's payment provider token inside the sandbox."""
 
@@ -130,10 +138,10 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
 
     # Personal data (152-FZ): the operator's identity shown by /privacy
-    operator_legal_name: str = "ИП Иванов Иван Иванович"
-    operator_inn: str = "000000000000"
-    operator_contact: str = "privacy@example.ru"
-    privacy_policy_url: str = "https://example.ru/privacy"
+    operator_legal_name: str = OPERATOR_PLACEHOLDERS["operator_legal_name"]
+    operator_inn: str = OPERATOR_PLACEHOLDERS["operator_inn"]
+    operator_contact: str = OPERATOR_PLACEHOLDERS["operator_contact"]
+    privacy_policy_url: str = OPERATOR_PLACEHOLDERS["privacy_policy_url"]
     privacy_policy_version: str = "1"
 
     @field_validator("admin_ids", mode="before")
@@ -299,6 +307,15 @@ class Settings(BaseSettings):
     def payment_return_url(self) -> str:
         """Where YooKassa sends the customer back after paying."""
         return self.yookassa_return_url or self.public_base_url
+
+    @property
+    def placeholder_operator_settings(self) -> list[str]:
+        """The operator's settings (152-FZ) still holding the shipped placeholders, by name."""
+        return [
+            name.upper()
+            for name, placeholder in OPERATOR_PLACEHOLDERS.items()
+            if getattr(self, name) == placeholder
+        ]
 
     @property
     def webhook_url(self) -> str:

@@ -53,7 +53,7 @@ async def answer_refusal(event: ErrorEvent, bot: Bot, state: FSMContext | None =
     """
     error = event.exception
     assert isinstance(error, DomainError)
-    logger.info("Update {} refused: {} {}", event.update.update_id, error.code, error.details)
+    logger.debug("Update {} refused: {} {}", event.update.update_id, error.code, error.details)
     try:
         await _tell(event.update, error, bot, state)
     except TelegramAPIError as send_error:  # e.g. the query got too old meanwhile

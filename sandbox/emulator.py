@@ -24,6 +24,7 @@ from sandbox.files import FileStore
 from sandbox.limits import Clock, FloodControl, FloodLimits, SandboxTimings
 from sandbox.methods import CallContext, method_table
 from sandbox.params import Upload, aiogram_method_models, decode_params, validate_call
+from sandbox.persistence import STATE_VERSION, StateWriter, read_state
 from sandbox.state import BotState, ChatState, UpdateRecord, UserProfile
 from sandbox.user import SandboxGroup, SandboxUser
 
@@ -55,7 +56,10 @@ class TelegramEmulator:
         *,
         clock: Clock = time.monotonic,
         timings: SandboxTimings | None = None,
+        state_file: Path | None = None,
     ) -> None:
+        """`state_file`: keep users, chats and the file index there across restarts
+        (`restore()` reads it back once the bots are registered); None keeps all in memory."""
         self.timings = timings or SandboxTimings()
         self.clock = clock
         self.flood = FloodControl(flood or FloodLimits(), clock)
@@ -68,6 +72,7 @@ class TelegramEmulator:
         self._bots: dict[str, BotState] = {}
         self._profiles: dict[int, UserProfile] = {}
         self._users: dict[tuple[str, int], SandboxUser] = {}
+        self._saved = StateWriter(state_file, self.snapshot) if state_file else None
 
     # --- bots, users, groups -------------------------------------------------------------
 
@@ -145,12 +150,14 @@ class TelegramEmulator:
             "phone_number": phone_number,
         }
         for field, value in changes.items():
-            if value is not None:
+            if value is not None and getattr(profile, field) != value:
                 setattr(profile, field, value)
+                self._changed()
         state = self.bot(bot)
         key = (state.token, user_id)
         if key not in self._users:
             self._users[key] = SandboxUser(self, state, profile)
+            self._changed()
         return self._users[key]
 
     def users(self, bot: str | None = None) -> list[SandboxUser]:
@@ -180,7 +187,8 @@ class TelegramEmulator:
         member_ids = [member.profile.id for member in members]
         existing = state.chats.get(chat_id)
         if existing is None:
-            state.chats[chat_id] = ChatState(chat, member_ids)
+            state.chats[chat_id] = self._watched(ChatState(chat, member_ids))
+            self._changed()
         else:
             existing.member_ids.update(member_ids)
         return SandboxGroup(self, state, chat_id)
@@ -189,9 +197,67 @@ class TelegramEmulator:
         """The user's private chat with the bot, started on first use."""
         chat = bot.chats.get(profile.id)
         if chat is None:
-            chat = ChatState(profile.as_private_chat(), [profile.id])
+            chat = self._watched(ChatState(profile.as_private_chat(), [profile.id]))
             bot.chats[profile.id] = chat
+            self._changed()
         return chat
+
+    # --- kept across restarts --------------------------------------------------------------
+
+    def snapshot(self) -> JsonDict:
+        """Users, each bot's chats and update counter, and the file index, as plain JSON."""
+        bots: JsonDict = {}
+        for bot in self._bots.values():
+            bots[str(bot.id)] = {
+                "next_update_id": bot.next_update_id,
+                "users": [user_id for (token, user_id) in self._users if token == bot.token],
+                "chats": [chat.dump() for chat in bot.chats.values()],
+            }
+        return {
+            "version": STATE_VERSION,
+            "profiles": [profile.dump() for profile in self._profiles.values()],
+            "bots": bots,
+            "files": self.files.dump(),
+        }
+
+    async def restore(self) -> bool:
+        """Read the state file back (register the bots first); False when there was none."""
+        if self._saved is None:
+            return False
+        state = await asyncio.to_thread(read_state, self._saved.path)
+        if state is None:
+            return False
+        self.files.restore(state["files"])
+        for data in state["profiles"]:
+            profile = UserProfile.restore(data)
+            self._profiles[profile.id] = profile
+        for bot in self._bots.values():
+            saved = state["bots"].get(str(bot.id))
+            if saved is None:  # a bot registered since: starts empty
+                continue
+            bot.next_update_id = max(bot.next_update_id, int(saved["next_update_id"]))
+            for data in saved["chats"]:
+                chat = self._watched(ChatState.restore(data))
+                bot.chats[chat.id] = chat
+            for user_id in saved["users"]:
+                if user_id in self._profiles:
+                    self._users[(bot.token, user_id)] = SandboxUser(
+                        self, bot, self._profiles[user_id]
+                    )
+        logger.info(
+            "sandbox: users and chats restored from %s (users: %d)",
+            self._saved.path,
+            len(self._profiles),
+        )
+        return True
+
+    def _watched(self, chat: ChatState) -> ChatState:
+        chat.on_change = self._changed
+        return chat
+
+    def _changed(self) -> None:
+        if self._saved is not None:
+            self._saved.changed()
 
     # --- updates ---------------------------------------------------------------------------
 
@@ -275,6 +341,8 @@ class TelegramEmulator:
                 bot.activity.in_flight -= 1
                 bot.activity.last = loop.time()
         self.calls.append(ApiCall(bot.id, _api_name(model, method), logged, True, result))
+        if tracked:  # a menu button, a pin, a file: anything but a long poll may change state
+            self._changed()
         return 200, {"ok": True, "result": result}
 
     def updates(self, bot: str | None = None) -> list[Update]:
@@ -307,15 +375,19 @@ class TelegramEmulator:
             raise bad_request("failed to get HTTP URL content") from exc
 
     async def shutdown(self) -> None:
-        """End waiting long polls (call before the HTTP server stops)."""
+        """End waiting long polls, the bots' and the chat pages' (before the server stops)."""
         self.delivery.closing = True
         for bot in self._bots.values():
             self.delivery.wake(bot)
+            for chat in bot.chats.values():
+                chat.close()
 
     async def close(self) -> None:
-        """Stop background work and remove the temporary files directory."""
+        """Stop background work, save the state, remove the temporary files directory."""
         await self.shutdown()
         await self.delivery.close()
+        if self._saved is not None:
+            await self._saved.close()
         if self._temporary_files:
             await asyncio.to_thread(shutil.rmtree, self.files.root, True)
 

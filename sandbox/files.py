@@ -9,7 +9,7 @@ import io
 import mimetypes
 import posixpath
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from sandbox.common import JsonDict
@@ -79,6 +79,24 @@ class FileStore:
         self.root = root
         self._by_id: dict[str, StoredFile] = {}
         self._photo_sets: dict[str, list[StoredFile]] = {}
+
+    def dump(self) -> JsonDict:
+        """The index of stored files (the bytes stay on disk), as saved across restarts."""
+        sets = {id(sizes): [size.file_id for size in sizes] for sizes in self._photo_sets.values()}
+        return {
+            "files": [asdict(stored) for stored in self._by_id.values()],
+            "photo_sets": list(sets.values()),
+        }
+
+    def restore(self, data: JsonDict) -> None:
+        """Know the files of a saved index again (their bytes are still under `root`)."""
+        for item in data.get("files", []):
+            stored = StoredFile(**item)
+            self._by_id[stored.file_id] = stored
+        for file_ids in data.get("photo_sets", []):
+            sizes = [self._by_id[file_id] for file_id in file_ids if file_id in self._by_id]
+            for size in sizes:
+                self._photo_sets[size.file_id] = sizes
 
     def get(self, file_id: str) -> StoredFile | None:
         """The file with this file_id, if the emulator issued it."""

@@ -173,6 +173,10 @@ async def _chat_events(request: web.Request) -> web.Response:
     except ValueError as exc:
         raise web.HTTPBadRequest(text="after and timeout must be numbers") from exc
     chat = user.chat
+    if chat is not None and after > chat.seq:
+        # The page saw changes this chat does not have: the server restarted from state saved
+        # before them (a crash between two saves). The page reloads the chat.
+        return web.json_response({"reset": True, "seq": chat.seq, "events": []})
     events: list[ChatEvent] = []
     if chat is None:
         await asyncio.sleep(min(timeout, 1.0))

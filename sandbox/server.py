@@ -21,6 +21,7 @@ def create_emulator_app(emulator: TelegramEmulator) -> web.Application:
     app.router.add_route("*", API_PREFIX + "/bot{token}/{method}", _api_method)
     app.router.add_get(API_PREFIX + "/file/bot{token}/{path:.+}", _download_file)
     add_page_routes(app)
+    app.on_startup.append(_restore_state)
     app.on_shutdown.append(_end_long_polls)
     app.on_cleanup.append(_close_emulator)
     return app
@@ -63,6 +64,10 @@ async def _download_file(request: web.Request) -> web.StreamResponse:
         error = not_found()
         return web.json_response(error.envelope(), status=error.code)
     return web.FileResponse(path)
+
+
+async def _restore_state(app: web.Application) -> None:
+    await app[EMULATOR_KEY].restore()
 
 
 async def _end_long_polls(app: web.Application) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
 
 from sandbox.common import JsonDict, clone
 
@@ -57,6 +57,15 @@ class UserProfile:
         user.update({key: value for key, value in optional.items() if value})
         return user
 
+    def dump(self) -> JsonDict:
+        """The profile as saved across restarts."""
+        return asdict(self)
+
+    @classmethod
+    def restore(cls, data: JsonDict) -> UserProfile:
+        """A profile saved by `dump`."""
+        return cls(**data)
+
     def as_private_chat(self) -> JsonDict:
         """The Bot API `Chat` object of this user's private chat with a bot."""
         chat: JsonDict = {"id": self.id, "type": "private", "first_name": self.first_name}
@@ -100,6 +109,10 @@ class ChatState:
         self.pinned: list[int] = []
         self.blocked = False
         self.events: list[ChatEvent] = []
+        self.closed = False
+        self.on_change: Callable[[], None] | None = None
+        """Called after every recorded change (the emulator saves its state then)."""
+        self._first_seq = 0
         self._changed = asyncio.Event()
 
     @property
@@ -120,7 +133,36 @@ class ChatState:
     @property
     def seq(self) -> int:
         """The number of the latest change; wait for events after it."""
-        return self.events[-1].seq if self.events else 0
+        return self.events[-1].seq if self.events else self._first_seq
+
+    def dump(self) -> JsonDict:
+        """The chat as saved across restarts: messages and keyboards, not the change log."""
+        return clone(
+            {
+                "chat": self.chat,
+                "member_ids": sorted(self.member_ids),
+                "messages": list(self.messages.values()),
+                "last_message_id": self.last_message_id,
+                "reply_keyboard": self.reply_keyboard,
+                "menu_button": self.menu_button,
+                "pinned": self.pinned,
+                "blocked": self.blocked,
+                "seq": self.seq,
+            }
+        )
+
+    @classmethod
+    def restore(cls, data: JsonDict) -> ChatState:
+        """A chat saved by `dump`; its change numbers go on from where they stopped."""
+        chat = cls(data["chat"], data["member_ids"])
+        chat.messages = {int(m["message_id"]): m for m in data["messages"]}
+        chat.last_message_id = int(data["last_message_id"])
+        chat.reply_keyboard = data["reply_keyboard"]
+        chat.menu_button = data["menu_button"]
+        chat.pinned = list(data["pinned"])
+        chat.blocked = bool(data["blocked"])
+        chat._first_seq = int(data["seq"])
+        return chat
 
     def post(
         self, sender: JsonDict, content: JsonDict, date: int, reply_markup: JsonDict | None = None
@@ -175,14 +217,21 @@ class ChatState:
         self.events.append(ChatEvent(self.seq + 1, kind, data))
         self._changed.set()
         self._changed = asyncio.Event()
+        if self.on_change is not None:
+            self.on_change()
 
     def events_after(self, seq: int) -> list[ChatEvent]:
         """The changes after `seq`."""
         return [event for event in self.events if event.seq > seq]
 
+    def close(self) -> None:
+        """End every waiting long poll now and answer later ones at once (server stopping)."""
+        self.closed = True
+        self._changed.set()
+
     async def wait_events(self, after: int, seconds: float) -> list[ChatEvent]:
         """Long-poll: the changes after `after`, waiting up to `seconds` for the first one."""
-        if self.seq <= after:
+        if self.seq <= after and not self.closed:
             changed = self._changed
             try:
                 await asyncio.wait_for(changed.wait(), seconds)

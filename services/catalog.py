@@ -109,6 +109,11 @@ async def storefronts(kind: ProviderKind | None = None) -> list[Provider]:
     return list(await query.order_by("kind", "name"))
 
 
+async def has_providers() -> bool:
+    """Whether any shop or tutor exists (a fresh database has none)."""
+    return await Provider.exists()
+
+
 async def get_provider(provider_id: int) -> Provider:
     """An active provider, or NotFound."""
     provider = await Provider.get_or_none(id=provider_id, is_active=True)

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from loguru import logger
 
 from bot.__main__ import EXIT_CONFIG_ERROR
 from core.config import SANDBOX_BOT_TOKEN, SettingsError, load_settings
@@ -220,3 +221,58 @@ def test_the_cli_migrates_with_a_good_configuration(tmp_path: Path) -> None:
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
     assert {"users", "products", "tortoise_migrations"} <= tables
     assert VALID_TOKEN not in result.stdout + result.stderr
+
+
+# --- The personal-data operator (152-FZ) ----------------------------------------------------
+
+REAL_OPERATOR = {
+    "OPERATOR_LEGAL_NAME": "ООО «Прилавок»",
+    "OPERATOR_INN": "7707083893",
+    "OPERATOR_CONTACT": "privacy@prilavok.ru",
+    "PRIVACY_POLICY_URL": "https://prilavok.ru/privacy",
+}
+WEBHOOK_ENV = {
+    "BOT_TOKEN": VALID_TOKEN,
+    "WEBHOOK_BASE_URL": "https://shop.example.com",
+    "WEBHOOK_SECRET": "hook-secret-1",
+}
+
+
+def test_placeholders_are_listed_until_the_operator_is_filled_in(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert load_settings().placeholder_operator_settings == list(REAL_OPERATOR)
+    monkeypatch.setenv("OPERATOR_INN", REAL_OPERATOR["OPERATOR_INN"])
+    assert "OPERATOR_INN" not in load_settings().placeholder_operator_settings
+    for name, value in REAL_OPERATOR.items():
+        monkeypatch.setenv(name, value)
+    assert load_settings().placeholder_operator_settings == []
+
+
+def test_webhook_mode_refuses_the_placeholder_operator(tmp_path: Path) -> None:
+    result = run_cli(tmp_path, {**WEBHOOK_ENV, "OPERATOR_INN": "7707083893"}, "run")
+
+    assert result.returncode == EXIT_CONFIG_ERROR
+    [line] = result.stderr.splitlines()
+    assert "OPERATOR_LEGAL_NAME, OPERATOR_CONTACT, PRIVACY_POLICY_URL" in line
+    assert "OPERATOR_INN" not in line  # filled in
+    assert "webhook" in line
+    assert VALID_TOKEN not in line
+    assert not (tmp_path / "data").exists(), "nothing may run without the operator's identity"
+
+
+def test_polling_with_the_placeholder_operator_warns(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot.__main__ import _operator_identity_ready
+
+    messages: list[str] = []
+    sink = logger.add(messages.append, level="WARNING", format="{level} {message}")
+    try:
+        assert _operator_identity_ready(load_settings())
+        monkeypatch.setenv("BOT_TOKEN", VALID_TOKEN)
+        for name, value in REAL_OPERATOR.items():
+            monkeypatch.setenv(name, value)
+        assert _operator_identity_ready(load_settings())
+    finally:
+        logger.remove(sink)
+    [warning] = messages
+    assert warning.startswith("WARNING OPERATOR_LEGAL_NAME, OPERATOR_INN, OPERATOR_CONTACT")

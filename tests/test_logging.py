@@ -24,7 +24,10 @@ def _restore_logging() -> Iterator[None]:
     """setup_logging reconfigures process-wide state; put it back for the next test."""
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
-    levels = {name: logging.getLogger(name).level for name in ("aiohttp.access", "tortoise")}
+    levels = {
+        name: logging.getLogger(name).level
+        for name in ("aiohttp.access", "tortoise", "apscheduler")
+    }
     yield
     logger.remove()
     logger.add(sys.stderr)
@@ -139,3 +142,41 @@ def test_text_format_is_one_readable_line_per_message(
     assert len(lines) == 1
     assert "| INFO     |" in lines[0]
     assert "shop opened" in lines[0]
+
+
+def test_text_lines_end_with_the_message_and_show_bound_fields_only_when_set(
+    secret_settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    configure(secret_settings, "text", capsys)
+
+    logger.info("plain line")
+    logger.bind(update_id=7).info("bound line")
+
+    plain, bound = capsys.readouterr().err.splitlines()
+    assert plain.endswith("plain line")
+    assert not plain.rstrip().endswith("{}")
+    assert bound.endswith("bound line {'update_id': 7}")
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("aiogram.event", "Update id=5 is handled. Duration 3 ms by bot id=1"),
+        ("aiogram.middlewares", "Answer to callback query id=42"),
+        ("tortoise", "Tortoise-ORM shutdown"),
+    ],
+)
+def test_per_update_chatter_is_debug_not_info(
+    secret_settings: Settings, capsys: pytest.CaptureFixture[str], name: str, message: str
+) -> None:
+    configure(secret_settings, "text", capsys)
+    logging.getLogger(name).info(message)
+    logging.getLogger("aiogram.dispatcher").info("Start polling")
+    output = capsys.readouterr().err
+    assert message not in output
+    assert "Start polling" in output  # what an operator wants stays at INFO
+
+    setup_logging("DEBUG", "text", secret_settings.secret_values)
+    logging.getLogger(name).info(message)
+    (line,) = capsys.readouterr().err.splitlines()
+    assert "| DEBUG    |" in line and line.endswith(message)

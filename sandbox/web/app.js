@@ -324,6 +324,7 @@ async function pollEvents(generation) {
     try {
       const data = await api(`chats/${state.userId}/events`, { query: { after: state.seq, timeout: 25 } });
       if (generation !== state.generation) return;
+      if (data.reset) return openChat(state.userId); // the server restarted from older state
       data.events.forEach(applyEvent);
       state.seq = data.seq;
       applyExtras(data);
@@ -334,7 +335,17 @@ async function pollEvents(generation) {
   }
 }
 
+function showUsers(open) {
+  document.body.classList.toggle("users-open", open);
+  $("users-toggle").setAttribute("aria-expanded", String(open));
+}
+
+$("users-toggle").onclick = () => showUsers(!document.body.classList.contains("users-open"));
+$("users-close").onclick = () => showUsers(false);
+$("users-backdrop").onclick = () => showUsers(false);
+
 async function openChat(userId) {
+  showUsers(false);
   state.generation += 1;
   state.userId = userId;
   localStorage.setItem("sandbox-user", String(userId));
@@ -465,7 +476,10 @@ async function start() {
     const remembered = Number(localStorage.getItem("sandbox-user"));
     const chosen = users.find((u) => u.id === remembered) || users[0];
     if (chosen) await openChat(chosen.id);
-    else setStatus("create a test user to start");
+    else {
+      setStatus("create a test user to start");
+      showUsers(true); // on a phone the form is in the closed drawer
+    }
   } catch (error) {
     setStatus("cannot reach the sandbox: " + error.message);
   }
