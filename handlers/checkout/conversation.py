@@ -11,10 +11,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot
+from aiogram.dispatcher.event.bases import NextMiddlewareType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    TelegramObject,
+)
 
 from core.config import Settings
 from db.models import Fulfilment, PaymentMethod, User
@@ -66,6 +73,18 @@ def turn_of(
         chat_id = current.chat.id if current is not None else event.from_user.id
         return Turn(bot, chat_id, current, user, settings, locale, state)
     return Turn(bot, event.chat.id, None, user, settings, locale, state)
+
+
+async def give_turn(
+    handler: NextMiddlewareType[TelegramObject], event: TelegramObject, data: dict[str, Any]
+) -> Any:
+    """Inner middleware: a checkout handler names `turn` instead of the six things it is made of."""
+    user = data.get("user")
+    if isinstance(event, CallbackQuery | Message) and user is not None:
+        data["turn"] = turn_of(
+            event, data["bot"], user, data["settings"], data["locale"], data["state"]
+        )
+    return await handler(event, data)
 
 
 async def answers(state: FSMContext) -> dict[str, Any]:
