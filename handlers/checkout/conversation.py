@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.dispatcher.event.bases import NextMiddlewareType
@@ -24,10 +25,13 @@ from aiogram.types import (
 )
 
 from core.config import Settings
+from core.errors import InvalidInput
 from db.models import Fulfilment, PaymentMethod, User
 from handlers.ui import Screen, show
 from keyboards import shop as kb
 from services import checkout
+
+Choice = TypeVar("Choice", bound=StrEnum)
 
 DATA_KEY = "checkout"
 PLACED_KEY = "placed"
@@ -85,6 +89,15 @@ async def give_turn(
             event, data["bot"], user, data["settings"], data["locale"], data["state"]
         )
     return await handler(event, data)
+
+
+def choice_of(kind: type[Choice], value: str, field: str) -> Choice:
+    """A button's value as one of `kind`; a forged or outdated one is refused as the service
+    refuses a wrong answer (InvalidInput of `field`)."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidInput(field=field) from None
 
 
 async def answers(state: FSMContext) -> dict[str, Any]:

@@ -6,10 +6,9 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 
-from core.errors import InvalidInput
 from core.i18n import gettext as _
 from db.models import PaymentMethod
-from handlers.checkout.conversation import CheckoutStates, Turn, remember
+from handlers.checkout.conversation import CheckoutStates, Turn, choice_of, remember
 from handlers.checkout.flow import advance
 from keyboards.shop import CheckoutAction, CheckoutCB
 from services import checkout
@@ -17,11 +16,9 @@ from services import checkout
 
 async def choose_payment(callback: CallbackQuery, callback_data: CheckoutCB, turn: Turn) -> None:
     """Online or cash on receipt, one of those the service offers."""
-    if callback_data.value not in {method.value for method in PaymentMethod}:
-        raise InvalidInput(field="payment_method")
+    chosen = choice_of(PaymentMethod, callback_data.value, "payment_method")
     options = await checkout.options(turn.user, turn.settings)
-    method = checkout.choose_payment(PaymentMethod(callback_data.value), options)
-    await remember(turn.state, payment=method.value)
+    await remember(turn.state, payment=checkout.choose_payment(chosen, options).value)
     await advance(turn)
 
 

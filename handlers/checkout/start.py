@@ -7,12 +7,19 @@ from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.errors import CartChanged, EmptyCart, InvalidInput
+from core.errors import CartChanged, EmptyCart
 from core.i18n import gettext as _
 from core.problems import explain
 from db.models import Fulfilment
 from handlers.cart import cart_screen
-from handlers.checkout.conversation import DATA_KEY, CheckoutStates, Turn, leave, remember
+from handlers.checkout.conversation import (
+    DATA_KEY,
+    CheckoutStates,
+    Turn,
+    choice_of,
+    leave,
+    remember,
+)
 from handlers.checkout.flow import advance
 from handlers.ui import show_for
 from keyboards.shop import CartAction, CartCB, CheckoutAction, CheckoutCB
@@ -43,11 +50,9 @@ async def busy_elsewhere(callback: CallbackQuery, callback_answer: CallbackAnswe
 
 async def choose_fulfilment(callback: CallbackQuery, callback_data: CheckoutCB, turn: Turn) -> None:
     """Pickup or delivery, one of those the service offers."""
-    if callback_data.value not in {kind.value for kind in Fulfilment}:
-        raise InvalidInput(field="fulfilment")
+    chosen = choice_of(Fulfilment, callback_data.value, "fulfilment")
     options = await checkout.options(turn.user, turn.settings)
-    fulfilment = checkout.choose_fulfilment(Fulfilment(callback_data.value), options)
-    await remember(turn.state, fulfilment=fulfilment.value)
+    await remember(turn.state, fulfilment=checkout.choose_fulfilment(chosen, options).value)
     await advance(turn)
 
 
