@@ -163,10 +163,10 @@ async def _waiting(
     return None
 
 
-# Approve -----------------------------------------------------------------------------------
+# Approve with a transfer reference, or reject with a reason --------------------------------
 
 
-async def ask_reference(
+async def ask_to_type(
     callback: CallbackQuery,
     callback_data: AdmPayoutCB,
     state: FSMContext,
@@ -174,22 +174,31 @@ async def ask_reference(
     settings: Settings,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Approve: ask for the transfer reference (it can be skipped)."""
+    """Approve: ask for the transfer reference (it can be skipped). Reject: ask why (the
+    shop's owner reads it)."""
     payout = await _waiting(callback, callback_data, locale, settings, callback_answer)
     if payout is None:
         return
-    await state.set_state(PayoutStates.reference)
+    approving = callback_data.action is PayoutAction.approve
+    await state.set_state(PayoutStates.reference if approving else PayoutStates.reason)
     await state.update_data(payout_id=payout.id, page=callback_data.page)
-    text = _(
-        "Approve payout #{id}: <b>{amount}</b> to {shop}.\n\n"
-        "Type the reference of the bank transfer (e.g. the payment order number) to keep "
-        "with the payout, or approve without one.\n/cancel — change nothing."
-    ).format(
-        id=payout.id,
-        amount=format_price(payout.amount, payout.currency, locale),
-        shop=escape(payout.provider.name),
-    )
-    await show(callback, text, kb.payout_approve(payout.id, callback_data.page))
+    if approving:
+        question = _(
+            "Approve payout #{id}: <b>{amount}</b> to {shop}.\n\n"
+            "Type the reference of the bank transfer (e.g. the payment order number) to keep "
+            "with the payout, or approve without one.\n/cancel — change nothing."
+        )
+        markup = kb.payout_approve(payout.id, callback_data.page)
+    else:
+        question = _(
+            "Reject payout #{id}: <b>{amount}</b> to {shop}.\n\n"
+            "Type the reason; the shop's owner will see it, and the money goes back to the "
+            "shop's balance.\n/cancel — change nothing."
+        )
+        markup = kb.back_to_payout(payout.id, callback_data.page)
+    amount = format_price(payout.amount, payout.currency, locale)
+    text = question.format(id=payout.id, amount=amount, shop=escape(payout.provider.name))
+    await show(callback, text, markup)
 
 
 def decided_notice(payout: Payout, locale: str) -> str:
@@ -226,7 +235,7 @@ async def approve_now(
     await show(callback, text, markup)
 
 
-async def reference_text(
+async def decision_text(
     message: Message,
     state: FSMContext,
     user: User,
@@ -234,65 +243,18 @@ async def reference_text(
     settings: Settings,
     shop_events: ShopEvents,
 ) -> None:
-    """The reference typed: approve with it."""
+    """The reference typed: approve with it. The reason typed: reject with it."""
     data = await state.get_data()
-    # Too long: asked again; decided meanwhile by someone else: the end (handlers.errors).
-    payout = await payouts.approve(
-        int(data.get("payout_id", 0)), user, shop_events, reference=message.text or ""
-    )
+    payout_id, typed = int(data.get("payout_id", 0)), message.text or ""
+    # A reference too long, a reason too long or empty: asked again; decided meanwhile by
+    # someone else: the end (handlers.errors).
+    if await state.get_state() == PayoutStates.reference.state:
+        payout = await payouts.approve(payout_id, user, shop_events, reference=typed)
+    else:
+        payout = await payouts.reject(payout_id, user, typed, shop_events)
     await state.clear()
-    text, markup, _gone = await queue_screen(
-        int(data.get("page", 1)), locale, settings, decided_notice(payout, locale)
-    )
-    await message.answer(text, reply_markup=markup)
-
-
-# Reject ------------------------------------------------------------------------------------
-
-
-async def ask_reason(
-    callback: CallbackQuery,
-    callback_data: AdmPayoutCB,
-    state: FSMContext,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
-) -> None:
-    """Reject: ask why (the shop's owner reads it)."""
-    payout = await _waiting(callback, callback_data, locale, settings, callback_answer)
-    if payout is None:
-        return
-    await state.set_state(PayoutStates.reason)
-    await state.update_data(payout_id=payout.id, page=callback_data.page)
-    text = _(
-        "Reject payout #{id}: <b>{amount}</b> to {shop}.\n\n"
-        "Type the reason; the shop's owner will see it, and the money goes back to the "
-        "shop's balance.\n/cancel — change nothing."
-    ).format(
-        id=payout.id,
-        amount=format_price(payout.amount, payout.currency, locale),
-        shop=escape(payout.provider.name),
-    )
-    await show(callback, text, kb.back_to_payout(payout.id, callback_data.page))
-
-
-async def reason_text(
-    message: Message,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    settings: Settings,
-    shop_events: ShopEvents,
-) -> None:
-    """The reason typed: reject with it."""
-    data = await state.get_data()
-    page = int(data.get("page", 1))
-    # A reason too long or empty: asked again; decided meanwhile: the end (handlers.errors).
-    payout = await payouts.reject(
-        int(data.get("payout_id", 0)), user, message.text or "", shop_events
-    )
-    await state.clear()
-    text, markup, _gone = await queue_screen(page, locale, settings, decided_notice(payout, locale))
+    notice = decided_notice(payout, locale)
+    text, markup, _gone = await queue_screen(int(data.get("page", 1)), locale, settings, notice)
     await message.answer(text, reply_markup=markup)
 
 
@@ -356,10 +318,10 @@ def create_router() -> Router:
     cb = router.callback_query
     cb.register(show_queue, AdminCB.filter(F.action == AdminAction.payouts))
     cb.register(open_payout, AdmPayoutCB.filter(F.action == PayoutAction.open))
-    cb.register(ask_reference, AdmPayoutCB.filter(F.action == PayoutAction.approve))
+    cb.register(
+        ask_to_type, AdmPayoutCB.filter(F.action.in_({PayoutAction.approve, PayoutAction.reject}))
+    )
     cb.register(approve_now, AdmPayoutCB.filter(F.action == PayoutAction.approve_now))
-    cb.register(ask_reason, AdmPayoutCB.filter(F.action == PayoutAction.reject))
-    msg.register(reference_text, StateFilter(PayoutStates.reference), F.text)
-    msg.register(reason_text, StateFilter(PayoutStates.reason), F.text)
+    msg.register(decision_text, StateFilter(PayoutStates.reference, PayoutStates.reason), F.text)
     msg.register(typed_wrong_input, StateFilter(PayoutStates.reference, PayoutStates.reason))
     return router

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram.dispatcher.flags import get_flag
@@ -10,6 +9,7 @@ from aiogram.types import CallbackQuery, TelegramObject
 from aiogram.utils.callback_answer import CallbackAnswerMiddleware
 
 from core.errors import DomainError
+from middlewares.chain import NextHandler
 
 
 class CallbackRefusalMiddleware(CallbackAnswerMiddleware):
@@ -17,10 +17,7 @@ class CallbackRefusalMiddleware(CallbackAnswerMiddleware):
     answer, and handlers.errors.answer_refusal gives it (a query takes one answer only)."""
 
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         """Answer the query after the handler, unless a DomainError left it to the error handler."""
         if not isinstance(event, CallbackQuery):

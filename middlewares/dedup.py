@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware, Bot
@@ -10,6 +9,7 @@ from aiogram.types import TelegramObject, Update
 from loguru import logger
 
 from core.metrics import Metrics
+from middlewares.chain import NextHandler
 from services.dedup import UpdateDeduplicator
 
 
@@ -21,10 +21,7 @@ class DedupMiddleware(BaseMiddleware):
         self._metrics = metrics
 
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         """Skip repeats; they are logged and counted."""
         assert isinstance(event, Update)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 
 from core.i18n import I18n, pick_locale
+from middlewares.chain import NextHandler
 
 
 class UserLocaleMiddleware(BaseMiddleware):
@@ -19,10 +19,7 @@ class UserLocaleMiddleware(BaseMiddleware):
         self._default = default_locale
 
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         """The stored choice, else the Telegram client's language, else the default."""
         user = data.get("user")

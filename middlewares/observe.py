@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
 from core.metrics import Metrics
+from middlewares.chain import NextHandler
 
 
 class ObserveMiddleware(BaseMiddleware):
@@ -19,10 +19,7 @@ class ObserveMiddleware(BaseMiddleware):
         self._metrics = metrics
 
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         """Time the rest of the chain."""
         kind = event.event_type if isinstance(event, Update) else type(event).__name__

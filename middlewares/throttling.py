@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update
 
 from core.i18n import gettext as _
+from middlewares.chain import NextHandler
 from services.throttle import Throttler, Verdict
 
 
@@ -33,10 +33,7 @@ class ThrottlingMiddleware(BaseMiddleware):
         return False
 
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         """Count messages and callbacks of people; payments and system updates always pass."""
         assert isinstance(event, Update)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject
 from aiogram.types import User as TgUser
 
+from middlewares.chain import NextHandler
 from services.users import TelegramProfile, upsert_user
 
 
@@ -16,10 +16,7 @@ class UserMiddleware(BaseMiddleware):
     """Put `user` (db.models.User) into handler data."""
 
     async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
+        self, handler: NextHandler, event: TelegramObject, data: dict[str, Any]
     ) -> Any:
         """Upsert the sender; updates without a human sender pass with user=None."""
         tg_user: TgUser | None = data.get("event_from_user")

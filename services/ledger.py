@@ -136,6 +136,35 @@ async def get_account(
         return await Account.get(code=code)
 
 
+async def clearing_account(channel: str, currency: str) -> Account:
+    """Money in transit at a payment channel; negative while the channel owes it to us."""
+    return await get_account(
+        clearing_code(channel, currency), AccountKind.clearing, currency, allow_negative=True
+    )
+
+
+async def customer_account(user_id: int, currency: str) -> Account:
+    """A customer's wallet: money paid that no order took."""
+    return await get_account(
+        customer_code(user_id, currency), AccountKind.customer, currency, user_id=user_id
+    )
+
+
+async def provider_account(provider_id: int, currency: str) -> Account:
+    """What the platform owes a provider."""
+    return await get_account(
+        provider_code(provider_id, currency),
+        AccountKind.provider,
+        currency,
+        provider_id=provider_id,
+    )
+
+
+async def commission_account(currency: str) -> Account:
+    """The platform's commission income."""
+    return await get_account(commission_code(currency), AccountKind.platform, currency)
+
+
 # Posting ----------------------------------------------------------------------------------------
 
 

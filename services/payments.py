@@ -26,7 +26,6 @@ from core.config import DEFAULT_COMMISSION_PERCENT
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from core.money import STARS
 from db.models import (
-    AccountKind,
     ActorRole,
     Job,
     Order,
@@ -179,21 +178,36 @@ async def latest_attempt(order_id: int) -> Payment | None:
     return await Payment.filter(order_id=order_id, channel=YOOKASSA).order_by("-attempt").first()
 
 
-async def _new_attempt(order: Order, user: User, attempt: int) -> Payment:
-    key = attempt_key(order.id, attempt)
+async def create_attempt(
+    order: Order,
+    user: User,
+    channel: PaymentChannel,
+    status: PaymentStatus,
+    attempt: int,
+    key: str,
+) -> tuple[Payment, bool]:
+    """The order's payment attempt under `key` for its total: created now (True), or the one a
+    concurrent press created first (False)."""
     try:
-        return await Payment.create(
+        payment = await Payment.create(
             order_id=order.id,
             user_id=user.id,
-            channel=YOOKASSA,
-            status=PaymentStatus.created,
+            channel=channel,
+            status=status,
             amount=order.total,
             currency=order.currency,
             attempt=attempt,
             idempotence_key=key,
         )
-    except IntegrityError:  # a concurrent click created this attempt first
-        return await Payment.get(idempotence_key=key)
+    except IntegrityError:
+        return await Payment.get(idempotence_key=key), False
+    return payment, True
+
+
+async def _new_attempt(order: Order, user: User, attempt: int) -> Payment:
+    key = attempt_key(order.id, attempt)
+    payment, _ = await create_attempt(order, user, YOOKASSA, PaymentStatus.created, attempt, key)
+    return payment
 
 
 def _metadata(payment: Payment, order: Order) -> dict[str, str]:
@@ -482,31 +496,14 @@ async def settle_payment(
     provider = await Provider.get(id=order.provider_id) if order else None
     # Accounts are created before the transaction: on PostgreSQL a unique violation inside
     # it (two first payments racing to create an account) would abort the whole settlement.
-    clearing = await ledger.get_account(
-        ledger.clearing_code(channel.value, currency),
-        AccountKind.clearing,
-        currency,
-        allow_negative=True,
-    )
-    customer = await ledger.get_account(
-        ledger.customer_code(payment.user_id, currency),
-        AccountKind.customer,
-        currency,
-        user_id=payment.user_id,
-    )
+    clearing = await ledger.clearing_account(channel.value, currency)
+    customer = await ledger.customer_account(payment.user_id, currency)
     provider_postings: list[Posting] = []
     if provider is not None:
         percent = commission_percent_of(provider, default_percent)
         commission = min(commission_of(payment.amount, percent), payment.amount)
-        provider_account = await ledger.get_account(
-            ledger.provider_code(provider.id, currency),
-            AccountKind.provider,
-            currency,
-            provider_id=provider.id,
-        )
-        platform = await ledger.get_account(
-            ledger.commission_code(currency), AccountKind.platform, currency
-        )
+        provider_account = await ledger.provider_account(provider.id, currency)
+        platform = await ledger.commission_account(currency)
         provider_postings = [
             Posting(clearing, -payment.amount),
             Posting(provider_account, payment.amount - commission),

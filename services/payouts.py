@@ -80,15 +80,6 @@ def _check_currency(currency: str) -> None:
         raise InvalidInput(field="currency")
 
 
-async def _provider_account(provider_id: int, currency: str) -> Account:
-    return await ledger.get_account(
-        ledger.provider_code(provider_id, currency),
-        AccountKind.provider,
-        currency,
-        provider_id=provider_id,
-    )
-
-
 async def _hold_account(currency: str) -> Account:
     return await ledger.get_account(ledger.payout_hold_code(currency), AccountKind.payout, currency)
 
@@ -157,7 +148,7 @@ async def request_payout(
         )
     # Accounts are created before the transaction: a unique violation of a racing first use
     # would abort it on PostgreSQL.
-    source = await _provider_account(provider.id, currency)
+    source = await ledger.provider_account(provider.id, currency)
     hold = await _hold_account(currency)
     async with in_transaction():
         payout = await Payout.create(
@@ -203,7 +194,7 @@ async def _decide(
         )
         posting_reference, kind = paid_reference(payout.id), LedgerKind.payout_paid
     else:
-        target = await _provider_account(payout.provider_id, payout.currency)
+        target = await ledger.provider_account(payout.provider_id, payout.currency)
         posting_reference, kind = returned_reference(payout.id), LedgerKind.payout_returned
     decided_at = datetime.now(UTC)
     async with in_transaction():

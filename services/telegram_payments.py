@@ -23,7 +23,6 @@ from tortoise.transactions import in_transaction
 from core.errors import DomainError, InvalidInput
 from core.money import STARS
 from db.models import (
-    AccountKind,
     Order,
     OrderItem,
     OrderStatus,
@@ -40,6 +39,7 @@ from services.ledger import LedgerKind, Posting
 from services.payments import (
     DEFAULT_COMMISSION_PERCENT,
     OPEN,
+    create_attempt,
     payable_order,
     payment_reference,
     refund_late,
@@ -116,20 +116,8 @@ async def open_invoice(order_id: int, user: User, channel: PaymentChannel) -> Op
         return OpenInvoice(latest, order, fresh=False)
     attempt = latest.attempt + 1 if latest else 1
     key = f"{channel.value}-order-{order.id}-{attempt}"
-    try:
-        payment = await Payment.create(
-            order_id=order.id,
-            user_id=user.id,
-            channel=channel,
-            status=PaymentStatus.pending,
-            amount=order.total,
-            currency=order.currency,
-            attempt=attempt,
-            idempotence_key=key,
-        )
-    except IntegrityError:  # a concurrent press opened it
-        return OpenInvoice(await Payment.get(idempotence_key=key), order, fresh=False)
-    return OpenInvoice(payment, order, fresh=True)
+    payment, fresh = await create_attempt(order, user, channel, PaymentStatus.pending, attempt, key)
+    return OpenInvoice(payment, order, fresh=fresh)
 
 
 def should_resend(invoice: OpenInvoice, now: datetime | None = None) -> bool:
@@ -265,15 +253,8 @@ async def _hold_unmatched(
         payment.id if payment else None,
         user.id,
     )
-    clearing = await ledger.get_account(
-        ledger.clearing_code(channel.value, currency),
-        AccountKind.clearing,
-        currency,
-        allow_negative=True,
-    )
-    wallet = await ledger.get_account(
-        ledger.customer_code(user.id, currency), AccountKind.customer, currency, user_id=user.id
-    )
+    clearing = await ledger.clearing_account(channel.value, currency)
+    wallet = await ledger.customer_account(user.id, currency)
     try:
         async with in_transaction():
             extra = await Payment.create(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers.checkout import address, confirm, contact, payment, start
+from handlers.checkout.conversation import give_turn
 from handlers.checkout.refusals import RefusalMiddleware
 
 
@@ -21,6 +22,8 @@ def create_router() -> Router:
     router.message.filter(F.chat.type == "private")
     router.message.middleware(RefusalMiddleware())
     router.callback_query.middleware(RefusalMiddleware())
+    router.message.middleware(give_turn)
+    router.callback_query.middleware(give_turn)
     router.include_routers(
         start.create_router(),
         address.create_router(),

@@ -4,46 +4,41 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.config import Settings
 from core.errors import InvalidInput
 from core.i18n import gettext as _
 from core.problems import explain
-from db.models import User
 from handlers.checkout import questions
-from handlers.checkout.conversation import CheckoutStates, remember, turn_of
+from handlers.checkout.conversation import CheckoutStates, Turn, remember
 from handlers.checkout.flow import advance
 from keyboards.shop import CheckoutAction, CheckoutCB
 from services import checkout
 
 
-async def address_text(
-    message: Message, user: User, settings: Settings, bot: Bot, locale: str, state: FSMContext
-) -> None:
+async def address_text(message: Message, turn: Turn) -> None:
     """A typed address (a refusal is answered and the question stays)."""
     address = checkout.clean_address(message.text)
-    await remember(state, address=address, latitude=None, longitude=None)
+    await remember(turn.state, address=address, latitude=None, longitude=None)
     await message.answer(
         _("📍 Address: {address}").format(address=escape(address)),
         reply_markup=ReplyKeyboardRemove(),
     )
-    await advance(turn_of(message, bot, user, settings, locale, state))
+    await advance(turn)
 
 
-async def address_location(
-    message: Message, user: User, settings: Settings, bot: Bot, locale: str, state: FSMContext
-) -> None:
+async def address_location(message: Message, turn: Turn) -> None:
     """A shared location instead of an address."""
     location = message.location
     assert location is not None
-    await remember(state, address=None, latitude=location.latitude, longitude=location.longitude)
+    await remember(
+        turn.state, address=None, latitude=location.latitude, longitude=location.longitude
+    )
     await message.answer(_("📍 Location received."), reply_markup=ReplyKeyboardRemove())
-    await advance(turn_of(message, bot, user, settings, locale, state))
+    await advance(turn)
 
 
 async def address_wrong_input(message: Message) -> None:
@@ -59,23 +54,18 @@ async def address_wrong_input(message: Message) -> None:
 async def choose_slot(
     callback: CallbackQuery,
     callback_data: CheckoutCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
+    turn: Turn,
     callback_answer: CallbackAnswer,
 ) -> None:
     """A delivery window; one that has started or filled up meanwhile is refused."""
-    turn = turn_of(callback, bot, user, settings, locale, state)
-    options = await checkout.options(user, settings)
+    options = await checkout.options(turn.user, turn.settings)
     try:
         slot = checkout.choose_slot(callback_data.value, options)
     except InvalidInput as refusal:  # the windows as they are now, to choose again
         callback_answer.text = explain(refusal)
         await questions.ask_slot(turn, options)
         return
-    await remember(state, slot=slot.id)
+    await remember(turn.state, slot=slot.id)
     await advance(turn)
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
@@ -14,18 +13,18 @@ from core.i18n import gettext as _
 from core.money import STARS, format_price
 from core.problems import explain
 from core.texts import digital_handover, fulfilment_name, local_time, status_name
-from db.models import Order, OrderStatus, PaymentMethod, User
+from db.models import Order, OrderStatus, PaymentMethod
 from handlers.cart import cart_screen
 from handlers.checkout.conversation import (
     DATA_KEY,
     PLACED_KEY,
     CheckoutStates,
+    Turn,
     draft_of,
     finish,
     forget,
     leave,
     say,
-    turn_of,
 )
 from handlers.checkout.flow import advance, show_confirmation
 from keyboards import payments as pay_kb
@@ -68,16 +67,12 @@ def placed_keyboard(order: Order, settings: Settings) -> InlineKeyboardMarkup:
 async def place(
     callback: CallbackQuery,
     callback_data: CheckoutCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
+    turn: Turn,
     shop_events: ShopEvents,
     callback_answer: CallbackAnswer,
 ) -> None:
     """ "Place order": one order per confirmation, however many times it is pressed."""
-    turn = turn_of(callback, bot, user, settings, locale, state)
+    user, settings, locale, state = turn.user, turn.settings, turn.locale, turn.state
     key = callback_data.value
     data = await state.get_data()
     placed = data.get(PLACED_KEY) or {}

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReplyKeyboardRemove
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.config import Settings
 from core.i18n import gettext as _
-from db.models import ConsentKind, Fulfilment, User
+from db.models import ConsentKind, Fulfilment
 from handlers.checkout import questions
 from handlers.checkout.conversation import (
     CheckoutStates,
+    Turn,
     ask_with_reply_keyboard,
     finish,
     remember,
-    turn_of,
 )
 from handlers.checkout.flow import advance
 from keyboards import menus
@@ -30,65 +28,44 @@ from services import checkout, consent, users
 async def decide_consent(
     callback: CallbackQuery,
     callback_data: CheckoutConsentCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
+    turn: Turn,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Consent before the address and phone; without it delivery is not possible."""
-    version = settings.privacy_policy_version
+    version = turn.settings.privacy_policy_version
     if callback_data.version != version:
         callback_answer.text = _("This button is out of date. Open /privacy again.")
         return
     await consent.record(
-        user, ConsentKind.personal_data, granted=callback_data.accept, version=version
+        turn.user, ConsentKind.personal_data, granted=callback_data.accept, version=version
     )
-    turn = turn_of(callback, bot, user, settings, locale, state)
     if callback_data.accept:
         callback_answer.text = _("Thank you, your consent is recorded.")
         await advance(turn)
         return
-    options = await checkout.options(user, settings)
+    options = await checkout.options(turn.user, turn.settings)
     refusal = _("Understood. Delivery needs your address and phone, so we cannot deliver.")
     if Fulfilment.pickup in options.fulfilments:
-        await remember(state, fulfilment=None)
+        await remember(turn.state, fulfilment=None)
         notice = refusal + " " + _("You can pick the order up.")
         await questions.ask_fulfilment(turn, options, notice)
         return
     await finish(turn, refusal + " " + _("Your cart is kept."))
 
 
-async def use_saved_phone(
-    callback: CallbackQuery,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-) -> None:
+async def use_saved_phone(callback: CallbackQuery, turn: Turn) -> None:
     """The phone the person gave before."""
-    turn = turn_of(callback, bot, user, settings, locale, state)
-    options = await checkout.options(user, settings)
+    options = await checkout.options(turn.user, turn.settings)
     known = options.contact.known_phone
     if not known:
         await questions.ask_phone(turn, options)
         return
-    await remember(state, phone=known)
+    await remember(turn.state, phone=known)
     await advance(turn)
 
 
-async def other_phone(
-    callback: CallbackQuery,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-) -> None:
+async def other_phone(callback: CallbackQuery, turn: Turn) -> None:
     """Give another phone number."""
-    turn = turn_of(callback, bot, user, settings, locale, state)
     await ask_with_reply_keyboard(
         turn,
         _("Press the button below to share your phone number, or type it like +79991234567."),
@@ -96,26 +73,16 @@ async def other_phone(
     )
 
 
-async def _take_phone(
-    message: Message,
-    phone: str,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-) -> None:
-    await users.set_phone(user, phone)
-    await remember(state, phone=phone)
+async def _take_phone(message: Message, phone: str, turn: Turn) -> None:
+    await users.set_phone(turn.user, phone)
+    await remember(turn.state, phone=phone)
     await message.answer(
         _("📱 Phone: {phone}").format(phone=escape(phone)), reply_markup=ReplyKeyboardRemove()
     )
-    await advance(turn_of(message, bot, user, settings, locale, state))
+    await advance(turn)
 
 
-async def phone_contact(
-    message: Message, user: User, settings: Settings, bot: Bot, locale: str, state: FSMContext
-) -> None:
+async def phone_contact(message: Message, turn: Turn) -> None:
     """A shared contact: only the person's own number is accepted."""
     contact = message.contact
     assert contact is not None
@@ -123,15 +90,12 @@ async def phone_contact(
         await message.answer(_("Please share your own number with the button below."))
         return
     phone = checkout.clean_phone(contact.phone_number)
-    await _take_phone(message, phone, user, settings, bot, locale, state)
+    await _take_phone(message, phone, turn)
 
 
-async def phone_text(
-    message: Message, user: User, settings: Settings, bot: Bot, locale: str, state: FSMContext
-) -> None:
+async def phone_text(message: Message, turn: Turn) -> None:
     """A typed number (a refusal is answered and the question stays)."""
-    phone = checkout.clean_phone(message.text)
-    await _take_phone(message, phone, user, settings, bot, locale, state)
+    await _take_phone(message, checkout.clean_phone(message.text), turn)
 
 
 async def phone_wrong_input(message: Message) -> None:

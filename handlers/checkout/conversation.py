@@ -8,19 +8,30 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from aiogram import Bot
+from aiogram.dispatcher.event.bases import NextMiddlewareType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, ReplyKeyboardMarkup
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardMarkup,
+    TelegramObject,
+)
 
 from core.config import Settings
+from core.errors import InvalidInput
 from db.models import Fulfilment, PaymentMethod, User
 from handlers.ui import Screen, show
 from keyboards import shop as kb
 from services import checkout
+
+Choice = TypeVar("Choice", bound=StrEnum)
 
 DATA_KEY = "checkout"
 PLACED_KEY = "placed"
@@ -66,6 +77,27 @@ def turn_of(
         chat_id = current.chat.id if current is not None else event.from_user.id
         return Turn(bot, chat_id, current, user, settings, locale, state)
     return Turn(bot, event.chat.id, None, user, settings, locale, state)
+
+
+async def give_turn(
+    handler: NextMiddlewareType[TelegramObject], event: TelegramObject, data: dict[str, Any]
+) -> Any:
+    """Inner middleware: a checkout handler names `turn` instead of the six things it is made of."""
+    user = data.get("user")
+    if isinstance(event, CallbackQuery | Message) and user is not None:
+        data["turn"] = turn_of(
+            event, data["bot"], user, data["settings"], data["locale"], data["state"]
+        )
+    return await handler(event, data)
+
+
+def choice_of(kind: type[Choice], value: str, field: str) -> Choice:
+    """A button's value as one of `kind`; a forged or outdated one is refused as the service
+    refuses a wrong answer (InvalidInput of `field`)."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise InvalidInput(field=field) from None
 
 
 async def answers(state: FSMContext) -> dict[str, Any]:

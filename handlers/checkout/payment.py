@@ -2,58 +2,36 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 
-from core.config import Settings
-from core.errors import InvalidInput
 from core.i18n import gettext as _
-from db.models import PaymentMethod, User
-from handlers.checkout.conversation import CheckoutStates, remember, turn_of
+from db.models import PaymentMethod
+from handlers.checkout.conversation import CheckoutStates, Turn, choice_of, remember
 from handlers.checkout.flow import advance
 from keyboards.shop import CheckoutAction, CheckoutCB
 from services import checkout
 
 
-async def choose_payment(
-    callback: CallbackQuery,
-    callback_data: CheckoutCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-) -> None:
+async def choose_payment(callback: CallbackQuery, callback_data: CheckoutCB, turn: Turn) -> None:
     """Online or cash on receipt, one of those the service offers."""
-    if callback_data.value not in {method.value for method in PaymentMethod}:
-        raise InvalidInput(field="payment_method")
-    options = await checkout.options(user, settings)
-    method = checkout.choose_payment(PaymentMethod(callback_data.value), options)
-    await remember(state, payment=method.value)
-    await advance(turn_of(callback, bot, user, settings, locale, state))
+    chosen = choice_of(PaymentMethod, callback_data.value, "payment_method")
+    options = await checkout.options(turn.user, turn.settings)
+    await remember(turn.state, payment=checkout.choose_payment(chosen, options).value)
+    await advance(turn)
 
 
-async def skip_comment(
-    callback: CallbackQuery,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-) -> None:
+async def skip_comment(callback: CallbackQuery, turn: Turn) -> None:
     """No comment."""
-    await remember(state, comment="")
-    await advance(turn_of(callback, bot, user, settings, locale, state))
+    await remember(turn.state, comment="")
+    await advance(turn)
 
 
-async def comment_text(
-    message: Message, user: User, settings: Settings, bot: Bot, locale: str, state: FSMContext
-) -> None:
+async def comment_text(message: Message, turn: Turn) -> None:
     """A comment for the seller (a refusal is answered and the question stays)."""
-    await remember(state, comment=checkout.clean_comment(message.text))
-    await advance(turn_of(message, bot, user, settings, locale, state))
+    await remember(turn.state, comment=checkout.clean_comment(message.text))
+    await advance(turn)
 
 
 async def comment_wrong_input(message: Message) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from aiogram.fsm.state import State
+
 from core.i18n import gettext as _
 from core.money import format_price
 from db.models import Fulfilment, PaymentMethod
@@ -21,9 +23,23 @@ from keyboards.shop import CheckoutAction
 from services.checkout import CheckoutOptions
 
 
+async def _ask_to_choose(
+    turn: Turn,
+    step: State,
+    question: str,
+    action: CheckoutAction,
+    choices: list[tuple[str, str]],
+    notice: str,
+    columns: int = 1,
+) -> None:
+    """A question answered with one of the (label, value) buttons of `action`."""
+    await turn.state.set_state(step)
+    keyboard = kb.checkout_choices(action, choices, columns=columns)
+    await say(turn, with_notice(notice, question), keyboard)
+
+
 async def ask_fulfilment(turn: Turn, options: CheckoutOptions, notice: str = "") -> None:
     """Pickup or delivery, with the pickup address and the delivery fee."""
-    await turn.state.set_state(CheckoutStates.fulfilment)
     provider = options.provider
     lines = [_("How do you want to get the order?")]
     if provider.pickup_address:
@@ -36,10 +52,9 @@ async def ask_fulfilment(turn: Turn, options: CheckoutOptions, notice: str = "")
     lines.append(_("🚚 Delivery: {fee}").format(fee=fee))
     names = {Fulfilment.pickup: _("🏪 Pickup"), Fulfilment.delivery: _("🚚 Delivery")}
     choices = [(names[kind], kind.value) for kind in options.fulfilments]
-    await say(
-        turn,
-        with_notice(notice, "\n".join(lines)),
-        kb.checkout_choices(CheckoutAction.fulfilment, choices),
+    question = "\n".join(lines)
+    await _ask_to_choose(
+        turn, CheckoutStates.fulfilment, question, CheckoutAction.fulfilment, choices, notice
     )
 
 
@@ -63,12 +78,10 @@ async def ask_address(turn: Turn, notice: str = "") -> None:
 
 async def ask_slot(turn: Turn, options: CheckoutOptions, notice: str = "") -> None:
     """The free delivery windows."""
-    await turn.state.set_state(CheckoutStates.slot)
     choices = [(slot.label(options.now), slot.id) for slot in options.slots]
-    await say(
-        turn,
-        with_notice(notice, _("When should we deliver?")),
-        kb.checkout_choices(CheckoutAction.slot, choices, columns=3),
+    question = _("When should we deliver?")
+    await _ask_to_choose(
+        turn, CheckoutStates.slot, question, CheckoutAction.slot, choices, notice, columns=3
     )
 
 
@@ -91,16 +104,14 @@ async def ask_phone(turn: Turn, options: CheckoutOptions, notice: str = "") -> N
 
 async def ask_payment(turn: Turn, options: CheckoutOptions, notice: str = "") -> None:
     """Online or cash on receipt."""
-    await turn.state.set_state(CheckoutStates.payment)
     names = {
         PaymentMethod.online: _("💳 Pay online"),
         PaymentMethod.cash: _("💵 Cash on receipt"),
     }
     choices = [(names[method], method.value) for method in options.payment_methods]
-    await say(
-        turn,
-        with_notice(notice, _("How will you pay?")),
-        kb.checkout_choices(CheckoutAction.payment, choices),
+    question = _("How will you pay?")
+    await _ask_to_choose(
+        turn, CheckoutStates.payment, question, CheckoutAction.payment, choices, notice
     )
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.config import Settings
-from core.errors import CartChanged, EmptyCart, InvalidInput
+from core.errors import CartChanged, EmptyCart
 from core.i18n import gettext as _
 from core.problems import explain
-from db.models import Fulfilment, User
+from db.models import Fulfilment
 from handlers.cart import cart_screen
-from handlers.checkout.conversation import DATA_KEY, CheckoutStates, leave, remember, turn_of
+from handlers.checkout.conversation import (
+    DATA_KEY,
+    CheckoutStates,
+    Turn,
+    choice_of,
+    leave,
+    remember,
+)
 from handlers.checkout.flow import advance
 from handlers.ui import show_for
 from keyboards.shop import CartAction, CartCB, CheckoutAction, CheckoutCB
@@ -23,24 +28,18 @@ from services import checkout
 
 
 async def start_checkout(
-    callback: CallbackQuery,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """ "Checkout" in the cart: starts (or restarts) the conversation."""
-    cart = await carts.view(user)
+    cart = await carts.view(turn.user)
     if cart.empty or cart.changes:  # the cart again, with what changed
         error = EmptyCart() if cart.empty else CartChanged()
         callback_answer.text = explain(error)
-        await leave(state)
-        await show_for(callback, cart_screen(cart, locale), settings, bot)
+        await leave(turn.state)
+        await show_for(callback, cart_screen(cart, turn.locale), turn.settings, turn.bot)
         return
-    await state.update_data({DATA_KEY: {}})
-    await advance(turn_of(callback, bot, user, settings, locale, state))
+    await turn.state.update_data({DATA_KEY: {}})
+    await advance(turn)
 
 
 async def busy_elsewhere(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
@@ -49,50 +48,26 @@ async def busy_elsewhere(callback: CallbackQuery, callback_answer: CallbackAnswe
     callback_answer.show_alert = True
 
 
-async def choose_fulfilment(
-    callback: CallbackQuery,
-    callback_data: CheckoutCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-) -> None:
+async def choose_fulfilment(callback: CallbackQuery, callback_data: CheckoutCB, turn: Turn) -> None:
     """Pickup or delivery, one of those the service offers."""
-    if callback_data.value not in {kind.value for kind in Fulfilment}:
-        raise InvalidInput(field="fulfilment")
-    options = await checkout.options(user, settings)
-    fulfilment = checkout.choose_fulfilment(Fulfilment(callback_data.value), options)
-    await remember(state, fulfilment=fulfilment.value)
-    await advance(turn_of(callback, bot, user, settings, locale, state))
+    chosen = choice_of(Fulfilment, callback_data.value, "fulfilment")
+    options = await checkout.options(turn.user, turn.settings)
+    await remember(turn.state, fulfilment=checkout.choose_fulfilment(chosen, options).value)
+    await advance(turn)
 
 
-async def restart(
-    callback: CallbackQuery,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-) -> None:
+async def restart(callback: CallbackQuery, turn: Turn) -> None:
     """ "Change details": answer every question again."""
-    await state.update_data({DATA_KEY: {}})
-    await advance(turn_of(callback, bot, user, settings, locale, state))
+    await turn.state.update_data({DATA_KEY: {}})
+    await advance(turn)
 
 
-async def abort(
-    callback: CallbackQuery,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-    callback_answer: CallbackAnswer,
-) -> None:
+async def abort(callback: CallbackQuery, turn: Turn, callback_answer: CallbackAnswer) -> None:
     """Leave the checkout; the cart stays as it is."""
-    await leave(state)
+    await leave(turn.state)
     callback_answer.text = _("Checkout cancelled. Your cart is kept.")
-    await show_for(callback, cart_screen(await carts.view(user), locale), settings, bot)
+    screen = cart_screen(await carts.view(turn.user), turn.locale)
+    await show_for(callback, screen, turn.settings, turn.bot)
 
 
 def create_router() -> Router:

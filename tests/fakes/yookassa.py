@@ -80,12 +80,13 @@ class FakeYooKassa:
         self._hanging = False
         self._released = asyncio.Event()
         self.app = web.Application(middlewares=[self._gate])
-        self.app.router.add_post("/v3/payments", self._create_payment)
-        self.app.router.add_get("/v3/payments/{id}", self._get_payment)
-        self.app.router.add_post("/v3/refunds", self._create_refund)
-        self.app.router.add_get("/v3/refunds/{id}", self._get_refund)
-        self.app.router.add_post("/v3/receipts", self._create_receipt)
-        self.app.router.add_get("/v3/receipts/{id}", self._get_receipt)
+        for path, kind, stored, make in (
+            ("/v3/payments", "payment", self.payments, self._new_payment),
+            ("/v3/refunds", "refund", self.refunds, self._new_refund),
+            ("/v3/receipts", "receipt", self.receipts, self._new_receipt),
+        ):
+            self.app.router.add_post(path, self._creates(kind, stored, make))
+            self.app.router.add_get(path + "/{id}", self._reads(kind, stored))
         self.app.on_shutdown.append(self._release_on_shutdown)
 
     # Test controls ------------------------------------------------------------------------
@@ -213,20 +214,50 @@ class FakeYooKassa:
             )
         return seen[1]
 
-    async def _create_payment(self, request: web.Request) -> web.Response:
-        key = request.headers.get("Idempotence-Key", "")
-        if not key:
-            return _error(400, "invalid_request", "Idempotence-Key header is missing")
-        parsed = await self._body(request)
-        if isinstance(parsed, web.Response):
-            return parsed
-        canonical, body = parsed
-        self.created.append((key, body))
-        replay = self._replay("payment", key, canonical)
-        if isinstance(replay, web.Response):
-            return replay
-        if replay is not None:
-            return web.json_response(self.payments[replay])
+    def _creates(
+        self,
+        kind: str,
+        stored: dict[str, dict[str, Any]],
+        make: Callable[[dict[str, Any]], dict[str, Any] | web.Response],
+    ) -> Handler:
+        """POST as YooKassa answers it: an Idempotence-Key is required; the same key with the
+        same body gets the object made the first time, with another body an error."""
+
+        async def create(request: web.Request) -> web.Response:
+            key = request.headers.get("Idempotence-Key", "")
+            if not key:
+                return _error(400, "invalid_request", "Idempotence-Key header is missing")
+            parsed = await self._body(request)
+            if isinstance(parsed, web.Response):
+                return parsed
+            canonical, body = parsed
+            self.created.append((key, body))
+            replay = self._replay(kind, key, canonical)
+            if isinstance(replay, web.Response):
+                return replay
+            if replay is not None:
+                return web.json_response(stored[replay])
+            made = make(body)
+            if isinstance(made, web.Response):
+                return made
+            stored[made["id"]] = made
+            self._keys[(kind, key)] = (canonical, made["id"])
+            return web.json_response(made)
+
+        return create
+
+    def _reads(self, kind: str, stored: dict[str, dict[str, Any]]) -> Handler:
+        """GET of one object by its id."""
+
+        async def read(request: web.Request) -> web.Response:
+            found = stored.get(request.match_info["id"])
+            if found is None:
+                return _error(404, "not_found", f"{kind.capitalize()} not found")
+            return web.json_response(found)
+
+        return read
+
+    def _new_payment(self, body: dict[str, Any]) -> dict[str, Any] | web.Response:
         amount = body.get("amount") or {}
         try:
             value = Decimal(str(amount["value"]))
@@ -234,10 +265,8 @@ class FakeYooKassa:
             return _error(400, "invalid_request", "Amount is missing", "amount")
         if value <= 0:
             return _error(400, "invalid_request", "Amount must be positive", "amount.value")
-        if "receipt" in body:
-            refused = _check_receipt(body["receipt"], "receipt", value)
-            if refused is not None:
-                return refused
+        if (refused := _check_receipt_of(body, value)) is not None:
+            return refused
         payment_id = str(uuid.uuid4())
         payment: dict[str, Any] = {
             "id": payment_id,
@@ -260,30 +289,9 @@ class FakeYooKassa:
                     f"https://yoomoney.ru/checkout/payments/v2/contract?orderId={payment_id}"
                 ),
             }
-        self.payments[payment_id] = payment
-        self._keys[("payment", key)] = (canonical, payment_id)
-        return web.json_response(payment)
+        return payment
 
-    async def _get_payment(self, request: web.Request) -> web.Response:
-        payment = self.payments.get(request.match_info["id"])
-        if payment is None:
-            return _error(404, "not_found", "Payment not found")
-        return web.json_response(payment)
-
-    async def _create_refund(self, request: web.Request) -> web.Response:
-        key = request.headers.get("Idempotence-Key", "")
-        if not key:
-            return _error(400, "invalid_request", "Idempotence-Key header is missing")
-        parsed = await self._body(request)
-        if isinstance(parsed, web.Response):
-            return parsed
-        canonical, body = parsed
-        self.created.append((key, body))
-        replay = self._replay("refund", key, canonical)
-        if isinstance(replay, web.Response):
-            return replay
-        if replay is not None:
-            return web.json_response(self.refunds[replay])
+    def _new_refund(self, body: dict[str, Any]) -> dict[str, Any] | web.Response:
         payment = self.payments.get(str(body.get("payment_id", "")))
         if payment is None:
             return _error(404, "not_found", "Payment not found", "payment_id")
@@ -296,10 +304,8 @@ class FakeYooKassa:
         refunded = Decimal(payment.get("refunded_amount", {}).get("value", "0"))
         if value <= 0 or refunded + value > Decimal(payment["amount"]["value"]):
             return _error(400, "invalid_request", "Refund exceeds the payment", "amount.value")
-        if "receipt" in body:
-            refused = _check_receipt(body["receipt"], "receipt", value)
-            if refused is not None:
-                return refused
+        if (refused := _check_receipt_of(body, value)) is not None:
+            return refused
         refund_id = str(uuid.uuid4())
         currency = payment["amount"]["currency"]
         refund = {
@@ -311,30 +317,9 @@ class FakeYooKassa:
             "description": body.get("description", ""),
         }
         payment["refunded_amount"] = {"value": f"{refunded + value:.2f}", "currency": currency}
-        self.refunds[refund_id] = refund
-        self._keys[("refund", key)] = (canonical, refund_id)
-        return web.json_response(refund)
+        return refund
 
-    async def _get_refund(self, request: web.Request) -> web.Response:
-        refund = self.refunds.get(request.match_info["id"])
-        if refund is None:
-            return _error(404, "not_found", "Refund not found")
-        return web.json_response(refund)
-
-    async def _create_receipt(self, request: web.Request) -> web.Response:
-        key = request.headers.get("Idempotence-Key", "")
-        if not key:
-            return _error(400, "invalid_request", "Idempotence-Key header is missing")
-        parsed = await self._body(request)
-        if isinstance(parsed, web.Response):
-            return parsed
-        canonical, body = parsed
-        self.created.append((key, body))
-        replay = self._replay("receipt", key, canonical)
-        if isinstance(replay, web.Response):
-            return replay
-        if replay is not None:
-            return web.json_response(self.receipts[replay])
+    def _new_receipt(self, body: dict[str, Any]) -> dict[str, Any] | web.Response:
         kind = body.get("type")
         if kind not in ("payment", "refund"):
             return _error(400, "invalid_request", "Unknown receipt type", "type")
@@ -364,15 +349,7 @@ class FakeYooKassa:
             receipt["payment_id"] = payment_id
         if refund_id:
             receipt["refund_id"] = refund_id
-        self.receipts[receipt_id] = receipt
-        self._keys[("receipt", key)] = (canonical, receipt_id)
-        return web.json_response(receipt)
-
-    async def _get_receipt(self, request: web.Request) -> web.Response:
-        receipt = self.receipts.get(request.match_info["id"])
-        if receipt is None:
-            return _error(404, "not_found", "Receipt not found")
-        return web.json_response(receipt)
+        return receipt
 
 
 def _money(value: Any) -> Decimal | None:
@@ -396,6 +373,11 @@ def _sum_amounts(settlements: Any) -> Decimal | web.Response:
             return _error(400, "invalid_request", "Invalid settlement", "settlements")
         total += amount
     return total
+
+
+def _check_receipt_of(body: dict[str, Any], total: Decimal) -> web.Response | None:
+    """The error answer for a receipt sent with a payment or a refund, if YooKassa refuses it."""
+    return _check_receipt(body["receipt"], "receipt", total) if "receipt" in body else None
 
 
 def _check_receipt(receipt: Any, where: str, total: Decimal) -> web.Response | None:

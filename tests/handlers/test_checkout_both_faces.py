@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import aiohttp
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -31,32 +30,19 @@ from tests.handlers.customer_data import (
     relaxed_flood,
     text_of,
 )
-from tests.web.conftest import TG_USER, sign_init_data, tma
+from tests.web.conftest import TG_USER, LiveMiniApp
 
 __all__ = ["make_settings", "relaxed_flood"]  # fixtures: fast clicks, more messages per second
 pytestmark = pytest.mark.usefixtures("relaxed_flood")
 
 
-class MiniApp:
-    """Anna's Mini App: JSON requests with her signed initData, in English."""
+class MiniApp(LiveMiniApp):
+    """Anna's Mini App on the app the chat runs in."""
 
     def __init__(self, telegram: Telegram) -> None:
+        super().__init__(telegram.app_url, telegram.settings.token)
         self.telegram = telegram
-        self.base = telegram.app_url + "/api/v1"
-        self.headers = {
-            **tma(sign_init_data(telegram.settings.token, user=TG_USER)),
-            "Accept-Language": "en",
-        }
         self.keys = 0
-
-    async def call(self, method: str, path: str, body: Any = None, **headers: str) -> Any:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(
-                method, self.base + path, json=body, headers={**self.headers, **headers}
-            ) as response,
-        ):
-            return response.status, await response.json()
 
     async def agree(self) -> None:
         """Anna has consented to the processing of personal data (in the bot's profile)."""
@@ -73,6 +59,18 @@ class MiniApp:
         body = {"fulfilment": "pickup", "payment_method": "cash", **draft}
         return await self.call(
             "POST", "/checkout", body, **{"Idempotency-Key": f"both-faces-{self.keys:04d}"}
+        )
+
+    async def deliver(
+        self,
+        product: Product,
+        slot_id: str,
+        address: str = "Lenina 5",
+        phone: str = "+79990001122",
+    ) -> tuple[int, Any]:
+        """Check out a delivery of `product` in that slot, for cash."""
+        return await self.check_out(
+            product, fulfilment="delivery", address=address, phone=phone, delivery_slot=slot_id
         )
 
     async def slot_id(self, product: Product, label: str) -> str:
@@ -114,6 +112,21 @@ async def to_the_address(telegram: Telegram, tea: Product) -> SandboxUser:
     return ann
 
 
+async def one_place_a_slot(
+    telegram: Telegram, monkeypatch: pytest.MonkeyPatch
+) -> tuple[SandboxUser, Product, MiniApp, str]:
+    """Delivery slots take one order each. Anna has consented in the Mini App and knows the id
+    of tomorrow morning's slot; Ann has typed her address in the chat and sees the slots."""
+    monkeypatch.setattr(delivery, "SLOT_CAPACITY", 1)
+    _, tea = await delivery_shop()
+    app = MiniApp(telegram)
+    await app.agree()
+    morning = await app.slot_id(tea, "Tomorrow 10–14")
+    ann = await to_the_address(telegram, tea)
+    await ann.send("Lenina 5, flat 3")
+    return ann, tea, app, morning
+
+
 async def test_a_short_address_and_a_bad_phone(telegram: Telegram) -> None:
     _, tea = await delivery_shop()
     app = MiniApp(telegram)
@@ -122,9 +135,7 @@ async def test_a_short_address_and_a_bad_phone(telegram: Telegram) -> None:
     ann = await to_the_address(telegram, tea)
 
     chat_says = text_of((await ann.send("Mir"))[0])
-    status, answer = await app.check_out(
-        tea, fulfilment="delivery", address="Mir", phone="+79990001122", delivery_slot=evening
-    )
+    status, answer = await app.deliver(tea, evening, address="Mir")
     assert status == 422
     assert chat_says == refusal(answer, "invalid_input", "address")
     assert "too short" in chat_says
@@ -133,22 +144,14 @@ async def test_a_short_address_and_a_bad_phone(telegram: Telegram) -> None:
     replies = await ann.click("Tomorrow 18–22")
     assert "The courier needs your phone number" in text_of(replies[-1])
     chat_says = text_of((await ann.send("call me"))[0])
-    status, answer = await app.check_out(
-        tea, fulfilment="delivery", address="Lenina 5", phone="call me", delivery_slot=evening
-    )
+    status, answer = await app.deliver(tea, evening, phone="call me")
     assert status == 422
     assert chat_says == refusal(answer, "invalid_input", "phone")
     assert "does not look like a phone number" in chat_says
 
     replies = await ann.send("8 (999) 123-45-67")  # the question stayed: a good number now
     assert "📱 Phone: +79991234567" in text_of(replies[0])
-    status, order = await app.check_out(
-        tea,
-        fulfilment="delivery",
-        address="Lenina 5",
-        phone="8 (999) 123-45-67",
-        delivery_slot=evening,
-    )
+    status, order = await app.deliver(tea, evening, phone="8 (999) 123-45-67")
     assert status == 201, order
     assert order["phone"] == "+79991234567"  # the same E.164 form in both faces
     assert await Order.filter(phone="+79991234567").count() == 1
@@ -157,37 +160,25 @@ async def test_a_short_address_and_a_bad_phone(telegram: Telegram) -> None:
 async def test_a_slot_that_started_or_filled_up(
     telegram: Telegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delivery, "SLOT_CAPACITY", 1)
-    _, tea = await delivery_shop()
-    app = MiniApp(telegram)
-    await app.agree()
-    morning = await app.slot_id(tea, "Tomorrow 10–14")
+    ann, tea, app, morning = await one_place_a_slot(telegram, monkeypatch)
     zone = ZoneInfo(telegram.settings.timezone)
     yesterday = datetime.now(UTC).astimezone(zone).date() - timedelta(days=1)
     started = Slot.on(yesterday, 10, 14, zone).id
-    ann = await to_the_address(telegram, tea)
-    await ann.send("Lenina 5, flat 3")
 
     await forge_click(ann, CheckoutCB(action=CheckoutAction.slot, value=started).pack())
     chat_says = ann.callback_answers[-1].text
-    status, answer = await app.check_out(
-        tea, fulfilment="delivery", address="Lenina 5", phone="+79990001122", delivery_slot=started
-    )
+    status, answer = await app.deliver(tea, started)
     assert status == 422
     assert chat_says == refusal(answer, "invalid_input", "delivery_slot")
     assert chat_says == "This time has already passed. Please choose another one."
     assert "When should we deliver?" in text_of(ann.last_message)  # the slots again
 
-    status, order = await app.check_out(
-        tea, fulfilment="delivery", address="Lenina 5", phone="+79990001122", delivery_slot=morning
-    )
+    status, order = await app.deliver(tea, morning)
     assert status == 201, order  # Anna takes the last place of tomorrow morning
     assert "Tomorrow 10–14" in labels(ann.last_message)  # Ann's screen is older
     await ann.click("Tomorrow 10–14")
     chat_says = ann.callback_answers[-1].text
-    status, answer = await app.check_out(
-        tea, fulfilment="delivery", address="Lenina 5", phone="+79990001122", delivery_slot=morning
-    )
+    status, answer = await app.deliver(tea, morning)
     assert status == 422
     assert chat_says == refusal(answer, "invalid_input", "delivery_slot")
     assert chat_says == "This time is fully booked. Please choose another one."
@@ -238,21 +229,13 @@ async def test_online_payment_when_no_channel_takes_it(
 async def test_a_slot_booked_up_before_placing_asks_for_another(
     telegram: Telegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(delivery, "SLOT_CAPACITY", 1)
-    _, tea = await delivery_shop()
-    app = MiniApp(telegram)
-    await app.agree()
-    morning = await app.slot_id(tea, "Tomorrow 10–14")
-    ann = await to_the_address(telegram, tea)
-    await ann.send("Lenina 5, flat 3")
+    ann, tea, app, morning = await one_place_a_slot(telegram, monkeypatch)
     await ann.click("Tomorrow 10–14")
     await ann.share_contact(phone="+7 999 123-45-67")
     await ann.click("💵 Cash on receipt")
     confirmation = (await ann.click("Skip"))[0]
     assert "10:00–14:00" in text_of(confirmation)
-    status, _ = await app.check_out(
-        tea, fulfilment="delivery", address="Lenina 5", phone="+79990001122", delivery_slot=morning
-    )
+    status, _ = await app.deliver(tea, morning)
     assert status == 201  # Anna takes the last place while Ann reads her confirmation
 
     replies = await ann.click("✅ Place order")

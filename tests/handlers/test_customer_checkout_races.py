@@ -13,6 +13,7 @@ from db.models import (
     Product,
     User,
 )
+from sandbox import SandboxUser
 from services import cart, checkout
 from services.events import ShopEvents
 from tests.handlers.conftest import Telegram
@@ -31,11 +32,17 @@ __all__ = ["make_settings", "relaxed_flood"]  # fixtures: fast clicks, more mess
 pytestmark = pytest.mark.usefixtures("relaxed_flood")
 
 
-async def test_double_click_on_place_order_makes_one_order(telegram: Telegram) -> None:
-    shop = await make_shop()
-    tea = await make_product(shop, "Green tea", 15000, stock=5)
+async def checking_out(telegram: Telegram, stock: int = 10) -> tuple[SandboxUser, Product]:
+    """Ann put green tea at 150 ₽ in her cart and pressed "Checkout" (pickup only: she is
+    asked for a comment)."""
+    tea = await make_product(await make_shop(), "Green tea", 15000, stock=stock)
     ann = await open_cart_with(telegram, tea)
     await ann.click("✅ Checkout")
+    return ann, tea
+
+
+async def test_double_click_on_place_order_makes_one_order(telegram: Telegram) -> None:
+    ann, tea = await checking_out(telegram, stock=5)
     confirmation = (await ann.click("Skip"))[0]
 
     await asyncio.gather(
@@ -50,10 +57,7 @@ async def test_double_click_on_place_order_makes_one_order(telegram: Telegram) -
 
 
 async def test_price_change_before_confirmation_is_shown(telegram: Telegram) -> None:
-    shop = await make_shop()
-    tea = await make_product(shop, "Green tea", 15000)
-    ann = await open_cart_with(telegram, tea)
-    await ann.click("✅ Checkout")
+    ann, tea = await checking_out(telegram)
     await Product.filter(id=tea.id).update(price=20000)
 
     replies = await ann.click("Skip")
@@ -67,10 +71,7 @@ async def test_price_change_before_confirmation_is_shown(telegram: Telegram) -> 
 
 
 async def test_price_change_after_confirmation_asks_again(telegram: Telegram) -> None:
-    shop = await make_shop()
-    tea = await make_product(shop, "Green tea", 15000)
-    ann = await open_cart_with(telegram, tea)
-    await ann.click("✅ Checkout")
+    ann, tea = await checking_out(telegram)
     old_confirmation = (await ann.click("Skip"))[0]
     await Product.filter(id=tea.id).update(price=12000)
 
@@ -91,10 +92,7 @@ async def test_price_change_after_confirmation_asks_again(telegram: Telegram) ->
 
 
 async def test_sold_out_race_gets_a_clear_message(telegram: Telegram) -> None:
-    shop = await make_shop()
-    tea = await make_product(shop, "Green tea", 15000, stock=1)
-    ann = await open_cart_with(telegram, tea)
-    await ann.click("✅ Checkout")
+    ann, tea = await checking_out(telegram, stock=1)
     await ann.click("Skip")
 
     bob = await User.create(tg_id=2002, pseudonym="bob0000000000001", first_name="Bob")

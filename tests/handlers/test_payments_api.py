@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiohttp
 import pytest
 
 from core.money import STARS
@@ -13,33 +12,18 @@ from db.models import LedgerTransaction, Order, OrderStatus, Payment, ProductKin
 from services import ledger
 from tests.handlers.conftest import Telegram
 from tests.handlers.customer_data import make_product, make_settings, make_shop, relaxed_flood
-from tests.web.conftest import TG_USER, sign_init_data, tma
+from tests.web.conftest import TG_USER, LiveMiniApp
 
 __all__ = ["make_settings", "relaxed_flood"]
 pytestmark = pytest.mark.usefixtures("relaxed_flood")
 
 
-class MiniApp:
-    """Ann's Mini App: JSON requests with her signed initData."""
+class MiniApp(LiveMiniApp):
+    """Ann's Mini App on the app the chat runs in; every request says it sends JSON."""
 
     def __init__(self, telegram: Telegram) -> None:
-        self.base = telegram.app_url + "/api/v1"
-        self.headers = {
-            **tma(sign_init_data(telegram.settings.token, user=TG_USER)),
-            "Accept-Language": "en",
-            "Content-Type": "application/json",
-        }
-
-    async def call(
-        self, method: str, path: str, body: Any = None, **headers: str
-    ) -> tuple[int, Any]:
-        async with (
-            aiohttp.ClientSession() as session,
-            session.request(
-                method, self.base + path, json=body, headers={**self.headers, **headers}
-            ) as response,
-        ):
-            return response.status, await response.json()
+        super().__init__(telegram.app_url, telegram.settings.token)
+        self.headers["Content-Type"] = "application/json"
 
     async def order(self, product_id: int) -> dict[str, Any]:
         status, _ = await self.call("POST", "/cart/items", {"product_id": product_id})

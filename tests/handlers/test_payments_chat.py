@@ -25,6 +25,7 @@ from db.models import (
     Payment,
     PaymentChannel,
     PaymentMethod,
+    Product,
     ProductKind,
     Refund,
 )
@@ -48,6 +49,20 @@ pytestmark = pytest.mark.usefixtures("relaxed_flood")
 ADMIN = 999
 
 
+async def green_tea() -> Product:
+    """Green tea at 150 ₽ (five in stock) in a shop that takes online payment for pickup only."""
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    return await make_product(shop, "Green tea", 15000, stock=5)
+
+
+async def tea_ebook() -> Product:
+    """A tea e-book for 250 Stars in a shop that takes online payment only."""
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    return await make_product(
+        shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
+    )
+
+
 async def place_pickup_order(telegram: Telegram, product: Any) -> Any:
     """Ann orders one product for pickup, online, and sees the ways to pay."""
     ann = await open_cart_with(telegram, product)
@@ -59,9 +74,7 @@ async def place_pickup_order(telegram: Telegram, product: Any) -> Any:
 
 
 async def test_pay_in_telegram_marks_the_order_paid_once(telegram: Telegram) -> None:
-    shop = await make_shop(allow_cash=False, allow_delivery=False)
-    tea = await make_product(shop, "Green tea", 15000, stock=5)
-    ann = await place_pickup_order(telegram, tea)
+    ann = await place_pickup_order(telegram, await green_tea())
     assert labels(ann.last_message) == ["💳 Pay in Telegram", "📦 Open the order"]
 
     replies = await ann.click("💳 Pay in Telegram")
@@ -93,8 +106,7 @@ async def test_pay_in_telegram_marks_the_order_paid_once(telegram: Telegram) -> 
 
 
 async def test_pre_checkout_for_a_product_taken_off_sale_is_declined(telegram: Telegram) -> None:
-    shop = await make_shop(allow_cash=False, allow_delivery=False)
-    tea = await make_product(shop, "Green tea", 15000, stock=5)
+    tea = await green_tea()
     ann = await place_pickup_order(telegram, tea)
     invoice = (await ann.click("💳 Pay in Telegram"))[0]
     tea.is_blocked = True
@@ -112,10 +124,7 @@ async def test_pre_checkout_for_a_product_taken_off_sale_is_declined(telegram: T
 async def test_a_digital_product_is_paid_in_stars_and_refunded_by_the_admin(
     telegram: Telegram,
 ) -> None:
-    shop = await make_shop(allow_cash=False, allow_delivery=False)
-    ebook = await make_product(
-        shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
-    )
+    ebook = await tea_ebook()
     ann = await place_pickup_order(telegram, ebook)
     assert labels(ann.last_message) == ["⭐ Pay with Stars", "📦 Open the order"]
     invoice = (await ann.click("⭐ Pay with Stars"))[0]
@@ -147,10 +156,7 @@ async def test_a_digital_product_is_paid_in_stars_and_refunded_by_the_admin(
 
 
 async def test_a_paid_e_book_comes_to_the_chat_at_once_and_once(telegram: Telegram) -> None:
-    shop = await make_shop(allow_cash=False, allow_delivery=False)
-    ebook = await make_product(
-        shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
-    )
+    ebook = await tea_ebook()
     book = telegram.settings.data_path / "media" / "digital" / "tea.pdf"
     book.parent.mkdir(parents=True, exist_ok=True)
     book.write_bytes(b"%PDF-1.4 tea recipes")
@@ -177,10 +183,8 @@ async def test_a_paid_e_book_comes_to_the_chat_at_once_and_once(telegram: Telegr
 async def test_the_files_of_a_paid_order_are_sent_again_from_my_orders_once_per_click(
     telegram: Telegram,
 ) -> None:
-    shop = await make_shop(allow_cash=False, allow_delivery=False)
-    ebook = await make_product(
-        shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
-    )
+    ebook = await tea_ebook()
+    shop = await ebook.provider
     ebook.digital_url = "https://example.org/tea.pdf"
     await ebook.save()
     ann = await place_pickup_order(telegram, ebook)
@@ -249,10 +253,7 @@ async def test_the_files_of_a_paid_order_are_sent_again_from_my_orders_once_per_
 async def test_stars_paid_for_an_order_cancelled_meanwhile_come_back_with_a_reason(
     telegram: Telegram,
 ) -> None:
-    shop = await make_shop(allow_cash=False, allow_delivery=False)
-    ebook = await make_product(
-        shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
-    )
+    ebook = await tea_ebook()
     ann = await place_pickup_order(telegram, ebook)
     invoice = (await ann.click("⭐ Pay with Stars"))[0]
     order = await Order.get(customer__tg_id=ann.id)
@@ -287,9 +288,7 @@ async def test_refund_command_explains_bad_input(telegram: Telegram) -> None:
     admin = telegram.user(ADMIN, first_name="Admin", language_code="en")
     assert text_of((await admin.send("/refund"))[0]).startswith("Usage: /refund")
     assert text_of((await admin.send("/refund 424242"))[0]) == "There is no order №424242."
-    shop = await make_shop(allow_cash=False, allow_delivery=False)
-    tea = await make_product(shop, "Green tea", 15000, stock=5)
-    ann = await place_pickup_order(telegram, tea)
+    ann = await place_pickup_order(telegram, await green_tea())
     order = await Order.get(customer__tg_id=ann.id)
     replies = await admin.send(f"/refund {order.id}")
     assert text_of(replies[0]) == f"Nothing is left to refund for order №{order.id}."

@@ -13,13 +13,11 @@ from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_y
 from tests.handlers.conftest import Telegram
 from tests.handlers.customer_data import (
     labels,
-    make_product,
     make_settings,
-    make_shop,
     relaxed_flood,
     text_of,
 )
-from tests.handlers.test_payments_chat import ADMIN, place_pickup_order
+from tests.handlers.test_payments_chat import ADMIN, green_tea, place_pickup_order
 
 __all__ = ["make_settings", "relaxed_flood"]
 pytestmark = pytest.mark.usefixtures("relaxed_flood")
@@ -50,9 +48,7 @@ async def test_yookassa_asks_for_a_receipt_contact_then_gives_a_link(
     yookassa_telegram: Telegram, fake: FakeYooKassa
 ) -> None:
     telegram = yookassa_telegram
-    shop = await make_shop(allow_cash=False, allow_delivery=False)
-    tea = await make_product(shop, "Green tea", 15000, stock=5)
-    ann = await place_pickup_order(telegram, tea)
+    ann = await place_pickup_order(telegram, await green_tea())
     assert labels(ann.last_message)[0] == "💳 Pay by card or SBP (YooKassa)"
 
     replies = await ann.click("💳 Pay by card or SBP (YooKassa)")
@@ -96,9 +92,7 @@ async def test_a_yookassa_timeout_offers_to_try_the_same_action_again(
     yookassa_telegram: Telegram, fake: FakeYooKassa
 ) -> None:
     telegram = yookassa_telegram
-    shop = await make_shop(allow_cash=False, allow_delivery=False)
-    tea = await make_product(shop, "Green tea", 15000, stock=5)
-    ann = await place_pickup_order(telegram, tea)
+    ann = await place_pickup_order(telegram, await green_tea())
     await ann.click("💳 Pay by card or SBP (YooKassa)")
 
     # The contact is typed while YooKassa does not answer: the contact is kept, and the

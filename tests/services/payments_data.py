@@ -6,14 +6,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from db.models import (
+    ActorRole,
     LedgerEntry,
     LedgerTransaction,
     Order,
+    OrderStatus,
     OrderTransition,
+    Payment,
+    PaymentStatus,
     Product,
     Provider,
     User,
 )
+from services import orders
 from services.events import ShopEvents
 from services.payments import payment_reference
 from tests.services.shop_data import (
@@ -37,6 +42,16 @@ class Sale:
     events: ShopEvents
     recorder: Recorder
 
+    async def customer_cancels(self) -> None:
+        """The customer cancels the order, as from the chat or the Mini App."""
+        await orders.transition(
+            self.order.id,
+            OrderStatus.cancelled,
+            role=ActorRole.customer,
+            actor=self.customer,
+            events=self.events,
+        )
+
 
 async def a_sale(price: int = 10000, **provider_fields: Any) -> Sale:
     """An online pickup order of one product at `price` kopecks."""
@@ -47,6 +62,15 @@ async def a_sale(price: int = 10000, **provider_fields: Any) -> Sale:
     order = await order_of(customer, product, events=events)
     recorder.changes.clear()
     return Sale(customer, provider, product, order, events, recorder)
+
+
+async def assert_still_unpaid(sale: Sale, payment: Payment) -> None:
+    """Nothing changed: the payment is pending, the order awaits it, the books hold nothing."""
+    await payment.refresh_from_db()
+    await sale.order.refresh_from_db()
+    assert payment.status is PaymentStatus.pending
+    assert sale.order.status is OrderStatus.pending_payment
+    assert not await LedgerTransaction.exists()
 
 
 async def postings_of(external_id: str) -> dict[str, int]:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from db.models import Account, AccountKind, LedgerEntry, LedgerTransaction, Provider
+from db.models import Account, LedgerEntry, LedgerTransaction, Provider
 from services import ledger
 from services.ledger import Posting
 
@@ -25,18 +25,7 @@ async def credit_sale(
     channel: str = "yookassa",
 ) -> LedgerTransaction:
     """A settled customer payment, posted as services.payments._settle posts one."""
-    clearing = await ledger.get_account(
-        ledger.clearing_code(channel, currency), AccountKind.clearing, currency, allow_negative=True
-    )
-    account = await ledger.get_account(
-        ledger.provider_code(provider.id, currency),
-        AccountKind.provider,
-        currency,
-        provider_id=provider.id,
-    )
-    platform = await ledger.get_account(
-        ledger.commission_code(currency), AccountKind.platform, currency
-    )
+    clearing, account, platform = await _sale_accounts(provider, currency, channel)
     postings = [Posting(clearing, -gross), Posting(account, gross - commission)]
     if commission:
         postings.append(Posting(platform, commission))
@@ -60,15 +49,7 @@ async def post_refund(
     channel: str = "yookassa",
 ) -> LedgerTransaction:
     """A refund as the refunds service posts it: the payment's postings reversed."""
-    clearing = await ledger.get_account(
-        ledger.clearing_code(channel, currency), AccountKind.clearing, currency, allow_negative=True
-    )
-    account = await ledger.get_account(
-        ledger.provider_code(provider.id, currency), AccountKind.provider, currency
-    )
-    platform = await ledger.get_account(
-        ledger.commission_code(currency), AccountKind.platform, currency
-    )
+    clearing, account, platform = await _sale_accounts(provider, currency, channel)
     return await ledger.post(
         f"refund:{refund_id}",
         "refund",
@@ -78,6 +59,18 @@ async def post_refund(
             Posting(platform, -commission),
         ],
         description=f"order {order_id}",
+    )
+
+
+async def _sale_accounts(
+    provider: Provider, currency: str, channel: str
+) -> tuple[Account, Account, Account]:
+    """The accounts a sale moves money between: the channel's clearing, the provider's, and
+    the platform's commission."""
+    return (
+        await ledger.clearing_account(channel, currency),
+        await ledger.provider_account(provider.id, currency),
+        await ledger.commission_account(currency),
     )
 
 

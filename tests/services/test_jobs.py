@@ -32,6 +32,13 @@ class Calls:
             raise self.outcome
 
 
+def runner_of(calls: Calls) -> JobRunner:
+    """A runner whose only handler, of KIND, is `calls`."""
+    runner = JobRunner(name="t")
+    runner.register(KIND, calls)
+    return runner
+
+
 def later(**delta: float) -> datetime:
     return datetime.now(UTC) + timedelta(**delta)
 
@@ -50,9 +57,7 @@ async def test_a_job_exists_only_if_its_transaction_commits() -> None:
 
 @pytest.mark.usefixtures("db")
 async def test_one_waiting_row_per_key_and_once_means_once() -> None:
-    calls = Calls()
-    runner = JobRunner(name="t")
-    runner.register(KIND, calls)
+    runner = runner_of(Calls())
 
     assert await jobs.enqueue(KIND, "k", {"n": 1})
     assert not await jobs.enqueue(KIND, "k", {"n": 2})  # waits already: nothing written
@@ -64,9 +69,7 @@ async def test_one_waiting_row_per_key_and_once_means_once() -> None:
 
 @pytest.mark.usefixtures("db")
 async def test_only_due_jobs_of_known_kinds_run() -> None:
-    calls = Calls()
-    runner = JobRunner(name="t")
-    runner.register(KIND, calls)
+    runner = runner_of(Calls())
     await jobs.enqueue(KIND, "now")
     await jobs.enqueue(KIND, "soon", due_at=later(minutes=5))
     await jobs.enqueue(OTHER, "unknown kind")
@@ -152,8 +155,7 @@ async def test_a_lost_lease_runs_again_unless_the_kind_is_at_most_once() -> None
 @pytest.mark.usefixtures("db")
 async def test_a_waiting_job_is_cancelled_or_moved_by_its_key() -> None:
     calls = Calls()
-    runner = JobRunner(name="t")
-    runner.register(KIND, calls)
+    runner = runner_of(calls)
     await jobs.enqueue(KIND, "lesson:1:24h", {"lesson": 1}, due_at=later(hours=1))
     await jobs.enqueue(KIND, "lesson:2:24h", {"lesson": 2}, due_at=later(hours=1))
 
@@ -171,9 +173,7 @@ async def test_a_waiting_job_is_cancelled_or_moved_by_its_key() -> None:
 
 @pytest.mark.usefixtures("db")
 async def test_run_keys_runs_just_those_jobs_at_once() -> None:
-    calls = Calls()
-    runner = JobRunner(name="t")
-    runner.register(KIND, calls)
+    runner = runner_of(Calls())
     await jobs.enqueue(KIND, "mine")
     await jobs.enqueue(KIND, "someone else's")
     await jobs.enqueue(KIND, "later", due_at=later(minutes=1))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from db.models import (
@@ -9,6 +11,7 @@ from db.models import (
     Job,
     JobState,
     LedgerTransaction,
+    Order,
     OrderStatus,
     Payment,
     PaymentChannel,
@@ -16,12 +19,14 @@ from db.models import (
     ProductKind,
     Refund,
     RefundStatus,
+    User,
 )
 from services import ledger, orders
 from services.jobs import JobKind
 from services.payments import process_yookassa_notification, start_yookassa_payment
 from services.refunds import LATE_PAYMENT_REASON, RefundBackends
 from services.telegram_payments import (
+    OpenInvoice,
     SettleOutcome,
     check_pre_checkout,
     open_invoice,
@@ -29,7 +34,7 @@ from services.telegram_payments import (
 )
 from services.yookassa_gateway import YooKassaGateway
 from tests.fakes.yookassa import FakeYooKassa
-from tests.services.payments_data import a_sale
+from tests.services.payments_data import Sale, a_sale
 from tests.services.shop_data import job_runner, make_product, make_user, order_of
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -50,20 +55,29 @@ async def wallet_balance(user_id: int, currency: str) -> int:
     return account.balance
 
 
-async def test_stars_paid_after_the_customer_cancelled_go_back_once() -> None:
-    sale = await a_sale()
-    refunded: list[tuple[int, str]] = []
+async def ebook_invoice(
+    sale: Sale, refunded: list[tuple[int, str]]
+) -> tuple[User, Order, OpenInvoice]:
+    """Another customer orders a 150-star e-book of the sale's shop and opens its invoice;
+    jobs run, and Stars they refund are noted in `refunded`."""
     job_runner(sale.events, backends=stars_backends(refunded))
     customer = await make_user()
     ebook = await make_product(sale.provider, title="E-book", price=150, kind=ProductKind.digital)
     order = await order_of(customer, ebook, events=sale.events)
-    invoice = await open_invoice(order.id, customer, PaymentChannel.stars)
+    return customer, order, await open_invoice(order.id, customer, PaymentChannel.stars)
+
+
+async def test_stars_paid_after_the_customer_cancelled_go_back_once() -> None:
+    sale = await a_sale()
+    refunded: list[tuple[int, str]] = []
+    customer, order, invoice = await ebook_invoice(sale, refunded)
     await check_pre_checkout(customer, invoice.payload, "XTR", 150)  # Telegram asked: fine
     await orders.transition(
         order.id, OrderStatus.cancelled, role=ActorRole.customer, actor=customer, events=sale.events
     )
 
-    outcome = await record_successful_payment(
+    telegram_reports_the_payment = partial(
+        record_successful_payment,
         customer,
         payload=invoice.payload,
         currency="XTR",
@@ -72,15 +86,8 @@ async def test_stars_paid_after_the_customer_cancelled_go_back_once() -> None:
         provider_charge_id=None,
         events=sale.events,
     )
-    again = await record_successful_payment(
-        customer,
-        payload=invoice.payload,
-        currency="XTR",
-        total_amount=150,
-        charge_id="stars-late",
-        provider_charge_id=None,
-        events=sale.events,
-    )
+    outcome = await telegram_reports_the_payment()
+    again = await telegram_reports_the_payment()  # delivered twice
 
     assert outcome is SettleOutcome.settled and again is SettleOutcome.duplicate
     assert refunded == [(customer.tg_id, "stars-late")]
@@ -103,13 +110,7 @@ async def test_a_yookassa_payment_completed_after_the_order_was_cancelled_is_ref
     sale = await a_sale(price=25000)
     job_runner(sale.events, gateway=gateway)
     payment = await start_yookassa_payment(sale.order, sale.customer, gateway)
-    await orders.transition(
-        sale.order.id,
-        OrderStatus.cancelled,
-        role=ActorRole.customer,
-        actor=sale.customer,
-        events=sale.events,
-    )
+    await sale.customer_cancels()
     assert payment.external_id is not None
     fake.succeed(payment.external_id)  # the customer paid on the page left open
 
@@ -130,11 +131,7 @@ async def test_a_yookassa_payment_completed_after_the_order_was_cancelled_is_ref
 async def test_a_second_charge_of_a_paid_order_goes_back_and_the_first_stays() -> None:
     sale = await a_sale(price=10000)
     refunded: list[tuple[int, str]] = []
-    job_runner(sale.events, backends=stars_backends(refunded))
-    customer = await make_user()
-    ebook = await make_product(sale.provider, title="E-book", price=150, kind=ProductKind.digital)
-    order = await order_of(customer, ebook, events=sale.events)
-    invoice = await open_invoice(order.id, customer, PaymentChannel.stars)
+    customer, order, invoice = await ebook_invoice(sale, refunded)
 
     for charge in ("first", "second"):
         await record_successful_payment(
@@ -164,13 +161,7 @@ async def test_when_the_late_refund_cannot_be_made_an_admin_is_alerted() -> None
 
     runner.on_give_up(alert)
     invoice = await open_invoice(sale.order.id, sale.customer, PaymentChannel.telegram)
-    await orders.transition(
-        sale.order.id,
-        OrderStatus.cancelled,
-        role=ActorRole.customer,
-        actor=sale.customer,
-        events=sale.events,
-    )
+    await sale.customer_cancels()
 
     await record_successful_payment(
         sale.customer,

@@ -81,13 +81,7 @@ async def test_only_the_owner_can_open_an_invoice_of_an_order_awaiting_payment()
         await open_invoice(sale.order.id, await make_user(), TG)
     with pytest.raises(InvalidInput):  # roubles are not paid in Stars
         await open_invoice(sale.order.id, sale.customer, PaymentChannel.stars)
-    await orders.transition(
-        sale.order.id,
-        OrderStatus.cancelled,
-        role=orders.R.customer,
-        actor=sale.customer,
-        events=sale.events,
-    )
+    await sale.customer_cancels()
     with pytest.raises(IllegalTransition):
         await open_invoice(sale.order.id, sale.customer, TG)
 

@@ -44,7 +44,13 @@ from services.payments_receipts import receipt_contact
 from services.refunds import RefundBackends
 from services.yookassa_gateway import GatewayRejected, GatewayTimeout, YooKassaGateway
 from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa
-from tests.services.payments_data import Sale, a_sale, paid_transitions, postings_of
+from tests.services.payments_data import (
+    Sale,
+    a_sale,
+    assert_still_unpaid,
+    paid_transitions,
+    postings_of,
+)
 from tests.services.shop_data import job_runner, make_user, order_in, order_of
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -161,13 +167,7 @@ async def test_only_the_customers_own_order_awaiting_online_payment_can_be_paid(
     )
     with pytest.raises(InvalidInput):
         await start_yookassa_payment(cash, sale.customer, gateway)
-    await orders.transition(
-        sale.order.id,
-        OrderStatus.cancelled,
-        role=orders.R.customer,
-        actor=sale.customer,
-        events=sale.events,
-    )
+    await sale.customer_cancels()
     with pytest.raises(IllegalTransition):
         await start_yookassa_payment(sale.order, sale.customer, gateway)
     assert not await Payment.exists()
@@ -255,11 +255,8 @@ async def test_a_payment_the_api_calls_pending_changes_nothing(
 
     assert await process_yookassa_notification(forged, gateway, sale.events) is Outcome.pending
 
-    await payment.refresh_from_db()
-    await sale.order.refresh_from_db()
-    assert payment.status is PaymentStatus.pending
-    assert sale.order.status is OrderStatus.pending_payment
-    assert not await LedgerTransaction.exists() and sale.recorder.changes == []
+    await assert_still_unpaid(sale, payment)
+    assert sale.recorder.changes == []
 
 
 async def test_an_amount_or_currency_mismatch_changes_nothing(
@@ -272,11 +269,7 @@ async def test_an_amount_or_currency_mismatch_changes_nothing(
     fake.set_status(external_id, "succeeded", amount="100.00", currency="USD")
     assert await notify(fake, gateway, sale.events, payment) is Outcome.mismatch
 
-    await payment.refresh_from_db()
-    await sale.order.refresh_from_db()
-    assert payment.status is PaymentStatus.pending
-    assert sale.order.status is OrderStatus.pending_payment
-    assert not await LedgerTransaction.exists()
+    await assert_still_unpaid(sale, payment)
 
 
 async def test_canceled_after_succeeded_changes_nothing(

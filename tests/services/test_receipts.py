@@ -13,6 +13,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -63,7 +64,7 @@ from services.receipts import (
 from services.refunds import RefundBackends, refund_order
 from services.yookassa_gateway import GatewayRejected, YooKassaGateway
 from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa
-from tests.services.receipts_data import hand_over, paid_order, receipt_posts, total_of
+from tests.services.receipts_data import Paid, hand_over, paid_order, receipt_posts, total_of
 from tests.services.shop_data import make_product, make_provider, make_user, order_in, order_of
 
 # Long enough for a loaded CI machine; only the hanging-API test waits for it.
@@ -76,35 +77,13 @@ RECEIPTS = "/v3/receipts"
 
 def an_order(delivery_fee: int = 0) -> tuple[Order, list[OrderItem], Provider]:
     """Three lines with awkward prices and quantities, VAT 22% and 10%, plus delivery."""
-    items = [
-        OrderItem(
-            title="Tea",
-            quantity=3,
-            price=333,
-            currency="RUB",
-            vat_code=11,
-            payment_mode="full_prepayment",
-            payment_subject="commodity",
-        ),
-        OrderItem(
-            title="Honey",
-            quantity=7,
-            price=1001,
-            currency="RUB",
-            vat_code=3,
-            payment_mode="full_prepayment",
-            payment_subject="commodity",
-        ),
-        OrderItem(
-            title="Lesson",
-            quantity=1,
-            price=99999,
-            currency="RUB",
-            vat_code=12,
-            payment_mode="advance",
-            payment_subject="service",
-        ),
+    fields = ("title", "quantity", "price", "vat_code", "payment_mode", "payment_subject")
+    lines = [
+        ("Tea", 3, 333, 11, "full_prepayment", "commodity"),
+        ("Honey", 7, 1001, 3, "full_prepayment", "commodity"),
+        ("Lesson", 1, 99999, 12, "advance", "service"),
     ]
+    items = [OrderItem(currency="RUB", **dict(zip(fields, line, strict=True))) for line in lines]
     items_total = sum(item.price * item.quantity for item in items)
     order = Order(
         id=77,
@@ -400,20 +379,25 @@ async def test_a_timeout_keeps_the_receipt_pending_and_the_job_sends_it_with_the
     assert len(fake.receipts) == 1
 
 
+async def closing_receipt_of(paid: Paid, contact: dict[str, str]) -> dict[str, Any]:
+    """The closing receipt of the paid order, to `contact`, as the service builds it."""
+    assert paid.payment.external_id is not None
+    return closing_receipt(
+        paid.order,
+        list(await OrderItem.filter(order_id=paid.order.id)),
+        await Provider.get(id=paid.order.provider_id),
+        contact,
+        paid.payment.external_id,
+    )
+
+
 @pytest.mark.usefixtures("db")
 async def test_a_receipt_yookassa_refuses_is_closed_with_its_error(
     fake: FakeYooKassa, gateway: YooKassaGateway
 ) -> None:
     paid = await paid_order(fake, gateway)
-    assert paid.payment.external_id is not None
     # The key was spent on other data (a database restored within YooKassa's 24 hours).
-    other = closing_receipt(
-        paid.order,
-        list(await OrderItem.filter(order_id=paid.order.id)),
-        await Provider.get(id=paid.order.provider_id),
-        {"email": "someone@else.ru"},
-        paid.payment.external_id,
-    )
+    other = await closing_receipt_of(paid, {"email": "someone@else.ru"})
     await gateway.create_receipt(other, idempotence_key=closing_key(paid.order.id))
 
     await hand_over(paid.order, paid.events)
@@ -428,6 +412,27 @@ async def test_a_receipt_yookassa_refuses_is_closed_with_its_error(
     assert len(receipt_posts(fake)) == 2  # ours was sent once and never again
 
 
+async def paid_in_telegram(
+    order: Order,
+    channel: PaymentChannel,
+    amount: int,
+    provider_charge_id: str,
+    external_id: str | None = None,
+) -> Payment:
+    """The order's customer paid `amount` by an invoice of `channel` (roubles or Stars)."""
+    return await Payment.create(
+        order=order,
+        user_id=order.customer_id,
+        channel=channel,
+        status=PaymentStatus.succeeded,
+        amount=amount,
+        currency="XTR" if channel is PaymentChannel.stars else "RUB",
+        idempotence_key=f"{channel.value}-{order.id}",
+        external_id=external_id,
+        provider_charge_id=provider_charge_id,
+    )
+
+
 @pytest.mark.usefixtures("db")
 async def test_a_telegram_payment_through_yookassa_is_closed_by_its_charge_id(
     fake: FakeYooKassa, gateway: YooKassaGateway
@@ -440,14 +445,10 @@ async def test_a_telegram_payment_through_yookassa_is_closed_by_its_charge_id(
         amount=10000, currency="RUB", description="Telegram", idempotence_key="tg-1"
     )
     fake.succeed(charge.id)
-    await Payment.create(
-        order=order,
-        user=customer,
-        channel=PaymentChannel.telegram,
-        status=PaymentStatus.succeeded,
-        amount=10000,
-        currency="RUB",
-        idempotence_key=f"tg-{order.id}",
+    await paid_in_telegram(
+        order,
+        PaymentChannel.telegram,
+        10000,
         external_id="6712345678_telegram_charge",  # Telegram's own id: not YooKassa's
         provider_charge_id=charge.id,
     )
@@ -467,16 +468,7 @@ async def test_cash_stars_and_orders_paid_in_full_at_once_get_no_closing_receipt
     cash = await order_in(OrderStatus.completed, customer, shop, payment_method=PaymentMethod.cash)
     ebook = await make_product(shop, title="Ebook", price=50, kind=ProductKind.digital)
     stars = await order_of(customer, ebook)
-    await Payment.create(
-        order=stars,
-        user=customer,
-        channel=PaymentChannel.stars,
-        status=PaymentStatus.succeeded,
-        amount=50,
-        currency="XTR",
-        idempotence_key=f"stars-{stars.id}",
-        provider_charge_id="stars-charge",
-    )
+    await paid_in_telegram(stars, PaymentChannel.stars, 50, provider_charge_id="stars-charge")
     await Order.filter(id=stars.id).update(status=OrderStatus.completed)
     unpaid = await order_in(OrderStatus.completed, customer, shop)  # no payment at all
     paid_at_once = await paid_order(fake, gateway, receipt={"payment_mode": "full_payment"})
@@ -564,13 +556,7 @@ async def test_prepayment_and_refund_receipts_are_recorded_once(
 async def test_the_fake_refuses_receipts_that_do_not_add_up(
     fake: FakeYooKassa, gateway: YooKassaGateway
 ) -> None:
-    paid = await paid_order(fake, gateway)
-    assert paid.payment.external_id is not None
-    items = list(await OrderItem.filter(order_id=paid.order.id))
-    provider = await Provider.get(id=paid.order.provider_id)
-    good = closing_receipt(
-        paid.order, items, provider, {"email": "a@b.ru"}, paid.payment.external_id
-    )
+    good = await closing_receipt_of(await paid_order(fake, gateway), {"email": "a@b.ru"})
     short = {
         **good,
         "settlements": [{"type": "prepayment", "amount": {"value": "99.99", "currency": "RUB"}}],

@@ -9,7 +9,6 @@ import pytest
 
 from core.money import STARS
 from db.models import (
-    ActorRole,
     AuditLog,
     Job,
     JobState,
@@ -26,8 +25,9 @@ from db.models import (
     ReceiptStatus,
     Refund,
     RefundStatus,
+    User,
 )
-from services import ledger, orders
+from services import ledger
 from services.jobs import JobKind
 from services.payments import process_yookassa_notification, start_yookassa_payment
 from services.refunds import (
@@ -35,6 +35,7 @@ from services.refunds import (
     OverRefund,
     RefundBackends,
     RefundFailed,
+    RefundResult,
     RefundUnsupported,
     refund_cancelled_order,
     refund_order,
@@ -78,6 +79,26 @@ def backends(gateway: YooKassaGateway | None, stars: list[tuple[int, str]] | Non
     return RefundBackends(gateway=gateway, refund_stars=refund_stars)
 
 
+async def refund_sale(
+    sale: Sale,
+    amount: int | None,
+    key: str,
+    via: RefundBackends,
+    admin: User | None = None,
+    reason: str = "",
+) -> RefundResult:
+    """Give back `amount` of the sale's order (None: all that is left), as `admin` or the system."""
+    return await refund_order(
+        sale.order.id,
+        amount,
+        admin=admin,
+        backends=via,
+        events=sale.events,
+        request_key=key,
+        reason=reason,
+    )
+
+
 async def balance(code: str) -> int:
     account = await ledger.get_account(code, ledger.AccountKind.clearing, "RUB")
     return account.balance
@@ -89,23 +110,8 @@ async def test_a_full_refund_reverses_the_postings_once_and_refunds_the_order(
     sale = await paid_sale(fake, gateway)
     admin = await make_user()
 
-    result = await refund_order(
-        sale.order.id,
-        None,
-        admin=admin,
-        backends=backends(gateway),
-        events=sale.events,
-        request_key="k1",
-        reason="out of stock",
-    )
-    again = await refund_order(
-        sale.order.id,
-        None,
-        admin=admin,
-        backends=backends(gateway),
-        events=sale.events,
-        request_key="k1",
-    )
+    result = await refund_sale(sale, None, "k1", backends(gateway), admin, reason="out of stock")
+    again = await refund_sale(sale, None, "k1", backends(gateway), admin)
 
     assert result.amount == 10000 and result.order_refunded and not result.pending
     assert [r.id for r in again.refunds] == [r.id for r in result.refunds]
@@ -130,27 +136,17 @@ async def test_partial_refunds_add_up_to_the_commission_and_a_third_is_refused(
     sale = await paid_sale(fake, gateway, price=10001)  # commission 1000 (10 % of 100.01 ₽)
     admin = await make_user()
 
-    def refund(amount: int | None, key: str):
-        return refund_order(
-            sale.order.id,
-            amount,
-            admin=admin,
-            backends=backends(gateway),
-            events=sale.events,
-            request_key=key,
-        )
-
-    first = await refund(3333, "a")
+    first = await refund_sale(sale, 3333, "a", backends(gateway), admin)
     assert first.amount == 3333 and not first.order_refunded
     await sale.order.refresh_from_db()
     assert sale.order.status is OrderStatus.paid
     with pytest.raises(OverRefund) as over:
-        await refund(6669, "b")
+        await refund_sale(sale, 6669, "b", backends(gateway), admin)
     assert over.value.details == {"requested": 6669, "available": 6668, "currency": "RUB"}
-    second = await refund(6668, "c")
+    second = await refund_sale(sale, 6668, "c", backends(gateway), admin)
     assert second.order_refunded
     with pytest.raises(NothingToRefund):
-        await refund(1, "d")
+        await refund_sale(sale, 1, "d", backends(gateway), admin)
 
     assert await balance(ledger.commission_code("RUB")) == 0
     assert await balance(ledger.provider_code(sale.provider.id, "RUB")) == 0
@@ -168,17 +164,7 @@ async def test_concurrent_refunds_never_give_back_more_than_was_paid(
     admin = await make_user()
 
     results = await asyncio.gather(
-        *(
-            refund_order(
-                sale.order.id,
-                4000,
-                admin=admin,
-                backends=backends(gateway),
-                events=sale.events,
-                request_key=f"r{n}",
-            )
-            for n in range(4)
-        ),
+        *(refund_sale(sale, 4000, f"r{n}", backends(gateway), admin) for n in range(4)),
         return_exceptions=True,
     )
 
@@ -199,14 +185,7 @@ async def test_a_refund_yookassa_refuses_changes_nothing(
     fake.payments[payment.external_id]["status"] = "canceled"  # YooKassa will refuse
 
     with pytest.raises(RefundFailed):
-        await refund_order(
-            sale.order.id,
-            None,
-            admin=None,
-            backends=backends(gateway),
-            events=sale.events,
-            request_key="x",
-        )
+        await refund_sale(sale, None, "x", backends(gateway))
 
     await payment.refresh_from_db()
     refund = await Refund.get(payment_id=payment.id)
@@ -223,14 +202,7 @@ async def test_a_refund_whose_answer_never_came_completes_on_retry(
     runner = job_runner(sale.events, backends=backends(gateway))
     fake.hang()
 
-    result = await refund_order(
-        sale.order.id,
-        2500,
-        admin=None,
-        backends=backends(gateway),
-        events=sale.events,
-        request_key="slow",
-    )
+    result = await refund_sale(sale, 2500, "slow", backends(gateway))
     assert result.pending and sale.recorder.refunds == []
     fake.release()
 
@@ -274,24 +246,10 @@ async def test_stars_are_refunded_in_full_through_telegram() -> None:
     calls: list[tuple[int, str]] = []
 
     with pytest.raises(RefundUnsupported) as partial:
-        await refund_order(
-            sale.order.id,
-            50,
-            admin=None,
-            backends=backends(None, calls),
-            events=sale.events,
-            request_key="p",
-        )
+        await refund_sale(sale, 50, "p", backends(None, calls))
     assert partial.value.details == {"reason": "stars_partial"}
 
-    result = await refund_order(
-        sale.order.id,
-        None,
-        admin=None,
-        backends=backends(None, calls),
-        events=sale.events,
-        request_key="f",
-    )
+    result = await refund_sale(sale, None, "f", backends(None, calls))
 
     assert result.order_refunded and calls == [(int(sale.customer.tg_id or 0), "stxCHARGE")]
     await payment.refresh_from_db()
@@ -307,14 +265,7 @@ async def test_a_stars_refund_telegram_refuses_changes_nothing() -> None:
     sale, payment = await stars_sale()
 
     with pytest.raises(RefundFailed):
-        await refund_order(
-            sale.order.id,
-            None,
-            admin=None,
-            backends=backends(None, None),
-            events=sale.events,
-            request_key="f",
-        )
+        await refund_sale(sale, None, "f", backends(None, None))
 
     await payment.refresh_from_db()
     assert payment.refunded_amount == 0
@@ -335,14 +286,7 @@ async def test_a_refund_after_the_provider_was_paid_out_still_reaches_the_books(
         "payout:test", "payout", [ledger.Posting(provider, -9000), ledger.Posting(paid_out, 9000)]
     )
 
-    await refund_order(
-        sale.order.id,
-        None,
-        admin=None,
-        backends=backends(gateway),
-        events=sale.events,
-        request_key="late",
-    )
+    await refund_sale(sale, None, "late", backends(gateway))
 
     await provider.refresh_from_db()
     assert provider.balance == -9000  # the provider owes the platform now
@@ -355,13 +299,7 @@ async def test_a_paid_order_cancelled_by_the_customer_is_refunded_once(
     sale = await paid_sale(fake, gateway)
     job_runner(sale.events, backends=backends(gateway))
 
-    await orders.transition(
-        sale.order.id,
-        OrderStatus.cancelled,
-        role=ActorRole.customer,
-        actor=sale.customer,
-        events=sale.events,
-    )
+    await sale.customer_cancels()
 
     await sale.order.refresh_from_db()
     assert sale.order.status is OrderStatus.cancelled  # stays cancelled, money went back
@@ -388,14 +326,7 @@ async def test_receipts_go_with_the_payment_and_with_a_partial_refund(
         fake.notification(payment.external_id), gateway, sale.events
     )
 
-    await refund_order(
-        sale.order.id,
-        3333,
-        admin=None,
-        backends=backends(gateway),
-        events=sale.events,
-        request_key="part",
-    )
+    await refund_sale(sale, 3333, "part", backends(gateway))
 
     _key, body = fake.created[-1]
     receipt = body["receipt"]

@@ -66,6 +66,29 @@ async def customers_with_one_in_cart(count: int, product: Product) -> list[User]
     return people
 
 
+async def all_place_at_once(
+    people: list[User],
+    events: ShopEvents,
+    draft: CheckoutDraft | None = None,
+    checkout_key: str | None = None,
+) -> list[Order | BaseException]:
+    """Everyone presses "Place order" at the same moment (each on a screen of their own unless
+    `checkout_key` is given); refusals are returned, not raised."""
+    return await asyncio.gather(
+        *(
+            place_order(
+                person,
+                draft or CheckoutDraft(),
+                settings=RULES,
+                checkout_key=checkout_key or new_checkout_key(),
+                events=events,
+            )
+            for person in people
+        ),
+        return_exceptions=True,
+    )
+
+
 async def stock_of(product: Product) -> int:
     return (await Product.get(id=product.id)).stock
 
@@ -86,19 +109,7 @@ async def test_fifty_customers_racing_for_ten_items_get_ten_orders() -> None:
             await asyncio.sleep(0)
 
     watcher = asyncio.create_task(watch_stock())
-    results = await asyncio.gather(
-        *(
-            place_order(
-                person,
-                CheckoutDraft(),
-                settings=RULES,
-                checkout_key=new_checkout_key(),
-                events=events,
-            )
-            for person in people
-        ),
-        return_exceptions=True,
-    )
+    results = await all_place_at_once(people, events)
     watching = False
     await watcher
 
@@ -124,19 +135,7 @@ async def test_orders_of_several_items_never_oversell() -> None:
         await cart.add(person, tea.id, 3)
     events, _ = recording_events()
 
-    results = await asyncio.gather(
-        *(
-            place_order(
-                person,
-                CheckoutDraft(),
-                settings=RULES,
-                checkout_key=new_checkout_key(),
-                events=events,
-            )
-            for person in people
-        ),
-        return_exceptions=True,
-    )
+    results = await all_place_at_once(people, events)
 
     kinds = Counter(type(result).__name__ for result in results)
     assert kinds == {"Order": 3, "SoldOut": 9}, results
@@ -150,19 +149,7 @@ async def test_ten_clicks_on_place_order_make_one_order() -> None:
     await cart.add(customer, tea.id)
     events, recorder = recording_events()
 
-    results = await asyncio.gather(
-        *(
-            place_order(
-                customer,
-                CheckoutDraft(),
-                settings=RULES,
-                checkout_key="one-screen",
-                events=events,
-            )
-            for _ in range(10)
-        ),
-        return_exceptions=True,
-    )
+    results = await all_place_at_once([customer] * 10, events, checkout_key="one-screen")
 
     assert all(isinstance(r, Order) for r in results), results
     assert len({r.id for r in results if isinstance(r, Order)}) == 1
@@ -255,15 +242,7 @@ async def test_people_racing_for_a_delivery_slot_never_overbook_it(
         delivery_slot=evening.id,
     )
 
-    results = await asyncio.gather(
-        *(
-            place_order(
-                person, draft, settings=RULES, checkout_key=new_checkout_key(), events=ShopEvents()
-            )
-            for person in people
-        ),
-        return_exceptions=True,
-    )
+    results = await all_place_at_once(people, ShopEvents(), draft)
 
     placed = [result for result in results if isinstance(result, Order)]
     refused = [result for result in results if not isinstance(result, Order)]

@@ -13,11 +13,15 @@ import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
 from redis.asyncio import Redis
 
 from bot.factory import build_services, create_bot, create_dispatcher, wire
@@ -84,6 +88,39 @@ def tamper(raw: str, **changes: str) -> str:
 def tma(raw: str) -> dict[str, str]:
     """The Authorization header the Mini App sends."""
     return {"Authorization": f"tma {raw}"}
+
+
+def russian_catalogue(tmp_path: Path, english: str, russian: str) -> I18n:
+    """A catalogue that translates one message into Russian, to watch the API pick the
+    language per request."""
+    catalog = Catalog(locale="ru", domain="messages")
+    catalog.add(english, russian)
+    directory = tmp_path / "locales" / "ru" / "LC_MESSAGES"
+    directory.mkdir(parents=True)
+    with (directory / "messages.mo").open("wb") as file:
+        write_mo(file, catalog)
+    return I18n(path=tmp_path / "locales", default_locale="en", domain="messages")
+
+
+class LiveMiniApp:
+    """The Mini App of TG_USER against an app that listens at `app_url`: JSON requests over
+    HTTP with the person's signed initData, in English."""
+
+    def __init__(self, app_url: str, token: str) -> None:
+        self.base = app_url + "/api/v1"
+        self.headers = {**tma(sign_init_data(token, user=TG_USER)), "Accept-Language": "en"}
+
+    async def call(
+        self, method: str, path: str, body: Any = None, **headers: str
+    ) -> tuple[int, Any]:
+        """The status and JSON answer of one API request."""
+        async with (
+            aiohttp.ClientSession() as session,
+            session.request(
+                method, self.base + path, json=body, headers={**self.headers, **headers}
+            ) as response,
+        ):
+            return response.status, await response.json()
 
 
 @dataclass

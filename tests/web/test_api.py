@@ -8,16 +8,15 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 
-from core.i18n import LOCALES_DIR, I18n
+from core.i18n import LOCALES_DIR
 from db.models import User
 from tests.web.conftest import (
     TG_USER,
     MakeWeb,
     Web,
     fields_of,
+    russian_catalogue,
     sign_init_data,
     tamper,
     tma,
@@ -149,19 +148,11 @@ async def test_the_age_limit_follows_init_data_max_age(make_web: MakeWeb) -> Non
 # --- Errors in the person's language -------------------------------------------------------
 
 
-def _catalogue(tmp_path: Path) -> I18n:
-    """A Russian catalogue with one message, to watch the API pick the language per request."""
-    catalog = Catalog(locale="ru", domain="messages")
-    catalog.add("The sign-in data is not valid.", INVALID_RU)
-    directory = tmp_path / "locales" / "ru" / "LC_MESSAGES"
-    directory.mkdir(parents=True)
-    with (directory / "messages.mo").open("wb") as file:
-        write_mo(file, catalog)
-    return I18n(path=tmp_path / "locales", default_locale="en", domain="messages")
-
-
 async def test_error_messages_follow_accept_language(make_web: MakeWeb, tmp_path: Path) -> None:
-    web = await make_web(i18n=_catalogue(tmp_path), default_locale="en")
+    web = await make_web(
+        i18n=russian_catalogue(tmp_path, "The sign-in data is not valid.", INVALID_RU),
+        default_locale="en",
+    )
     forged = tma(sign_init_data(OTHER_TOKEN))
 
     _, english = await get_me(web, {**forged, "Accept-Language": "en-GB,en;q=0.9"})

@@ -15,12 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
 from PIL import Image
 
 from core.errors import EmptyCart
-from core.i18n import I18n
 from core.money import format_price
 from db.models import (
     CartItem,
@@ -35,7 +32,7 @@ from db.models import (
 )
 from services import catalog, checkout, consent, media, users
 from services.catalog import ProductDraft
-from tests.web.conftest import TG_USER, MakeWeb, Web, sign_init_data, tma
+from tests.web.conftest import TG_USER, MakeWeb, Web, russian_catalogue, sign_init_data, tma
 from webapp.routes.media import resolve_media
 
 OTHER_USER: dict[str, Any] = {**TG_USER, "id": 5550002, "first_name": "Boris", "username": "bo"}
@@ -585,6 +582,14 @@ async def agree(web: Web, ann: Customer) -> User:
     return user
 
 
+async def options_after_consent(web: Web, shop: Shop, ann: Customer) -> dict[str, Any]:
+    """Ann has consented and has bread in her cart: her checkout options."""
+    await agree(web, ann)
+    await ann.add(shop.bread)
+    _, options = await ann.get("/checkout/options")
+    return dict(options)
+
+
 async def test_options_say_what_the_cart_can_be_checked_out_with(
     web: Web, shop: Shop, ann: Customer
 ) -> None:
@@ -645,9 +650,7 @@ async def test_digital_goods_offer_only_stars_and_no_delivery(web: Web, ann: Cus
 async def test_delivery_in_a_slot_keeps_the_address_phone_and_slot(
     web: Web, shop: Shop, ann: Customer
 ) -> None:
-    await agree(web, ann)
-    await ann.add(shop.bread)
-    _, options = await ann.get("/checkout/options")
+    options = await options_after_consent(web, shop, ann)
     slot = options["delivery_slots"][-1]
 
     status, order = await ann.checkout(
@@ -708,9 +711,7 @@ async def test_withdrawn_consent_counts(web: Web, shop: Shop, ann: Customer) -> 
 async def test_a_draft_that_does_not_fit_the_options_is_refused_by_field(
     web: Web, shop: Shop, ann: Customer
 ) -> None:
-    await agree(web, ann)
-    await ann.add(shop.bread)
-    _, options = await ann.get("/checkout/options")
+    options = await options_after_consent(web, shop, ann)
     good = {
         "fulfilment": "delivery",
         "address": "Lenina 5",
@@ -877,19 +878,11 @@ async def test_bad_query_parameters_are_invalid_input(shop: Shop, ann: Customer)
 # --- Language -----------------------------------------------------------------------------------
 
 
-def _catalogue(tmp_path: Path) -> I18n:
-    """A Russian catalogue with one message, to watch the API pick the language per request."""
-    catalog_ru = Catalog(locale="ru", domain="messages")
-    catalog_ru.add("Not found. It may have been removed.", NOT_FOUND_RU)
-    directory = tmp_path / "locales" / "ru" / "LC_MESSAGES"
-    directory.mkdir(parents=True)
-    with (directory / "messages.mo").open("wb") as file:
-        write_mo(file, catalog_ru)
-    return I18n(path=tmp_path / "locales", default_locale="en", domain="messages")
-
-
 async def test_domain_errors_speak_the_request_language(make_web: MakeWeb, tmp_path: Path) -> None:
-    web = await make_web(i18n=_catalogue(tmp_path), default_locale="en")
+    web = await make_web(
+        i18n=russian_catalogue(tmp_path, "Not found. It may have been removed.", NOT_FOUND_RU),
+        default_locale="en",
+    )
 
     _, english = await Customer(web, lang="en").get("/products/999")
     _, russian = await Customer(web, lang="ru-RU,ru;q=0.9").get("/products/999")

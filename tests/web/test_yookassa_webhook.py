@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from core.config import SettingsError
-from db.models import LedgerTransaction, OrderStatus, Payment, PaymentStatus
+from db.models import LedgerTransaction, OrderStatus, Payment
 from services import ledger
 from services.payments import start_yookassa_payment
 from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
-from tests.services.payments_data import Sale, a_sale, paid_transitions
+from tests.services.payments_data import Sale, a_sale, assert_still_unpaid, paid_transitions
 from tests.web.conftest import MakeWeb, Web
 from webapp.routes.yookassa import WEBHOOK_PATH, client_address
 
@@ -44,6 +44,13 @@ async def yookassa_web(make_web: MakeWeb, fake: FakeYooKassa, **overrides: Any) 
     return await make_web(**values)
 
 
+@pytest.fixture
+async def web(make_web: MakeWeb, fake: FakeYooKassa) -> Web:
+    """Here `web` is the app of the fake YooKassa, taking notifications from this machine
+    (where the test client is)."""
+    return await yookassa_web(make_web, fake, yookassa_allowed_ips="127.0.0.1")
+
+
 async def paid_sale(web: Web, fake: FakeYooKassa) -> tuple[Sale, Payment]:
     """An order with a started payment that the customer has just paid at YooKassa."""
     sale = await a_sale(price=10000)
@@ -56,14 +63,6 @@ async def paid_sale(web: Web, fake: FakeYooKassa) -> tuple[Sale, Payment]:
 async def post(web: Web, body: Any, **headers: str) -> tuple[int, dict[str, Any]]:
     response = await web.client.post(WEBHOOK_PATH, json=body, headers=headers)
     return response.status, await response.json()
-
-
-async def assert_untouched(sale: Sale, payment: Payment) -> None:
-    await payment.refresh_from_db()
-    await sale.order.refresh_from_db()
-    assert payment.status is PaymentStatus.pending
-    assert sale.order.status is OrderStatus.pending_payment
-    assert not await LedgerTransaction.exists()
 
 
 # Who sends it -------------------------------------------------------------------------------
@@ -95,7 +94,7 @@ async def test_a_notification_from_a_non_allowed_address_is_refused_untouched(
 
     assert (status, body["error"]) == (403, "forbidden")
     assert len(fake.requests) == fetched_before  # not even a question to the API
-    await assert_untouched(sale, payment)
+    await assert_still_unpaid(sale, payment)
 
 
 async def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
@@ -107,12 +106,12 @@ async def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
 
     status, _ = await post(untrusting, notice, **{"X-Forwarded-For": YOOKASSA_IP})
     assert status == 403
-    await assert_untouched(sale, payment)
+    await assert_still_unpaid(sale, payment)
 
     behind_proxy = await yookassa_web(make_web, fake, trusted_proxies="127.0.0.1/32")
     status, _ = await post(behind_proxy, notice, **{"X-Forwarded-For": f"{YOOKASSA_IP}, 10.9.9.9"})
     assert status == 403  # the right-most untrusted hop is 10.9.9.9
-    await assert_untouched(sale, payment)
+    await assert_still_unpaid(sale, payment)
 
     status, body = await post(behind_proxy, notice, **{"X-Forwarded-For": YOOKASSA_IP})
     assert (status, body["outcome"]) == (200, "settled")
@@ -123,10 +122,7 @@ async def test_x_forwarded_for_counts_only_from_a_trusted_proxy(
 # What it does ------------------------------------------------------------------------------
 
 
-async def test_pay_then_notify_marks_the_order_paid_once(
-    make_web: MakeWeb, fake: FakeYooKassa
-) -> None:
-    web = await yookassa_web(make_web, fake, yookassa_allowed_ips="127.0.0.1")
+async def test_pay_then_notify_marks_the_order_paid_once(web: Web, fake: FakeYooKassa) -> None:
     sale, payment = await paid_sale(web, fake)
     notice = fake.notification(payment.external_id or "")
 
@@ -144,9 +140,8 @@ async def test_pay_then_notify_marks_the_order_paid_once(
 
 
 async def test_five_concurrent_first_notifications_credit_once(
-    make_web: MakeWeb, fake: FakeYooKassa
+    web: Web, fake: FakeYooKassa
 ) -> None:
-    web = await yookassa_web(make_web, fake, yookassa_allowed_ips="127.0.0.1")
     sale, payment = await paid_sale(web, fake)
     notice = fake.notification(payment.external_id or "")
 
@@ -157,8 +152,7 @@ async def test_five_concurrent_first_notifications_credit_once(
     assert await LedgerTransaction.all().count() == 1
 
 
-async def test_malformed_bodies_are_bad_requests(make_web: MakeWeb, fake: FakeYooKassa) -> None:
-    web = await yookassa_web(make_web, fake, yookassa_allowed_ips="127.0.0.1")
+async def test_malformed_bodies_are_bad_requests(web: Web, fake: FakeYooKassa) -> None:
 
     response = await web.client.post(WEBHOOK_PATH, data=b"{not json", headers={})
     assert response.status == 400
@@ -168,9 +162,8 @@ async def test_malformed_bodies_are_bad_requests(make_web: MakeWeb, fake: FakeYo
 
 
 async def test_a_hanging_api_gets_503_while_the_app_keeps_answering(
-    make_web: MakeWeb, fake: FakeYooKassa
+    web: Web, fake: FakeYooKassa
 ) -> None:
-    web = await yookassa_web(make_web, fake, yookassa_allowed_ips="127.0.0.1")
     sale, payment = await paid_sale(web, fake)
     fake.hang()
 
@@ -188,7 +181,7 @@ async def test_a_hanging_api_gets_503_while_the_app_keeps_answering(
     assert health.status == 200 and health_took < TIMEOUT
     assert notify_took < TIMEOUT * 3
     assert (status, body["error"]) == (503, "retry_later")
-    await assert_untouched(sale, payment)
+    await assert_still_unpaid(sale, payment)
 
     fake.release()
     status, body = await post(web, fake.notification(payment.external_id or ""))
