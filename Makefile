@@ -45,7 +45,7 @@ demo-data: $(INSTALLED) translations
 	$(PY) -m bot demo-data
 
 test: $(INSTALLED) translations assets
-	$(PY) -m pytest -q -n auto --dist loadfile
+	$(PY) -m pytest -q -n auto --dist worksteal
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .

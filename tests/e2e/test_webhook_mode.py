@@ -20,10 +20,10 @@ from aiohttp.test_utils import TestServer
 
 from bot.runner import serve
 from core.config import Settings
-from db import apply_migrations
 from db.models import User
 from sandbox import FloodLimits, TelegramEmulator, create_emulator_app, sign_init_data
 from tests.conftest import TEST_TOKEN
+from tests.migrated import migrated
 
 SECRET = "e2e-webhook-secret"
 ServerFactory = Callable[..., Awaitable[TestServer]]
@@ -59,7 +59,7 @@ async def running(
         webapp_url="https://shop.example.ru/app",
         http_port=port,
     )
-    await apply_migrations(settings.database_url)
+    await migrated(settings.database_url)
     stop = asyncio.Event()
     server = asyncio.create_task(serve(settings, stop))
     async with aiohttp.ClientSession() as http:

@@ -17,10 +17,10 @@ from aiohttp.test_utils import TestServer
 
 from bot.factory import build_services, create_bot, create_dispatcher, wire
 from core.config import Settings
-from db import apply_migrations
 from sandbox import FloodLimits, SandboxUser, TelegramEmulator, create_emulator_app
 from services.container import Services
 from tests.conftest import TEST_TOKEN, assert_ledger_intact
+from tests.migrated import migrated
 from webapp import create_app
 
 WEBHOOK_SECRET = "handler-tests-secret"
@@ -70,7 +70,7 @@ async def telegram(
         webapp_url="https://bot.example.ru/app",
         **telegram_settings,
     )
-    await apply_migrations(settings.database_url)
+    await migrated(settings.database_url)
     services = build_services(settings)
     bot = create_bot(settings, services.metrics)
     dp = create_dispatcher(services)

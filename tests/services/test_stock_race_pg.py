@@ -14,7 +14,7 @@ import pytest
 from tortoise import Tortoise
 
 from core.errors import IllegalTransition, InvalidInput, SoldOut
-from db import apply_migrations, close_db, init_db
+from db import close_db, init_db
 from db.models import (
     ActorRole,
     CartItem,
@@ -49,10 +49,9 @@ POOL_SIZE = 30
 
 
 @pytest.fixture
-async def racing_db(pg_database_url: str) -> AsyncIterator[None]:
+async def racing_db(pg_migrated_url: str) -> AsyncIterator[None]:
     """A migrated PostgreSQL database reached through a pool big enough for real races."""
-    await apply_migrations(pg_database_url)
-    await init_db(f"{pg_database_url}?maxsize={POOL_SIZE}")
+    await init_db(f"{pg_migrated_url}?maxsize={POOL_SIZE}")
     connection = Tortoise.get_connection("default")
     assert getattr(connection, "pool_maxsize", None) == POOL_SIZE
     yield

@@ -27,8 +27,8 @@ from redis.asyncio import Redis
 from bot.factory import build_services, create_bot, create_dispatcher, wire
 from core.config import Settings
 from core.i18n import I18n
-from db import apply_migrations
 from services.container import Services
+from tests.migrated import migrated
 from webapp import create_app
 
 UNREACHABLE_BOT_API = "http://127.0.0.1:9"
@@ -156,7 +156,7 @@ async def make_web(
     ) -> Web:
         settings = make_settings(telegram_api_url=UNREACHABLE_BOT_API, **overrides)
         if migrate:
-            await apply_migrations(settings.database_url)
+            await migrated(settings.database_url)
         services = build_services(settings, redis=redis)
         built.append(services)
         if i18n is not None:
