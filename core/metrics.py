@@ -28,6 +28,12 @@ class Metrics:
             ["type"],
             registry=self.registry,
         )
+        self.handler_seconds = Histogram(
+            "prilavok_handler_seconds",
+            "Time in one chat handler (filters passed), by handler",
+            ["handler"],
+            registry=self.registry,
+        )
         self.handler_errors = Counter(
             "prilavok_update_errors_total",
             "Updates whose handler raised",

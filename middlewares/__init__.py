@@ -9,7 +9,7 @@ from core.metrics import Metrics
 from middlewares.callback_answer import CallbackRefusalMiddleware
 from middlewares.dedup import DedupMiddleware
 from middlewares.locale import UserLocaleMiddleware
-from middlewares.observe import ObserveMiddleware
+from middlewares.observe import ObserveMiddleware, time_every_handler
 from middlewares.throttling import ThrottlingMiddleware
 from middlewares.user import UserMiddleware
 from services.dedup import UpdateDeduplicator
@@ -32,5 +32,6 @@ def setup_middlewares(
     dp.update.outer_middleware(UserLocaleMiddleware(i18n, default_locale))
     dp.update.outer_middleware(ThrottlingMiddleware(throttler))
     dp.callback_query.middleware(CallbackRefusalMiddleware())
+    time_every_handler(dp, metrics)
     # Errors reach the error handlers after the update's locale context has closed.
     dp.errors.outer_middleware(UserLocaleMiddleware(i18n, default_locale))

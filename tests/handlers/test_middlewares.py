@@ -80,6 +80,7 @@ async def test_metrics_count_updates_and_api_calls(telegram: Telegram) -> None:
     assert 'prilavok_updates_total{type="message"} 1.0' in metrics
     assert 'prilavok_bot_api_calls_total{method="sendMessage"}' in metrics
     assert "prilavok_update_handling_seconds_count" in metrics
+    assert 'prilavok_handler_seconds_count{handler="handlers.start.start"} 1.0' in metrics
 
 
 async def test_an_album_counts_once_against_the_flood_limit(
