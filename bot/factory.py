@@ -39,8 +39,10 @@ from services.dedup import MemoryDeduplicator, RedisDeduplicator
 from services.effects import register_money_jobs
 from services.events import ShopEvents
 from services.jobs import JobRunner, RunJobsAtOnce
+from services.read_cache import ReadCache
 from services.refunds import RefundBackends
 from services.throttle import Throttler
+from services.user_cache import UserCache
 from services.yookassa_gateway import YooKassaGateway
 
 SANDBOX_API_PATH = "/sandbox/tg"
@@ -193,6 +195,8 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
         throttler=Throttler(throttle_storage, settings.throttle),
         shop_events=ShopEvents(),
         jobs=JobRunner(),
+        read_cache=ReadCache(redis),
+        user_cache=UserCache(redis),
     )
 
 

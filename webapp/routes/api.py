@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiohttp import web
+import orjson
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
 from core.i18n import pick_locale
 from db.models import User
-from services.users import TelegramProfile, upsert_user
+from services.users import TelegramProfile
 from webapp.auth import InitDataError, parse_authorization, verify_init_data
 from webapp.errors import json_error
 from webapp.keys import SERVICES
@@ -23,10 +24,12 @@ PUBLIC_PATHS = frozenset({f"{API_V1}/openapi.json"})
 
 @web.middleware
 async def tma_auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every /api/v1 route needs valid initData; the user is upserted from it."""
+    """Every /api/v1 route needs valid initData; the user comes from the user cache (a known
+    person's request reads and writes nothing), created or refreshed from it otherwise."""
     if request.path in PUBLIC_PATHS:
         return await handler(request)
-    settings = request.config_dict[SERVICES].settings
+    services = request.config_dict[SERVICES]
+    settings = services.settings
     try:
         raw = parse_authorization(request.headers.get("Authorization"))
         data = verify_init_data(
@@ -36,7 +39,7 @@ async def tma_auth_middleware(request: web.Request, handler: Handler) -> web.Str
         return json_error(401, exc.code)
     tg_user = data.user
     assert tg_user is not None
-    user = await upsert_user(
+    user = await services.user_cache.resolve(
         TelegramProfile(
             tg_id=tg_user.id,
             first_name=tg_user.first_name or "",
@@ -55,7 +58,7 @@ async def me(request: web.Request) -> web.Response:
     """The signed-in person's profile."""
     user: User = request[CURRENT_USER]
     settings = request.config_dict[SERVICES].settings
-    return web.json_response(
+    body = orjson.dumps(
         {
             "id": user.pseudonym,
             "telegram_id": user.tg_id,
@@ -66,6 +69,9 @@ async def me(request: web.Request) -> web.Response:
             "role": user.role.value,
             "has_phone": user.phone is not None,
         }
+    )
+    return web.Response(
+        body=body, content_type="application/json", headers={hdrs.CACHE_CONTROL: "no-store"}
     )
 
 
