@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -173,6 +174,11 @@ def limits_storage_uri(redis_url: str) -> str:
     return redis_url
 
 
+def database_namespace(database_url: str) -> str:
+    """A short name of the database for keys in a Redis that several databases may share."""
+    return hashlib.sha256(database_url.encode()).hexdigest()[:12]
+
+
 def build_services(settings: Settings, *, redis: Redis | None = None) -> Services:
     """Build the services; Redis comes from REDIS_URL unless a client is given (tests)."""
     if redis is None and settings.redis_url:
@@ -195,7 +201,7 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
         throttler=Throttler(throttle_storage, settings.throttle),
         shop_events=ShopEvents(),
         jobs=JobRunner(),
-        read_cache=ReadCache(redis),
+        read_cache=ReadCache(redis, namespace=database_namespace(settings.database_url)),
         user_cache=UserCache(redis),
     )
 

@@ -13,6 +13,7 @@ answer a cached page without Tortoise's query building on the hot path.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import cast
@@ -26,8 +27,15 @@ async def bump(provider_ids: Iterable[int]) -> None:
     """Mark these storefronts changed; call it inside the transaction that changes them."""
     ids = sorted({provider_id for provider_id in provider_ids if provider_id})
     if ids:
-        # In id order: two transactions bumping the same shops never wait on each other in a ring.
-        await Provider.filter(id__in=ids).update(catalog_version=F("catalog_version") + 1)
+        # A random step, not +1: a database restored from a backup (or another database behind
+        # the same Redis) walks to other numbers than the ones its cached pages were keyed by.
+        step = secrets.randbelow(MAX_STEP) + 1
+        await Provider.filter(id__in=ids).update(catalog_version=F("catalog_version") + step)
+
+
+MAX_STEP = 2**24
+"""Versions grow by 1..MAX_STEP per change: a billion changes of one shop still fit a BIGINT,
+and their sum over all shops (`directory_version`) too."""
 
 
 async def bump_for_products(product_ids: Iterable[int]) -> None:

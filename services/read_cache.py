@@ -41,7 +41,10 @@ class Entry:
 
 
 class ReadCache:
-    """A bounded LRU of bodies in the process, in front of Redis when there is one."""
+    """A bounded LRU of bodies in the process, in front of Redis when there is one.
+
+    `namespace` separates databases that share a Redis (staging and production, tests): the
+    same shop id and version in two databases are different pages."""
 
     def __init__(
         self,
@@ -50,8 +53,10 @@ class ReadCache:
         max_entries: int = DEFAULT_MAX_ENTRIES,
         max_bytes: int = DEFAULT_MAX_BYTES,
         redis_ttl: int = DEFAULT_REDIS_TTL,
+        namespace: str = "",
     ) -> None:
         self._redis = redis
+        self._prefix = f"{REDIS_PREFIX}{namespace}:"
         self._max_entries = max_entries
         self._max_bytes = max_bytes
         self._redis_ttl = redis_ttl
@@ -72,7 +77,7 @@ class ReadCache:
             return entry
         if self._redis is not None:
             try:
-                body = await self._redis.get(REDIS_PREFIX + key)
+                body = await self._redis.get(self._prefix + key)
             except RedisError as exc:
                 logger.warning("Read cache: Redis get failed, answering from the process: {}", exc)
                 body = None
@@ -90,7 +95,7 @@ class ReadCache:
         self._keep(key, entry)
         if self._redis is not None:
             try:
-                await self._redis.set(REDIS_PREFIX + key, body, ex=self._redis_ttl)
+                await self._redis.set(self._prefix + key, body, ex=self._redis_ttl)
             except RedisError as exc:
                 logger.warning("Read cache: Redis set failed, kept in the process: {}", exc)
         return entry
