@@ -136,6 +136,7 @@ async def set_locale(user: User, locale: str) -> None:
 async def mark_bot_blocked(tg_id: int) -> None:
     """Telegram said the person blocked the bot: stop pushing to them."""
     await User.filter(tg_id=tg_id).update(bot_blocked=True)
+    await user_changed(tg_id)  # the next Mini App request reads the row (and clears the flag)
 
 
 async def grant_role(tg_id: int, role: Role, *, actor: User | None = None) -> User:

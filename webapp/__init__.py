@@ -91,7 +91,7 @@ def create_app(
     pages.setup(app)
     media.setup(app)
     yookassa.setup(app)
-    app.add_subapp(api.API_V1, api.create_api())
+    app.add_subapp(api.API_V1, api.create_api(settings.token))
     if settings.webhook_secret is not None:
         telegram.setup(app, dp, bot, settings.webhook_secret.get_secret_value())
     if STATIC_DIR.is_dir():

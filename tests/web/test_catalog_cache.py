@@ -9,7 +9,10 @@ lets a banned or erased person through.
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -22,9 +25,10 @@ from services import admin, cart, catalog, catalog_csv, checkout, media, orders,
 from services import user_cache as user_cache_module
 from services.catalog import ProductDraft
 from services.checkout import CheckoutDraft
-from tests.conftest import REDIS_URL
-from tests.web.conftest import TG_USER, MakeWeb, Web
+from tests.conftest import REDIS_URL, TEST_TOKEN
+from tests.web.conftest import TG_USER, MakeWeb, Web, sign_init_data, tamper
 from tests.web.test_shop_api import Customer, Shop, open_shop, png
+from webapp.auth import InitDataError, VerifiedInitData
 
 Change = Callable[[Web, Shop], Awaitable[None]]
 
@@ -444,3 +448,20 @@ def test_the_pool_size_goes_to_postgresql_only() -> None:
     assert with_pool_size("postgres://u@h/db?ssl=true", 7) == "postgres://u@h/db?ssl=true&maxsize=7"
     assert with_pool_size("postgres://u@h/db?maxsize=3", 20) == "postgres://u@h/db?maxsize=3"
     assert with_pool_size("postgres://u@h/db", None) == "postgres://u@h/db"
+
+
+def test_verified_init_data_is_remembered_but_its_age_is_checked_every_time() -> None:
+    hour = timedelta(hours=1)
+    raw = sign_init_data(TEST_TOKEN, auth_date=time.time() - 100)
+    verifier = VerifiedInitData(TEST_TOKEN)
+    data = verifier.verify(raw, max_age=hour)
+    assert verifier.verify(raw, max_age=hour) is data, "the second check is from memory"
+
+    later = datetime.now(UTC) + 2 * hour
+    with pytest.raises(InitDataError, match="auth_expired"):
+        verifier.verify(raw, max_age=hour, now=later)
+
+    forged = tamper(raw, user=json.dumps({**TG_USER, "id": 1}))
+    for _ in range(2):  # a forgery is refused every time: it is never remembered
+        with pytest.raises(InitDataError, match="auth_invalid"):
+            verifier.verify(forged, max_age=hour)

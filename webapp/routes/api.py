@@ -11,13 +11,14 @@ from aiohttp.typedefs import Handler
 from core.i18n import pick_locale
 from db.models import User
 from services.users import TelegramProfile
-from webapp.auth import InitDataError, parse_authorization, verify_init_data
+from webapp.auth import InitDataError, VerifiedInitData, parse_authorization
 from webapp.errors import json_error
 from webapp.keys import SERVICES
 from webapp.routes import shop_api
 
 API_V1 = "/api/v1"
 CURRENT_USER = web.RequestKey("current_user", User)
+VERIFIED_INIT_DATA = web.AppKey("verified_init_data", VerifiedInitData)
 PUBLIC_PATHS = frozenset({f"{API_V1}/openapi.json"})
 """Readable without initData: the API's description."""
 
@@ -32,8 +33,8 @@ async def tma_auth_middleware(request: web.Request, handler: Handler) -> web.Str
     settings = services.settings
     try:
         raw = parse_authorization(request.headers.get("Authorization"))
-        data = verify_init_data(
-            settings.token, raw, max_age=timedelta(seconds=settings.init_data_max_age)
+        data = request.app[VERIFIED_INIT_DATA].verify(
+            raw, max_age=timedelta(seconds=settings.init_data_max_age)
         )
     except InitDataError as exc:
         return json_error(401, exc.code)
@@ -75,9 +76,10 @@ async def me(request: web.Request) -> web.Response:
     )
 
 
-def create_api() -> web.Application:
-    """The /api/v1 sub-application."""
+def create_api(token: str) -> web.Application:
+    """The /api/v1 sub-application of the bot with this token (initData is signed with it)."""
     api = web.Application(middlewares=[tma_auth_middleware])
+    api[VERIFIED_INIT_DATA] = VerifiedInitData(token)
     api.router.add_get("/me", me)
     shop_api.setup(api)
     return api
