@@ -12,8 +12,10 @@ the process alone (and logs), as the throttler does.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from loguru import logger
@@ -62,6 +64,7 @@ class ReadCache:
         self._redis_ttl = redis_ttl
         self._entries: OrderedDict[str, Entry] = OrderedDict()
         self._bytes = 0
+        self._building: dict[str, asyncio.Future[Entry | None]] = {}
         self.hits = 0
         self.misses = 0
 
@@ -88,6 +91,30 @@ class ReadCache:
                 return entry
         self.misses += 1
         return None
+
+    async def get_or_build(self, key: str, build: Callable[[], Awaitable[bytes]]) -> Entry:
+        """The entry under `key`, built by `build` on a miss. Concurrent misses of one key
+        wait for the first one's body instead of each building it (a flash sale bumps the
+        version with every order, and 64 readers would otherwise all query at once); when
+        that build fails, each of them builds (and fails) on its own."""
+        entry = await self.get(key)
+        if entry is not None:
+            return entry
+        pending = self._building.get(key)
+        if pending is not None:
+            entry = await asyncio.shield(pending)
+            if entry is not None:
+                return entry
+            return await self.put(key, await build())
+        future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+        self._building[key] = future
+        built: Entry | None = None
+        try:
+            built = await self.put(key, await build())
+            return built
+        finally:
+            del self._building[key]
+            future.set_result(built)  # None: the build failed, the waiters try themselves
 
     async def put(self, key: str, body: bytes) -> Entry:
         """Store a body under `key` (and share it through Redis)."""

@@ -255,10 +255,11 @@ async def _cached(
         for name, value in sorted(kwargs.items())
     )
     key = f"{endpoint.operation_id}|{version}|{call.locale}|{arguments}"
-    cache = call.services.read_cache
-    entry = await cache.get(key)
-    if entry is None:
-        entry = await cache.put(key, _json(await endpoint.handler(call, **kwargs)))
+
+    async def build() -> bytes:
+        return _json(await endpoint.handler(call, **kwargs))
+
+    entry = await call.services.read_cache.get_or_build(key, build)
     headers = {
         hdrs.ETAG: entry.etag,
         hdrs.CACHE_CONTROL: CATALOG_CACHE_CONTROL,
