@@ -324,6 +324,18 @@ async def test_two_processes_sharing_redis_see_each_others_changes(
 ) -> None:
     first = await make_web(redis=shared_redis)
     second = await make_web(redis=shared_redis, migrate=False)
+    await see_each_others_changes(first, second)
+
+
+async def test_two_processes_on_postgresql_see_each_others_changes(
+    make_web: MakeWeb, shared_redis: Redis, pg_database_url: str
+) -> None:
+    first = await make_web(redis=shared_redis, database_url=pg_database_url)
+    second = await make_web(redis=shared_redis, database_url=pg_database_url, migrate=False)
+    await see_each_others_changes(first, second)
+
+
+async def see_each_others_changes(first: Web, second: Web) -> None:
     shop = await open_shop(first)
     ann_first, ann_second = Customer(first), Customer(second)
 
