@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -40,8 +41,10 @@ from services.dedup import MemoryDeduplicator, RedisDeduplicator
 from services.effects import register_money_jobs
 from services.events import ShopEvents
 from services.jobs import JobRunner, RunJobsAtOnce
+from services.read_cache import ReadCache
 from services.refunds import RefundBackends
 from services.throttle import Throttler
+from services.user_cache import UserCache
 from services.yookassa_gateway import YooKassaGateway
 
 SANDBOX_API_PATH = "/sandbox/tg"
@@ -173,6 +176,11 @@ def limits_storage_uri(redis_url: str) -> str:
     return redis_url
 
 
+def database_namespace(database_url: str) -> str:
+    """A short name of the database for keys in a Redis that several databases may share."""
+    return hashlib.sha256(database_url.encode()).hexdigest()[:12]
+
+
 def build_services(settings: Settings, *, redis: Redis | None = None) -> Services:
     """Build the services; Redis comes from REDIS_URL unless a client is given (tests)."""
     if redis is None and settings.redis_url:
@@ -195,6 +203,8 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
         throttler=Throttler(throttle_storage, settings.throttle),
         shop_events=ShopEvents(),
         jobs=JobRunner(),
+        read_cache=ReadCache(redis, namespace=database_namespace(settings.database_url)),
+        user_cache=UserCache(redis),
     )
 
 

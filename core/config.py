@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     # Storage
     database_url: str = "sqlite://data/prilavok.sqlite3"
     redis_url: str | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=500)
+    """PostgreSQL connections one process may open (asyncpg's pool `maxsize`)."""
     data_dir: str = "data"
 
     # HTTP server and Mini App

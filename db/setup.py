@@ -19,10 +19,23 @@ def _sqlite_file(database_url: str) -> Path | None:
     return None if path in ("", ":memory:") else Path(path)
 
 
-def tortoise_config(database_url: str) -> dict[str, Any]:
+def with_pool_size(database_url: str, pool_size: int | None) -> str:
+    """A PostgreSQL URL whose asyncpg pool holds at most `pool_size` connections (a
+    `maxsize` already in the URL wins); other databases have no pool to size."""
+    if pool_size is None or not database_url.startswith(("postgres://", "postgresql://")):
+        return database_url
+    base, _, query = database_url.partition("?")
+    params = [part for part in query.split("&") if part]
+    if any(part.split("=", 1)[0] == "maxsize" for part in params):
+        return database_url
+    params.append(f"maxsize={pool_size}")
+    return f"{base}?{'&'.join(params)}"
+
+
+def tortoise_config(database_url: str, pool_size: int | None = None) -> dict[str, Any]:
     """Tortoise config with one app whose migrations live in the top-level `migrations`."""
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": with_pool_size(database_url, pool_size)},
         "apps": {
             MODELS_APP: {
                 "models": ["db.models"],
@@ -35,12 +48,14 @@ def tortoise_config(database_url: str) -> dict[str, Any]:
     }
 
 
-async def init_db(database_url: str) -> None:
+async def init_db(database_url: str, *, pool_size: int | None = None) -> None:
     """Connect Tortoise as the process-wide context (scheduler jobs and web tasks share it)."""
     sqlite_file = _sqlite_file(database_url)
     if sqlite_file is not None:
         sqlite_file.parent.mkdir(parents=True, exist_ok=True)
-    await Tortoise.init(config=tortoise_config(database_url), _enable_global_fallback=True)
+    await Tortoise.init(
+        config=tortoise_config(database_url, pool_size), _enable_global_fallback=True
+    )
 
 
 async def close_db() -> None:

@@ -22,9 +22,10 @@ from db.models import (
     Role,
     User,
 )
+from services import catalog_versions
 from services.catalog import MAX_PRICE, MAX_STOCK, PAGE_SIZE, Page, normalize_search, paginate
 from services.orders import ACTIVE
-from services.users import new_pseudonym
+from services.users import new_pseudonym, user_changed
 
 MAX_TG_ID = 2**52
 """Telegram user ids fit in 52 bits."""
@@ -169,6 +170,7 @@ async def update_provider(provider_id: int, *, actor: User, **changes: Any) -> P
         }
         if changed:
             await Provider.filter(id=provider_id).update(**changed)
+            await catalog_versions.bump([provider_id])
             await AuditLog.create(
                 actor=actor,
                 action=AuditAction.provider_update,
@@ -204,6 +206,7 @@ async def set_owner(provider_id: int, owner: User, *, actor: User) -> Provider:
             target=f"provider:{provider_id}",
             data={"owner": owner.pseudonym},
         )
+    await user_changed(owner.tg_id)
     return await Provider.get(id=provider_id)
 
 

@@ -30,7 +30,9 @@ from db.models import (
     Role,
     User,
 )
+from services import catalog_versions
 from services.payments_receipts import validate_receipt_fields
+from services.users import user_changed
 
 PAGE_SIZE = 8
 MAX_PRICE = 10**9  # 10 million roubles in kopecks
@@ -249,24 +251,27 @@ async def _category(provider: Provider, title: str | None) -> Category | None:
 async def create_product(provider: Provider, draft: ProductDraft) -> Product:
     """Add a product to the provider's catalog."""
     draft = validate_draft(draft)
-    category = await _category(provider, draft.category)
     sku = draft.sku or f"p-{secrets.token_hex(4)}"
     try:
-        return await Product.create(
-            provider_id=provider.id,
-            category=category,
-            sku=sku,
-            kind=draft.kind,
-            title=draft.title,
-            description=draft.description,
-            price=draft.price,
-            currency=draft.currency,
-            stock=draft.stock,
-            search_text=normalize_search(f"{draft.title} {draft.description}"),
-            **draft.receipt,
-        )
+        async with in_transaction():
+            category = await _category(provider, draft.category)
+            product = await Product.create(
+                provider_id=provider.id,
+                category=category,
+                sku=sku,
+                kind=draft.kind,
+                title=draft.title,
+                description=draft.description,
+                price=draft.price,
+                currency=draft.currency,
+                stock=draft.stock,
+                search_text=normalize_search(f"{draft.title} {draft.description}"),
+                **draft.receipt,
+            )
+            await catalog_versions.bump([provider.id])
     except IntegrityError:
         raise InvalidInput(field="sku", value=sku) from None
+    return product
 
 
 async def update_product(provider: Provider, product_id: int, **changes: Any) -> Product:
@@ -284,7 +289,9 @@ async def update_product(provider: Provider, product_id: int, **changes: Any) ->
         category = await _category(provider, changes["category"])
         product.category_id = category.id if category else None
     product.search_text = normalize_search(f"{product.title} {product.description}")
-    await product.save()
+    async with in_transaction():
+        await product.save()
+        await catalog_versions.bump([provider.id])
     return product
 
 
@@ -292,7 +299,9 @@ async def set_active(provider: Provider, product_id: int, active: bool) -> Produ
     """Show or hide a product in the provider's storefront."""
     product = await owned_product(provider, product_id)
     product.is_active = active
-    await Product.filter(id=product.id).update(is_active=active)
+    async with in_transaction():
+        await Product.filter(id=product.id).update(is_active=active)
+        await catalog_versions.bump([provider.id])
     return product
 
 
@@ -304,8 +313,10 @@ async def restock(provider: Provider, product_id: int, delta: int) -> Product:
     query = Product.filter(id=product.id)
     if delta < 0:
         query = query.filter(stock__gte=-delta)
-    if not await query.filter(stock__lte=MAX_STOCK - delta).update(stock=F("stock") + delta):
-        raise InvalidInput(field="stock", available=product.stock)
+    async with in_transaction():
+        if not await query.filter(stock__lte=MAX_STOCK - delta).update(stock=F("stock") + delta):
+            raise InvalidInput(field="stock", available=product.stock)
+        await catalog_versions.bump([provider.id])
     await product.refresh_from_db(fields=["stock"])
     return product
 
@@ -314,14 +325,17 @@ async def add_photo(
     product: Product, path: str, thumb_path: str, telegram_file_id: str | None = None
 ) -> ProductPhoto:
     """Attach a stored photo (see services.media) to a product."""
-    position = await ProductPhoto.filter(product_id=product.id).count()
-    return await ProductPhoto.create(
-        product_id=product.id,
-        path=path,
-        thumb_path=thumb_path,
-        telegram_file_id=telegram_file_id,
-        position=position,
-    )
+    async with in_transaction():
+        position = await ProductPhoto.filter(product_id=product.id).count()
+        photo = await ProductPhoto.create(
+            product_id=product.id,
+            path=path,
+            thumb_path=thumb_path,
+            telegram_file_id=telegram_file_id,
+            position=position,
+        )
+        await catalog_versions.bump([product.provider_id])  # type: ignore[attr-defined]
+    return photo
 
 
 async def remember_file_id(photo: ProductPhoto, file_id: str) -> None:
@@ -337,14 +351,16 @@ async def set_blocked(product_id: int, blocked: bool, *, actor: User, reason: st
     product = await Product.get_or_none(id=product_id)
     if product is None:
         raise NotFound(entity="product")
-    await Product.filter(id=product_id).update(is_blocked=blocked)
+    async with in_transaction():
+        await Product.filter(id=product_id).update(is_blocked=blocked)
+        await catalog_versions.bump([product.provider_id])  # type: ignore[attr-defined]
+        await AuditLog.create(
+            actor=actor,
+            action=AuditAction.product_block if blocked else AuditAction.product_unblock,
+            target=f"product:{product_id}",
+            data={"reason": reason},
+        )
     product.is_blocked = blocked
-    await AuditLog.create(
-        actor=actor,
-        action=AuditAction.product_block if blocked else AuditAction.product_unblock,
-        target=f"product:{product_id}",
-        data={"reason": reason},
-    )
     return product
 
 
@@ -368,6 +384,8 @@ async def create_provider(
         await AuditLog.create(
             actor=actor, action=AuditAction.provider_create, target=f"provider:{provider.id}"
         )
+    if owner is not None:
+        await user_changed(owner.tg_id)
     return provider
 
 
@@ -407,6 +425,7 @@ async def accept_invite(code: str, user: User, *, now: datetime | None = None) -
         await AuditLog.create(
             actor=user, action=AuditAction.provider_owner, target=f"provider:{invite.provider.id}"
         )
+    await user_changed(user.tg_id)
     provider = invite.provider
     provider.owner_id = user.id
     return provider

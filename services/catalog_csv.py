@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from core.fiscal import PAYMENT_MODES, PAYMENT_SUBJECTS, VAT_CODES
 from core.money import STARS, parse_amount, to_major
 from db.models import AuditAction, AuditLog, Category, Product, ProductKind, Provider, User
+from services import catalog_versions
 from services.catalog import MAX_PRICE, MAX_STOCK, normalize_search
 
 HEADER = (
@@ -405,6 +406,7 @@ async def import_catalog(
             await Product.bulk_create(new, batch_size=500)
             report.created = len(new)
             report.updated = len(rows) - len(new)
+            await catalog_versions.bump([provider.id])
             await AuditLog.create(
                 actor=actor,
                 action=AuditAction.catalog_import,

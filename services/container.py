@@ -7,7 +7,7 @@ the faces receive it — the chat through the dispatcher's workflow data, the we
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from redis.asyncio import Redis
 
@@ -17,7 +17,9 @@ from core.metrics import Metrics
 from services.dedup import UpdateDeduplicator
 from services.events import ShopEvents
 from services.jobs import JobRunner
+from services.read_cache import ReadCache
 from services.throttle import Throttler
+from services.user_cache import UserCache
 from services.yookassa_gateway import YooKassaGateway
 
 
@@ -36,6 +38,10 @@ class Services:
     """The one runner of deferred effects (job rows); kinds are registered by `wire`."""
     yookassa: YooKassaGateway | None = None
     """The YooKassa gateway, when YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY are set."""
+    read_cache: ReadCache = field(default_factory=ReadCache)
+    """Serialised catalogue responses (shared through Redis when there is one)."""
+    user_cache: UserCache = field(default_factory=UserCache)
+    """Authenticated users of the Mini App API, for a short while."""
 
     async def close(self) -> None:
         """Release connections."""

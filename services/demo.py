@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from core.money import STARS
 from db.models import Category, Product, ProductKind, ProductPhoto, Provider, ProviderKind
+from services import catalog_versions
 from services.catalog import normalize_search
 from services.media import save_photo, write_demo_glb
 
@@ -427,6 +428,7 @@ async def _ensure_provider(spec: DemoProvider, data_dir: Path, counts: Counter[s
         await _ensure_products(provider, category, category_spec, data_dir, counts)
     if spec.uncategorized is not None:
         await _ensure_products(provider, None, spec.uncategorized, data_dir, counts)
+    await catalog_versions.bump([provider.id])  # a running app shows the demo as loaded now
 
 
 async def load_demo_data(data_dir: Path) -> dict[str, int]:

@@ -30,7 +30,7 @@ from db.models import (
     ProductKind,
     User,
 )
-from services import jobs
+from services import catalog_versions, jobs
 from services.catalog import PAGE_SIZE, STOCK_TRACKED, Page, paginate
 from services.events import ShopEvents
 from services.jobs import JobKind
@@ -258,9 +258,14 @@ async def release_stock(order: Order) -> None:
     """Give reserved stock back, once per order (the flag makes it idempotent)."""
     if not await Order.filter(id=order.id, stock_released=False).update(stock_released=True):
         return
+    released = False
     for item in await order.items.all():
         if item.product_id is not None and item.kind in STOCK_TRACKED:
             await Product.filter(id=item.product_id).update(stock=F("stock") + item.quantity)
+            released = True
+    if released:
+        # In the caller's transaction (apply_transition): the storefront shows the stock back.
+        await catalog_versions.bump([order.provider_id])
 
 
 async def expire_unpaid(events: ShopEvents, now: datetime | None = None) -> int:

@@ -13,6 +13,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from db.models import AuditAction, AuditLog, CartItem, Consent, Order, OrderMessage, User
+from services.users import user_changed
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -128,6 +129,7 @@ async def anonymize_user(user: User, *, now: datetime | None = None) -> None:
     notifications (their chat id is the Telegram id) are deleted.
     """
     now = now or datetime.now(UTC)
+    tg_id = user.tg_id
     async with in_transaction():
         orders = Order.filter(customer_id=user.id)
         order_ids = await orders.values_list("id", flat=True)
@@ -148,4 +150,5 @@ async def anonymize_user(user: User, *, now: datetime | None = None) -> None:
         await AuditLog.create(
             actor_id=user.id, action=AuditAction.privacy_erase, target=f"user:{user.id}"
         )
+    await user_changed(tg_id)
     await user.refresh_from_db()

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -29,6 +31,32 @@ class TelegramProfile:
     language_code: str | None = None
 
 
+class UserChangeListener(Protocol):
+    """Something that keeps users in memory (services.user_cache) and must drop a changed one."""
+
+    async def user_changed(self, tg_id: int) -> None:
+        """The person's row changed (ban, erasure, role, phone, language): forget it."""
+
+
+_change_listeners: weakref.WeakSet[UserChangeListener] = weakref.WeakSet()
+"""The caches of this process. Module level on purpose: the services that change a user are
+called from both faces and jobs, which hold no cache; a cache subscribes itself when built
+and leaves with it (weak references), and tells the other processes itself (Redis)."""
+
+
+def listen_to_user_changes(listener: UserChangeListener) -> None:
+    """Call `listener.user_changed(tg_id)` after each committed change of a user."""
+    _change_listeners.add(listener)
+
+
+async def user_changed(tg_id: int | None) -> None:
+    """Tell every user cache that this person's row changed; call it after the commit."""
+    if tg_id is None:
+        return
+    for listener in list(_change_listeners):
+        await listener.user_changed(tg_id)
+
+
 def normalize_phone(raw: str) -> str | None:
     """A phone in E.164: '+7 (999) 123-45-67', '8 999 123 45 67' and '999 123-45-67' all give
     '+79991234567'; None if it is not a phone number. Without a country code it is Russian."""
@@ -49,8 +77,13 @@ def new_pseudonym() -> str:
     return "u" + secrets.token_hex(8)
 
 
-async def upsert_user(profile: TelegramProfile, *, now: datetime | None = None) -> User:
-    """Create the user on first contact, refresh names and `last_seen_at` afterwards."""
+async def upsert_user(
+    profile: TelegramProfile, *, now: datetime | None = None, touch_seen: bool = True
+) -> User:
+    """Create the user on first contact, refresh names and `last_seen_at` afterwards.
+
+    With `touch_seen=False` a known user's `last_seen_at` is left for the caller to write
+    later (services.user_cache batches it off the response path)."""
     now = now or datetime.now(UTC)
     user = await User.get_or_none(tg_id=profile.tg_id)
     if user is None:
@@ -74,7 +107,7 @@ async def upsert_user(profile: TelegramProfile, *, now: datetime | None = None) 
             changes[field] = value
     if user.bot_blocked:
         changes["bot_blocked"] = False
-    if user.last_seen_at is None or now - user.last_seen_at > SEEN_RESOLUTION:
+    if touch_seen and (user.last_seen_at is None or now - user.last_seen_at > SEEN_RESOLUTION):
         changes["last_seen_at"] = now
     if changes:
         await User.filter(id=user.id).update(**changes)
@@ -97,11 +130,13 @@ async def set_locale(user: User, locale: str) -> None:
     """Remember the language the person chose."""
     user.locale = locale
     await User.filter(id=user.id).update(locale=locale)
+    await user_changed(user.tg_id)
 
 
 async def mark_bot_blocked(tg_id: int) -> None:
     """Telegram said the person blocked the bot: stop pushing to them."""
     await User.filter(tg_id=tg_id).update(bot_blocked=True)
+    await user_changed(tg_id)  # the next Mini App request reads the row (and clears the flag)
 
 
 async def grant_role(tg_id: int, role: Role, *, actor: User | None = None) -> User:
@@ -119,6 +154,7 @@ async def grant_role(tg_id: int, role: Role, *, actor: User | None = None) -> Us
             target=f"user:{user.id}",
             data={"from": previous.value, "to": role.value},
         )
+    await user_changed(user.tg_id)
     return user
 
 
@@ -126,3 +162,12 @@ async def set_phone(user: User, phone: str) -> None:
     """Store a phone the person shared (callers check consent first)."""
     user.phone = phone
     await User.filter(id=user.id).update(phone=phone)
+    await user_changed(user.tg_id)
+
+
+async def set_banned(tg_id: int, banned: bool) -> bool:
+    """Ban (or let back) a person: a banned person's updates and Mini App requests are refused
+    from the next one on, in every process. False when no such user exists."""
+    changed = await User.filter(tg_id=tg_id).update(is_banned=banned)
+    await user_changed(tg_id)
+    return bool(changed)

@@ -9,7 +9,7 @@ from typing import Any
 import aiohttp_jinja2
 import jinja2
 from aiogram import Bot, Dispatcher
-from aiohttp import web
+from aiohttp import hdrs, web
 
 from db import close_db, init_db
 from services.container import Services
@@ -20,6 +20,11 @@ from webapp.routes import api, media, ops, pages, telegram, yookassa
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = ROOT / "static"
+STATIC_PREFIX = "/static/"
+VERSIONED_ASSET = "public, max-age=31536000, immutable"
+"""A static URL with `?v=<digest of the build>` (pages.find_assets) never changes content."""
+UNVERSIONED_ASSET = "no-cache"
+"""Any other static URL: kept, but revalidated (aiohttp answers 304 by Last-Modified)."""
 MAX_REQUEST_SIZE = 20 * 1024**2
 """The largest request body the server reads (photo uploads); larger ones are answered 413."""
 
@@ -39,13 +44,23 @@ def _setup_templates(app: web.Application, services: Services) -> None:
     )
 
 
-def database_context(database_url: str) -> Any:
+def database_context(database_url: str, pool_size: int | None = None) -> Any:
     """Tortoise lives exactly as long as the app (STYLE.md, item 8)."""
 
     async def context(_: web.Application) -> AsyncIterator[None]:
-        await init_db(database_url)
+        await init_db(database_url, pool_size=pool_size)
         yield
         await close_db()
+
+    return context
+
+
+def user_cache_context(services: Services) -> Any:
+    """Pending `last_seen_at` writes are made before the database closes."""
+
+    async def context(_: web.Application) -> AsyncIterator[None]:
+        yield
+        await services.user_cache.close()
 
     return context
 
@@ -68,21 +83,30 @@ def create_app(
     app[BOT] = bot
     app[DISPATCHER] = dp
     if manage_database:
-        app.cleanup_ctx.append(database_context(settings.database_url))
+        app.cleanup_ctx.append(database_context(settings.database_url, settings.database_pool_size))
+    # After the database's context: cleanup contexts unwind in reverse, so this one runs first.
+    app.cleanup_ctx.append(user_cache_context(services))
     _setup_templates(app, services)
     ops.setup(app)
     pages.setup(app)
     media.setup(app)
     yookassa.setup(app)
-    app.add_subapp(api.API_V1, api.create_api())
+    app.add_subapp(api.API_V1, api.create_api(settings.token))
     if settings.webhook_secret is not None:
         telegram.setup(app, dp, bot, settings.webhook_secret.get_secret_value())
     if STATIC_DIR.is_dir():
         app.router.add_static("/static", STATIC_DIR, name="static")
+        app.on_response_prepare.append(_static_cache_control)
     if sandbox is not None:
         app.router.add_get("/sandbox", _to_sandbox)
         app.add_subapp("/sandbox/", sandbox)
     return app
+
+
+async def _static_cache_control(request: web.Request, response: web.StreamResponse) -> None:
+    if request.path.startswith(STATIC_PREFIX) and response.status in (200, 304):
+        versioned = "v" in request.query
+        response.headers[hdrs.CACHE_CONTROL] = VERSIONED_ASSET if versioned else UNVERSIONED_ASSET
 
 
 async def _to_sandbox(_: web.Request) -> web.Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 
 from aiogram.utils.web_app import WebAppInitData, safe_parse_webapp_init_data
@@ -36,6 +37,14 @@ def verify_init_data(
         data = safe_parse_webapp_init_data(token, raw)
     except ValueError:
         raise InitDataError("auth_invalid") from None
+    check_age(data, max_age=max_age, now=now)
+    if data.user is None:
+        raise InitDataError("auth_no_user")
+    return data
+
+
+def check_age(data: WebAppInitData, *, max_age: timedelta, now: datetime | None = None) -> None:
+    """`auth_date` is neither older than `max_age` nor ahead of our clock."""
     now = now or datetime.now(UTC)
     auth_date = data.auth_date
     if auth_date.tzinfo is None:
@@ -44,6 +53,33 @@ def verify_init_data(
         raise InitDataError("auth_future")
     if now - auth_date > max_age:
         raise InitDataError("auth_expired")
-    if data.user is None:
-        raise InitDataError("auth_no_user")
-    return data
+
+
+class VerifiedInitData:
+    """initData strings whose signature was checked, so the Mini App's next requests with the
+    same string skip the HMAC and the parsing (a quarter of a millisecond each). The age is
+    checked on every request; a string that never verified is never kept."""
+
+    def __init__(self, token: str, max_entries: int = 10_000) -> None:
+        self._token = token
+        self._max_entries = max_entries
+        self._entries: OrderedDict[str, WebAppInitData] = OrderedDict()
+
+    def verify(
+        self, raw: str, *, max_age: timedelta, now: datetime | None = None
+    ) -> WebAppInitData:
+        """As `verify_init_data`, from memory when this exact string verified before."""
+        data = self._entries.get(raw)
+        if data is None:
+            data = verify_init_data(self._token, raw, max_age=max_age, now=now)
+            self._entries[raw] = data
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+            return data
+        try:
+            check_age(data, max_age=max_age, now=now)
+        except InitDataError:
+            del self._entries[raw]
+            raise
+        self._entries.move_to_end(raw)
+        return data

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from aiohttp import hdrs, web
 
 from core.errors import DomainError, InvalidInput
@@ -66,7 +67,12 @@ def error_response(
     detail: dict[str, Any] = {"code": code, "message": message}
     if field is not None:
         detail["field"] = field
-    return web.json_response({"error": detail}, status=status, headers=headers)
+    return web.Response(
+        body=orjson.dumps({"error": detail}),
+        status=status,
+        content_type="application/json",
+        headers=headers,
+    )
 
 
 def json_error(status: int, code: str, message: str | None = None) -> web.Response:

@@ -36,8 +36,11 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         raise
     finally:
         route = _route_name(request)
-        metrics.http_requests.labels(request.method, route, str(status)).inc()
-        metrics.http_latency.labels(request.method, route).observe(time.perf_counter() - started)
+        code = str(status)
+        metrics.http_requests.labels(request.method, route, code).inc()
+        metrics.http_latency.labels(request.method, route, code).observe(
+            time.perf_counter() - started
+        )
 
 
 @web.middleware

@@ -51,6 +51,9 @@ class Provider(TimestampedModel):
     commission_basis_points = fields.IntField(null=True)
     """The platform's commission on this provider's sales in hundredths of a percent
     (250 is 2.5 percent), unset: PLATFORM_COMMISSION_PERCENT."""
+    catalog_version = fields.BigIntField(default=0)
+    """Bumped in the transaction of every change a customer would see in the storefront
+    (services.catalog_versions): the API's read cache is keyed by it."""
 
     class Meta:
         table = "providers"

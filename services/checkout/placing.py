@@ -24,6 +24,7 @@ from db.models import (
     User,
 )
 from services import cart as carts
+from services import catalog_versions
 from services.catalog import tracks_stock
 from services.checkout import slots as delivery
 from services.checkout.draft import CheckoutDraft
@@ -104,6 +105,8 @@ async def place_order(
                     if not reserved:
                         await line.product.refresh_from_db(fields=["stock"])
                         raise SoldOut(title=line.product.title, available=line.product.stock)
+            if any(tracks_stock(line.product) for line in cart.lines):
+                await catalog_versions.bump([provider.id])  # the storefront shows less stock
             order = await Order.create(
                 customer_id=user.id,
                 provider_id=provider.id,

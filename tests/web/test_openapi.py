@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import validate
 
+from tests.conftest import TEST_TOKEN
 from tests.web.conftest import Web
 from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
 from webapp.routes.api import create_api
@@ -54,7 +55,7 @@ def test_errors_share_one_documented_shape(document: Document) -> None:
 def test_every_route_of_the_api_is_documented(document: Document) -> None:
     routed = {
         (route.method.lower(), route.resource.canonical)
-        for route in create_api().router.routes()
+        for route in create_api(TEST_TOKEN).router.routes()
         if route.method != "HEAD" and route.resource is not None
     }
     documented = {

@@ -120,7 +120,9 @@ async def test_metrics_count_requests_by_route_template(web: Web) -> None:
     assert sample(text, count, method="GET", route="/api/v1/me", status="200") == 1
     assert sample(text, count, method="GET", route="unmatched", status="404") == 1
     assert "12345" not in text, "raw paths would make a label per URL"
-    assert sample(text, "prilavok_http_request_seconds_count", method="GET", route="/health") == 2
+    latency = "prilavok_http_request_seconds_count"
+    assert sample(text, latency, method="GET", route="/health", status="200") == 2
+    assert sample(text, latency, method="GET", route="/api/v1/me", status="401") == 1
 
 
 async def test_metrics_time_update_handling(webhook_web: Web) -> None:

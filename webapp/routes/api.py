@@ -4,39 +4,43 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aiohttp import web
+import orjson
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
 from core.i18n import pick_locale
 from db.models import User
-from services.users import TelegramProfile, upsert_user
-from webapp.auth import InitDataError, parse_authorization, verify_init_data
+from services.users import TelegramProfile
+from webapp.auth import InitDataError, VerifiedInitData, parse_authorization
 from webapp.errors import json_error
 from webapp.keys import SERVICES
 from webapp.routes import shop_api
 
 API_V1 = "/api/v1"
 CURRENT_USER = web.RequestKey("current_user", User)
+VERIFIED_INIT_DATA = web.AppKey("verified_init_data", VerifiedInitData)
 PUBLIC_PATHS = frozenset({f"{API_V1}/openapi.json"})
 """Readable without initData: the API's description."""
 
 
 @web.middleware
 async def tma_auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every /api/v1 route needs valid initData; the user is upserted from it."""
+    """Every /api/v1 route needs valid initData; the user comes from the user cache (a known
+    person's request reads and writes nothing), created or refreshed from it otherwise."""
     if request.path in PUBLIC_PATHS:
         return await handler(request)
-    settings = request.config_dict[SERVICES].settings
+    services = request.config_dict[SERVICES]
+    settings = services.settings
     try:
         raw = parse_authorization(request.headers.get("Authorization"))
-        data = verify_init_data(
-            settings.token, raw, max_age=timedelta(seconds=settings.init_data_max_age)
+        data = request.app[VERIFIED_INIT_DATA].verify(
+            raw, max_age=timedelta(seconds=settings.init_data_max_age)
         )
     except InitDataError as exc:
         return json_error(401, exc.code)
     tg_user = data.user
     assert tg_user is not None
-    user = await upsert_user(
+    user = await services.user_cache.resolve(
         TelegramProfile(
             tg_id=tg_user.id,
             first_name=tg_user.first_name or "",
@@ -55,7 +59,7 @@ async def me(request: web.Request) -> web.Response:
     """The signed-in person's profile."""
     user: User = request[CURRENT_USER]
     settings = request.config_dict[SERVICES].settings
-    return web.json_response(
+    body = orjson.dumps(
         {
             "id": user.pseudonym,
             "telegram_id": user.tg_id,
@@ -67,11 +71,15 @@ async def me(request: web.Request) -> web.Response:
             "has_phone": user.phone is not None,
         }
     )
+    return web.Response(
+        body=body, content_type="application/json", headers={hdrs.CACHE_CONTROL: "no-store"}
+    )
 
 
-def create_api() -> web.Application:
-    """The /api/v1 sub-application."""
+def create_api(token: str) -> web.Application:
+    """The /api/v1 sub-application of the bot with this token (initData is signed with it)."""
     api = web.Application(middlewares=[tma_auth_middleware])
+    api[VERIFIED_INIT_DATA] = VerifiedInitData(token)
     api.router.add_get("/me", me)
     shop_api.setup(api)
     return api

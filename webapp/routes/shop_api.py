@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from typing import Any
 
+import orjson
 from aiohttp import web
 
 from core.errors import DomainError, InvalidInput
@@ -16,7 +18,15 @@ from core.i18n import gettext as _
 from core.problems import explain
 from db.models import ActorRole, Order, OrderStatus, PaymentChannel
 from services import cart as carts
-from services import catalog, checkout, consent, orders, payments, telegram_payments
+from services import (
+    catalog,
+    catalog_versions,
+    checkout,
+    consent,
+    orders,
+    payments,
+    telegram_payments,
+)
 from services.invoices import invoice_fields
 from webapp.keys import BOT
 from webapp.openapi import build_openapi
@@ -26,6 +36,8 @@ from webapp.routes.shop_api_kit import ApiError, BadRequest, Call, Header, Route
 
 OPENAPI_PATH = "/openapi.json"
 OPENAPI = web.AppKey("openapi", dict)
+OPENAPI_JSON = web.AppKey("openapi_json", bytes)
+"""The document serialised once: it never changes while the process runs."""
 IDEMPOTENCY_KEY = "Idempotency-Key"
 IDEMPOTENCY_PATTERN = r"^[A-Za-z0-9_-]{8,64}$"
 _IDEMPOTENCY_RE = re.compile(IDEMPOTENCY_PATTERN)
@@ -63,22 +75,43 @@ _SHOP_CHOICES = frozenset({"fulfilment", "payment_method"})
 
 
 # Catalog -----------------------------------------------------------------------------------
+# The same for every reader of a shop, page and language: answered from the read cache, keyed
+# by the catalogue version that every change bumps in its own transaction (services.
+# catalog_versions). Nothing per person may appear in these responses.
 
 
-@routes.endpoint("GET", "/catalog", tag="catalog")
+async def _directory(_: dict[str, Any]) -> str:
+    """Storefront lists and search results: every storefront's version at once."""
+    return "all:" + await catalog_versions.directory_version()
+
+
+async def _storefront(arguments: dict[str, Any]) -> str | None:
+    provider_id = arguments["provider_id"]
+    version = await catalog_versions.provider_version(provider_id)
+    return None if version is None else f"p{provider_id}:{version}"
+
+
+async def _product(arguments: dict[str, Any]) -> str | None:
+    scope = await catalog_versions.product_scope(arguments["product_id"])
+    return None if scope is None else f"p{scope.provider_id}:{scope.version}"
+
+
+@routes.endpoint("GET", "/catalog", tag="catalog", cache=_directory)
 async def list_storefronts(call: Call) -> m.Catalog:
     """Open storefronts, shops first, by name."""
     return m.Catalog(items=[views.storefront(p) for p in await catalog.storefronts()])
 
 
-@routes.endpoint("GET", "/providers/{provider_id}", tag="catalog", errors=(404,))
+@routes.endpoint("GET", "/providers/{provider_id}", tag="catalog", errors=(404,), cache=_storefront)
 async def get_storefront(call: Call, provider_id: int) -> m.ProviderOut:
     """A storefront with its non-empty categories and checkout options."""
     provider = await catalog.get_provider(provider_id)
     return views.provider_page(call, provider, await catalog.categories(provider.id))
 
 
-@routes.endpoint("GET", "/providers/{provider_id}/products", tag="catalog", errors=(404,))
+@routes.endpoint(
+    "GET", "/providers/{provider_id}/products", tag="catalog", errors=(404,), cache=_storefront
+)
 async def list_products(call: Call, provider_id: int, query: m.ProductsQuery) -> m.ProductList:
     """Visible products of a storefront (optionally of one category), by title."""
     provider = await catalog.get_provider(provider_id)
@@ -86,13 +119,13 @@ async def list_products(call: Call, provider_id: int, query: m.ProductsQuery) ->
     return await views.product_list(call, page)
 
 
-@routes.endpoint("GET", "/products/{product_id}", tag="catalog", errors=(404,))
+@routes.endpoint("GET", "/products/{product_id}", tag="catalog", errors=(404,), cache=_product)
 async def get_product(call: Call, product_id: int) -> m.ProductCard:
     """A product card; hidden products and closed storefronts are 404."""
     return await views.product_card(call, await catalog.get_visible_product(product_id))
 
 
-@routes.endpoint("GET", "/search", tag="catalog")
+@routes.endpoint("GET", "/search", tag="catalog", cache=_directory)
 async def search_products(call: Call, query: m.SearchQuery) -> m.ProductList:
     """Products whose title or description contains every word (any case, ё = е)."""
     return await views.product_list(call, await catalog.search(query.q, query.page))
@@ -362,11 +395,12 @@ async def pay_order(call: Call, order_id: int, body: m.PayRequest) -> m.PaymentO
 
 async def openapi_document(request: web.Request) -> web.Response:
     """The OpenAPI 3.1 document of /api/v1 (public: no initData needed)."""
-    return web.json_response(request.app[OPENAPI])
+    return web.Response(body=request.app[OPENAPI_JSON], content_type="application/json")
 
 
 def setup(api: web.Application) -> None:
     """Register the shop endpoints and the OpenAPI document on the /api/v1 sub-app."""
     routes.setup(api)
     api[OPENAPI] = build_openapi(routes)
+    api[OPENAPI_JSON] = orjson.dumps(api[OPENAPI])
     api.router.add_get(OPENAPI_PATH, openapi_document)

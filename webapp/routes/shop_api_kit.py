@@ -11,6 +11,7 @@ refusal (`ApiError`, a service's `DomainError`) as `{"error": {...}}`.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import re
 import typing
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from pydantic import BaseModel, ValidationError
 
 from core.config import Settings
@@ -38,6 +39,14 @@ from webapp.routes import api as tma_api
 from webapp.routes.shop_api_models import MAX_ID, Money
 
 Handler = Callable[..., Awaitable[BaseModel]]
+CacheScope = Callable[[dict[str, Any]], Awaitable[str | None]]
+"""What a cached endpoint's response depends on besides its arguments and language: given the
+handler's arguments, the version of the data it reads (None: answer without the cache)."""
+
+CATALOG_CACHE_CONTROL = "private, no-cache"
+"""The Mini App may keep a catalogue response but asks each time (a 304 when nothing changed)."""
+PERSONAL_CACHE_CONTROL = "no-store"
+"""Carts, orders and payments are the person's own and change with every action."""
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
@@ -68,6 +77,7 @@ class Endpoint:
     query: type[BaseModel] | None
     path_params: tuple[str, ...]
     headers: tuple[Header, ...]
+    cache: CacheScope | None = None
 
     @property
     def operation_id(self) -> str:
@@ -134,13 +144,21 @@ class RouteTable:
         also: tuple[int, ...] = (),
         errors: tuple[int, ...] = (),
         headers: tuple[Header, ...] = (),
+        cache: CacheScope | None = None,
     ) -> Callable[[Handler], Handler]:
-        """Declare a handler `(call: Call, [body: M], [query: Q], [<path param>: int]) -> R`."""
+        """Declare a handler `(call: Call, [body: M], [query: Q], [<path param>: int]) -> R`.
+
+        With `cache`, a GET whose response is the same for everyone (no per-person field) is
+        answered from the read cache, keyed by its arguments, language and data version,
+        with an ETag (304 for If-None-Match)."""
 
         def register(handler: Handler) -> Handler:
-            self.endpoints.append(
-                _describe(handler, method, path, tag, status, also, errors, headers)
-            )
+            endpoint = _describe(handler, method, path, tag, status, also, errors, headers)
+            if cache is not None:
+                if method != "GET":
+                    raise TypeError(f"{handler.__name__}: only GET responses are cached")
+                endpoint = dataclasses.replace(endpoint, cache=cache)
+            self.endpoints.append(endpoint)
             return handler
 
         return register
@@ -205,13 +223,64 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
             kwargs["query"] = _validated(endpoint.query, dict(request.query), json=False)
         if endpoint.body is not None:
             kwargs["body"] = _validated(endpoint.body, await request.read(), json=True)
+        if endpoint.cache is not None:
+            version = await endpoint.cache(kwargs)
+            if version is not None:
+                return await _cached(endpoint, call, kwargs, version)
         result = await endpoint.handler(call, **kwargs)
-        return web.json_response(
-            result.model_dump(mode="json"), status=call.status or endpoint.status
+        return web.Response(
+            body=_json(result),
+            status=call.status or endpoint.status,
+            content_type="application/json",
+            headers={hdrs.CACHE_CONTROL: PERSONAL_CACHE_CONTROL},
         )
 
     handle.__name__ = endpoint.operation_id
     return handle
+
+
+def _json(result: BaseModel) -> bytes:
+    # pydantic-core writes the bytes straight from the model: faster than a dict through
+    # json or orjson, and the same document.
+    return result.__pydantic_serializer__.to_json(result)
+
+
+async def _cached(
+    endpoint: Endpoint, call: Call, kwargs: dict[str, Any], version: str
+) -> web.Response:
+    """The response from the read cache, built (and kept) on a miss; 304 when the client's
+    copy is current."""
+    arguments = ";".join(
+        f"{name}={value.model_dump_json() if isinstance(value, BaseModel) else value}"
+        for name, value in sorted(kwargs.items())
+    )
+    key = f"{endpoint.operation_id}|{version}|{call.locale}|{arguments}"
+
+    async def build() -> bytes:
+        return _json(await endpoint.handler(call, **kwargs))
+
+    entry = await call.services.read_cache.get_or_build(key, build)
+    headers = {
+        hdrs.ETAG: entry.etag,
+        hdrs.CACHE_CONTROL: CATALOG_CACHE_CONTROL,
+        hdrs.VARY: "Accept-Language",
+    }
+    if _matches(call.request.headers.get(hdrs.IF_NONE_MATCH), entry.etag):
+        return web.Response(status=304, headers=headers)
+    return web.Response(
+        body=entry.body, status=endpoint.status, content_type="application/json", headers=headers
+    )
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    """If-None-Match names this ETag (weak comparison, as RFC 9110 asks for GET) or is `*`."""
+    if not if_none_match:
+        return False
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == etag:
+            return True
+    return False
 
 
 def _path_id(request: web.Request, name: str) -> int:

@@ -1,0 +1,96 @@
+"""Catalogue versions: what a read cache of storefronts, product pages and cards is keyed by.
+
+Every change a customer would see in a storefront (a product's price, stock, visibility,
+photos or category; the provider's own fields; stock taken by an order or given back) bumps
+`Provider.catalog_version` **in the transaction of the change**, so a version read after the
+commit always names the new content, in this process or in any other: a cache keyed by the
+version can never answer with a price or stock that no longer holds.
+
+Reading a version is one small query on the primary key, written as plain SQL: the point is to
+answer a cached page without Tortoise's query building on the hot path.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import cast
+
+from tortoise.expressions import F
+
+from db.models import Product, Provider
+
+
+async def bump(provider_ids: Iterable[int]) -> None:
+    """Mark these storefronts changed; call it inside the transaction that changes them."""
+    ids = sorted({provider_id for provider_id in provider_ids if provider_id})
+    if ids:
+        # A random step, not +1: a database restored from a backup (or another database behind
+        # the same Redis) walks to other numbers than the ones its cached pages were keyed by.
+        step = secrets.randbelow(MAX_STEP) + 1
+        await Provider.filter(id__in=ids).update(catalog_version=F("catalog_version") + step)
+
+
+MAX_STEP = 2**24
+"""Versions grow by 1..MAX_STEP per change: a billion changes of one shop still fit a BIGINT,
+and their sum over all shops (`directory_version`) too."""
+
+
+async def bump_for_products(product_ids: Iterable[int]) -> None:
+    """Mark the storefronts of these products changed (inside the change's transaction)."""
+    ids = sorted(set(product_ids))
+    if ids:
+        providers = await Product.filter(id__in=ids).values_list("provider_id", flat=True)
+        await bump(cast("list[int]", providers))
+
+
+_PROVIDER_VERSION = 'SELECT "catalog_version" FROM "providers" WHERE "id" = $1 AND "is_active" = $2'
+_PRODUCT_SCOPE = (
+    'SELECT "p"."id", "p"."catalog_version" FROM "products" "x" '
+    'JOIN "providers" "p" ON "p"."id" = "x"."provider_id" WHERE "x"."id" = $1'
+)
+_DIRECTORY_VERSION = (
+    'SELECT COUNT(*), COALESCE(SUM("catalog_version"), 0), COALESCE(MAX("id"), 0) FROM "providers"'
+)
+
+
+def _for_dialect(sql: str) -> str:
+    """asyncpg numbers its parameters ($1); SQLite takes `?` in order."""
+    if Provider._meta.db.capabilities.dialect == "postgres":
+        return sql
+    return re.sub(r"\$\d+", "?", sql)
+
+
+async def provider_version(provider_id: int) -> int | None:
+    """The catalogue version of an active storefront; None when there is none to show."""
+    _, rows = await Provider._meta.db.execute_query(
+        _for_dialect(_PROVIDER_VERSION), [provider_id, True]
+    )
+    return int(rows[0][0]) if rows else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProductScope:
+    """Whose storefront a product belongs to, and that storefront's version now."""
+
+    provider_id: int
+    version: int
+
+
+async def product_scope(product_id: int) -> ProductScope | None:
+    """The storefront (and its version) of a product; None when there is no such product."""
+    _, rows = await Provider._meta.db.execute_query(_for_dialect(_PRODUCT_SCOPE), [product_id])
+    if not rows:
+        return None
+    provider_id, version = rows[0]
+    return ProductScope(provider_id=int(provider_id), version=int(version))
+
+
+async def directory_version() -> str:
+    """The version of the list of storefronts: it changes with any provider's version, and
+    when a provider is added or removed (the count and the highest id move)."""
+    _, rows = await Provider._meta.db.execute_query(_DIRECTORY_VERSION)
+    count, total, highest = rows[0]
+    return f"{count}.{total}.{highest}"
