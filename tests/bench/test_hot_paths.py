@@ -117,16 +117,20 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def process(*args: str, env: dict[str, str], cwd: Path) -> Iterator[subprocess.Popen[bytes]]:
+    # The log goes to a file: a pipe nobody reads fills up under load and stalls the program.
+    log = (cwd / f"program-{uuid.uuid4().hex[:8]}.log").open("wb")
     child = subprocess.Popen(  # noqa: S603 - our own programs
         [sys.executable, *args],
         env=env,
         cwd=cwd,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
+    child.log_path = Path(log.name)  # type: ignore[attr-defined]
     try:
         yield child
     finally:
+        log.close()
         child.terminate()
         try:
             child.wait(timeout=15)
@@ -139,7 +143,8 @@ async def wait_ready(url: str, child: subprocess.Popen[bytes], seconds: float = 
     async with aiohttp.ClientSession() as http:
         while time.monotonic() < deadline:
             if child.poll() is not None:
-                raise AssertionError(child.stderr.read().decode()[-3000:] if child.stderr else "")
+                log: Path = child.log_path  # type: ignore[attr-defined]
+                raise AssertionError(log.read_text(errors="replace")[-3000:])
             with contextlib.suppress(aiohttp.ClientError):
                 async with http.get(url) as response:
                     if response.status < 500:
