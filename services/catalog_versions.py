@@ -16,11 +16,12 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import cast
+from typing import Any, cast
 
 from tortoise.expressions import F
 
 from db.models import Product, Provider
+from services.fresh_reads import FreshReads
 
 
 async def bump(provider_ids: Iterable[int]) -> None:
@@ -63,12 +64,26 @@ def _for_dialect(sql: str) -> str:
     return re.sub(r"\$\d+", "?", sql)
 
 
+_READS: FreshReads[Any] = FreshReads()
+"""A burst of readers of one storefront shares its version queries (never a stale one)."""
+
+
 async def provider_version(provider_id: int) -> int | None:
     """The catalogue version of an active storefront; None when there is none to show."""
-    _, rows = await Provider._meta.db.execute_query(
-        _for_dialect(_PROVIDER_VERSION), [provider_id, True]
-    )
-    return int(rows[0][0]) if rows else None
+
+    async def query() -> int | None:
+        _, rows = await Provider._meta.db.execute_query(
+            _for_dialect(_PROVIDER_VERSION), [provider_id, True]
+        )
+        return int(rows[0][0]) if rows else None
+
+    result: int | None = await _READS.read(("provider", _database(), provider_id), query)
+    return result
+
+
+def _database() -> int:
+    """Which database a key is read from (tests and tools may open several)."""
+    return id(Provider._meta.db)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,16 +96,26 @@ class ProductScope:
 
 async def product_scope(product_id: int) -> ProductScope | None:
     """The storefront (and its version) of a product; None when there is no such product."""
-    _, rows = await Provider._meta.db.execute_query(_for_dialect(_PRODUCT_SCOPE), [product_id])
-    if not rows:
-        return None
-    provider_id, version = rows[0]
-    return ProductScope(provider_id=int(provider_id), version=int(version))
+
+    async def query() -> ProductScope | None:
+        _, rows = await Provider._meta.db.execute_query(_for_dialect(_PRODUCT_SCOPE), [product_id])
+        if not rows:
+            return None
+        provider_id, version = rows[0]
+        return ProductScope(provider_id=int(provider_id), version=int(version))
+
+    scope: ProductScope | None = await _READS.read(("product", _database(), product_id), query)
+    return scope
 
 
 async def directory_version() -> str:
     """The version of the list of storefronts: it changes with any provider's version, and
     when a provider is added or removed (the count and the highest id move)."""
-    _, rows = await Provider._meta.db.execute_query(_DIRECTORY_VERSION)
-    count, total, highest = rows[0]
-    return f"{count}.{total}.{highest}"
+
+    async def query() -> str:
+        _, rows = await Provider._meta.db.execute_query(_DIRECTORY_VERSION)
+        count, total, highest = rows[0]
+        return f"{count}.{total}.{highest}"
+
+    version: str = await _READS.read(("directory", _database()), query)
+    return version
