@@ -19,6 +19,7 @@ from core.errors import DomainError, OtherProviderInCart
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
+from core.texts import shorten
 from db.models import Product, ProductKind, Provider, User
 from handlers.ui import Screen, not_modified, show, show_for, visible_length
 from keyboards import shop as kb
@@ -73,7 +74,7 @@ async def storefronts_screen(page: int = 1) -> tuple[Screen, bool]:
             text += "\n" + _("Page {number} of {pages}").format(number=number, pages=pages)
     choices = [
         Choice(
-            provider.name[:60],
+            shorten(provider.name, 60),
             CatalogCB(view=CatalogView.storefront, provider_id=provider.id),
         )
         for provider in shown
@@ -104,7 +105,7 @@ async def storefront_screen(provider_id: int, locale: str) -> Screen:
     lines.append(_("Choose a category:") if categories else _("Open the products:"))
     choices = [
         Choice(
-            category.title[:60],
+            shorten(category.title, 60),
             CatalogCB(view=CatalogView.products, provider_id=provider.id, category_id=category.id),
         )
         for category in categories
@@ -154,7 +155,7 @@ async def products_screen(
     choices = []
     for product in found.items:
         price = format_price(product.price, product.currency, locale)
-        label = f"{product.title[:40]} — {price}"
+        label = f"{shorten(product.title, 40)} — {price}"
         if not _can_buy(product):
             label += " · " + _("sold out")
         choices.append(

@@ -18,6 +18,7 @@ from core.config import Settings
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.problems import explain
+from core.texts import shorten
 from db.models import Category, OrderStatus, Product, ProductPhoto, Provider, User
 from handlers import provider_add
 from handlers.provider_kit import (
@@ -115,9 +116,7 @@ async def shop_menu(
 
 def product_label(product: Product, locale: str) -> str:
     """A product's button in the list: hidden mark, title, price, stock."""
-    title = product.title
-    if len(title) > MAX_TITLE_IN_BUTTON:
-        title = title[: MAX_TITLE_IN_BUTTON - 1] + "…"
+    title = shorten(product.title, MAX_TITLE_IN_BUTTON)
     parts = [
         ("🙈 " if not product.is_active else "") + title,
         money(product.price, product.currency, locale),

@@ -21,7 +21,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from core.errors import IllegalTransition
 from core.i18n import gettext as _
 from core.problems import explain
-from core.texts import fulfilment_name, payment_method_name, status_name
+from core.texts import fulfilment_name, payment_method_name, shorten, status_name
 from db.models import (
     ActorRole,
     Fulfilment,
@@ -83,9 +83,7 @@ async def provider_card(order: Order, locale: str) -> str:
     lines = [("🆕 " if status in NEEDS_PROVIDER else "") + header, ""]
     items = list(order.items)
     for item in items[:MAX_ITEM_LINES]:
-        title = item.title
-        if len(title) > MAX_TITLE_IN_CARD:
-            title = title[: MAX_TITLE_IN_CARD - 1] + "…"
+        title = shorten(item.title, MAX_TITLE_IN_CARD)
         lines.append(
             _("• {title} × {quantity} — {subtotal}").format(
                 title=escape(title),

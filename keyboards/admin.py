@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.i18n import gettext as _
+from core.texts import shorten
 from db.models import OrderStatus, Payout, Product, Provider, ProviderKind
 from services.catalog import Page
 
@@ -329,7 +330,7 @@ def found_products(products: list[Product]) -> InlineKeyboardMarkup:
     for product in products:
         mark = "🚫 " if product.is_blocked else ""
         builder.button(
-            text=f"{mark}#{product.id} {product.title}"[:64],
+            text=f"{mark}#{product.id} {shorten(product.title, 56)}",
             callback_data=AdmProductCB(action=ProductModAction.show, product_id=product.id),
         )
     _back(builder)

@@ -20,6 +20,7 @@ from aiogram.types import (
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.i18n import gettext as _
+from core.texts import shorten
 from keyboards.callbacks import MenuAction, MenuCB
 
 MAX_LIST_BUTTONS = 90
@@ -352,7 +353,7 @@ def cart(rows: Sequence[CartRow], *, has_changes: bool) -> InlineKeyboardMarkup:
     """Per-line −/+/✖, then checkout (or accepting the changes first), clear, catalog, menu."""
     builder = InlineKeyboardBuilder()
     for row in rows[:MAX_CART_CONTROL_LINES]:
-        label = f"{row.number}. {row.title[:24]} × {row.quantity}"
+        label = f"{row.number}. {shorten(row.title, 24)} × {row.quantity}"
         if not row.available:
             builder.row(
                 InlineKeyboardButton(
