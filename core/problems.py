@@ -118,7 +118,7 @@ def explain(error: DomainError) -> str:
     if code == "payment_refused":
         return _payment_refused(error)
     if code == "nothing_to_refund":
-        return _("Nothing is left to refund for order №{number}.").format(
+        return _("Nothing is left to refund for order #{number}.").format(
             number=details.get("order_id", "")
         )
     if code == "over_refund":

@@ -18,10 +18,12 @@ from loguru import logger
 from core.i18n import gettext as _
 from core.i18n import pick_locale
 from db.models import Job, Order, OrderItem, OrderStatus, Product, ProductKind, Role, User
+from handlers.commands import ChatSetup
 from services import jobs, users
 from services.container import Services
 from services.jobs import JobKind, JobPolicy, JobRunner
 
+CHAT_SETUP_POLICY = JobPolicy(first_backoff=timedelta(seconds=30), max_backoff=timedelta(hours=1))
 DELIVERY_POLICY = JobPolicy(first_backoff=timedelta(seconds=30), max_backoff=timedelta(minutes=30))
 """At least once: a runner that died after sending may send the files a second time, which is
 better than never."""
@@ -170,4 +172,5 @@ class JobFailureAlert:
 def register_chat_jobs(runner: JobRunner, bot: Bot, services: Services) -> None:
     """The jobs that send through the bot, and the admins' alert when a job gives up."""
     runner.register(JobKind.deliver_digital, DigitalDelivery(bot, services), DELIVERY_POLICY)
+    runner.register(JobKind.chat_setup, ChatSetup(bot, services), CHAT_SETUP_POLICY)
     runner.on_give_up(JobFailureAlert(bot, services))

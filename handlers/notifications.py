@@ -117,11 +117,11 @@ def customer_text(order: Order, transition: OrderTransition, locale: str) -> str
 def _refund_text(order: Order, refund: Refund, amount: str) -> str:
     """What the customer is told about money coming back, and why when they did not ask."""
     if refund.currency == STARS:
-        text = _("↩️ {amount} for order #{number} are back on your Telegram Stars balance.")
+        text = _("↩️ {amount} for order #{number} is back on your Telegram Stars balance.")
     else:
         text = _(
-            "↩️ {amount} for order #{number} is on its way back to your card. Banks usually "
-            "credit it within a few days."
+            "↩️ {amount} for order #{number} is on its way back the way you paid (card, SBP or "
+            "wallet). It usually arrives within a few days."
         )
     text = text.format(amount=amount, number=order.id)
     if refund.reason == LATE_PAYMENT_REASON:

@@ -24,7 +24,7 @@ from db.models import (
 )
 from services.catalog import MAX_PRICE, MAX_STOCK, PAGE_SIZE, Page, normalize_search, paginate
 from services.orders import ACTIVE
-from services.users import new_pseudonym
+from services.users import new_pseudonym, refresh_chat
 
 MAX_TG_ID = 2**52
 """Telegram user ids fit in 52 bits."""
@@ -190,7 +190,7 @@ async def user_by_tg_id(tg_id: int) -> User:
     return user
 
 
-async def set_owner(provider_id: int, owner: User, *, actor: User) -> Provider:
+async def set_owner(provider_id: int, owner: User, *, actor: User | None) -> Provider:
     """Make the person the provider's owner (and a provider, if they were a customer)."""
     async with in_transaction():
         if not await Provider.filter(id=provider_id).update(owner_id=owner.id):
@@ -204,6 +204,7 @@ async def set_owner(provider_id: int, owner: User, *, actor: User) -> Provider:
             target=f"provider:{provider_id}",
             data={"owner": owner.pseudonym},
         )
+        await refresh_chat(owner)
     return await Provider.get(id=provider_id)
 
 

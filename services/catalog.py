@@ -31,6 +31,7 @@ from db.models import (
     User,
 )
 from services.payments_receipts import validate_receipt_fields
+from services.users import refresh_chat
 
 PAGE_SIZE = 8
 MAX_PRICE = 10**9  # 10 million roubles in kopecks
@@ -399,6 +400,7 @@ async def accept_invite(code: str, user: User, *, now: datetime | None = None) -
             raise NotFound(entity="invite")
         await Provider.filter(id=invite.provider.id).update(owner_id=user.id)
         await _make_provider(user)
+        await refresh_chat(user)
         await AuditLog.create(
             actor=user, action=AuditAction.provider_owner, target=f"provider:{invite.provider.id}"
         )
