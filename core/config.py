@@ -267,6 +267,11 @@ class Settings(BaseSettings):
         """The Mini App's entry page URL."""
         return self.webapp_url or f"{self.public_base_url}/app"
 
+    def mini_app_product_url(self, product_id: int) -> str:
+        """A product's page in the Mini App (the page reads `product` from its query)."""
+        url = self.mini_app_url
+        return f"{url}{'&' if '?' in url else '?'}product={product_id}"
+
     @property
     def mini_app_available(self) -> bool:
         """Telegram opens only https Mini Apps; the sandbox opens any."""

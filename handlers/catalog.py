@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
     CallbackQuery,
+    InlineKeyboardMarkup,
     Message,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -216,6 +217,7 @@ def card_text(product: Product, locale: str, limit: int) -> str:
 async def product_screen(
     product_id: int,
     locale: str,
+    settings: Settings,
     *,
     quantity: int = 1,
     origin: Origin = Origin.catalog,
@@ -226,16 +228,44 @@ async def product_screen(
     product = await catalog.get_visible_product(product_id)
     photo = await catalog.first_photo(product)
     limit = CAPTION_LIMIT if photo is not None else TEXT_LIMIT
-    keyboard = kb.product_card(
+    keyboard = _card_keyboard(
+        product,
+        settings,
+        max(1, min(quantity, max_quantity(product) or 1)),
+        origin,
+        category_id,
+        page,
+    )
+    return Screen(card_text(product, locale, limit), keyboard, photo)
+
+
+def app_link(product: Product, settings: Settings) -> kb.AppLink | None:
+    """The product's page in the Mini App (its gallery, its 3D model), when the app can open."""
+    if not settings.mini_app_available:
+        return None
+    return kb.AppLink(
+        url=settings.mini_app_product_url(product.id), three_d=bool(product.model_path)
+    )
+
+
+def _card_keyboard(
+    product: Product,
+    settings: Settings,
+    quantity: int,
+    origin: Origin,
+    category_id: int,
+    page: int,
+) -> InlineKeyboardMarkup:
+    return kb.product_card(
         product.id,
-        quantity=max(1, min(quantity, max_quantity(product) or 1)),
+        quantity=quantity,
         can_buy=_can_buy(product),
         back=_back(product, origin, category_id, page),
         origin=origin,
         category_id=category_id,
         page=page,
+        app=app_link(product, settings),
     )
-    return Screen(card_text(product, locale, limit), keyboard, photo)
 
 
 # Handlers ----------------------------------------------------------------------------------
@@ -314,6 +344,7 @@ async def open_product(
     screen = await product_screen(
         callback_data.product_id,
         locale,
+        settings,
         origin=callback_data.origin,
         category_id=callback_data.category_id,
         page=callback_data.page,
@@ -324,6 +355,7 @@ async def open_product(
 async def change_quantity(
     callback: CallbackQuery,
     callback_data: ProductCB,
+    settings: Settings,
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -341,14 +373,13 @@ async def change_quantity(
             else _("At most {count} at once.").format(count=limit)
         )
         return
-    keyboard = kb.product_card(
-        product.id,
-        quantity=wanted,
-        can_buy=_can_buy(product),
-        back=_back(product, callback_data.origin, callback_data.category_id, callback_data.page),
-        origin=callback_data.origin,
-        category_id=callback_data.category_id,
-        page=callback_data.page,
+    keyboard = _card_keyboard(
+        product,
+        settings,
+        wanted,
+        callback_data.origin,
+        callback_data.category_id,
+        callback_data.page,
     )
     if isinstance(callback.message, Message):
         try:
@@ -397,7 +428,7 @@ async def open_deep_link(
     if message.bot is None:
         return
     if result.product is not None:
-        screen = await product_screen(result.product.id, locale, origin=Origin.link)
+        screen = await product_screen(result.product.id, locale, settings, origin=Origin.link)
     elif result.provider is not None:
         screen = await storefront_screen(result.provider.id, locale)
     else:

@@ -17,7 +17,7 @@ from loguru import logger
 
 from core.i18n import gettext as _
 from core.i18n import pick_locale
-from db.models import Job, Order, OrderItem, OrderStatus, Product, ProductKind, Role, User
+from db.models import Job, Order, OrderItem, OrderStatus, Product, ProductKind
 from handlers.commands import ChatSetup
 from services import jobs, users
 from services.container import Services
@@ -143,13 +143,8 @@ class JobFailureAlert:
 
     async def __call__(self, job: Job) -> None:
         """Send the alert to every admin."""
-        stored = await User.filter(role=Role.admin, tg_id__isnull=False)
-        admins: dict[int, User | None] = {
-            int(user.tg_id): user for user in stored if user.tg_id is not None
-        }
-        for tg_id in self._settings.admin_ids:
-            admins.setdefault(tg_id, None)
-        for tg_id, admin in sorted(admins.items()):
+        admins = await users.admin_recipients(self._settings.admin_ids)
+        for tg_id, admin in admins.items():
             locale = pick_locale(
                 admin.locale if admin else None, default=self._settings.default_locale
             )

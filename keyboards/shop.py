@@ -16,6 +16,7 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    WebAppInfo,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
@@ -275,6 +276,14 @@ def products(
     return builder.as_markup()
 
 
+@dataclass(frozen=True, slots=True)
+class AppLink:
+    """The product's page in the Mini App; `three_d` when it has a model to turn around."""
+
+    url: str
+    three_d: bool = False
+
+
 def product_card(
     product_id: int,
     *,
@@ -284,8 +293,9 @@ def product_card(
     origin: Origin,
     category_id: int,
     page: int,
+    app: AppLink | None = None,
 ) -> InlineKeyboardMarkup:
-    """Quantity −/+, "Add to cart", the cart and the way back."""
+    """Quantity −/+, "Add to cart", the product in the Mini App, the cart and the way back."""
     builder = InlineKeyboardBuilder()
 
     def data(action: ProductAction, amount: int) -> str:
@@ -319,6 +329,9 @@ def product_card(
         builder.row(
             InlineKeyboardButton(text=label, callback_data=data(ProductAction.add, quantity))
         )
+    if app is not None:
+        text = _("🧊 View in 3D in the app") if app.three_d else _("📱 Open in the app")
+        builder.row(InlineKeyboardButton(text=text, web_app=WebAppInfo(url=app.url)))
     builder.row(cart_entry(), InlineKeyboardButton(text=_("⬅️ Back"), callback_data=back.pack()))
     return builder.as_markup()
 

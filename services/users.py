@@ -124,6 +124,18 @@ async def duties_of(user: User, admin_ids: list[int]) -> Duties:
     return Duties(seller=seller, admin=is_admin(user, admin_ids))
 
 
+async def admin_recipients(admin_ids: list[int]) -> dict[int, User | None]:
+    """Every admin's Telegram id (ADMIN_IDS and the admin role), with their user row when they
+    have written to the bot (None: never did, so no language of their own is known)."""
+    stored = await User.filter(role=Role.admin, tg_id__isnull=False, anonymized_at__isnull=True)
+    admins: dict[int, User | None] = {
+        int(user.tg_id): user for user in stored if user.tg_id is not None
+    }
+    for tg_id in admin_ids:
+        admins.setdefault(tg_id, await User.get_or_none(tg_id=tg_id))
+    return dict(sorted(admins.items()))
+
+
 async def staff(admin_ids: list[int]) -> list[User]:
     """Everyone with duties who can be written to: admins (by role or ADMIN_IDS) and sellers."""
     owners = Provider.filter(owner_id__not_isnull=True).values_list("owner_id", flat=True)

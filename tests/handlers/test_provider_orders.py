@@ -363,3 +363,36 @@ async def test_an_expired_unpaid_order_is_explained_to_the_customer_only(shop: T
     assert f"Order #{order.id} was cancelled: the time to pay ran out." in told
     assert len(bot_messages(seller)) == before
     assert (await Product.get(id=product.id)).stock == 10
+
+
+async def test_the_new_orders_counter_follows_an_action_taken_in_the_push(shop: Telegram) -> None:
+    seller, _, product = await bakery(shop)
+    buyer = await person(shop, 3001, "Ann")
+    order = await place(shop, buyer, product)
+    push = seller.last_message
+    await seller.send("/shop")
+    overview = (await seller.click("🧾 Orders"))[0]
+    assert "🆕 New (1)" in labels(overview)
+
+    await seller.click("✅ Accept", push)
+
+    now = next(m for m in seller.messages if m.message_id == overview.message_id)
+    assert "🆕 New (0)" in labels(now) and "✅ Accepted (1)" in labels(now)
+    assert (await Order.get(id=order.id)).status is OrderStatus.accepted
+
+
+async def test_an_open_list_page_follows_a_rejection_typed_after_the_push(shop: Telegram) -> None:
+    seller, _, product = await bakery(shop)
+    buyer = await person(shop, 3001, "Ann")
+    await place(shop, buyer, product)
+    push = seller.last_message
+    await seller.send("/shop")
+    await seller.click("🧾 Orders")
+    page = (await seller.click("🆕 New (1)"))[0]
+    assert "<b>" not in text_of(page) and "New: 1" in text_of(page)
+
+    await seller.click("❌ Reject", push)
+    await seller.send("Out of flour")
+
+    now = next(m for m in seller.messages if m.message_id == page.message_id)
+    assert "No orders here" in text_of(now)
