@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 from core.i18n import gettext as _
@@ -41,6 +42,11 @@ def role_name(role: ActorRole) -> str:
 def digital_handover() -> str:
     """How digital goods (sold for Stars) reach the customer."""
     return _("💾 Digital goods: they come to this chat as soon as the payment goes through.")
+
+
+def personal_text_note(text: str) -> str:
+    """The customer's text under an order line (HTML-escaped): what the seller puts on it."""
+    return "   " + _("✍️ Text: “{text}”").format(text=escape(text))
 
 
 def fulfilment_name(fulfilment: Fulfilment) -> str:

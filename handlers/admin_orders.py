@@ -18,7 +18,14 @@ from core.errors import IllegalTransition, NotFound
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
-from core.texts import fulfilment_name, payment_method_name, role_name, shorten, status_name
+from core.texts import (
+    fulfilment_name,
+    payment_method_name,
+    personal_text_note,
+    role_name,
+    shorten,
+    status_name,
+)
 from db.models import ActorRole, Order, OrderItem, OrderStatus, OrderTransition, User
 from handlers.admin_common import show
 from keyboards import admin as kb
@@ -53,7 +60,10 @@ def _history_line(transition: OrderTransition, tz: ZoneInfo) -> str:
 
 def _item_line(item: OrderItem, locale: str) -> str:
     amount = format_price(item.price * item.quantity, item.currency, locale)
-    return f"• {escape(item.title)} × {item.quantity} — {amount}"
+    line = f"• {escape(item.title)} × {item.quantity} — {amount}"
+    if item.personal_text:
+        line += "\n" + personal_text_note(item.personal_text)
+    return line
 
 
 async def order_text(

@@ -7,7 +7,10 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardMarkup,
@@ -394,28 +397,96 @@ async def quantity_hint(callback: CallbackQuery, callback_answer: CallbackAnswer
     callback_answer.text = _("Use ➖ and ➕ to change the quantity.")
 
 
+class PersonalText(StatesGroup):
+    """Waiting for the customer's own text of a product made with one."""
+
+    text = State()
+
+
+PENDING_TEXT = "personal_text"
+"""FSM data: the text typed for a product whose adding waits for "Replace the cart"."""
+
+
 async def add_to_cart(
     callback: CallbackQuery,
     callback_data: ProductCB,
     user: User,
+    state: FSMContext,
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Add the chosen quantity; another shop's cart gets an offer to replace it."""
-    try:
-        cart = await carts.add(user, callback_data.product_id, callback_data.quantity)
-    except OtherProviderInCart as error:
+    """Add the chosen quantity; a product made with a personal text asks for it first."""
+    product = await catalog.get_visible_product(callback_data.product_id)
+    if carts.asks_personal_text(product):
+        await state.clear()
+        await state.set_state(PersonalText.text)
+        await state.update_data(product_id=product.id, quantity=callback_data.quantity)
         if isinstance(callback.message, Message):
             await callback.message.answer(
-                explain(error) + "\n\n" + _("Replace your cart with this product?"),
-                reply_markup=kb.replace_cart(callback_data.product_id, callback_data.quantity),
+                _(
+                    "✍️ {title} is made with your text.\n<b>{prompt}</b> (up to {count} "
+                    "characters)\n\nSend it as a message, or /cancel."
+                ).format(
+                    title=escape(product.title),
+                    prompt=escape(product.personal_text_prompt or ""),
+                    count=product.personal_text_limit,
+                )
             )
         return
-    line = next((ln for ln in cart.lines if ln.product.id == callback_data.product_id), None)
-    in_cart = line.quantity if line is not None else callback_data.quantity
-    callback_answer.text = _(
-        "Added to the cart. Now in the cart: {count} pcs, total {total}."
-    ).format(count=in_cart, total=format_price(cart.total, cart.currency, locale))
+    if isinstance(callback.message, Message):
+        text = await _add(callback.message, user, state, product.id, callback_data.quantity, locale)
+        if text:
+            callback_answer.text = text
+
+
+async def _add(
+    message: Message,
+    user: User,
+    state: FSMContext,
+    product_id: int,
+    quantity: int,
+    locale: str,
+    personal_text: str | None = None,
+) -> str | None:
+    """Put it into the cart: what to tell the person, or None when another shop's cart was
+    found and replacing it is offered instead."""
+    try:
+        cart = await carts.add(user, product_id, quantity, personal_text=personal_text)
+    except OtherProviderInCart as error:
+        if personal_text is not None:  # kept for "Replace the cart"
+            await state.update_data(
+                {PENDING_TEXT: {"product_id": product_id, "text": personal_text}}
+            )
+        await message.answer(
+            explain(error) + "\n\n" + _("Replace your cart with this product?"),
+            reply_markup=kb.replace_cart(product_id, quantity),
+        )
+        return None
+    line = next((ln for ln in cart.lines if ln.product.id == product_id), None)
+    in_cart = line.quantity if line is not None else quantity
+    return _("Added to the cart. Now in the cart: {count} pcs, total {total}.").format(
+        count=in_cart, total=format_price(cart.total, cart.currency, locale)
+    )
+
+
+async def personal_text(message: Message, user: User, state: FSMContext, locale: str) -> None:
+    """The customer's text: checked by the cart (a refusal is explained and asked again)."""
+    data = await state.get_data()
+    product_id, quantity = int(data.get("product_id", 0)), int(data.get("quantity", 1))
+    product = await catalog.get_visible_product(product_id)
+    text = carts.check_personal_text(product, message.text or "")
+    await state.set_state(None)
+    answer = await _add(message, user, state, product_id, quantity, locale, text)
+    if answer:
+        await message.answer(
+            answer + "\n" + _("Your text: “{text}”").format(text=escape(text or "")),
+            reply_markup=kb.after_adding(),
+        )
+
+
+async def personal_text_wrong(message: Message) -> None:
+    """A photo, sticker, ... where the text is expected."""
+    await message.answer(_("Please send your text as a message, or /cancel."))
 
 
 # Deep links (called by /start) ---------------------------------------------------------------
@@ -453,4 +524,6 @@ def create_router() -> Router:
     )
     router.callback_query.register(quantity_hint, ProductCB.filter(F.action == ProductAction.noop))
     router.callback_query.register(add_to_cart, ProductCB.filter(F.action == ProductAction.add))
+    router.message.register(personal_text, StateFilter(PersonalText.text), F.text)
+    router.message.register(personal_text_wrong, StateFilter(PersonalText.text))
     return router

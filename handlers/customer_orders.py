@@ -18,6 +18,7 @@ from core.texts import (
     digital_handover,
     local_time,
     payment_method_name,
+    personal_text_note,
     role_name,
     status_name,
 )
@@ -75,6 +76,8 @@ async def order_text(order: Order, settings: Settings, locale: str) -> str:
     for item in items[:ITEMS_SHOWN]:
         amount = format_price(item.price * item.quantity, item.currency, locale)
         lines.append(f"• {escape(item.title[:TITLE_CHARS])} × {item.quantity} — {amount}")
+        if item.personal_text:
+            lines.append(personal_text_note(item.personal_text))
     if len(items) > ITEMS_SHOWN:
         lines.append(_("…and {count} more").format(count=len(items) - ITEMS_SHOWN))
     lines.append("")

@@ -28,6 +28,7 @@ from handlers.provider_kit import (
     money,
     owned,
     parse_delta,
+    parse_personal_text_setting,
     parse_price,
     photos_wrong_input,
     price_prompt,
@@ -206,6 +207,7 @@ EDIT_STATES = {
     ProductAction.category: EditProduct.category,
     ProductAction.restock: EditProduct.restock,
     ProductAction.photos: EditProduct.photos,
+    ProductAction.personal_text: EditProduct.personal_text,
 }
 
 
@@ -254,6 +256,16 @@ async def product_edit(
         text = _(
             "<b>{title}</b>: {count} in stock.\nSend +10 to add ten items, or -3 to remove three."
         ).format(title=title, count=product.stock)
+    elif action is ProductAction.personal_text:
+        text = _(
+            "Is <b>{title}</b> made with the customer's own text, like an engraved name? Send "
+            "the question the customer answers and the longest text, like: "
+            "<code>Name to engrave; 20</code>. Send “off” to sell it without a text."
+        ).format(title=title)
+        if product.personal_text_prompt:
+            text += "\n\n" + _("Now: “{prompt}”, up to {count} characters.").format(
+                prompt=escape(product.personal_text_prompt), count=product.personal_text_limit
+            )
     else:
         photos = await ProductPhoto.filter(product_id=product.id).count()
         text = _(
@@ -304,6 +316,17 @@ async def edit_text_value(message: Message, state: FSMContext, user: User, local
             await message.answer(_("A category name must be 1 to 128 characters long."))
             return
         product = await catalog.update_product(provider, product.id, category=category)
+    elif current == EditProduct.personal_text.state:
+        setting = parse_personal_text_setting(text)
+        if setting is None:
+            await message.answer(
+                _(
+                    "Send the question and the longest text, like: Name to engrave; 20. "
+                    "Or send “off”."
+                )
+            )
+            return
+        product = await catalog.set_personal_text(provider, product.id, *setting)
     elif current == EditProduct.price.state:
         price = parse_price(text, product.currency)
         if price is None:
@@ -416,6 +439,7 @@ def create_router() -> Router:
         EditProduct.price,
         EditProduct.category,
         EditProduct.restock,
+        EditProduct.personal_text,
     )
     msg.register(edit_text_value, text_edits, F.text)
     msg.register(edit_wrong_input, text_edits)

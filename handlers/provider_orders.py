@@ -22,7 +22,13 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from core.errors import IllegalTransition
 from core.i18n import gettext as _
 from core.problems import explain
-from core.texts import fulfilment_name, payment_method_name, shorten, status_name
+from core.texts import (
+    fulfilment_name,
+    payment_method_name,
+    personal_text_note,
+    shorten,
+    status_name,
+)
 from db.models import (
     ActorRole,
     Fulfilment,
@@ -94,6 +100,8 @@ async def provider_card(order: Order, locale: str) -> str:
                 subtotal=money(item.price * item.quantity, item.currency, locale),
             )
         )
+        if item.personal_text:
+            lines.append(personal_text_note(item.personal_text))
     if len(items) > MAX_ITEM_LINES:
         lines.append(_("… and {count} more").format(count=len(items) - MAX_ITEM_LINES))
     lines.append("")

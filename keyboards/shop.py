@@ -209,6 +209,14 @@ def catalog_entry() -> InlineKeyboardButton:
     )
 
 
+def after_adding() -> InlineKeyboardMarkup:
+    """After a product went into the cart by a typed message: the cart, or back to the menu."""
+    builder = InlineKeyboardBuilder()
+    builder.row(cart_entry())
+    builder.button(text=_("⬅️ Menu"), callback_data=MenuCB(action=MenuAction.home))
+    return builder.as_markup()
+
+
 def cart_entry() -> InlineKeyboardButton:
     """The main menu's Cart button."""
     return InlineKeyboardButton(
