@@ -13,7 +13,7 @@ from loguru import logger
 from bot.factory import build_services, create_bot, create_dispatcher, wire
 from bot.scheduler import create_scheduler
 from core.config import SUPPORTED_LOCALES, Settings
-from handlers.commands import bot_commands, customer_commands, menu_button, set_up_chat
+from handlers.commands import bot_commands, customer_commands, menu_button
 from services import users
 from services.container import Services
 from webapp import create_app
@@ -23,7 +23,8 @@ SANDBOX_BOT_USERNAME = "prilavok_sandbox_bot"
 
 async def configure_bot(bot: Bot, services: Services) -> None:
     """Customers' commands per language, the menu button in the default language for every
-    chat, each staff member's own commands and button, and the description with the policy."""
+    chat, the description with the policy; each staff member's own commands and button are
+    queued (the chat.setup job)."""
     settings, i18n = services.settings, services.i18n
     for locale in SUPPORTED_LOCALES:
         with i18n.context(), i18n.use_locale(locale):
@@ -42,8 +43,10 @@ async def configure_bot(bot: Bot, services: Services) -> None:
         with i18n.context(), i18n.use_locale(settings.default_locale):
             button = menu_button(settings)
         await bot.set_chat_menu_button(menu_button=button)
+    # Each staff member's own commands: jobs, so many sellers never hold up the start and a
+    # failed call is retried (ADMIN_IDS may have changed since the last start).
     for person in await users.staff(settings.admin_ids):
-        await set_up_chat(bot, person, services)
+        await users.refresh_chat(person)
 
 
 def _sandbox_app(settings: Settings) -> web.Application:
