@@ -135,7 +135,7 @@ async def test_a_product_made_with_a_personal_text_asks_for_it(telegram: Telegra
     assert "1 to 10 characters" in text_of(replies[0])
     replies = await ann.send("Anna  Lee")
     assert text_of(replies[0]) == (
-        f"Added to the cart. Now in the cart: 1 pcs, total {rub(90000)}.\nYour text: “Anna Lee”"
+        f"Added to the cart (1 in the cart now). Cart total: {rub(90000)}.\nYour text: “Anna Lee”"
     )
     item = await CartItem.get(user__tg_id=ann.id, product_id=mug.id)
     assert (item.quantity, item.personal_text) == (1, "Anna Lee")

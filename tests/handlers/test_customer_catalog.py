@@ -46,7 +46,7 @@ async def test_browse_to_a_card_and_add_to_the_cart(telegram: Telegram) -> None:
     assert "Seller: IP Petrov P. P., INN 500100732259" in card
     assert labels(replies[0]) == [
         "➖",
-        "1 pcs",
+        "Qty: 1",
         "➕",
         "🛒 Add to cart",
         "📱 Open in the app",
@@ -54,7 +54,7 @@ async def test_browse_to_a_card_and_add_to_the_cart(telegram: Telegram) -> None:
         "⬅️ Back",
     ]
 
-    await ann.click("1 pcs")
+    await ann.click("Qty: 1")
     assert ann.callback_answers[-1].text == "Use ➖ and ➕ to change the quantity."
     await ann.click("➖")
     assert ann.callback_answers[-1].text == "At least one."
@@ -65,7 +65,7 @@ async def test_browse_to_a_card_and_add_to_the_cart(telegram: Telegram) -> None:
     assert ann.callback_answers[-1].text == "Only 3 in stock."
     await ann.click("➖")
     await ann.click("🛒 Add 2 to cart")
-    assert f"Now in the cart: 2 pcs, total {rub(30000)}" in (ann.callback_answers[-1].text or "")
+    assert f"(2 in the cart now). Cart total: {rub(30000)}" in (ann.callback_answers[-1].text or "")
     item = await CartItem.get(user__tg_id=ann.id, product_id=tea.id)
     assert (item.quantity, item.price_seen) == (2, 15000)
 
@@ -224,4 +224,4 @@ async def test_a_card_opens_the_product_in_the_mini_app_and_3d_is_named(
     )
     await ann.click("➕", replies[1])  # the quantity buttons keep the app button
     card = next(m for m in ann.messages if m.message_id == replies[1].message_id)
-    assert "2 pcs" in labels(card) and "🧊 View in 3D in the app" in labels(card)
+    assert "Qty: 2" in labels(card) and "🧊 View in 3D in the app" in labels(card)
