@@ -7,14 +7,25 @@ import asyncio
 import signal
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from loguru import logger
 
 from bot.logs import setup_logging
 from core.config import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from services.demo import DemoOwnership
+
 EXIT_CONFIG_ERROR = 2
 EXIT_LEDGER_BROKEN = 1
+
+
+def _telegram_id(text: str) -> int:
+    """A Telegram user id for argparse: a positive whole number."""
+    if not text.isdigit() or not 0 < int(text) < 2**52:
+        raise argparse.ArgumentTypeError(f"not a Telegram user id: {text!r}")
+    return int(text)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -27,7 +38,16 @@ def _parser() -> argparse.ArgumentParser:
         help="do not apply pending migrations first (replicas behind a load balancer)",
     )
     commands.add_parser("migrate", help="apply pending database migrations")
-    commands.add_parser("demo-data", help="load a demo shop and a demo tutor (idempotent)")
+    demo = commands.add_parser(
+        "demo-data",
+        help="load a demo shop and a demo tutor (idempotent), owned by the first admin",
+    )
+    demo.add_argument(
+        "--owner",
+        type=_telegram_id,
+        metavar="TG_ID",
+        help="Telegram id of the person who owns the demo shop and tutor (default: first admin)",
+    )
     admin = commands.add_parser("create-admin", help="grant the admin role to a Telegram id")
     admin.add_argument("tg_id", type=int, help="Telegram user id")
     ledger = commands.add_parser("ledger", help="ledger maintenance")
@@ -72,7 +92,23 @@ async def _verify_ledger(settings: Settings) -> int:
     return EXIT_LEDGER_BROKEN
 
 
-async def _with_db(settings: Settings, command: str, tg_id: int | None) -> None:
+def _ownership_lines(ownership: DemoOwnership) -> list[str]:
+    lines = []
+    for slug, tg_id in ownership.owners.items():
+        if tg_id is None:
+            lines.append(
+                f"{slug}: no owner, so its orders notify nobody. Run `demo-data --owner "
+                "<telegram id>` or add yourself with `create-admin <telegram id>` first."
+            )
+        else:
+            now = " (set now)" if slug in ownership.changed else ""
+            lines.append(f"{slug}: owned by Telegram id {tg_id}{now}; /shop manages it")
+    return lines
+
+
+async def _with_db(
+    settings: Settings, command: str, tg_id: int | None, owner: int | None = None
+) -> None:
     from db import close_db, init_db
     from db.models import Role
     from services import demo, users
@@ -82,6 +118,9 @@ async def _with_db(settings: Settings, command: str, tg_id: int | None) -> None:
         if command == "demo-data":
             summary = await demo.load_demo_data(settings.data_path)
             logger.info("Demo data ready: {}", summary)
+            ownership = await demo.assign_demo_owner(settings.admin_ids, owner)
+            for line in _ownership_lines(ownership):
+                print(line)
         elif tg_id is not None:
             await users.grant_role(tg_id, Role.admin)
             logger.info("User {} is now an admin", tg_id)
@@ -129,7 +168,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     elif command == "ledger":
         return asyncio.run(_verify_ledger(settings))
     else:
-        asyncio.run(_with_db(settings, command, getattr(args, "tg_id", None)))
+        tg_id, owner = getattr(args, "tg_id", None), getattr(args, "owner", None)
+        asyncio.run(_with_db(settings, command, tg_id, owner))
     return 0
 
 

@@ -7,16 +7,14 @@ import contextlib
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import BotCommand, MenuButtonWebApp, WebAppInfo
 from aiohttp import web
 from loguru import logger
 
 from bot.factory import build_services, create_bot, create_dispatcher, wire
 from bot.scheduler import create_scheduler
 from core.config import SUPPORTED_LOCALES, Settings
-from core.i18n import LazyProxy
-from core.i18n import lazy_gettext as __
-from services import catalog
+from handlers.commands import bot_commands, customer_commands, menu_button
+from services import catalog, users
 from services.container import Services
 from webapp import create_app
 
@@ -27,35 +25,17 @@ Long polls (the sandbox page's) are ended on shutdown; a webhook Telegram or Yoo
 see answered is delivered again, so nothing is lost by not waiting longer."""
 
 
-def bot_commands() -> list[tuple[str, LazyProxy]]:
-    """Commands shown in Telegram's menu, with descriptions translated when used."""
-    return [
-        ("start", __("Main menu")),
-        ("cart", __("Cart")),
-        ("orders", __("Orders")),
-        ("help", __("What the bot can do")),
-        ("language", __("Change the language")),
-        ("cancel", __("Stop the current action")),
-        ("privacy", __("Personal data and the policy")),
-        ("my_data", __("Download my data")),
-        ("delete_my_data", __("Erase my personal data")),
-        ("terms", __("Terms of sale and refunds")),
-        ("paysupport", __("Help with a payment")),
-    ]
-
-
 async def configure_bot(bot: Bot, services: Services) -> None:
-    """Commands per language, the Mini App menu button and the description with the policy."""
+    """Customers' commands per language, the menu button in the default language for every
+    chat, the description with the policy; each staff member's own commands and button are
+    queued (the chat.setup job)."""
     settings, i18n = services.settings, services.i18n
     for locale in SUPPORTED_LOCALES:
         with i18n.context(), i18n.use_locale(locale):
-            commands = [
-                BotCommand(command=name, description=str(text)) for name, text in bot_commands()
-            ]
+            commands = bot_commands(customer_commands())
             description = i18n.gettext(
                 "Shop, custom products and lessons inside Telegram. Privacy policy: {url}"
             ).format(url=settings.privacy_policy_url)
-            menu_text = i18n.gettext("Shop")
         language = None if locale == settings.default_locale else locale
         await bot.set_my_commands(commands, language_code=language)
         if language is None:
@@ -64,11 +44,13 @@ async def configure_bot(bot: Bot, services: Services) -> None:
         if current.description != description:
             await bot.set_my_description(description, language_code=language)
     if settings.mini_app_available:
-        await bot.set_chat_menu_button(
-            menu_button=MenuButtonWebApp(
-                text=menu_text, web_app=WebAppInfo(url=settings.mini_app_url)
-            )
-        )
+        with i18n.context(), i18n.use_locale(settings.default_locale):
+            button = menu_button(settings)
+        await bot.set_chat_menu_button(menu_button=button)
+    # Each staff member's own commands: jobs, so many sellers never hold up the start and a
+    # failed call is retried (ADMIN_IDS may have changed since the last start).
+    for person in await users.staff(settings.admin_ids):
+        await users.refresh_chat(person)
 
 
 def _sandbox_app(settings: Settings) -> web.Application:

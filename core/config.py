@@ -122,8 +122,8 @@ class Settings(BaseSettings):
     """Reverse proxies whose X-Forwarded-For is believed."""
     telegram_payments_provider_token: SecretStr | None = None
     """The payment provider token from BotFather (Telegram Payments in roubles)."""
-    payments_support_contact: str | None = None
-    """Who answers /paysupport; defaults to OPERATOR_CONTACT."""
+    payments_support_contact: str = Field(default="payments@example.ru", min_length=3)
+    """Who answers payment and refund questions (/paysupport): an e-mail, @username or phone."""
     platform_commission_percent: Decimal = Field(
         default=DEFAULT_COMMISSION_PERCENT, ge=0, le=100, decimal_places=2
     )
@@ -277,6 +277,11 @@ class Settings(BaseSettings):
         """The Mini App's entry page URL."""
         return self.webapp_url or f"{self.public_base_url}/app"
 
+    def mini_app_product_url(self, product_id: int) -> str:
+        """A product's page in the Mini App (the page reads `product` from its query)."""
+        url = self.mini_app_url
+        return f"{url}{'&' if '?' in url else '?'}product={product_id}"
+
     @property
     def mini_app_available(self) -> bool:
         """Telegram opens only https Mini Apps; the sandbox opens any."""
@@ -299,11 +304,6 @@ class Settings(BaseSettings):
         if self.telegram_payments_provider_token is not None:
             return self.telegram_payments_provider_token.get_secret_value()
         return SANDBOX_PROVIDER_TOKEN
-
-    @property
-    def pay_support_contact(self) -> str:
-        """Who answers questions about payments (/paysupport)."""
-        return self.payments_support_contact or self.operator_contact
 
     @property
     def payment_return_url(self) -> str:

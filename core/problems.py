@@ -26,6 +26,7 @@ def field_name(field: str) -> str:
         "price": _("price"),
         "stock": _("stock"),
         "quantity": _("quantity"),
+        "personal_text": _("personal text"),
         "description": _("description"),
         "currency": _("currency"),
         "category": _("category"),
@@ -110,7 +111,7 @@ def explain(error: DomainError) -> str:
     if code == "cart_changed":
         return _("Prices or availability changed. Please check your cart again.")
     if code == "nothing_to_send":
-        return _("Order №{number} has no paid files or links to send.").format(
+        return _("Order #{number} has no paid files or links to send.").format(
             number=details.get("order_id", "")
         )
     if code == "illegal_transition":
@@ -122,7 +123,7 @@ def explain(error: DomainError) -> str:
     if code == "payment_refused":
         return _payment_refused(error)
     if code == "nothing_to_refund":
-        return _("Nothing is left to refund for order №{number}.").format(
+        return _("Nothing is left to refund for order #{number}.").format(
             number=details.get("order_id", "")
         )
     if code == "over_refund":
@@ -184,12 +185,33 @@ def _checkout_input(error: DomainError) -> str:
     return _("Please check the {field}.").format(field=field_name(str(field)))
 
 
+def _personal_text_problem(details: dict[str, object]) -> str:
+    """What is wrong with the customer's text for a product made with one."""
+    reason = details.get("reason")
+    if reason == "not_taken":
+        return _("This product is not made with a personal text.")
+    if reason == "missing":
+        return _("This product is made with your text: send it, up to {max} characters.").format(
+            max=details.get("max")
+        )
+    if reason == "setting":
+        return _(
+            "Send the question and the longest text, like: Name to engrave; 20 "
+            "(1 to {max} characters, a question of up to 64). Or send “off”."
+        ).format(max=details.get("max"))
+    return _("The text must be 1 to {max} characters long, on one line.").format(
+        max=details.get("max")
+    )
+
+
 def _invalid_input(error: DomainError, details: dict[str, str]) -> str:
     """What is wrong with a typed or sent value, as precisely as the details allow."""
     field = str(error.details.get("field"))
     limit = details.get("max", "")
     if field in _CHECKOUT_FIELDS:
         return _checkout_input(error)
+    if field == "personal_text":
+        return _personal_text_problem(error.details)
     if field == "vat_code":
         return _("The VAT code must be one of: {codes}.").format(codes=vat_codes_text())
     if field == "receipt_contact":

@@ -1,8 +1,10 @@
-"""Localized names of order statuses and actor roles, shared by every chat flow."""
+"""Texts both faces show: localized names of order statuses and actor roles, shortened titles."""
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import UTC, datetime
+from html import escape
 from zoneinfo import ZoneInfo
 
 from core.i18n import gettext as _
@@ -42,6 +44,11 @@ def digital_handover() -> str:
     return _("💾 Digital goods: they come to this chat as soon as the payment goes through.")
 
 
+def personal_text_note(text: str) -> str:
+    """The customer's text under an order line (HTML-escaped): what the seller puts on it."""
+    return "   " + _("✍️ Text: “{text}”").format(text=escape(text))
+
+
 def fulfilment_name(fulfilment: Fulfilment) -> str:
     """Pickup or delivery, in the current locale."""
     if Fulfilment(fulfilment) is Fulfilment.delivery:
@@ -61,3 +68,38 @@ def local_time(moment: datetime, timezone: str) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(ZoneInfo(timezone)).strftime("%d.%m.%Y %H:%M")
+
+
+ELLIPSIS = "…"
+# Opening brackets and quotes left at the end of a cut would open nothing.
+_DANGLING_OPENERS = "([{«„“‘‹"
+
+
+def _is_dangling(char: str) -> bool:
+    """Whitespace, punctuation other than closing brackets and quotes, or an opener."""
+    if char.isspace() or char in _DANGLING_OPENERS:
+        return True
+    category = unicodedata.category(char)
+    # Pe/Pf: closing brackets and quotes (») belong to the words they close.
+    return category.startswith("P") and category not in ("Pe", "Pf")
+
+
+def shorten(text: str, limit: int) -> str:
+    """The text in at most `limit` characters: cut at a word boundary, no trailing punctuation, "…".
+
+    A word longer than half the room is cut inside rather than leaving a stub of a title.
+    """
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    room = max(limit - len(ELLIPSIS), 1)
+    cut = text[:room]
+    if not text[room].isspace():
+        boundary = cut.rfind(" ")
+        if boundary >= room // 2:
+            cut = cut[:boundary]
+    end = len(cut)
+    while end > 0 and _is_dangling(cut[end - 1]):
+        end -= 1
+    cut = cut[:end] or text[:room]
+    return cut + ELLIPSIS

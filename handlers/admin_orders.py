@@ -1,4 +1,5 @@
-"""Admin: orders — look one up by number and change its status with a recorded reason."""
+"""Admin: orders — a list filtered by status, shop and period, or one looked up by number; a
+status change with a recorded reason."""
 
 from __future__ import annotations
 
@@ -17,17 +18,26 @@ from core.errors import IllegalTransition, NotFound
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
-from core.texts import fulfilment_name, payment_method_name, role_name, status_name
+from core.texts import (
+    fulfilment_name,
+    payment_method_name,
+    personal_text_note,
+    role_name,
+    shorten,
+    status_name,
+)
 from db.models import ActorRole, Order, OrderItem, OrderStatus, OrderTransition, User
 from handlers.admin_common import show
 from keyboards import admin as kb
-from keyboards.admin import AdminAction, AdminCB, AdmOrderCB, AdmStatusCB
+from keyboards.admin import AdminAction, AdminCB, AdmOrderCB, AdmOrdersCB, AdmStatusCB, OrdersPick
 from services import admin, orders
+from services.admin import OrderPeriod
 from services.events import ShopEvents
 
 MAX_REASON = 500
 HISTORY_SHOWN = 15
 ITEMS_SHOWN = 30
+MAX_BUTTON = 60
 
 
 class OrderStates(StatesGroup):
@@ -50,11 +60,14 @@ def _history_line(transition: OrderTransition, tz: ZoneInfo) -> str:
 
 def _item_line(item: OrderItem, locale: str) -> str:
     amount = format_price(item.price * item.quantity, item.currency, locale)
-    return f"• {escape(item.title)} × {item.quantity} — {amount}"
+    line = f"• {escape(item.title)} × {item.quantity} — {amount}"
+    if item.personal_text:
+        line += "\n" + personal_text_note(item.personal_text)
+    return line
 
 
 async def order_text(
-    order_id: int, locale: str, settings: Settings
+    order_id: int, locale: str, settings: Settings, back: AdmOrdersCB | None = None
 ) -> tuple[str, InlineKeyboardMarkup]:
     """The order card: shop, customer pseudonym, items, status, history and status buttons."""
     order, history = await admin.order_card(order_id)
@@ -85,7 +98,104 @@ async def order_text(
         history="\n".join(lines),
     )
     targets = [(to, status_name(to)) for to in orders.allowed_targets(order, ActorRole.admin)]
-    return text, kb.order_actions(order.id, order.status, targets)
+    return text, kb.order_actions(order.id, order.status, targets, back)
+
+
+# The list ----------------------------------------------------------------------------------
+
+
+def period_name(period: OrderPeriod) -> str:
+    """The list's period, as the admin reads it."""
+    names = {
+        OrderPeriod.any: _("any time"),
+        OrderPeriod.today: _("today"),
+        OrderPeriod.week: _("last 7 days"),
+        OrderPeriod.month: _("last 30 days"),
+    }
+    return names[period]
+
+
+def _order_label(order: Order, locale: str) -> str:
+    head = f"#{order.id} · "
+    tail = " · ".join(
+        ("", format_price(order.total, order.currency, locale), status_name(order.status))
+    )
+    room = MAX_BUTTON - len(head) - len(tail)
+    return head + shorten(order.provider.name, max(room, 8)) + tail
+
+
+async def order_list(
+    callback: CallbackQuery,
+    callback_data: AdmOrdersCB,
+    state: FSMContext,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """Orders of every shop, newest first, filtered; or one filter's choices."""
+    await state.clear()
+    if callback_data.pick is not OrdersPick.none:
+        await _filter_choices(callback, callback_data)
+        return
+    wanted = admin.OrderFilter(
+        status=callback_data.status,
+        provider_id=callback_data.shop or None,
+        period=callback_data.period,
+    )
+    page = await admin.find_orders(wanted, callback_data.page, timezone=settings.timezone)
+    if page.out_of_range:
+        callback_answer.text = _("That page no longer exists.")
+    shop = await admin.provider_name(callback_data.shop) if callback_data.shop else None
+    status = status_name(callback_data.status) if callback_data.status else _("any")
+    lines = [
+        _("<b>Orders</b>: {count}").format(count=page.total),
+        _("Status: {status} · Shop: {shop} · Period: {period}").format(
+            status=status, shop=escape(shop or _("any")), period=period_name(callback_data.period)
+        ),
+    ]
+    if page.total:
+        lines.append(_("Page {number} of {pages}").format(number=page.number, pages=page.pages))
+    else:
+        lines += ["", _("No orders match. Change the filters.")]
+    shown = callback_data.model_copy(update={"page": page.number})
+    filters = [
+        (OrdersPick.status, _("🔖 Status")),
+        (OrdersPick.shop, _("🏪 Shop")),
+        (OrdersPick.period, _("📅 Period")),
+    ]
+    labels = [_order_label(order, locale) for order in page.items]
+    await show(callback, "\n".join(lines), kb.order_list(shown, page, labels, filters))
+
+
+async def _filter_choices(callback: CallbackQuery, shown: AdmOrdersCB) -> None:
+    def listed(**changes: object) -> AdmOrdersCB:
+        return shown.model_copy(update={**changes, "page": 1, "pick": OrdersPick.none})
+
+    def mark(label: str, current: bool) -> str:
+        return f"• {label}" if current else label
+
+    if shown.pick is OrdersPick.status:
+        choices = [(listed(status=None), mark(_("Any status"), shown.status is None))]
+        choices += [
+            (listed(status=status), mark(status_name(status), shown.status is status))
+            for status in OrderStatus
+        ]
+        await show(callback, _("Orders in which status?"), kb.order_filter_choices(shown, choices))
+    elif shown.pick is OrdersPick.period:
+        choices = [
+            (listed(period=period), mark(period_name(period), shown.period is period))
+            for period in OrderPeriod
+        ]
+        await show(callback, _("Orders of which period?"), kb.order_filter_choices(shown, choices))
+    else:
+        shops = await admin.providers_with_orders(shown.page)
+        choices = [(listed(shop=0), mark(_("Any shop"), not shown.shop))]
+        choices += [
+            (listed(shop=provider.id), mark(shorten(provider.name, 40), shown.shop == provider.id))
+            for provider in shops.items
+        ]
+        text = _("Orders of which shop or tutor?")
+        await show(callback, text, kb.order_filter_choices(shown, choices, shops))
 
 
 async def ask_number(callback: CallbackQuery, state: FSMContext) -> None:
@@ -126,7 +236,9 @@ async def order_screen(
 ) -> None:
     """Refresh the card (also "back" from typing a reason)."""
     await state.clear()
-    text, keyboard = await order_text(callback_data.order_id, locale, settings)
+    text, keyboard = await order_text(
+        callback_data.order_id, locale, settings, callback_data.back()
+    )
     await show(callback, text, keyboard)
 
 
@@ -217,11 +329,24 @@ async def reason_wrong_input(message: Message) -> None:
     await message.answer(_("Please type the reason as text, or /cancel."))
 
 
+async def order_list_from_menu(
+    callback: CallbackQuery,
+    state: FSMContext,
+    locale: str,
+    settings: Settings,
+    callback_answer: CallbackAnswer,
+) -> None:
+    """ "📦 Orders" in the admin menu: every order, newest first."""
+    await order_list(callback, AdmOrdersCB(), state, locale, settings, callback_answer)
+
+
 def create_router() -> Router:
     """Orders section of the admin panel (under the admin router's filter)."""
     router = Router(name=__name__)
     cb = router.callback_query
-    cb.register(ask_number, AdminCB.filter(F.action == AdminAction.orders))
+    cb.register(order_list, AdmOrdersCB.filter())
+    cb.register(order_list_from_menu, AdminCB.filter(F.action == AdminAction.orders))
+    cb.register(ask_number, AdminCB.filter(F.action == AdminAction.find_order))
     cb.register(order_screen, AdmOrderCB.filter())
     cb.register(ask_reason, AdmStatusCB.filter())
     msg = router.message

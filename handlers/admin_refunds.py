@@ -76,7 +76,7 @@ async def refund_command(
         return
     order = await Order.get_or_none(id=int(parts[0].lstrip("#№")))
     if order is None:
-        await message.answer(_("There is no order №{number}.").format(number=parts[0]))
+        await message.answer(_("There is no order #{number}.").format(number=parts[0]))
         return
     rest = parts[1].split(maxsplit=1) if len(parts) > 1 else []
     amount = 0
@@ -100,7 +100,7 @@ async def refund_command(
     await state.update_data({REASONS_KEY: reasons})
     label = format_price(wanted, order.currency, locale)
     text = _(
-        "Refund {amount} of order №{number}?\n"
+        "Refund {amount} of order #{number}?\n"
         "Status: {status}. Paid: {paid}; left to refund: {available}.\n"
         "Reason: {reason}"
     ).format(
@@ -127,7 +127,7 @@ async def refund_confirmed(
     """Make the refund (once per request key) and say what happened."""
     number = callback_data.order_id
     if not callback_data.go:
-        await show(callback, _("Refund of order №{number} not made.").format(number=number))
+        await show(callback, _("Refund of order #{number} not made.").format(number=number))
         return
     reasons = dict((await state.get_data()).get(REASONS_KEY) or {})
     backends = refund_backends
@@ -155,11 +155,11 @@ async def refund_confirmed(
     amount = format_price(result.amount, order.currency, locale)
     if result.pending:
         text = _(
-            "↩️ Refund of {amount} for order №{number} is sent to the payment provider; it "
+            "↩️ Refund of {amount} for order #{number} is sent to the payment provider; it "
             "completes on its own when the provider confirms."
         )
     else:
-        text = _("↩️ {amount} refunded for order №{number}. Status: {status}.")
+        text = _("↩️ {amount} refunded for order #{number}. Status: {status}.")
     await show(
         callback, text.format(amount=amount, number=number, status=status_name(order.status))
     )

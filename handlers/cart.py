@@ -6,6 +6,7 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
@@ -15,6 +16,7 @@ from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
 from db.models import User
+from handlers.catalog import PENDING_TEXT
 from handlers.ui import Screen, show, show_for
 from keyboards import shop as kb
 from keyboards.shop import CartAction, CartCB, CartRow
@@ -173,15 +175,23 @@ async def replace_cart(
     callback: CallbackQuery,
     callback_data: CartCB,
     user: User,
+    state: FSMContext,
     settings: Settings,
     bot: Bot,
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Empty a cart of another shop and add the product that was refused."""
+    """Empty a cart of another shop and add the product that was refused (with the personal
+    text typed for it, if it is made with one)."""
+    pending = (await state.get_data()).get(PENDING_TEXT) or {}
+    text = pending.get("text") if pending.get("product_id") == callback_data.product_id else None
     try:
         cart = await carts.add(
-            user, callback_data.product_id, max(1, callback_data.quantity), replace=True
+            user,
+            callback_data.product_id,
+            max(1, callback_data.quantity),
+            replace=True,
+            personal_text=text,
         )
     except DomainError as error:
         callback_answer.text = explain(error)

@@ -7,9 +7,13 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import StateFilter
 from aiogram.filters.callback_data import CallbackData
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
     CallbackQuery,
+    InlineKeyboardMarkup,
     Message,
 )
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -19,6 +23,7 @@ from core.errors import DomainError, OtherProviderInCart
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
+from core.texts import shorten
 from db.models import Product, ProductKind, Provider, User
 from handlers.ui import Screen, not_modified, show, show_for, visible_length
 from keyboards import shop as kb
@@ -73,7 +78,7 @@ async def storefronts_screen(page: int = 1) -> tuple[Screen, bool]:
             text += "\n" + _("Page {number} of {pages}").format(number=number, pages=pages)
     choices = [
         Choice(
-            provider.name[:60],
+            shorten(provider.name, 60),
             CatalogCB(view=CatalogView.storefront, provider_id=provider.id),
         )
         for provider in shown
@@ -104,7 +109,7 @@ async def storefront_screen(provider_id: int, locale: str) -> Screen:
     lines.append(_("Choose a category:") if categories else _("Open the products:"))
     choices = [
         Choice(
-            category.title[:60],
+            shorten(category.title, 60),
             CatalogCB(view=CatalogView.products, provider_id=provider.id, category_id=category.id),
         )
         for category in categories
@@ -154,7 +159,7 @@ async def products_screen(
     choices = []
     for product in found.items:
         price = format_price(product.price, product.currency, locale)
-        label = f"{product.title[:40]} — {price}"
+        label = f"{shorten(product.title, 40)} — {price}"
         if not _can_buy(product):
             label += " · " + _("sold out")
         choices.append(
@@ -215,6 +220,7 @@ def card_text(product: Product, locale: str, limit: int) -> str:
 async def product_screen(
     product_id: int,
     locale: str,
+    settings: Settings,
     *,
     quantity: int = 1,
     origin: Origin = Origin.catalog,
@@ -225,16 +231,44 @@ async def product_screen(
     product = await catalog.get_visible_product(product_id)
     photo = await catalog.first_photo(product)
     limit = CAPTION_LIMIT if photo is not None else TEXT_LIMIT
-    keyboard = kb.product_card(
+    keyboard = _card_keyboard(
+        product,
+        settings,
+        max(1, min(quantity, max_quantity(product) or 1)),
+        origin,
+        category_id,
+        page,
+    )
+    return Screen(card_text(product, locale, limit), keyboard, photo)
+
+
+def app_link(product: Product, settings: Settings) -> kb.AppLink | None:
+    """The product's page in the Mini App (its gallery, its 3D model), when the app can open."""
+    if not settings.mini_app_available:
+        return None
+    return kb.AppLink(
+        url=settings.mini_app_product_url(product.id), three_d=bool(product.model_path)
+    )
+
+
+def _card_keyboard(
+    product: Product,
+    settings: Settings,
+    quantity: int,
+    origin: Origin,
+    category_id: int,
+    page: int,
+) -> InlineKeyboardMarkup:
+    return kb.product_card(
         product.id,
-        quantity=max(1, min(quantity, max_quantity(product) or 1)),
+        quantity=quantity,
         can_buy=_can_buy(product),
         back=_back(product, origin, category_id, page),
         origin=origin,
         category_id=category_id,
         page=page,
+        app=app_link(product, settings),
     )
-    return Screen(card_text(product, locale, limit), keyboard, photo)
 
 
 # Handlers ----------------------------------------------------------------------------------
@@ -313,6 +347,7 @@ async def open_product(
     screen = await product_screen(
         callback_data.product_id,
         locale,
+        settings,
         origin=callback_data.origin,
         category_id=callback_data.category_id,
         page=callback_data.page,
@@ -323,6 +358,7 @@ async def open_product(
 async def change_quantity(
     callback: CallbackQuery,
     callback_data: ProductCB,
+    settings: Settings,
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -340,14 +376,13 @@ async def change_quantity(
             else _("At most {count} at once.").format(count=limit)
         )
         return
-    keyboard = kb.product_card(
-        product.id,
-        quantity=wanted,
-        can_buy=_can_buy(product),
-        back=_back(product, callback_data.origin, callback_data.category_id, callback_data.page),
-        origin=callback_data.origin,
-        category_id=callback_data.category_id,
-        page=callback_data.page,
+    keyboard = _card_keyboard(
+        product,
+        settings,
+        wanted,
+        callback_data.origin,
+        callback_data.category_id,
+        callback_data.page,
     )
     if isinstance(callback.message, Message):
         try:
@@ -362,28 +397,96 @@ async def quantity_hint(callback: CallbackQuery, callback_answer: CallbackAnswer
     callback_answer.text = _("Use ➖ and ➕ to change the quantity.")
 
 
+class PersonalText(StatesGroup):
+    """Waiting for the customer's own text of a product made with one."""
+
+    text = State()
+
+
+PENDING_TEXT = "personal_text"
+"""FSM data: the text typed for a product whose adding waits for "Replace the cart"."""
+
+
 async def add_to_cart(
     callback: CallbackQuery,
     callback_data: ProductCB,
     user: User,
+    state: FSMContext,
     locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
-    """Add the chosen quantity; another shop's cart gets an offer to replace it."""
-    try:
-        cart = await carts.add(user, callback_data.product_id, callback_data.quantity)
-    except OtherProviderInCart as error:
+    """Add the chosen quantity; a product made with a personal text asks for it first."""
+    product = await catalog.get_visible_product(callback_data.product_id)
+    if carts.asks_personal_text(product):
+        await state.clear()
+        await state.set_state(PersonalText.text)
+        await state.update_data(product_id=product.id, quantity=callback_data.quantity)
         if isinstance(callback.message, Message):
             await callback.message.answer(
-                explain(error) + "\n\n" + _("Replace your cart with this product?"),
-                reply_markup=kb.replace_cart(callback_data.product_id, callback_data.quantity),
+                _(
+                    "✍️ {title} is made with your text.\n<b>{prompt}</b> (up to {count} "
+                    "characters)\n\nSend it as a message, or /cancel."
+                ).format(
+                    title=escape(product.title),
+                    prompt=escape(product.personal_text_prompt or ""),
+                    count=product.personal_text_limit,
+                )
             )
         return
-    line = next((ln for ln in cart.lines if ln.product.id == callback_data.product_id), None)
-    in_cart = line.quantity if line is not None else callback_data.quantity
-    callback_answer.text = _(
-        "Added to the cart. Now in the cart: {count} pcs, total {total}."
-    ).format(count=in_cart, total=format_price(cart.total, cart.currency, locale))
+    if isinstance(callback.message, Message):
+        text = await _add(callback.message, user, state, product.id, callback_data.quantity, locale)
+        if text:
+            callback_answer.text = text
+
+
+async def _add(
+    message: Message,
+    user: User,
+    state: FSMContext,
+    product_id: int,
+    quantity: int,
+    locale: str,
+    personal_text: str | None = None,
+) -> str | None:
+    """Put it into the cart: what to tell the person, or None when another shop's cart was
+    found and replacing it is offered instead."""
+    try:
+        cart = await carts.add(user, product_id, quantity, personal_text=personal_text)
+    except OtherProviderInCart as error:
+        if personal_text is not None:  # kept for "Replace the cart"
+            await state.update_data(
+                {PENDING_TEXT: {"product_id": product_id, "text": personal_text}}
+            )
+        await message.answer(
+            explain(error) + "\n\n" + _("Replace your cart with this product?"),
+            reply_markup=kb.replace_cart(product_id, quantity),
+        )
+        return None
+    line = next((ln for ln in cart.lines if ln.product.id == product_id), None)
+    in_cart = line.quantity if line is not None else quantity
+    return _("Added to the cart. Now in the cart: {count} pcs, total {total}.").format(
+        count=in_cart, total=format_price(cart.total, cart.currency, locale)
+    )
+
+
+async def personal_text(message: Message, user: User, state: FSMContext, locale: str) -> None:
+    """The customer's text: checked by the cart (a refusal is explained and asked again)."""
+    data = await state.get_data()
+    product_id, quantity = int(data.get("product_id", 0)), int(data.get("quantity", 1))
+    product = await catalog.get_visible_product(product_id)
+    text = carts.check_personal_text(product, message.text or "")
+    await state.set_state(None)
+    answer = await _add(message, user, state, product_id, quantity, locale, text)
+    if answer:
+        await message.answer(
+            answer + "\n" + _("Your text: “{text}”").format(text=escape(text or "")),
+            reply_markup=kb.after_adding(),
+        )
+
+
+async def personal_text_wrong(message: Message) -> None:
+    """A photo, sticker, ... where the text is expected."""
+    await message.answer(_("Please send your text as a message, or /cancel."))
 
 
 # Deep links (called by /start) ---------------------------------------------------------------
@@ -396,7 +499,7 @@ async def open_deep_link(
     if message.bot is None:
         return
     if result.product is not None:
-        screen = await product_screen(result.product.id, locale, origin=Origin.link)
+        screen = await product_screen(result.product.id, locale, settings, origin=Origin.link)
     elif result.provider is not None:
         screen = await storefront_screen(result.provider.id, locale)
     else:
@@ -421,4 +524,6 @@ def create_router() -> Router:
     )
     router.callback_query.register(quantity_hint, ProductCB.filter(F.action == ProductAction.noop))
     router.callback_query.register(add_to_cart, ProductCB.filter(F.action == ProductAction.add))
+    router.message.register(personal_text, StateFilter(PersonalText.text), F.text)
+    router.message.register(personal_text_wrong, StateFilter(PersonalText.text))
     return router

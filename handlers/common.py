@@ -12,8 +12,10 @@ from core.i18n import gettext as _
 from core.i18n import lazy_gettext as __
 from db.models import User
 from handlers import screens
+from handlers.commands import help_text
 from keyboards import menus
 from keyboards.callbacks import MenuAction, MenuCB
+from services import users
 
 
 async def cancel(message: Message, state: FSMContext, user: User, settings: Settings) -> None:
@@ -26,15 +28,20 @@ async def cancel(message: Message, state: FSMContext, user: User, settings: Sett
     await message.answer(text, reply_markup=keyboard)
 
 
-async def show_help(message: Message) -> None:
-    """List the commands."""
-    await message.answer(screens.help_text(), reply_markup=menus.back_to_menu())
+async def _help_for(user: User, settings: Settings) -> str:
+    return help_text(await users.duties_of(user, settings.admin_ids))
 
 
-async def help_button(callback: CallbackQuery) -> None:
+async def show_help(message: Message, user: User, settings: Settings) -> None:
+    """List the commands this person may use."""
+    await message.answer(await _help_for(user, settings), reply_markup=menus.back_to_menu())
+
+
+async def help_button(callback: CallbackQuery, user: User, settings: Settings) -> None:
     """The help screen from the main menu."""
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(screens.help_text(), reply_markup=menus.back_to_menu())
+        text = await _help_for(user, settings)
+        await callback.message.edit_text(text, reply_markup=menus.back_to_menu())
 
 
 def create_router() -> Router:

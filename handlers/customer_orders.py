@@ -18,6 +18,7 @@ from core.texts import (
     digital_handover,
     local_time,
     payment_method_name,
+    personal_text_note,
     role_name,
     status_name,
 )
@@ -38,7 +39,8 @@ NOTE_CHARS = 200
 def _order_label(order: Order, settings: Settings, locale: str) -> str:
     day = local_time(order.created_at, settings.timezone)[:10]
     total = format_price(order.total, order.currency, locale)
-    return f"№{order.id} · {day} · {total} · {status_name(order.status)}"
+    number = _("#{number}").format(number=order.id)
+    return f"{number} · {day} · {total} · {status_name(order.status)}"
 
 
 async def orders_screen(
@@ -65,7 +67,7 @@ async def order_text(order: Order, settings: Settings, locale: str) -> str:
     """Items, totals, how it is received, the pickup code when it is ready, and the history."""
     items = list(order.items)
     lines = [
-        _("<b>Order №{number}</b> · {shop}").format(
+        _("<b>Order #{number}</b> · {shop}").format(
             number=order.id, shop=escape(order.provider.name)
         ),
         _("Status: {status}").format(status=status_name(order.status)),
@@ -74,6 +76,8 @@ async def order_text(order: Order, settings: Settings, locale: str) -> str:
     for item in items[:ITEMS_SHOWN]:
         amount = format_price(item.price * item.quantity, item.currency, locale)
         lines.append(f"• {escape(item.title[:TITLE_CHARS])} × {item.quantity} — {amount}")
+        if item.personal_text:
+            lines.append(personal_text_note(item.personal_text))
     if len(items) > ITEMS_SHOWN:
         lines.append(_("…and {count} more").format(count=len(items) - ITEMS_SHOWN))
     lines.append("")
@@ -195,7 +199,7 @@ async def ask_cancel(
 ) -> None:
     """Ask before cancelling."""
     screen = await order_screen(user, callback_data.order_id, callback_data.page, settings, locale)
-    text = screen.text + "\n\n" + _("Cancel order №{number}?").format(number=callback_data.order_id)
+    text = screen.text + "\n\n" + _("Cancel order #{number}?").format(number=callback_data.order_id)
     keyboard = kb.confirm_cancel(callback_data.order_id, callback_data.page)
     await show_for(callback, Screen(text, keyboard), settings, bot)
 
@@ -224,7 +228,7 @@ async def cancel_order(
         await orders.transition(
             order.id, OrderStatus.cancelled, role=ActorRole.customer, actor=user, events=shop_events
         )
-        callback_answer.text = _("Order №{number} is cancelled.").format(number=order.id)
+        callback_answer.text = _("Order #{number} is cancelled.").format(number=order.id)
     screen = await order_screen(user, order.id, callback_data.page, settings, locale)
     await show_for(callback, screen, settings, bot)
 

@@ -17,11 +17,13 @@ from loguru import logger
 
 from core.i18n import gettext as _
 from core.i18n import pick_locale
-from db.models import Job, Order, OrderItem, Product, ProductKind, Role, User
+from db.models import Job, Order, OrderItem, Product, ProductKind
+from handlers.commands import ChatSetup
 from services import jobs, orders, users
 from services.container import Services
 from services.jobs import JobKind, JobPolicy, JobRunner
 
+CHAT_SETUP_POLICY = JobPolicy(first_backoff=timedelta(seconds=30), max_backoff=timedelta(hours=1))
 DELIVERY_POLICY = JobPolicy(first_backoff=timedelta(seconds=30), max_backoff=timedelta(minutes=30))
 """At least once: a runner that died after sending may send the files a second time, which is
 better than never."""
@@ -130,13 +132,8 @@ class JobFailureAlert:
 
     async def __call__(self, job: Job) -> None:
         """Send the alert to every admin."""
-        stored = await User.filter(role=Role.admin, tg_id__isnull=False)
-        admins: dict[int, User | None] = {
-            int(user.tg_id): user for user in stored if user.tg_id is not None
-        }
-        for tg_id in self._settings.admin_ids:
-            admins.setdefault(tg_id, None)
-        for tg_id, admin in sorted(admins.items()):
+        admins = await users.admin_recipients(self._settings.admin_ids)
+        for tg_id, admin in admins.items():
             locale = pick_locale(
                 admin.locale if admin else None, default=self._settings.default_locale
             )
@@ -159,4 +156,5 @@ class JobFailureAlert:
 def register_chat_jobs(runner: JobRunner, bot: Bot, services: Services) -> None:
     """The jobs that send through the bot, and the admins' alert when a job gives up."""
     runner.register(JobKind.deliver_digital, DigitalDelivery(bot, services), DELIVERY_POLICY)
+    runner.register(JobKind.chat_setup, ChatSetup(bot, services), CHAT_SETUP_POLICY)
     runner.on_give_up(JobFailureAlert(bot, services))

@@ -38,6 +38,7 @@ from db.models import (
     User,
 )
 from handlers.provider_orders import NEEDS_PROVIDER, card_screen
+from keyboards import admin as admin_kb
 from keyboards import payments as pay_kb
 from keyboards import provider as kb
 from services import orders, users
@@ -117,11 +118,11 @@ def customer_text(order: Order, transition: OrderTransition, locale: str) -> str
 def _refund_text(order: Order, refund: Refund, amount: str) -> str:
     """What the customer is told about money coming back, and why when they did not ask."""
     if refund.currency == STARS:
-        text = _("↩️ {amount} for order #{number} are back on your Telegram Stars balance.")
+        text = _("↩️ {amount} for order #{number} is back on your Telegram Stars balance.")
     else:
         text = _(
-            "↩️ {amount} for order #{number} is on its way back to your card. Banks usually "
-            "credit it within a few days."
+            "↩️ {amount} for order #{number} is on its way back the way you paid (card, SBP or "
+            "wallet). It usually arrives within a few days."
         )
     text = text.format(amount=amount, number=order.id)
     if refund.reason == LATE_PAYMENT_REASON:
@@ -143,6 +144,7 @@ class TelegramShopNotifier(ShopListener):
         self._bot = bot
         self._i18n = services.i18n
         self._default_locale = services.settings.default_locale
+        self._admin_ids = services.settings.admin_ids
 
     # ShopListener --------------------------------------------------------------------------
 
@@ -270,6 +272,8 @@ class TelegramShopNotifier(ShopListener):
 
     async def _payout_changed(self, payout: Payout) -> None:
         provider = await Provider.get(id=payout.provider_id).prefetch_related("owner")
+        if PayoutStatus(payout.status) is PayoutStatus.requested:
+            await self._tell_admins_of_payout(provider, payout)
         owner = provider.owner
         if owner is None or not reachable(owner):
             return
@@ -293,6 +297,27 @@ class TelegramShopNotifier(ShopListener):
                     reference=escape(payout.reference)
                 )
         await self._send(int(owner.tg_id or 0), text, None)
+
+    async def _tell_admins_of_payout(self, provider: Provider, payout: Payout) -> None:
+        """A payout waits for an admin's decision: every admin hears of it, in their language."""
+        for tg_id, admin in (await users.admin_recipients(self._admin_ids)).items():
+            if admin is not None and not reachable(admin):
+                continue
+            locale = (
+                pick_locale(admin.locale, admin.language_code, default=self._default_locale)
+                if admin is not None
+                else self._default_locale
+            )
+            with self._i18n.context(), self._i18n.use_locale(locale):
+                text = _(
+                    "💸 {shop} requests payout #{number} of {amount}. It waits in /admin → Payouts."
+                ).format(
+                    shop=escape(provider.name),
+                    number=payout.id,
+                    amount=format_price(payout.amount, payout.currency, locale),
+                )
+                markup = admin_kb.payout_push(payout.id)
+            await self._send(tg_id, text, markup)
 
     # Low stock -------------------------------------------------------------------------------
 

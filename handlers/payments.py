@@ -8,6 +8,7 @@ customer hears "payment received" once, from the order's paid event (bot/notific
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
@@ -51,11 +52,11 @@ def pay_choices_screen(order: Order, settings: Settings, locale: str) -> Screen:
     channels = payments.channels_for(order.currency, settings)
     if not channels:
         text = _(
-            "Order №{number}: {total}. Online payment is not available right now; please "
+            "Order #{number}: {total}. Online payment is not available right now; please "
             "try again later or ask /paysupport."
         ).format(number=order.id, total=total)
         return Screen(text, kb.pay_choices(order.id, []))
-    text = _("Order №{number}: {total}. How would you like to pay?").format(
+    text = _("Order #{number}: {total}. How would you like to pay?").format(
         number=order.id, total=total
     )
     return Screen(text, kb.pay_choices(order.id, channels))
@@ -65,7 +66,7 @@ def link_screen(order: Order, payment: Payment, locale: str) -> Screen:
     """A live YooKassa payment page."""
     amount = format_price(payment.amount, payment.currency, locale)
     text = _(
-        "Order №{number}: pay {amount} on YooKassa's page. The order turns paid as soon as "
+        "Order #{number}: pay {amount} on YooKassa's page. The order turns paid as soon as "
         "YooKassa confirms the payment; if the link stops working, get a new one."
     ).format(number=order.id, amount=amount)
     assert payment.confirmation_url is not None
@@ -147,7 +148,7 @@ async def _pay_yookassa(
 
 def _after_start(order: Order, payment: Payment, settings: Settings, locale: str) -> Screen:
     if payment.status is PaymentStatus.succeeded:
-        return Screen(_("Order №{number} is paid. Thank you!").format(number=order.id), None)
+        return Screen(_("Order #{number} is paid. Thank you!").format(number=order.id), None)
     return link_screen(order, payment, locale)
 
 
@@ -337,7 +338,7 @@ async def paysupport(message: Message, settings: Settings) -> None:
             "Questions about a payment or a refund: write to {contact} and give your order "
             "number (see /orders). Telegram's support cannot help with purchases made from "
             "this bot."
-        ).format(contact=settings.pay_support_contact)
+        ).format(contact=escape(settings.payments_support_contact))
     )
 
 

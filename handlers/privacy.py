@@ -7,14 +7,14 @@ import json
 from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
-from aiogram.types import BufferedInputFile, CallbackQuery, Message
+from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from core.config import Settings
 from core.i18n import gettext as _
 from db.models import ConsentKind, User
 from handlers.profile import ask_phone
-from handlers.screens import privacy_text
+from handlers.screens import consent_text, privacy_text
 from keyboards import menus
 from keyboards.callbacks import (
     ConsentAction,
@@ -28,15 +28,24 @@ from keyboards.callbacks import (
 from services import consent, privacy
 
 
-async def show_privacy(message: Message, settings: Settings) -> None:
-    """/privacy."""
-    await message.answer(privacy_text(settings), reply_markup=menus.back_to_menu())
+async def _privacy(user: User, settings: Settings) -> tuple[str, InlineKeyboardMarkup]:
+    version = settings.privacy_policy_version
+    consented = await consent.may_collect_personal_data(user, version)
+    text = privacy_text(settings, consented=consented)
+    return text, menus.privacy(consented=consented, version=version)
 
 
-async def privacy_screen(callback: CallbackQuery, settings: Settings) -> None:
+async def show_privacy(message: Message, user: User, settings: Settings) -> None:
+    """/privacy: the operator, the policy, and withdrawing or giving the consent."""
+    text, keyboard = await _privacy(user, settings)
+    await message.answer(text, reply_markup=keyboard)
+
+
+async def privacy_screen(callback: CallbackQuery, user: User, settings: Settings) -> None:
     """The privacy screen from the main menu."""
     if isinstance(callback.message, Message):
-        await callback.message.edit_text(privacy_text(settings), reply_markup=menus.back_to_menu())
+        text, keyboard = await _privacy(user, settings)
+        await callback.message.edit_text(text, reply_markup=keyboard)
 
 
 async def decide_consent(
@@ -64,17 +73,32 @@ async def decide_consent(
                 reply_markup=menus.profile(marketing=granted, version=version)
             )
         return
-    granted = action is ConsentAction.accept
-    await consent.record(user, ConsentKind.personal_data, granted=granted, version=version)
     if not isinstance(callback.message, Message):
         return
-    if not granted:
+    if action is ConsentAction.review:
+        await callback.message.edit_text(
+            consent_text(settings), reply_markup=menus.consent(version)
+        )
+        return
+    if action is ConsentAction.withdraw:
+        erased = await consent.withdraw(user, version)
+        text, keyboard = await _privacy(user, settings)
+        notice = (
+            _("Consent withdrawn: the phone saved in your profile is erased.")
+            if erased
+            else _("Consent withdrawn.")
+        )
+        await callback.message.edit_text(notice + "\n\n" + text, reply_markup=keyboard)
+        return
+    if action is ConsentAction.decline:
+        await consent.withdraw(user, version)
         await state.clear()
         await callback.message.edit_text(
             _("Understood: we will not ask for your personal data."),
             reply_markup=menus.back_to_menu(),
         )
         return
+    await consent.grant(user, version)
     await callback.message.edit_text(_("Thank you, your consent is recorded."))
     # Resume what asked for consent (e.g. sharing a phone), kept in the FSM data.
     if (await state.get_data()).get("after_consent") == "phone":

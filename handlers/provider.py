@@ -18,6 +18,7 @@ from core.config import Settings
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.problems import explain
+from core.texts import shorten
 from db.models import Category, OrderStatus, Product, ProductPhoto, Provider, User
 from handlers import provider_add
 from handlers.provider_kit import (
@@ -27,6 +28,7 @@ from handlers.provider_kit import (
     money,
     owned,
     parse_delta,
+    parse_personal_text_setting,
     parse_price,
     photos_wrong_input,
     price_prompt,
@@ -115,9 +117,7 @@ async def shop_menu(
 
 def product_label(product: Product, locale: str) -> str:
     """A product's button in the list: hidden mark, title, price, stock."""
-    title = product.title
-    if len(title) > MAX_TITLE_IN_BUTTON:
-        title = title[: MAX_TITLE_IN_BUTTON - 1] + "…"
+    title = shorten(product.title, MAX_TITLE_IN_BUTTON)
     parts = [
         ("🙈 " if not product.is_active else "") + title,
         money(product.price, product.currency, locale),
@@ -207,6 +207,7 @@ EDIT_STATES = {
     ProductAction.category: EditProduct.category,
     ProductAction.restock: EditProduct.restock,
     ProductAction.photos: EditProduct.photos,
+    ProductAction.personal_text: EditProduct.personal_text,
 }
 
 
@@ -255,6 +256,16 @@ async def product_edit(
         text = _(
             "<b>{title}</b>: {count} in stock.\nSend +10 to add ten items, or -3 to remove three."
         ).format(title=title, count=product.stock)
+    elif action is ProductAction.personal_text:
+        text = _(
+            "Is <b>{title}</b> made with the customer's own text, like an engraved name? Send "
+            "the question the customer answers and the longest text, like: "
+            "<code>Name to engrave; 20</code>. Send “off” to sell it without a text."
+        ).format(title=title)
+        if product.personal_text_prompt:
+            text += "\n\n" + _("Now: “{prompt}”, up to {count} characters.").format(
+                prompt=escape(product.personal_text_prompt), count=product.personal_text_limit
+            )
     else:
         photos = await ProductPhoto.filter(product_id=product.id).count()
         text = _(
@@ -305,6 +316,17 @@ async def edit_text_value(message: Message, state: FSMContext, user: User, local
             await message.answer(_("A category name must be 1 to 128 characters long."))
             return
         product = await catalog.update_product(provider, product.id, category=category)
+    elif current == EditProduct.personal_text.state:
+        setting = parse_personal_text_setting(text)
+        if setting is None:
+            await message.answer(
+                _(
+                    "Send the question and the longest text, like: Name to engrave; 20. "
+                    "Or send “off”."
+                )
+            )
+            return
+        product = await catalog.set_personal_text(provider, product.id, *setting)
     elif current == EditProduct.price.state:
         price = parse_price(text, product.currency)
         if price is None:
@@ -417,6 +439,7 @@ def create_router() -> Router:
         EditProduct.price,
         EditProduct.category,
         EditProduct.restock,
+        EditProduct.personal_text,
     )
     msg.register(edit_text_value, text_edits, F.text)
     msg.register(edit_wrong_input, text_edits)

@@ -53,6 +53,7 @@ class EditProduct(StatesGroup):
     category = State()
     restock = State()
     photos = State()
+    personal_text = State()
 
 
 class ProviderOwner(Filter):
@@ -67,6 +68,18 @@ class ProviderOwner(Filter):
 
 
 # Parsing typed values -------------------------------------------------------------------------
+
+
+def parse_personal_text_setting(text: str) -> tuple[str | None, int] | None:
+    """'Name to engrave; 20' → ('Name to engrave', 20); 'off' (or 'нет') → (None, 0); None for
+    anything else. The service checks the lengths."""
+    tidy = text.strip()
+    if tidy.lower() in ("off", "no", "нет", "выкл", "-"):
+        return None, 0
+    prompt, separator, limit = tidy.rpartition(";")
+    if not separator or not limit.strip().isdigit() or not prompt.strip():
+        return None
+    return prompt.strip(), int(limit.strip())
 
 
 def parse_price(text: str, currency: str) -> int | None:
@@ -224,6 +237,12 @@ async def product_screen(
         _("Category: {category}").format(category=escape(category.title) if category else "—")
     )
     lines.append(_("Photos: {count}").format(count=photos))
+    if product.personal_text_prompt:
+        lines.append(
+            _("Personal text: “{prompt}”, up to {count} characters").format(
+                prompt=escape(product.personal_text_prompt), count=product.personal_text_limit
+            )
+        )
     lines.append(_("Status: {status}").format(status=visibility))
     if product.description:
         description = product.description

@@ -8,6 +8,7 @@ the state machine and the card is refreshed to what the order is now.
 from __future__ import annotations
 
 from contextlib import suppress
+from dataclasses import replace
 from html import escape
 
 from aiogram import Bot, F, Router
@@ -21,7 +22,13 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from core.errors import IllegalTransition
 from core.i18n import gettext as _
 from core.problems import explain
-from core.texts import fulfilment_name, payment_method_name, status_name
+from core.texts import (
+    fulfilment_name,
+    payment_method_name,
+    personal_text_note,
+    shorten,
+    status_name,
+)
 from db.models import (
     ActorRole,
     Fulfilment,
@@ -41,6 +48,8 @@ from services.events import ShopEvents
 MAX_ITEM_LINES = 15
 MAX_TITLE_IN_CARD = 64  # 15 lines of this stay far below Telegram's 4096 characters
 MAX_REASON = 500
+OVERVIEW = "orders_overview"
+"""The FSM destiny that remembers the seller's open order lists."""
 NEEDS_PROVIDER = frozenset({OrderStatus.placed, OrderStatus.paid})
 """Statuses in which a new order waits for its provider: the push goes out then."""
 
@@ -83,9 +92,7 @@ async def provider_card(order: Order, locale: str) -> str:
     lines = [("🆕 " if status in NEEDS_PROVIDER else "") + header, ""]
     items = list(order.items)
     for item in items[:MAX_ITEM_LINES]:
-        title = item.title
-        if len(title) > MAX_TITLE_IN_CARD:
-            title = title[: MAX_TITLE_IN_CARD - 1] + "…"
+        title = shorten(item.title, MAX_TITLE_IN_CARD)
         lines.append(
             _("• {title} × {quantity} — {subtotal}").format(
                 title=escape(title),
@@ -93,6 +100,8 @@ async def provider_card(order: Order, locale: str) -> str:
                 subtotal=money(item.price * item.quantity, item.currency, locale),
             )
         )
+        if item.personal_text:
+            lines.append(personal_text_note(item.personal_text))
     if len(items) > MAX_ITEM_LINES:
         lines.append(_("… and {count} more").format(count=len(items) - MAX_ITEM_LINES))
     lines.append("")
@@ -165,6 +174,95 @@ async def _refresh(
 # Lists -------------------------------------------------------------------------------------
 
 
+async def groups_screen(provider: Provider) -> tuple[str, InlineKeyboardMarkup]:
+    """The order lists with how many orders each has now."""
+    labels = []
+    for group, statuses in GROUPS.items():
+        count = (await orders.provider_orders(provider.id, statuses, per_page=1)).total
+        labels.append((group, f"{group_name(group)} ({count})"))
+    text = _("<b>Orders of {shop}</b>").format(shop=escape(provider.name))
+    return text, kb.order_groups(provider.id, labels)
+
+
+async def list_screen(
+    provider: Provider, group: OrderGroup, number: int, locale: str
+) -> tuple[str, InlineKeyboardMarkup, bool]:
+    """One page of one order list, newest first; True when that page no longer exists."""
+    page = await orders.provider_orders(provider.id, GROUPS[group], number)
+    if page.total:
+        text = _("<b>{group}</b>: {count}").format(group=group_name(group), count=page.total)
+    else:
+        text = _("<b>{group}</b>\n\nNo orders here.").format(group=group_name(group))
+    labels = [
+        " · ".join(
+            (f"#{order.id}", money(order.total, order.currency, locale), status_name(order.status))
+        )
+        for order in page.items
+    ]
+    return text, kb.orders_list(provider.id, group, page, labels), page.out_of_range
+
+
+# The overview a seller has open: its counts follow the seller's actions elsewhere -----------
+
+
+def _overview(state: FSMContext) -> FSMContext:
+    """The memory of the message that shows the seller's order lists, kept apart from the
+    conversation state (which /cancel and every flow clear)."""
+    return FSMContext(storage=state.storage, key=replace(state.key, destiny=OVERVIEW))
+
+
+async def _remember_overview(
+    state: FSMContext,
+    callback: CallbackQuery,
+    provider: Provider,
+    group: OrderGroup | None,
+    page: int,
+) -> None:
+    if isinstance(callback.message, Message):
+        await _overview(state).set_data(
+            {
+                "message_id": callback.message.message_id,
+                "provider_id": provider.id,
+                "group": group.value if group else None,
+                "page": page,
+            }
+        )
+
+
+async def _forget_overview(state: FSMContext, message: Message) -> None:
+    """The message no longer shows the lists (it became an order's card)."""
+    overview = _overview(state)
+    if (await overview.get_data()).get("message_id") == message.message_id:
+        await overview.clear()
+
+
+async def _refresh_overview(
+    bot: Bot, state: FSMContext, user: User, locale: str, acted_in: int | None
+) -> None:
+    """After an action in another message (the push, a card), show the lists' counts as they
+    are now: "🆕 New (3)" must not stay at 3 once an order was accepted."""
+    overview = _overview(state)
+    data = await overview.get_data()
+    message_id = data.get("message_id")
+    if not message_id or message_id == acted_in:
+        return
+    provider = await owned(user, int(data["provider_id"]))
+    if data.get("group"):
+        text, markup, _gone = await list_screen(
+            provider, OrderGroup(data["group"]), int(data.get("page", 1)), locale
+        )
+    else:
+        text, markup = await groups_screen(provider)
+    chat_id = state.key.chat_id
+    try:
+        await bot.edit_message_text(
+            text, chat_id=chat_id, message_id=int(message_id), reply_markup=markup
+        )
+    except TelegramBadRequest as exc:
+        if "not modified" not in exc.message:
+            await overview.clear()  # deleted, or too old to edit: nothing to keep fresh
+
+
 async def orders_groups(
     callback: CallbackQuery,
     callback_data: OrdersCB,
@@ -175,12 +273,9 @@ async def orders_groups(
     """The order lists with how many orders each has."""
     provider = await owned(user, callback_data.provider_id)
     await state.clear()
-    labels = []
-    for group, statuses in GROUPS.items():
-        count = (await orders.provider_orders(provider.id, statuses, per_page=1)).total
-        labels.append((group, f"{group_name(group)} ({count})"))
-    text = _("<b>Orders of {shop}</b>").format(shop=escape(provider.name))
-    await edit(callback, text, kb.order_groups(provider.id, labels))
+    text, markup = await groups_screen(provider)
+    await edit(callback, text, markup)
+    await _remember_overview(state, callback, provider, None, 1)
 
 
 async def orders_page(
@@ -197,25 +292,17 @@ async def orders_page(
         return
     await state.clear()
     group = callback_data.group
-    page = await orders.provider_orders(provider.id, GROUPS[group], callback_data.page)
-    if page.out_of_range:
+    text, markup, gone = await list_screen(provider, group, callback_data.page, locale)
+    if gone:
         callback_answer.text = _("That page no longer exists.")
-    if page.total:
-        text = _("<b>{group}</b>: {count}").format(group=group_name(group), count=page.total)
-    else:
-        text = _("<b>{group}</b>\n\nNo orders here.").format(group=group_name(group))
-    labels = [
-        " · ".join(
-            (f"#{order.id}", money(order.total, order.currency, locale), status_name(order.status))
-        )
-        for order in page.items
-    ]
-    await edit(callback, text, kb.orders_list(provider.id, group, page, labels))
+    await edit(callback, text, markup)
+    await _remember_overview(state, callback, provider, group, callback_data.page)
 
 
 async def order_open(
     callback: CallbackQuery,
     callback_data: OrderCB,
+    state: FSMContext,
     user: User,
     locale: str,
     callback_answer: CallbackAnswer,
@@ -225,6 +312,8 @@ async def order_open(
     order = await orders.provider_order(provider.id, callback_data.order_id)
     text, markup = await card_screen(order, locale, callback_data.group, callback_data.page)
     await edit(callback, text, markup)
+    if isinstance(callback.message, Message):
+        await _forget_overview(state, callback.message)
 
 
 # Actions -----------------------------------------------------------------------------------
@@ -236,6 +325,7 @@ async def order_action(
     state: FSMContext,
     user: User,
     locale: str,
+    bot: Bot,
     shop_events: ShopEvents,
     callback_answer: CallbackAnswer,
 ) -> None:
@@ -271,6 +361,8 @@ async def order_action(
     message = callback.message
     if isinstance(message, Message) and not await _is_push(order.id, message):
         await _refresh(callback, provider, order.id, locale, group, page)
+    acted_in = message.message_id if isinstance(message, Message) else None
+    await _refresh_overview(bot, state, user, locale, acted_in)
 
 
 async def _ask_reason(
@@ -344,6 +436,7 @@ async def reject_reason(
             await bot.edit_message_text(
                 text, chat_id=message.chat.id, message_id=int(card_id), reply_markup=markup
             )
+    await _refresh_overview(bot, state, user, locale, int(card_id) if card_id else None)
 
 
 async def reject_reason_wrong(message: Message) -> None:

@@ -24,27 +24,9 @@ def main_menu(user: User, settings: Settings) -> tuple[str, InlineKeyboardMarkup
     return text, menus.main_menu(url)
 
 
-def help_text() -> str:
-    """The /help text: every command with a short explanation."""
-    return _(
-        "<b>What I can do</b>\n\n"
-        "/start — main menu\n"
-        "/cart — your cart\n"
-        "/orders — your orders\n"
-        "/shop — your shop, if you sell here\n"
-        "Any other text — search the catalog\n"
-        "/language — change the language\n"
-        "/cancel — stop what we are doing\n"
-        "/privacy — how we handle your personal data\n"
-        "/my_data — download everything we store about you\n"
-        "/delete_my_data — erase your personal data\n"
-        "/help — this message"
-    )
-
-
-def privacy_text(settings: Settings) -> str:
-    """Who processes the data, how to reach them, and the policy."""
-    return _(
+def privacy_text(settings: Settings, *, consented: bool) -> str:
+    """Who processes the data, how to reach them, the policy, and where the consent stands."""
+    text = _(
         "<b>Personal data</b>\n\n"
         "Operator: {name}, INN {inn}.\n"
         "Contact: {contact}\n"
@@ -60,15 +42,21 @@ def privacy_text(settings: Settings) -> str:
         contact=escape(settings.operator_contact),
         url=escape(settings.privacy_policy_url),
     )
+    if consented:
+        state = _("✅ You have agreed to the processing of your phone and address.")
+    else:
+        state = _("You have not agreed to the processing of your phone and address.")
+    return text + "\n\n" + state
 
 
 def consent_text(settings: Settings) -> str:
     """The consent screen (its version is PRIVACY_POLICY_VERSION)."""
     return _(
         "<b>Consent to the processing of personal data</b>\n\n"
-        "To continue, {name} needs your phone number or address. I agree that {name} "
-        "(INN {inn}) processes my personal data to fulfil my orders and bookings, according "
-        "to the policy: {url}\n\n"
+        "To continue, we need your phone number or address.\n\n"
+        "I agree to the processing of my personal data to fulfil my orders and bookings, "
+        "according to the policy: {url}\n"
+        "Operator: {name}, INN {inn}.\n\n"
         "You can withdraw the consent at any time in /privacy."
     ).format(
         name=escape(settings.operator_legal_name),

@@ -16,6 +16,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from core.config import Settings
 from core.i18n import gettext as _
 from core.money import format_price
+from core.texts import shorten
 from handlers.ui import Screen, show, show_for
 from keyboards import shop as kb
 from keyboards.shop import Choice, Origin, ProductAction, ProductCB, SearchCB
@@ -51,7 +52,7 @@ async def results_screen(query: str, page: int, locale: str) -> tuple[Screen, bo
         price = format_price(product.price, product.currency, locale)
         choices.append(
             Choice(
-                f"{product.title[:40]} — {price}",
+                f"{shorten(product.title, 40)} — {price}",
                 ProductCB(
                     action=ProductAction.open,
                     product_id=product.id,

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
+from typing import TypeVar
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.i18n import gettext as _
-from db.models import OrderStatus, Payout, Product, Provider, ProviderKind
+from core.texts import shorten
+from db.models import Order, OrderStatus, Payout, Product, Provider, ProviderKind
+from services.admin import OrderPeriod
 from services.catalog import Page
+
+T = TypeVar("T")
 
 
 class AdminAction(StrEnum):
@@ -20,6 +26,7 @@ class AdminAction(StrEnum):
     providers = "prv"
     moderation = "mod"
     orders = "ord"
+    find_order = "fnd"
     csv = "csv"
     new_provider = "new"
     payouts = "pay"
@@ -122,10 +129,38 @@ class AdmProductCB(CallbackData, prefix="am"):
     product_id: int
 
 
+class OrdersPick(StrEnum):
+    """Which filter of the order list is being chosen ("" for the list itself)."""
+
+    none = ""
+    status = "st"
+    shop = "sh"
+    period = "pd"
+
+
+class AdmOrdersCB(CallbackData, prefix="aol"):
+    """The order list with its filters; `pick` opens a filter's choices (`page` then pages the
+    shop choices). Packed it stays far below Telegram's 64 bytes."""
+
+    status: OrderStatus | None = None
+    shop: int = 0
+    period: OrderPeriod = OrderPeriod.any
+    page: int = 1
+    pick: OrdersPick = OrdersPick.none
+
+
 class AdmOrderCB(CallbackData, prefix="ao"):
-    """Open (refresh) an order card."""
+    """Open (refresh) an order card; the list's filters and page to go back to."""
 
     order_id: int
+    status: OrderStatus | None = None
+    shop: int = 0
+    period: OrderPeriod = OrderPeriod.any
+    page: int = 1
+
+    def back(self) -> AdmOrdersCB:
+        """The list this card was opened from."""
+        return AdmOrdersCB(status=self.status, shop=self.shop, period=self.period, page=self.page)
 
 
 class AdmStatusCB(CallbackData, prefix="as"):
@@ -329,7 +364,7 @@ def found_products(products: list[Product]) -> InlineKeyboardMarkup:
     for product in products:
         mark = "🚫 " if product.is_blocked else ""
         builder.button(
-            text=f"{mark}#{product.id} {product.title}"[:64],
+            text=f"{mark}#{product.id} {shorten(product.title, 56)}",
             callback_data=AdmProductCB(action=ProductModAction.show, product_id=product.id),
         )
     _back(builder)
@@ -352,19 +387,111 @@ def product_moderation(product: Product) -> InlineKeyboardMarkup:
 
 
 def order_actions(
-    order_id: int, current: OrderStatus, targets: list[tuple[OrderStatus, str]]
+    order_id: int,
+    current: OrderStatus,
+    targets: list[tuple[OrderStatus, str]],
+    back: AdmOrdersCB | None = None,
 ) -> InlineKeyboardMarkup:
-    """One button per status the admin may move the order to, refresh, find another."""
+    """One button per status the admin may move the order to, refresh, the list, find another."""
+    back = back or AdmOrdersCB()
     builder = InlineKeyboardBuilder()
     for to, name in targets:
         builder.button(
             text=f"→ {name}",
             callback_data=AdmStatusCB(order_id=order_id, current=current, to=to),
         )
-    builder.button(text=_("🔄 Refresh"), callback_data=AdmOrderCB(order_id=order_id))
-    builder.button(text=_("🔎 Find another"), callback_data=AdminCB(action=AdminAction.orders))
+    builder.button(
+        text=_("🔄 Refresh"),
+        callback_data=AdmOrderCB(
+            order_id=order_id,
+            status=back.status,
+            shop=back.shop,
+            period=back.period,
+            page=back.page,
+        ),
+    )
+    builder.button(text=_("⬅️ Orders"), callback_data=back)
+    builder.button(
+        text=_("🔎 Find by number"), callback_data=AdminCB(action=AdminAction.find_order)
+    )
     _back(builder)
     builder.adjust(1)
+    return builder.as_markup()
+
+
+def _pager(builder: InlineKeyboardBuilder, page: Page[T], at: Callable[[int], CallbackData]) -> int:
+    buttons = 0
+    if page.number > 1:
+        builder.button(text="◀️", callback_data=at(page.number - 1))
+        buttons += 1
+    if page.number < page.pages:
+        builder.button(text="▶️", callback_data=at(page.number + 1))
+        buttons += 1
+    return buttons
+
+
+def order_list(
+    shown: AdmOrdersCB, page: Page[Order], labels: list[str], filters: list[tuple[OrdersPick, str]]
+) -> InlineKeyboardMarkup:
+    """One button per order (labels made by the handler), paging, the filters, find, back."""
+    builder = InlineKeyboardBuilder()
+    sizes = []
+    for order, label in zip(page.items, labels, strict=True):
+        builder.button(
+            text=label,
+            callback_data=AdmOrderCB(
+                order_id=order.id,
+                status=shown.status,
+                shop=shown.shop,
+                period=shown.period,
+                page=page.number,
+            ),
+        )
+        sizes.append(1)
+    nav = _pager(builder, page, lambda number: shown.model_copy(update={"page": number}))
+    if nav:
+        sizes.append(nav)
+    for pick, label in filters:
+        builder.button(text=label, callback_data=shown.model_copy(update={"pick": pick}))
+    sizes.append(len(filters))
+    builder.button(
+        text=_("🔎 Find by number"), callback_data=AdminCB(action=AdminAction.find_order)
+    )
+    _back(builder)
+    sizes += [1, 1]
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def order_filter_choices(
+    shown: AdmOrdersCB,
+    choices: list[tuple[AdmOrdersCB, str]],
+    pages: Page[Provider] | None = None,
+) -> InlineKeyboardMarkup:
+    """The choices of one filter (each a list to show), paging of the shop choices, back."""
+    builder = InlineKeyboardBuilder()
+    for target, label in choices:
+        builder.button(text=label, callback_data=target)
+    sizes = [1] * len(choices)
+    if pages is not None:
+        nav = _pager(builder, pages, lambda number: shown.model_copy(update={"page": number}))
+        if nav:
+            sizes.append(nav)
+    builder.button(
+        text=_("⬅️ Orders"), callback_data=shown.model_copy(update={"pick": OrdersPick.none})
+    )
+    sizes.append(1)
+    builder.adjust(*sizes)
+    return builder.as_markup()
+
+
+def payout_push(payout_id: int) -> InlineKeyboardMarkup:
+    """Open a newly requested payout from the admins' push."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("💸 Open the request"),
+        callback_data=AdmPayoutCB(action=PayoutAction.open, payout_id=payout_id),
+    )
     return builder.as_markup()
 
 

@@ -34,6 +34,10 @@ class ConsentAction(StrEnum):
 
     accept = "ok"
     decline = "no"
+    withdraw = "wd"
+    """From /privacy: withdraw a consent given earlier."""
+    review = "rv"
+    """From /privacy: read the consent text again and decide."""
     marketing_on = "mon"
     marketing_off = "moff"
 

@@ -106,6 +106,19 @@ def consent(version: str) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
+def privacy(*, consented: bool, version: str) -> InlineKeyboardMarkup:
+    """The /privacy screen: withdraw the consent, or give it (again), then back to the menu."""
+    builder = InlineKeyboardBuilder()
+    if consented:
+        action, text = ConsentAction.withdraw, _("🚫 Withdraw consent")
+    else:
+        action, text = ConsentAction.review, _("✅ Give consent")
+    builder.button(text=text, callback_data=ConsentCB(action=action, version=version))
+    builder.button(text=_("⬅️ Menu"), callback_data=MenuCB(action=MenuAction.home))
+    builder.adjust(1)
+    return builder.as_markup()
+
+
 def erase_confirmation(user_id: int) -> InlineKeyboardMarkup:
     """Confirm or cancel the erasure of personal data."""
     builder = InlineKeyboardBuilder()

@@ -52,6 +52,7 @@ class ProductAction(StrEnum):
     show = "s"
     restock = "r"
     photos = "f"
+    personal_text = "n"
 
 
 class ProductCB(CallbackData, prefix="vp"):
@@ -293,6 +294,7 @@ def product_manage(provider_id: int, product: Product, page: int) -> InlineKeybo
     if tracks_stock(product):
         builder.button(text=_("📦 Restock"), callback_data=cb(ProductAction.restock))
     builder.button(text=_("🖼 Photos"), callback_data=cb(ProductAction.photos))
+    builder.button(text=_("✍️ Personal text"), callback_data=cb(ProductAction.personal_text))
     builder.button(
         text=_("⬅️ My products"),
         callback_data=ShopCB(action=ShopAction.products, provider_id=provider_id, page=page),

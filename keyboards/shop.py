@@ -16,10 +16,12 @@ from aiogram.types import (
     InlineKeyboardMarkup,
     KeyboardButton,
     ReplyKeyboardMarkup,
+    WebAppInfo,
 )
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.i18n import gettext as _
+from core.texts import shorten
 from keyboards.callbacks import MenuAction, MenuCB
 
 MAX_LIST_BUTTONS = 90
@@ -208,6 +210,14 @@ def catalog_entry() -> InlineKeyboardButton:
     )
 
 
+def after_adding() -> InlineKeyboardMarkup:
+    """After a product went into the cart by a typed message: the cart, or back to the menu."""
+    builder = InlineKeyboardBuilder()
+    builder.row(cart_entry())
+    builder.button(text=_("⬅️ Menu"), callback_data=MenuCB(action=MenuAction.home))
+    return builder.as_markup()
+
+
 def cart_entry() -> InlineKeyboardButton:
     """The main menu's Cart button."""
     return InlineKeyboardButton(
@@ -275,6 +285,14 @@ def products(
     return builder.as_markup()
 
 
+@dataclass(frozen=True, slots=True)
+class AppLink:
+    """The product's page in the Mini App; `three_d` when it has a model to turn around."""
+
+    url: str
+    three_d: bool = False
+
+
 def product_card(
     product_id: int,
     *,
@@ -284,8 +302,9 @@ def product_card(
     origin: Origin,
     category_id: int,
     page: int,
+    app: AppLink | None = None,
 ) -> InlineKeyboardMarkup:
-    """Quantity −/+, "Add to cart", the cart and the way back."""
+    """Quantity −/+, "Add to cart", the product in the Mini App, the cart and the way back."""
     builder = InlineKeyboardBuilder()
 
     def data(action: ProductAction, amount: int) -> str:
@@ -319,6 +338,9 @@ def product_card(
         builder.row(
             InlineKeyboardButton(text=label, callback_data=data(ProductAction.add, quantity))
         )
+    if app is not None:
+        text = _("🧊 View in 3D in the app") if app.three_d else _("📱 Open in the app")
+        builder.row(InlineKeyboardButton(text=text, web_app=WebAppInfo(url=app.url)))
     builder.row(cart_entry(), InlineKeyboardButton(text=_("⬅️ Back"), callback_data=back.pack()))
     return builder.as_markup()
 
@@ -353,7 +375,7 @@ def cart(rows: Sequence[CartRow], *, has_changes: bool) -> InlineKeyboardMarkup:
     """Per-line −/+/✖, then checkout (or accepting the changes first), clear, catalog, menu."""
     builder = InlineKeyboardBuilder()
     for row in rows[:MAX_CART_CONTROL_LINES]:
-        label = f"{row.number}. {row.title[:24]} × {row.quantity}"
+        label = f"{row.number}. {shorten(row.title, 24)} × {row.quantity}"
         if not row.available:
             builder.row(
                 InlineKeyboardButton(

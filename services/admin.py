@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
@@ -16,6 +19,7 @@ from db.models import (
     AuditAction,
     AuditLog,
     Order,
+    OrderStatus,
     OrderTransition,
     Product,
     Provider,
@@ -25,7 +29,7 @@ from db.models import (
 from services import catalog_versions
 from services.catalog import MAX_PRICE, MAX_STOCK, PAGE_SIZE, Page, normalize_search, paginate
 from services.orders import ACTIVE
-from services.users import new_pseudonym, user_changed
+from services.users import new_pseudonym, refresh_chat, user_changed
 
 MAX_TG_ID = 2**52
 """Telegram user ids fit in 52 bits."""
@@ -192,7 +196,7 @@ async def user_by_tg_id(tg_id: int) -> User:
     return user
 
 
-async def set_owner(provider_id: int, owner: User, *, actor: User) -> Provider:
+async def set_owner(provider_id: int, owner: User, *, actor: User | None) -> Provider:
     """Make the person the provider's owner (and a provider, if they were a customer)."""
     async with in_transaction():
         if not await Provider.filter(id=provider_id).update(owner_id=owner.id):
@@ -206,6 +210,7 @@ async def set_owner(provider_id: int, owner: User, *, actor: User) -> Provider:
             target=f"provider:{provider_id}",
             data={"owner": owner.pseudonym},
         )
+        await refresh_chat(owner)
     await user_changed(owner.tg_id)
     return await Provider.get(id=provider_id)
 
@@ -244,6 +249,71 @@ def parse_order_number(text: str) -> int | None:
     """'123', '#123' or 'No. 123' → 123; None if there is no number."""
     match = re.fullmatch(r"\s*(?:№|no\.?|#)?\s*(\d{1,9})\s*", text, flags=re.IGNORECASE)
     return int(match.group(1)) if match else None
+
+
+ORDERS_PER_PAGE = 8
+
+
+class OrderPeriod(StrEnum):
+    """How far back the admin's order list looks (days start at midnight in TIMEZONE)."""
+
+    any = "a"
+    today = "d"
+    week = "w"
+    month = "m"
+
+
+PERIOD_DAYS = {OrderPeriod.today: 0, OrderPeriod.week: 6, OrderPeriod.month: 29}
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilter:
+    """Which orders the admin's list shows; the defaults show every order."""
+
+    status: OrderStatus | None = None
+    provider_id: int | None = None
+    period: OrderPeriod = OrderPeriod.any
+
+
+def period_start(
+    period: OrderPeriod, timezone: str, now: datetime | None = None
+) -> datetime | None:
+    """The first moment of the period: midnight of today, of 6 or 29 days ago; None: no limit."""
+    if period is OrderPeriod.any:
+        return None
+    local = (now or datetime.now(UTC)).astimezone(ZoneInfo(timezone))
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - timedelta(days=PERIOD_DAYS[period])).astimezone(UTC)
+
+
+async def find_orders(
+    wanted: OrderFilter, page: int, *, timezone: str, now: datetime | None = None
+) -> Page[Order]:
+    """Any shop's orders that match the filter, newest first, with their provider."""
+    query = Order.all()
+    if wanted.status is not None:
+        query = query.filter(status=wanted.status)
+    if wanted.provider_id is not None:
+        query = query.filter(provider_id=wanted.provider_id)
+    since = period_start(wanted.period, timezone, now)
+    if since is not None:
+        query = query.filter(created_at__gte=since)
+    return await paginate(
+        query.order_by("-created_at", "-id").prefetch_related("provider"), page, ORDERS_PER_PAGE
+    )
+
+
+async def providers_with_orders(page: int) -> Page[Provider]:
+    """Shops and tutors that have orders, by name: the shop filter's choices."""
+    with_orders = Order.all().distinct().values_list("provider_id", flat=True)
+    query = Provider.filter(id__in=await with_orders).order_by("name", "id")
+    return await paginate(query, page, ORDERS_PER_PAGE)
+
+
+async def provider_name(provider_id: int) -> str | None:
+    """A provider's name, or None if there is no such provider."""
+    provider = await Provider.get_or_none(id=provider_id)
+    return provider.name if provider else None
 
 
 async def order_card(order_id: int) -> tuple[Order, list[OrderTransition]]:

@@ -28,6 +28,7 @@ class CartLine:
     product: Product
     quantity: int
     price_seen: int
+    personal_text: str | None = None
 
     @property
     def price(self) -> int:
@@ -108,14 +109,48 @@ async def view(user: User) -> CartView:
     items = (
         await CartItem.filter(user_id=user.id).order_by("id").prefetch_related("product__provider")
     )
-    return CartView([CartLine(item.product, item.quantity, item.price_seen) for item in items])
+    return CartView(
+        [
+            CartLine(item.product, item.quantity, item.price_seen, item.personal_text)
+            for item in items
+        ]
+    )
 
 
-async def add(user: User, product_id: int, quantity: int = 1, *, replace: bool = False) -> CartView:
-    """Add a product; a cart holds one provider's products (`replace` empties it first)."""
+def asks_personal_text(product: Product) -> bool:
+    """The product is made with the customer's own text, asked when it goes into the cart."""
+    return bool(product.personal_text_prompt) and product.personal_text_limit > 0
+
+
+def check_personal_text(product: Product, text: str | None) -> str | None:
+    """The customer's text for the product, tidied; InvalidInput when it is missing, too long or
+    not wanted (the product takes none)."""
+    if not asks_personal_text(product):
+        if text:
+            raise InvalidInput(field="personal_text", reason="not_taken")
+        return None
+    tidy = " ".join((text or "").split())
+    if not tidy:
+        raise InvalidInput(field="personal_text", reason="missing", max=product.personal_text_limit)
+    if len(tidy) > product.personal_text_limit or not tidy.isprintable():
+        raise InvalidInput(field="personal_text", max=product.personal_text_limit)
+    return tidy
+
+
+async def add(
+    user: User,
+    product_id: int,
+    quantity: int = 1,
+    *,
+    replace: bool = False,
+    personal_text: str | None = None,
+) -> CartView:
+    """Add a product; a cart holds one provider's products (`replace` empties it first). A product
+    made with a personal text needs one; adding it again replaces the line's text."""
     if not 1 <= quantity <= MAX_QUANTITY:
         raise InvalidInput(field="quantity", min=1, max=MAX_QUANTITY)
     product = await get_visible_product(product_id)
+    personal_text = check_personal_text(product, personal_text)
     other = (
         await CartItem.filter(user_id=user.id)
         .exclude(product__provider_id=product.provider.id)
@@ -139,14 +174,22 @@ async def add(user: User, product_id: int, quantity: int = 1, *, replace: bool =
     if item is None:
         try:
             await CartItem.create(
-                user_id=user.id, product_id=product.id, quantity=quantity, price_seen=product.price
+                user_id=user.id,
+                product_id=product.id,
+                quantity=quantity,
+                price_seen=product.price,
+                personal_text=personal_text,
             )
         except IntegrityError:  # the same button pressed twice at once
             await CartItem.filter(user_id=user.id, product_id=product.id).update(
-                quantity=F("quantity") + quantity, price_seen=product.price
+                quantity=F("quantity") + quantity,
+                price_seen=product.price,
+                personal_text=personal_text,
             )
     else:
-        await CartItem.filter(id=item.id).update(quantity=wanted, price_seen=product.price)
+        await CartItem.filter(id=item.id).update(
+            quantity=wanted, price_seen=product.price, personal_text=personal_text
+        )
     return await view(user)
 
 

@@ -32,7 +32,7 @@ from db.models import (
 )
 from services import catalog_versions
 from services.payments_receipts import validate_receipt_fields
-from services.users import user_changed
+from services.users import refresh_chat, user_changed
 
 PAGE_SIZE = 8
 MAX_PRICE = 10**9  # 10 million roubles in kopecks
@@ -295,6 +295,28 @@ async def update_product(provider: Provider, product_id: int, **changes: Any) ->
     return product
 
 
+MAX_PERSONAL_TEXT = 200
+"""The longest personal text a product can take (the cart and order columns hold 200)."""
+MAX_PERSONAL_PROMPT = 64
+
+
+async def set_personal_text(
+    provider: Provider, product_id: int, prompt: str | None, limit: int = 0
+) -> Product:
+    """Make a product with the customer's own text, asked with `prompt`, at most `limit`
+    characters; None switches it off."""
+    product = await owned_product(provider, product_id)
+    if prompt is None:
+        product.personal_text_prompt, product.personal_text_limit = None, 0
+    else:
+        tidy = " ".join(prompt.split())
+        if not tidy or len(tidy) > MAX_PERSONAL_PROMPT or not 1 <= limit <= MAX_PERSONAL_TEXT:
+            raise InvalidInput(field="personal_text", reason="setting", max=MAX_PERSONAL_TEXT)
+        product.personal_text_prompt, product.personal_text_limit = tidy, limit
+    await product.save(update_fields=["personal_text_prompt", "personal_text_limit", "updated_at"])
+    return product
+
+
 async def set_active(provider: Provider, product_id: int, active: bool) -> Product:
     """Show or hide a product in the provider's storefront."""
     product = await owned_product(provider, product_id)
@@ -422,6 +444,7 @@ async def accept_invite(code: str, user: User, *, now: datetime | None = None) -
             raise NotFound(entity="invite")
         await Provider.filter(id=invite.provider.id).update(owner_id=user.id)
         await _make_provider(user)
+        await refresh_chat(user)
         await AuditLog.create(
             actor=user, action=AuditAction.provider_owner, target=f"provider:{invite.provider.id}"
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tortoise.transactions import in_transaction
+
 from db.models import Consent, ConsentKind, User
 
 
@@ -26,3 +28,19 @@ async def record(user: User, kind: ConsentKind, *, granted: bool, version: str) 
 async def may_collect_personal_data(user: User, version: str) -> bool:
     """Features call this before asking for optional data such as a phone or an address."""
     return await has_consent(user, ConsentKind.personal_data, version)
+
+
+async def grant(user: User, version: str) -> Consent:
+    """The person agrees to the processing of personal data (this text version)."""
+    return await record(user, ConsentKind.personal_data, granted=True, version=version)
+
+
+async def withdraw(user: User, version: str) -> bool:
+    """The person withdraws (or declines) consent: recorded, and the data kept only because of it
+    — the phone saved in the profile — is erased. Orders keep theirs: they are kept as the law
+    requires, not by consent. True if something was erased."""
+    async with in_transaction():
+        await record(user, ConsentKind.personal_data, granted=False, version=version)
+        erased = await User.filter(id=user.id, phone__isnull=False).update(phone=None)
+    user.phone = None
+    return bool(erased)

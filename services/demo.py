@@ -19,8 +19,17 @@ from loguru import logger
 from PIL import Image, ImageDraw, ImageFont
 
 from core.money import STARS
-from db.models import Category, Product, ProductKind, ProductPhoto, Provider, ProviderKind
-from services import catalog_versions
+from db.models import (
+    Category,
+    Product,
+    ProductKind,
+    ProductPhoto,
+    Provider,
+    ProviderKind,
+    Role,
+    User,
+)
+from services import admin, catalog_versions
 from services.catalog import normalize_search
 from services.media import save_photo, write_demo_glb
 
@@ -442,3 +451,39 @@ async def load_demo_data(data_dir: Path) -> dict[str, int]:
         counts["products_created"],
     )
     return {key: counts[key] for key in ("providers", "categories", "products", "photos", "models")}
+
+
+@dataclass(frozen=True, slots=True)
+class DemoOwnership:
+    """Who owns each demo provider after `demo-data`, and which got that owner just now."""
+
+    owners: dict[str, int | None]
+    """Demo provider's slug → its owner's Telegram id (None: nobody, so no one hears of orders)."""
+    changed: tuple[str, ...]
+
+
+async def _first_admin(admin_ids: list[int]) -> User | None:
+    if admin_ids:
+        return await admin.user_by_tg_id(admin_ids[0])
+    return await User.filter(role=Role.admin, tg_id__not_isnull=True).order_by("id").first()
+
+
+async def assign_demo_owner(admin_ids: list[int], owner_tg_id: int | None = None) -> DemoOwnership:
+    """Give the demo providers an owner, so their orders reach someone: the person named by
+    `owner_tg_id` (who then owns them even if someone else did), else the first admin (ADMIN_IDS,
+    then admins by role) for demo providers that have no owner."""
+    slugs = [spec.slug for spec in DEMO_PROVIDERS]
+    owner = await admin.user_by_tg_id(owner_tg_id) if owner_tg_id else await _first_admin(admin_ids)
+    changed = []
+    rows = await Provider.filter(slug__in=slugs).order_by("id").values("id", "slug", "owner_id")
+    for row in rows:
+        if owner is None or row["owner_id"] == owner.id:
+            continue
+        if row["owner_id"] is not None and owner_tg_id is None:
+            continue  # an owner someone chose stays; only --owner replaces it
+        await admin.set_owner(row["id"], owner, actor=None)
+        changed.append(row["slug"])
+    owners: dict[str, int | None] = {}
+    for provider in await Provider.filter(slug__in=slugs).order_by("id").prefetch_related("owner"):
+        owners[provider.slug] = provider.owner.tg_id if provider.owner is not None else None
+    return DemoOwnership(owners=owners, changed=tuple(changed))

@@ -29,7 +29,7 @@ async def invoice_fields(invoice: OpenInvoice, settings: Settings) -> dict[str, 
         else _("The shop confirms the order after payment.")
     )
     fields: dict[str, Any] = {
-        "title": _("Order №{number}").format(number=order.id)[:TITLE_LIMIT],
+        "title": _("Order #{number}").format(number=order.id)[:TITLE_LIMIT],
         "description": description[:DESCRIPTION_LIMIT],
         "payload": invoice.payload,
         "currency": order.currency,

@@ -102,14 +102,17 @@ async def announce(events: ShopEvents, change: Change) -> None:
 def allowed_targets(order: Order, role: ActorRole) -> list[OrderStatus]:
     """Statuses this actor may move the order to now (for buttons)."""
     targets = [to for to, roles in TRANSITIONS[order.status].items() if role in roles]
-    return [to for to in targets if _fits_fulfilment(order, to)]
+    return [to for to in targets if _fits_order(order, to)]
 
 
-def _fits_fulfilment(order: Order, to: OrderStatus) -> bool:
+def _fits_order(order: Order, to: OrderStatus) -> bool:
+    """Moves the table allows that this order's fulfilment or payment rules out."""
     if to is S.ready_for_pickup:
         return order.fulfilment is Fulfilment.pickup
     if to is S.out_for_delivery:
         return order.fulfilment is Fulfilment.delivery
+    if to is S.refunded and order.payment_method is PaymentMethod.cash:
+        return order.cash_confirmed  # cash never received cannot be given back
     return True
 
 
@@ -117,7 +120,7 @@ def _check(
     order: Order, to: OrderStatus, role: ActorRole, reason: str, cash_received: bool
 ) -> None:
     roles = TRANSITIONS[order.status].get(to)
-    if roles is None or role not in roles or not _fits_fulfilment(order, to):
+    if roles is None or role not in roles or not _fits_order(order, to):
         raise IllegalTransition(order_id=order.id, current=order.status.value, target=to.value)
     needs_reason = role is R.admin or (to is S.cancelled and role is R.provider)
     if needs_reason and not reason.strip():

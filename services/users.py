@@ -10,9 +10,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from db.models import AuditAction, AuditLog, Role, User
+from db.models import AuditAction, AuditLog, Provider, Role, User
+from services import jobs
+from services.jobs import JobKind
 
 _PHONE_RE = re.compile(r"^\+?[0-9]{10,15}$")
 
@@ -88,7 +91,7 @@ async def upsert_user(
     user = await User.get_or_none(tg_id=profile.tg_id)
     if user is None:
         try:
-            return await User.create(
+            created = await User.create(
                 tg_id=profile.tg_id,
                 pseudonym=new_pseudonym(),
                 first_name=profile.first_name,
@@ -97,6 +100,8 @@ async def upsert_user(
                 language_code=profile.language_code,
                 last_seen_at=now,
             )
+            await refresh_chat(created)
+            return created
         except IntegrityError:
             # Two updates of a new user raced; the other one created the row.
             user = await User.get(tg_id=profile.tg_id)
@@ -113,7 +118,14 @@ async def upsert_user(
         await User.filter(id=user.id).update(**changes)
         for field, value in changes.items():
             setattr(user, field, value)
+        if "language_code" in changes and user.locale is None:
+            await refresh_chat(user)
     return user
+
+
+async def refresh_chat(user: User) -> None:
+    """Have the person's command menu and menu button set again (language or duties changed)."""
+    await jobs.enqueue(JobKind.chat_setup, JobKind.chat_setup.key(user.id), {"user_id": user.id})
 
 
 async def get_by_tg_id(tg_id: int) -> User | None:
@@ -126,10 +138,51 @@ def is_admin(user: User, admin_ids: list[int]) -> bool:
     return user.role == Role.admin or (user.tg_id is not None and user.tg_id in admin_ids)
 
 
+@dataclass(frozen=True, slots=True)
+class Duties:
+    """What a person does here besides buying: selling (owns a shop or tutor) and admin work."""
+
+    seller: bool = False
+    admin: bool = False
+
+    @property
+    def staff(self) -> bool:
+        """Sellers and admins get more commands than customers."""
+        return self.seller or self.admin
+
+
+async def duties_of(user: User, admin_ids: list[int]) -> Duties:
+    """The person's duties, from their role, ADMIN_IDS and the providers they own."""
+    seller = await Provider.filter(owner_id=user.id).exists()
+    return Duties(seller=seller, admin=is_admin(user, admin_ids))
+
+
+async def admin_recipients(admin_ids: list[int]) -> dict[int, User | None]:
+    """Every admin's Telegram id (ADMIN_IDS and the admin role), with their user row when they
+    have written to the bot (None: never did, so no language of their own is known)."""
+    stored = await User.filter(role=Role.admin, tg_id__isnull=False, anonymized_at__isnull=True)
+    admins: dict[int, User | None] = {
+        int(user.tg_id): user for user in stored if user.tg_id is not None
+    }
+    for tg_id in admin_ids:
+        admins.setdefault(tg_id, await User.get_or_none(tg_id=tg_id))
+    return dict(sorted(admins.items()))
+
+
+async def staff(admin_ids: list[int]) -> list[User]:
+    """Everyone with duties who can be written to: admins (by role or ADMIN_IDS) and sellers."""
+    owners = Provider.filter(owner_id__not_isnull=True).values_list("owner_id", flat=True)
+    people = await User.filter(tg_id__not_isnull=True, anonymized_at__isnull=True).filter(
+        Q(role=Role.admin) | Q(tg_id__in=admin_ids) | Q(id__in=await owners)
+    )
+    return sorted(people, key=lambda person: person.id)
+
+
 async def set_locale(user: User, locale: str) -> None:
     """Remember the language the person chose."""
     user.locale = locale
     await User.filter(id=user.id).update(locale=locale)
+    await refresh_chat(user)
     await user_changed(user.tg_id)
 
 
@@ -154,6 +207,7 @@ async def grant_role(tg_id: int, role: Role, *, actor: User | None = None) -> Us
             target=f"user:{user.id}",
             data={"from": previous.value, "to": role.value},
         )
+        await refresh_chat(user)
     await user_changed(user.tg_id)
     return user
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import struct
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,11 +17,23 @@ import pytest
 from PIL import Image
 from tortoise.backends.base.executor import EXECUTOR_CACHE
 
+from bot.__main__ import _ownership_lines
 from core.config import Settings
 from core.money import STARS
-from db.models import Category, Product, ProductKind, ProductPhoto, Provider, ProviderKind
-from services import catalog, media
-from services.demo import load_demo_data
+from db.models import (
+    Category,
+    Product,
+    ProductKind,
+    ProductPhoto,
+    Provider,
+    ProviderKind,
+    Role,
+    User,
+)
+from services import catalog, media, users
+from services.demo import DemoOwnership, assign_demo_owner, load_demo_data
+
+ROOT = Path(__file__).resolve().parents[1]
 
 PAYMENT_SUBJECTS = {"commodity", "service", "intellectual_activity"}
 PAYMENT_MODES = {"full_prepayment", "full_payment"}
@@ -257,3 +272,81 @@ async def test_make_thumbnail_keeps_the_aspect_ratio(tmp_path: Path) -> None:
 
     with Image.open(thumb) as image:
         assert (image.format, image.size) == ("JPEG", (100, 50))
+
+
+async def demo_owners() -> dict[str, int | None]:
+    providers = await Provider.filter(slug__startswith="demo-").prefetch_related("owner")
+    return {p.slug: p.owner.tg_id if p.owner else None for p in providers}
+
+
+async def test_the_first_admin_owns_the_demo_shop_and_tutor(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+
+    ownership = await assign_demo_owner([999, 1000])
+
+    assert ownership.owners == {"demo-shop": 999, "demo-tutor": 999}
+    assert ownership.changed == ("demo-shop", "demo-tutor")
+    assert await demo_owners() == ownership.owners
+    again = await assign_demo_owner([999, 1000])
+    assert again.owners == ownership.owners and again.changed == ()
+
+
+async def test_without_admin_ids_an_admin_by_role_owns_them(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+    await users.grant_role(555, Role.admin)
+
+    ownership = await assign_demo_owner([])
+
+    assert ownership.owners == {"demo-shop": 555, "demo-tutor": 555}
+
+
+async def test_owner_flag_names_the_owner_even_over_an_earlier_one(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+    await assign_demo_owner([999])
+
+    ownership = await assign_demo_owner([999], owner_tg_id=4242)
+
+    assert ownership.owners == {"demo-shop": 4242, "demo-tutor": 4242}
+    owner = await User.get(tg_id=4242)
+    assert owner.role is Role.provider
+    assert await assign_demo_owner([999]) == DemoOwnership(owners=ownership.owners, changed=())
+
+
+async def test_with_nobody_to_own_them_the_demo_stays_unowned(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+
+    ownership = await assign_demo_owner([])
+
+    assert ownership.owners == {"demo-shop": None, "demo-tutor": None}
+    lines = _ownership_lines(ownership)
+    assert all("no owner" in line and "--owner" in line for line in lines)
+
+
+def test_demo_data_command_says_who_owns_the_demo(tmp_path: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite://{tmp_path}/demo.sqlite3",
+        "DATA_DIR": str(tmp_path / "data"),
+        "LOG_LEVEL": "WARNING",
+    }
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-m", "bot", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert run("migrate").returncode == 0
+    done = run("demo-data", "--owner", "4242")
+
+    assert done.returncode == 0, done.stderr
+    assert "demo-shop: owned by Telegram id 4242 (set now)" in done.stdout
+    assert "demo-tutor: owned by Telegram id 4242 (set now)" in done.stdout
+    refused = run("demo-data", "--owner", "-5")
+    assert refused.returncode == 2 and "not a Telegram user id" in refused.stderr

@@ -109,6 +109,11 @@ class Product(TimestampedModel):
     """A digital good as a file under DATA_DIR (uploaded once, then sent by its file_id)."""
     digital_url = fields.CharField(max_length=1024, null=True)
     """A digital good as a link the customer receives."""
+    personal_text_prompt = fields.CharField(max_length=64, null=True)
+    """Set: the product is made with the customer's own text (an engraved name), asked with this
+    question when it goes into the cart."""
+    personal_text_limit = fields.SmallIntField(default=0)
+    """The longest personal text the seller can make, in characters."""
 
     class Meta:
         table = "products"

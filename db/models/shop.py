@@ -62,6 +62,8 @@ class CartItem(TimestampedModel):
     )
     quantity = fields.IntField()
     price_seen = fields.BigIntField()
+    personal_text = fields.CharField(max_length=200, null=True)
+    """The customer's text for a product made with one (every piece of the line carries it)."""
 
     class Meta:
         table = "cart_items"
@@ -133,6 +135,8 @@ class OrderItem(Model):
     vat_code = fields.SmallIntField()
     payment_subject = fields.CharField(max_length=32)
     payment_mode = fields.CharField(max_length=32)
+    personal_text = fields.CharField(max_length=200, null=True)
+    """The customer's text the seller puts on the product (an engraved name)."""
 
     product_id: int | None
 

@@ -36,9 +36,9 @@ from services.events import ShopEvents
 
 
 def placed_text(order: Order, settings: Settings, locale: str) -> str:
-    """ "Order №N placed", its status, how it is received, and what happens with the payment."""
+    """ "Order #N placed", its status, how it is received, and what happens with the payment."""
     lines = [
-        _("✅ <b>Order №{number} placed</b>").format(number=order.id),
+        _("✅ <b>Order #{number} placed</b>").format(number=order.id),
         _("Status: {status}").format(status=status_name(order.status)),
         _("Total: {total}").format(total=format_price(order.total, order.currency, locale)),
         digital_handover() if order.currency == STARS else fulfilment_name(order.fulfilment),

@@ -13,7 +13,7 @@ from core.errors import EmptyCart
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
-from core.texts import digital_handover, payment_method_name
+from core.texts import digital_handover, payment_method_name, shorten
 from db.models import Fulfilment, PaymentMethod, Provider
 from handlers.cart import change_note, lines_text
 from handlers.checkout import questions
@@ -88,7 +88,7 @@ async def show_confirmation(turn: Turn, notice: str = "") -> None:
     if cart.changes:
         notes = [
             "• {title}: {note}".format(
-                title=escape(line.product.title[:60]),
+                title=escape(shorten(line.product.title, 60)),
                 note=change_note(line, turn.locale).replace("\n", "; "),
             )
             for line in cart.changes

@@ -141,6 +141,7 @@ async def place_order(
                         vat_code=line.product.vat_code,
                         payment_subject=line.product.payment_subject,
                         payment_mode=line.product.payment_mode,
+                        personal_text=line.personal_text,
                     )
                     for line in cart.lines
                 ]

@@ -128,7 +128,61 @@
     }
     if (!switchLocale(body.locale)) {
       showHome(body);
+      if (root.dataset.product) {
+        showProduct(initData, root.dataset.product);
+      }
     }
+  }
+
+  // The chat's "Open in the app" button opens /app?product=ID: the product's photos, its 3D
+  // model and its text, above the sections.
+  async function showProduct(initData, productId) {
+    let product = null;
+    try {
+      const response = await fetch(
+        root.dataset.api + "/products/" + encodeURIComponent(productId) +
+          "?lang=" + encodeURIComponent(pageLocale),
+        {
+          headers: { Authorization: "tma " + initData },
+          cache: "no-store",
+          credentials: "omit",
+        },
+      );
+      product = response.ok ? await response.json() : null;
+      if (!product && response.status < 500) {
+        showToast(texts.product_missing);
+        return;
+      }
+    } catch (error) {
+      product = null;
+    }
+    if (!product) {
+      showToast(texts.network_error);
+      return;
+    }
+    const gallery = $("product-gallery");
+    gallery.replaceChildren();
+    product.photos.forEach(function (photo, index) {
+      const image = document.createElement("img");
+      image.src = photo.url;
+      image.loading = index === 0 ? "eager" : "lazy";
+      image.alt = texts.photo
+        .replace("{number}", String(index + 1))
+        .replace("{count}", String(product.photos.length));
+      gallery.appendChild(image);
+    });
+    const model = $("product-model");
+    if (model && product.model_url) {
+      model.setAttribute("src", product.model_url);
+      model.hidden = false;
+      $("product-model-hint").hidden = false;
+    }
+    $("product-title").textContent = product.title;
+    $("product-price").textContent = product.price.formatted;
+    $("product-stock").textContent = product.stock.label;
+    $("product-shop").textContent = product.provider.name;
+    $("product-description").textContent = product.description;
+    $("product").hidden = false;
   }
 
   function bindEvents() {

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from db.models import ActorRole, OrderStatus, OrderTransition, Product, User
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.errors import IllegalTransition
+from db.models import ActorRole, Order, OrderStatus, OrderTransition, PaymentMethod, Product, User
 from services import orders
 from services.events import ShopEvents
 from tests.handlers.admin_support import ADMIN_ID, labels, make_settings, text_of
@@ -21,6 +26,7 @@ async def test_admin_cancels_a_paid_order_with_a_reason(telegram: Telegram) -> N
     root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
     await root.send("/admin")
     await root.click("📦 Orders")
+    await root.click("🔎 Find by number")
     replies = await root.send("the last one")
     assert "not an order number" in text_of(replies[0])
     replies = await root.send("#424242")
@@ -35,7 +41,8 @@ async def test_admin_cancels_a_paid_order_with_a_reason(telegram: Telegram) -> N
         "→ Cancelled",
         "→ Refunded",
         "🔄 Refresh",
-        "🔎 Find another",
+        "⬅️ Orders",
+        "🔎 Find by number",
         "⬅️ Admin menu",
     ]
 
@@ -67,6 +74,7 @@ async def test_a_stale_status_button_is_refused_and_nothing_changes(telegram: Te
     root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
     await root.send("/admin")
     await root.click("📦 Orders")
+    await root.click("🔎 Find by number")
     card = (await root.send(str(order.id)))[0]
 
     # The customer cancels while the admin looks at the card.
@@ -97,6 +105,7 @@ async def test_status_changed_while_the_reason_is_typed(telegram: Telegram) -> N
     root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
     await root.send("/admin")
     await root.click("📦 Orders")
+    await root.click("🔎 Find by number")
     await root.send(str(order.id))
     await root.click("→ Accepted")
     await orders.transition(
@@ -111,3 +120,87 @@ async def test_status_changed_while_the_reason_is_typed(telegram: Telegram) -> N
     assert text.startswith("⚠️ The order has already changed.")
     assert "Status: Cancelled" in text
     assert not await OrderTransition.filter(order_id=order.id, actor_role=ActorRole.admin).exists()
+
+
+def order_labels(message: object) -> list[str]:
+    return [label for label in labels(message) if label.startswith("#")]  # type: ignore[arg-type]
+
+
+async def test_the_order_list_filters_by_status_shop_and_period_and_pages(
+    telegram: Telegram,
+) -> None:
+    lavka, bakery = await make_provider(name="Lavka"), await make_provider(name="Bakery")
+    customer = await make_user()
+    paid = [await order_in(OrderStatus.paid, customer, lavka) for _ in range(9)]
+    placed = await order_in(OrderStatus.placed, customer, bakery)
+    old = await order_in(OrderStatus.completed, customer, bakery)
+    await Order.filter(id=old.id).update(created_at=datetime.now(UTC) - timedelta(days=40))
+
+    root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
+    await root.send("/admin")
+    replies = await root.click("📦 Orders")
+    text = text_of(replies[0])
+    assert text.startswith("Orders: 11\nStatus: any · Shop: any · Period: any time\nPage 1 of 2")
+    shown = order_labels(replies[0])
+    assert len(shown) == 8
+    assert shown[0] == f"#{placed.id} · Bakery · 100.00\xa0₽ · Placed, payment on receipt"
+    replies = await root.click("▶️")
+    assert [label.split(" ")[0] for label in order_labels(replies[0])] == [
+        f"#{paid[1].id}",
+        f"#{paid[0].id}",
+        f"#{old.id}",
+    ]
+
+    await root.click("🔖 Status")
+    replies = await root.click("Paid")
+    assert "Orders: 9\nStatus: Paid" in text_of(replies[0])
+    await root.click("🏪 Shop")
+    replies = await root.click("Bakery")
+    assert "Orders: 0" in text_of(replies[0]) and "No orders match" in text_of(replies[0])
+    await root.click("🔖 Status")
+    replies = await root.click("• Paid")  # the current choice is marked
+    await root.click("🔖 Status")
+    replies = await root.click("Any status")
+    assert "Orders: 2\nStatus: any · Shop: Bakery · Period: any time" in text_of(replies[0])
+    await root.click("📅 Period")
+    replies = await root.click("last 30 days")
+    assert order_labels(replies[0]) == [
+        f"#{placed.id} · Bakery · 100.00\xa0₽ · Placed, payment on receipt"
+    ]
+
+    replies = await root.click(order_labels(replies[0])[0])
+    assert f"Order #{placed.id} · Bakery" in text_of(replies[0])
+    replies = await root.click("⬅️ Orders")
+    assert "Shop: Bakery · Period: last 30 days" in text_of(replies[0])  # the filters are kept
+    for row in replies[0].reply_markup.inline_keyboard:  # type: ignore[union-attr]
+        for button in row:
+            assert len((button.callback_data or "").encode()) <= 64
+
+
+async def test_a_cash_order_never_paid_offers_no_refund(telegram: Telegram) -> None:
+    shop = await make_provider(name="Lavka")
+    customer = await make_user()
+    cash = await order_in(OrderStatus.accepted, customer, shop, payment_method=PaymentMethod.cash)
+    online = await order_in(OrderStatus.accepted, customer, shop)
+
+    root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
+    await root.send("/admin")
+    await root.click("📦 Orders")
+    await root.click("🔎 Find by number")
+    assert "→ Refunded" not in labels((await root.send(f"#{cash.id}"))[0])
+    await root.click("🔎 Find by number")
+    assert "→ Refunded" in labels((await root.send(f"#{online.id}"))[0])
+
+    with pytest.raises(IllegalTransition):
+        await orders.transition(
+            cash.id,
+            OrderStatus.refunded,
+            role=ActorRole.admin,
+            actor=None,
+            events=ShopEvents(),
+            reason="asked",
+        )
+    await Order.filter(id=cash.id).update(cash_confirmed=True)
+    assert OrderStatus.refunded in orders.allowed_targets(
+        await Order.get(id=cash.id), ActorRole.admin
+    )

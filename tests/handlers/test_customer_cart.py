@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from db.models import CartItem, Product, User
-from services import cart
+from services import cart, catalog
 from tests.handlers.conftest import Telegram
 from tests.handlers.customer_data import (
     labels,
@@ -114,3 +114,42 @@ async def test_unavailable_line_can_only_be_removed(telegram: Telegram) -> None:
     assert "no longer available" in (ann.callback_answers[-1].text or "")
     replies = await ann.click("✖️")
     assert text_of(replies[0]) == "🧺 Your cart is empty."
+
+
+async def test_a_product_made_with_a_personal_text_asks_for_it(telegram: Telegram) -> None:
+    shop = await make_shop("Gift Shop")
+    mug = await make_product(shop, "Engraved mug", 90000, stock=5)
+    await catalog.set_personal_text(shop, mug.id, "Name to engrave", 10)
+    ann = telegram.user(1001, first_name="Ann", language_code="en")
+    await ann.send(f"/start p_{mug.id}")
+
+    replies = await ann.click("🛒 Add to cart")
+    assert text_of(replies[-1]) == (
+        "✍️ Engraved mug is made with your text.\nName to engrave (up to 10 characters)\n\n"
+        "Send it as a message, or /cancel."
+    )
+    assert not await CartItem.exists(user__tg_id=ann.id)
+    replies = await ann.send_photo(b"not a text")
+    assert "send your text as a message" in text_of(replies[0])
+    replies = await ann.send("Alexandra-Maria")
+    assert "1 to 10 characters" in text_of(replies[0])
+    replies = await ann.send("Anna  Lee")
+    assert text_of(replies[0]) == (
+        f"Added to the cart (1 in the cart now). Cart total: {rub(90000)}.\nYour text: “Anna Lee”"
+    )
+    item = await CartItem.get(user__tg_id=ann.id, product_id=mug.id)
+    assert (item.quantity, item.personal_text) == (1, "Anna Lee")
+    replies = await ann.send("Green tea")  # the conversation is over: text searches again
+    assert "Found for «Green tea»" in text_of(replies[0]) or "Nothing found" in text_of(replies[0])
+
+    other = await make_shop("Tea House")
+    tea = await make_product(other, "Green tea", 15000)
+    await ann.send(f"/start p_{tea.id}")
+    await ann.click("🛒 Add to cart")
+    replies = await ann.click("🔄 Replace the cart")
+    await ann.send(f"/start p_{mug.id}")
+    await ann.click("🛒 Add to cart")
+    await ann.send("Bob")
+    await ann.click("🔄 Replace the cart")  # the typed text survives the swap
+    item = await CartItem.get(user__tg_id=ann.id)
+    assert (item.product_id, item.personal_text) == (mug.id, "Bob")

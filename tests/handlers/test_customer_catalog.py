@@ -44,9 +44,17 @@ async def test_browse_to_a_card_and_add_to_the_cart(telegram: Telegram) -> None:
     assert "<b>" not in card and "Green tea" in card and rub(15000) in card
     assert "Only 3 left" in card and "Fresh spring harvest." in card
     assert "Seller: IP Petrov P. P., INN 500100732259" in card
-    assert labels(replies[0]) == ["➖", "1 pcs", "➕", "🛒 Add to cart", "🧺 Cart", "⬅️ Back"]
+    assert labels(replies[0]) == [
+        "➖",
+        "Qty: 1",
+        "➕",
+        "🛒 Add to cart",
+        "📱 Open in the app",
+        "🧺 Cart",
+        "⬅️ Back",
+    ]
 
-    await ann.click("1 pcs")
+    await ann.click("Qty: 1")
     assert ann.callback_answers[-1].text == "Use ➖ and ➕ to change the quantity."
     await ann.click("➖")
     assert ann.callback_answers[-1].text == "At least one."
@@ -57,7 +65,7 @@ async def test_browse_to_a_card_and_add_to_the_cart(telegram: Telegram) -> None:
     assert ann.callback_answers[-1].text == "Only 3 in stock."
     await ann.click("➖")
     await ann.click("🛒 Add 2 to cart")
-    assert f"Now in the cart: 2 pcs, total {rub(30000)}" in (ann.callback_answers[-1].text or "")
+    assert f"(2 in the cart now). Cart total: {rub(30000)}" in (ann.callback_answers[-1].text or "")
     item = await CartItem.get(user__tg_id=ann.id, product_id=tea.id)
     assert (item.quantity, item.price_seen) == (2, 15000)
 
@@ -187,3 +195,33 @@ async def test_a_file_id_telegram_refuses_is_replaced_by_an_upload(telegram: Tel
     assert replies[-1].photo
     photo = await ProductPhoto.get(product_id=tea.id)
     assert photo.telegram_file_id == replies[-1].photo[-1].file_id != "from-another-bot"
+
+
+def web_app_url(message: object, label: str) -> str:
+    markup = message.reply_markup  # type: ignore[attr-defined]
+    [button] = [b for row in markup.inline_keyboard for b in row if b.text == label]
+    assert button.web_app is not None, label
+    return str(button.web_app.url)
+
+
+async def test_a_card_opens_the_product_in_the_mini_app_and_3d_is_named(
+    telegram: Telegram,
+) -> None:
+    shop = await make_shop("Tea House")
+    tea = await make_product(shop, "Green tea", 15000)
+    cup = await make_product(shop, "Cup", 50000)
+    await Product.filter(id=cup.id).update(model_path="models/cup.glb")
+    ann = telegram.user(1001, first_name="Ann", language_code="en")
+
+    replies = await ann.send(f"/start p_{tea.id}")
+    assert web_app_url(replies[1], "📱 Open in the app") == (
+        f"https://bot.example.ru/app?product={tea.id}"
+    )
+    replies = await ann.send(f"/start p_{cup.id}")
+    assert "📱 Open in the app" not in labels(replies[1])
+    assert web_app_url(replies[1], "🧊 View in 3D in the app") == (
+        f"https://bot.example.ru/app?product={cup.id}"
+    )
+    await ann.click("➕", replies[1])  # the quantity buttons keep the app button
+    card = next(m for m in ann.messages if m.message_id == replies[1].message_id)
+    assert "Qty: 2" in labels(card) and "🧊 View in 3D in the app" in labels(card)

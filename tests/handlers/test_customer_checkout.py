@@ -64,7 +64,7 @@ async def test_pickup_with_cash_places_an_order(telegram: Telegram) -> None:
     replies = await ann.click("✅ Place order")
     placed = text_of(replies[0])
     order = await Order.get(customer__tg_id=ann.id).prefetch_related("items")
-    assert f"Order №{order.id} placed" in placed
+    assert f"Order #{order.id} placed" in placed
     assert "Status: Placed, payment on receipt" in placed and "Payment: cash on receipt." in placed
     assert order.status is OrderStatus.placed
     assert order.fulfilment is Fulfilment.pickup and order.payment_method is PaymentMethod.cash

@@ -51,7 +51,7 @@ async def test_double_click_on_place_order_makes_one_order(telegram: Telegram) -
     await ann.click("✅ Place order", confirmation)  # a third press, later
     assert await Order.filter(customer__tg_id=ann.id).count() == 1
     order = await Order.get(customer__tg_id=ann.id)
-    assert f"Order №{order.id} placed" in text_of(ann.last_message)
+    assert f"Order #{order.id} placed" in text_of(ann.last_message)
     assert (await Product.get(id=tea.id)).stock == 4
     assert await OrderTransition.filter(order_id=order.id).count() == 1
 

@@ -55,14 +55,14 @@ async def test_orders_list_card_and_history(telegram: Telegram) -> None:
     replies = await ann.click("📦 My orders")
     assert "Page 1 of 1" in text_of(replies[0])
     newest, older = labels(replies[0])[:2]
-    assert newest.startswith(f"№{cash.id} · ") and newest.endswith(
+    assert newest.startswith(f"#{cash.id} · ") and newest.endswith(
         f" · {rub(15000)} · Ready for pickup"
     )
-    assert older.startswith(f"№{online.id} · ") and older.endswith(" · Waiting for payment")
+    assert older.startswith(f"#{online.id} · ") and older.endswith(" · Waiting for payment")
 
     replies = await ann.click(labels(replies[0])[0])
     card = text_of(replies[0])
-    assert f"Order №{cash.id} · Tea House" in card
+    assert f"Order #{cash.id} · Tea House" in card
     assert "Status: Ready for pickup" in card
     assert f"• Green tea × 1 — {rub(15000)}" in card and f"Total: {rub(15000)}" in card
     assert "🏪 Pickup: Tverskaya 1" in card
@@ -90,13 +90,13 @@ async def test_cancel_before_acceptance_releases_stock(telegram: Telegram) -> No
     await ann.send("/orders")
     await ann.click(labels(ann.last_message)[0])
     replies = await ann.click("✖️ Cancel order")
-    assert f"Cancel order №{order.id}?" in text_of(replies[0])
+    assert f"Cancel order #{order.id}?" in text_of(replies[0])
     replies = await ann.click("No, keep it")
-    assert "Cancel order №" not in text_of(replies[0])
+    assert "Cancel order #" not in text_of(replies[0])
     await ann.click("✖️ Cancel order")
     confirm = ann.last_message
     replies = await ann.click("Yes, cancel the order")
-    assert ann.callback_answers[-1].text == f"Order №{order.id} is cancelled."
+    assert ann.callback_answers[-1].text == f"Order #{order.id} is cancelled."
     assert "Status: Cancelled" in text_of(replies[0])
     assert "Cancelled (customer)" in text_of(replies[0])
     assert "✖️ Cancel order" not in labels(replies[0])
@@ -171,13 +171,13 @@ async def test_orders_are_paginated(telegram: Telegram) -> None:
     placed = [await place(user, tea) for _ in range(10)]
     replies = await ann.send("/orders")
     assert "Page 1 of 2" in text_of(replies[0])
-    assert labels(replies[0])[0].startswith(f"№{placed[-1].id} ")  # newest first
+    assert labels(replies[0])[0].startswith(f"#{placed[-1].id} ")  # newest first
     first_page = replies[0]
     replies = await ann.click("▶️")
     assert "Page 2 of 2" in text_of(replies[0])
     assert [label.split(" ")[0] for label in labels(replies[0])[:2]] == [
-        f"№{placed[1].id}",
-        f"№{placed[0].id}",
+        f"#{placed[1].id}",
+        f"#{placed[0].id}",
     ]
     await Order.filter(id__in=[o.id for o in placed[:5]]).delete()
     replies = await ann.click("▶️", first_page)

@@ -141,17 +141,19 @@ async def test_a_digital_product_is_paid_in_stars_and_refunded_by_the_admin(
     replies = await admin.click("↩️ Refund ⭐ 100")
     assert text_of(replies[0]) == "Telegram refunds Stars payments only in full."
     replies = await admin.send(f"/refund {order.id}")
-    assert f"Refund ⭐ 250 of order №{order.id}?" in text_of(replies[0])
+    assert f"Refund ⭐ 250 of order #{order.id}?" in text_of(replies[0])
     confirm = replies[0]
     replies = await admin.click("↩️ Refund ⭐ 250", confirm)
-    assert f"⭐ 250 refunded for order №{order.id}" in text_of(replies[0])
+    assert f"⭐ 250 refunded for order #{order.id}" in text_of(replies[0])
     await admin.click("↩️ Refund ⭐ 250", confirm)  # a stale second press refunds nothing
 
     assert len(telegram.emulator.calls_to("refundStarPayment")) == 1
     assert await Refund.all().count() == 1
     await order.refresh_from_db()
     assert order.status is OrderStatus.refunded
-    assert any("back on your Telegram Stars balance" in text_of(m) for m in ann.messages[-3:])
+    [stars_back] = [text_of(m) for m in ann.messages[-3:] if "Telegram Stars balance" in text_of(m)]
+    assert stars_back == f"↩️ ⭐ 250 for order #{order.id} is back on your Telegram Stars balance."
+    assert "bank" not in stars_back.lower() and "card" not in stars_back.lower()
     assert (await ledger.verify()).ok
 
 
@@ -196,7 +198,7 @@ async def test_the_files_of_a_paid_order_are_sent_again_from_my_orders_once_per_
 
     assert links() == 1
     await ann.send("/orders")
-    [line] = [label for label in labels(ann.last_message) if label.startswith(f"№{order.id} ")]
+    [line] = [label for label in labels(ann.last_message) if label.startswith(f"#{order.id} ")]
     await ann.click(line)
     await ann.click("📥 Send my files again")  # within a minute of the delivery
     assert ann.callback_answers[-1].text == "They are on their way or were just sent: look above."
@@ -209,7 +211,7 @@ async def test_the_files_of_a_paid_order_are_sent_again_from_my_orders_once_per_
 
     await a_while_later()
     await ann.send("/orders")
-    [line] = [label for label in labels(ann.last_message) if label.startswith(f"№{order.id} ")]
+    [line] = [label for label in labels(ann.last_message) if label.startswith(f"#{order.id} ")]
     await ann.click(line)
     await ann.click("📥 Send my files again")
     assert ann.callback_answers[-1].text == "📥 Sending them to this chat."
@@ -287,11 +289,11 @@ async def test_stars_paid_for_an_order_cancelled_meanwhile_come_back_with_a_reas
 async def test_refund_command_explains_bad_input(telegram: Telegram) -> None:
     admin = telegram.user(ADMIN, first_name="Admin", language_code="en")
     assert text_of((await admin.send("/refund"))[0]).startswith("Usage: /refund")
-    assert text_of((await admin.send("/refund 424242"))[0]) == "There is no order №424242."
+    assert text_of((await admin.send("/refund 424242"))[0]) == "There is no order #424242."
     ann = await place_pickup_order(telegram, await green_tea())
     order = await Order.get(customer__tg_id=ann.id)
     replies = await admin.send(f"/refund {order.id}")
-    assert text_of(replies[0]) == f"Nothing is left to refund for order №{order.id}."
+    assert text_of(replies[0]) == f"Nothing is left to refund for order #{order.id}."
     await ann.pay((await ann.click("💳 Pay in Telegram"))[0])
     replies = await admin.send(f"/refund {order.id} 1x")
     assert text_of(replies[0]).startswith("That amount is not valid.")
@@ -317,4 +319,5 @@ async def test_terms_and_paysupport(telegram: Telegram) -> None:
     ann = telegram.user(1001, first_name="Ann", language_code="en")
     assert "Terms of sale" in text_of((await ann.send("/terms"))[0])
     support = text_of((await ann.send("/paysupport"))[0])
-    assert telegram.settings.operator_contact in support
+    assert telegram.settings.payments_support_contact in support
+    assert telegram.settings.operator_contact not in support

@@ -274,3 +274,25 @@ async def test_settlement_arrives_as_a_csv_document(
     replies = await seller.send(f"/settlement {shop.id} 2025-03")
     assert replies[0].document is None
     assert "Usage" not in text_of(replies[0])
+
+
+async def test_admins_are_told_of_a_payout_request_and_open_it_from_the_push(
+    telegram: Telegram,
+) -> None:
+    root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
+    await root.send("/start")
+    seller, provider = await seller_with_money(telegram)
+
+    await open_balance(seller)
+    confirm = (await seller.click("Request a payout of 90.00\xa0₽"))[0]
+    await seller.click("✅ Request 90.00\xa0₽", confirm)
+
+    payout = await Payout.get(provider_id=provider.id)
+    push = root.last_message
+    assert text_of(push) == (
+        f"💸 Sam's Bakery requests payout #{payout.id} of 90.00\xa0₽. It waits in /admin → Payouts."
+    )
+    replies = await root.click("💸 Open the request", push)
+    assert f"Payout #{payout.id} · waiting for a decision" in text_of(replies[0])
+    assert labels(replies[0]) == ["✅ Approve", "❌ Reject", "⬅️ Payouts"]
+    assert "requests payout" not in " ".join(bot_texts(seller))

@@ -138,3 +138,47 @@ async def test_delete_my_data_after_confirmation(telegram: Telegram) -> None:
     assert "устарела" in (anna.callback_answers[-1].text or "")
     newcomer = await User.get(tg_id=anna.id)
     assert newcomer.id != user.id and not newcomer.is_anonymized
+
+
+async def test_consent_names_the_operator_without_declining_the_name(telegram: Telegram) -> None:
+    anna = telegram.user()
+    await anna.send("/start")
+    await anna.click("👤 Профиль")
+    replies = await anna.click("📱 Указать телефон")
+    text = replies[-1].text or ""
+    name = telegram.settings.operator_legal_name  # "ИП Иванов Иван Иванович", nominative
+    assert "Чтобы продолжить, нам нужен ваш номер телефона или адрес." in text
+    assert f"Оператор: {name}, ИНН {telegram.settings.operator_inn}." in text
+    assert text.count(name) == 1  # only after "Оператор:", where no case is needed
+
+
+async def test_consent_is_withdrawn_and_given_again_in_privacy(telegram: Telegram) -> None:
+    anna = telegram.user()
+    await anna.send("/start")
+    await anna.click("👤 Профиль")
+    await anna.click("📱 Указать телефон")
+    await anna.click("✅ Согласен(на)")
+    await anna.send("+79991234567")
+    assert (await User.get(tg_id=anna.id)).phone == "+79991234567"
+
+    replies = await anna.send("/privacy")
+    assert "✅ Вы дали согласие" in (replies[0].text or "")
+    replies = await anna.click("🚫 Отозвать согласие", replies[0])
+    text = replies[0].text or ""
+    assert text.startswith("Согласие отозвано: телефон из профиля удалён.")
+    assert "Вы не давали согласия" in text
+    user = await User.get(tg_id=anna.id)
+    assert user.phone is None
+    assert not (await Consent.filter(user=user).order_by("-id").first()).granted  # type: ignore[union-attr]
+
+    replies = await anna.click("✅ Дать согласие", replies[0])
+    assert "Согласие на обработку персональных данных" in (replies[0].text or "")
+    await anna.click("✅ Согласен(на)", replies[0])
+    latest = await Consent.filter(user=user, kind=ConsentKind.personal_data).order_by("-id").first()
+    assert latest is not None and latest.granted
+    replies = await anna.send("/privacy")
+    assert "🚫 Отозвать согласие" in [
+        b.text
+        for row in replies[0].reply_markup.inline_keyboard  # type: ignore[union-attr]
+        for b in row
+    ]

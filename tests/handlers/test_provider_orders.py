@@ -99,10 +99,11 @@ async def place(
     product: Product,
     quantity: int = 2,
     method: PaymentMethod = PaymentMethod.cash,
+    personal_text: str | None = None,
 ) -> Order:
     """The buyer orders through the services, with the app's events (so pushes go out)."""
     customer = await User.get(tg_id=buyer.id)
-    await cart.add(customer, product.id, quantity)
+    await cart.add(customer, product.id, quantity, personal_text=personal_text)
     draft = CheckoutDraft(payment_method=method, comment="Ring <twice>")
     return await checkout.place_order(
         customer,
@@ -363,3 +364,65 @@ async def test_an_expired_unpaid_order_is_explained_to_the_customer_only(shop: T
     assert f"Order #{order.id} was cancelled: the time to pay ran out." in told
     assert len(bot_messages(seller)) == before
     assert (await Product.get(id=product.id)).stock == 10
+
+
+async def test_the_new_orders_counter_follows_an_action_taken_in_the_push(shop: Telegram) -> None:
+    seller, _, product = await bakery(shop)
+    buyer = await person(shop, 3001, "Ann")
+    order = await place(shop, buyer, product)
+    push = seller.last_message
+    await seller.send("/shop")
+    overview = (await seller.click("🧾 Orders"))[0]
+    assert "🆕 New (1)" in labels(overview)
+
+    await seller.click("✅ Accept", push)
+
+    now = next(m for m in seller.messages if m.message_id == overview.message_id)
+    assert "🆕 New (0)" in labels(now) and "✅ Accepted (1)" in labels(now)
+    assert (await Order.get(id=order.id)).status is OrderStatus.accepted
+
+
+async def test_an_open_list_page_follows_a_rejection_typed_after_the_push(shop: Telegram) -> None:
+    seller, _, product = await bakery(shop)
+    buyer = await person(shop, 3001, "Ann")
+    await place(shop, buyer, product)
+    push = seller.last_message
+    await seller.send("/shop")
+    await seller.click("🧾 Orders")
+    page = (await seller.click("🆕 New (1)"))[0]
+    assert "<b>" not in text_of(page) and "New: 1" in text_of(page)
+
+    await seller.click("❌ Reject", push)
+    await seller.send("Out of flour")
+
+    now = next(m for m in seller.messages if m.message_id == page.message_id)
+    assert "No orders here" in text_of(now)
+
+
+async def test_the_seller_sets_a_personal_text_and_sees_the_customers_one(shop: Telegram) -> None:
+    seller, _, product = await bakery(shop)
+    await seller.send("/shop")
+    await seller.click("📦 My products")
+    await seller.click(next(label for label in labels(seller.last_message) if "Croissant" in label))
+    replies = await seller.click("✍️ Personal text")
+    assert "Name to engrave; 20" in text_of(replies[0])
+    replies = await seller.send("Name on the box")
+    assert "Send the question and the longest text" in text_of(replies[0])
+    replies = await seller.send("Name on the box; 500")
+    assert "1 to 200 characters" in text_of(replies[0])
+    replies = await seller.send("Name on the box; 16")
+    assert "✅ Saved." in text_of(replies[0])
+    assert "Personal text: “Name on the box”, up to 16 characters" in text_of(replies[0])
+    stored = await Product.get(id=product.id)
+    assert (stored.personal_text_prompt, stored.personal_text_limit) == ("Name on the box", 16)
+
+    buyer = await person(shop, 3001, "Ann")
+    order = await place(shop, buyer, stored, personal_text="Ann & <Bob>")
+    push = text_of(seller.last_message)
+    assert f"Order #{order.id}" in push
+    assert "Croissant × 2 — 240.00\xa0₽\n   ✍️ Text: “Ann & <Bob>”" in push
+
+    await seller.click("✍️ Personal text", replies[0])
+    replies = await seller.send("off")
+    assert "Personal text" not in text_of(replies[0])
+    assert (await Product.get(id=product.id)).personal_text_prompt is None

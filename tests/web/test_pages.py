@@ -175,3 +175,50 @@ async def test_person_opening_the_mini_app_is_greeted_by_name(web: Web) -> None:
             await expect(page.locator("#toast")).to_have_text("This section is coming soon.")
         finally:
             await browser.close()
+
+
+async def test_the_product_asked_for_reaches_the_page_only_as_a_number(web: Web) -> None:
+    assert 'data-product="12"' in await open_app(web, "/app?product=12")
+    for wrong in ("12abc", "-3", "0", "99999999999999"):
+        assert "data-product" not in await open_app(web, f"/app?product={wrong}")
+
+
+@pytest.mark.skipif(not BROWSER_READY, reason="needs /usr/bin/chromium and playwright")
+@pytest.mark.skipif(not ASSETS_BUILT, reason="static/vendor is missing: run `make assets`")
+async def test_open_in_the_app_shows_the_product_its_photos_and_its_3d_model(web: Web) -> None:
+    from playwright.async_api import async_playwright, expect
+
+    from db.models import Product, ProductPhoto
+    from services.demo import load_demo_data
+
+    await load_demo_data(web.settings.data_path)
+    product = await Product.filter(model_path__isnull=False).first()
+    assert product is not None
+    photos = await ProductPhoto.filter(product_id=product.id).count()
+    user = {"id": 4242, "first_name": "Ada", "username": "ada", "language_code": "en"}
+    init_data = _sign_init_data(web.settings.token, user)
+    launch = "&".join(
+        [f"tgWebAppData={quote(init_data, safe='')}", "tgWebAppVersion=8.0", "tgWebAppPlatform=web"]
+    )
+    url = f"{web.client.make_url('/app')}?product={product.id}&lang=en#{launch}"
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(url)
+
+            await expect(page.locator("#product-title")).to_have_text(product.title)
+            await expect(page.locator("#product-model")).to_be_visible()
+            src = await page.locator("#product-model").get_attribute("src")
+            assert src is not None and src.endswith(".glb")
+            await expect(page.locator("#product-gallery img")).to_have_count(photos)
+            await expect(page.locator("#greeting")).to_have_text("Hello, Ada!")
+
+            await page.goto(url.replace(f"product={product.id}", "product=987654"))
+            await expect(page.locator("#toast")).to_have_text("This product is no longer on sale.")
+            await expect(page.locator("#product")).to_be_hidden()
+        finally:
+            await browser.close()

@@ -23,6 +23,7 @@ from db.models import (
     CartItem,
     ConsentKind,
     Order,
+    OrderItem,
     OrderStatus,
     Product,
     ProductKind,
@@ -946,3 +947,38 @@ async def test_a_product_with_a_model_links_it(web: Web, shop: Shop, ann: Custom
 
     assert card["model_url"] == "/media/models/cube.glb"
     assert (response.status, response.content_type) == (200, "model/gltf-binary")
+
+
+async def test_a_product_made_with_a_personal_text_needs_it_in_the_cart(
+    shop: Shop, ann: Customer
+) -> None:
+    await catalog.set_personal_text(shop.bakery, shop.bread.id, "Name on the crust", 12)
+    status, card = await ann.get(f"/products/{shop.bread.id}")
+    assert card["personal_text"] == {"prompt": "Name on the crust", "max_length": 12}
+    _, plain = await ann.get(f"/products/{shop.croissant.id}")
+    assert plain["personal_text"] is None
+
+    status, body = await ann.add(shop.bread)
+    assert status == 422
+    assert error_of(body, "invalid_input")["message"] == (
+        "This product is made with your text: send it, up to 12 characters."
+    )
+    status, body = await ann.add(shop.bread, personal_text="Alexandra-Maria")
+    assert status == 422 and "1 to 12 characters" in error_of(body, "invalid_input")["message"]
+    status, body = await ann.add(shop.croissant, personal_text="Ann")
+    assert status == 422
+    assert error_of(body, "invalid_input")["message"] == (
+        "This product is not made with a personal text."
+    )
+
+    status, cart = await ann.add(shop.bread, personal_text="  Ann   Lee ")
+    assert status == 200
+    assert [(i["product_id"], i["personal_text"]) for i in cart["items"]] == [
+        (shop.bread.id, "Ann Lee")
+    ]
+    status, order = await ann.checkout()
+    assert status == 201, order
+    assert [i["personal_text"] for i in order["items"]] == ["Ann Lee"]
+    assert await OrderItem.filter(order_id=order["id"]).values_list("personal_text", flat=True) == [
+        "Ann Lee"
+    ]

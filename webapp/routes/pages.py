@@ -20,6 +20,7 @@ VERSIONED_FILES = (
 )
 MODEL_VIEWER = "vendor/model-viewer.min.js"
 DEMO_MODEL = "models/demo-cube.glb"
+MAX_ID = 2**31 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,8 @@ class MiniAppAssets:
 
     version: str
     demo_model_url: str | None
+    model_viewer: bool
+    """model-viewer was built: a product's 3D model can be shown."""
 
 
 MINI_APP_ASSETS = web.AppKey("mini_app_assets", MiniAppAssets)
@@ -42,19 +45,26 @@ def find_assets(static_dir: Path = STATIC_DIR) -> MiniAppAssets:
         if path.is_file():
             digest.update(name.encode())
             digest.update(path.read_bytes())
-    has_model = (static_dir / DEMO_MODEL).is_file() and (static_dir / MODEL_VIEWER).is_file()
+    viewer = (static_dir / MODEL_VIEWER).is_file()
+    has_model = (static_dir / DEMO_MODEL).is_file() and viewer
     return MiniAppAssets(
         version=digest.hexdigest()[:12],
         demo_model_url=f"/static/{DEMO_MODEL}" if has_model else None,
+        model_viewer=viewer,
     )
 
 
 @aiohttp_jinja2.template("app.html")
 async def mini_app(request: web.Request) -> dict[str, object]:
-    """The Mini App's entry page; the script signs in with initData and loads /api/v1/me."""
+    """The Mini App's entry page; the script signs in with initData and loads /api/v1/me, and
+    with `?product=ID` (the chat's "Open in the app" button) shows that product."""
     settings = request.app[SERVICES].settings
     assets = request.app[MINI_APP_ASSETS]
+    wanted = request.query.get("product", "")
+    product_id = int(wanted) if wanted.isdigit() and 0 < int(wanted) <= MAX_ID else None
     return {
+        "product_id": product_id,
+        "model_viewer": assets.model_viewer,
         "locale": request[LOCALE],
         "api_base": "/api/v1",
         "privacy_policy_url": settings.privacy_policy_url,

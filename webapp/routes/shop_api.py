@@ -144,10 +144,16 @@ async def get_cart(call: Call) -> m.Cart:
     return await _cart(call)
 
 
-@routes.endpoint("POST", "/cart/items", tag="cart", errors=(404, 409))
+@routes.endpoint("POST", "/cart/items", tag="cart", errors=(404, 409, 422))
 async def add_to_cart(call: Call, body: m.AddToCart) -> m.Cart:
     """Add a product (quantities add up); another provider's cart needs `replace`."""
-    view = await carts.add(call.user, body.product_id, body.quantity, replace=body.replace)
+    view = await carts.add(
+        call.user,
+        body.product_id,
+        body.quantity,
+        replace=body.replace,
+        personal_text=body.personal_text,
+    )
     return await _cart(call, view)
 
 

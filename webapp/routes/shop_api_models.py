@@ -186,6 +186,13 @@ class Photo(ResponseBody):
     thumbnail_url: str
 
 
+class PersonalTextOption(ResponseBody):
+    """What the customer is asked for a product made with their own text (an engraved name)."""
+
+    prompt: str
+    max_length: int
+
+
 class ProductCard(ResponseBody):
     """Everything about one product."""
 
@@ -202,6 +209,10 @@ class ProductCard(ResponseBody):
     thumbnail_url: str | None
     photos: list[Photo]
     model_url: str | None = Field(description="A glTF/GLB 3D model, when the product has one.")
+    personal_text: PersonalTextOption | None = Field(
+        description="Set: the product is made with the customer's own text, required when it "
+        "is added to the cart."
+    )
 
 
 class ProductsQuery(QueryParams):
@@ -240,6 +251,7 @@ class CartLine(ResponseBody):
     available: bool
     stock: Stock
     thumbnail_url: str | None
+    personal_text: str | None = Field(description="The customer's text for the product.")
 
 
 class CartChange(ResponseBody):
@@ -270,6 +282,12 @@ class AddToCart(RequestBody):
     product_id: JsonInt = Field(ge=1, le=MAX_ID)
     quantity: JsonInt = Field(default=1, ge=1, le=MAX_QUANTITY)
     replace: bool = Field(default=False, description="Empty a cart of another provider first.")
+    personal_text: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Required for a product made with a personal text (see `personal_text` of "
+        "the product), up to its `max_length`; refused for other products.",
+    )
 
 
 class SetQuantity(RequestBody):
@@ -364,6 +382,7 @@ class OrderItem(ResponseBody):
     quantity: int
     price: Money
     subtotal: Money
+    personal_text: str | None
 
 
 class Transition(ResponseBody):

@@ -17,6 +17,7 @@ from db.models import (
     Provider,
 )
 from db.models import Order as OrderRow
+from services import cart as carts
 from services import orders, payments
 from services.cart import CartLine as CartRow
 from services.cart import CartView
@@ -132,6 +133,11 @@ async def product_card(call: Call, product: Product) -> m.ProductCard:
         thumbnail_url=photos[0].thumbnail_url if photos else None,
         photos=photos,
         model_url=media_url(product.model_path),
+        personal_text=m.PersonalTextOption(
+            prompt=product.personal_text_prompt or "", max_length=product.personal_text_limit
+        )
+        if carts.asks_personal_text(product)
+        else None,
     )
 
 
@@ -205,6 +211,7 @@ async def cart(call: Call, view: CartView) -> m.Cart:
                 thumbnail_url=media_url(covers[line.product.id].thumb_path)
                 if line.product.id in covers
                 else None,
+                personal_text=line.personal_text,
             )
             for line in view.lines
         ],
@@ -289,6 +296,7 @@ def order(call: Call, order: OrderRow, history: list[OrderTransition]) -> m.Orde
                 quantity=item.quantity,
                 price=call.money(item.price, item.currency),
                 subtotal=call.money(item.price * item.quantity, item.currency),
+                personal_text=item.personal_text,
             )
             for item in sorted(order.items, key=lambda item: item.id)
         ],
