@@ -20,6 +20,7 @@ from services.jobs import JobRunner
 from services.read_cache import ReadCache
 from services.throttle import Throttler
 from services.user_cache import UserCache
+from services.users import stop_listening
 from services.yookassa_gateway import YooKassaGateway
 
 
@@ -45,6 +46,7 @@ class Services:
 
     async def close(self) -> None:
         """Release connections."""
+        stop_listening(self.user_cache)
         if self.redis is not None:
             await self.redis.aclose()
         if self.yookassa is not None:

@@ -23,7 +23,13 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from db.models import User
-from services.users import SEEN_RESOLUTION, TelegramProfile, listen_to_user_changes, upsert_user
+from services.users import (
+    SEEN_RESOLUTION,
+    TelegramProfile,
+    listen_to_user_changes,
+    stop_listening,
+    upsert_user,
+)
 
 REDIS_PREFIX = "prilavok:user-changed:"
 DEFAULT_TTL = 60.0
@@ -138,6 +144,7 @@ class UserCache:
 
     async def close(self) -> None:
         """Write what is pending and stop the background task (before the database closes)."""
+        stop_listening(self)
         if self._flusher is not None and not self._flusher.done():
             self._flusher.cancel()
             with contextlib.suppress(asyncio.CancelledError):

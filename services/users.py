@@ -52,6 +52,11 @@ def listen_to_user_changes(listener: UserChangeListener) -> None:
     _change_listeners.add(listener)
 
 
+def stop_listening(listener: UserChangeListener) -> None:
+    """Stop calling the listener (its process part is closing: its Redis client with it)."""
+    _change_listeners.discard(listener)
+
+
 async def user_changed(tg_id: int | None) -> None:
     """Tell every user cache that this person's row changed; call it after the commit."""
     if tg_id is None:
