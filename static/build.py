@@ -5,6 +5,9 @@ the system Python, before any virtualenv exists (and in the Docker build stage).
 
     static/vendor/telegram-web-app.js   <- @twa-dev/sdk (Telegram's WebApp script)
     static/vendor/model-viewer.min.js   <- @google/model-viewer (three.js bundled, an ES module)
+    static/vendor/lit-html.js           <- lit-html (templates of the screens; an ES module that
+                                           imports nothing, mapped to `lit-html` by the page's
+                                           import map)
     static/models/demo-cube.glb         <- services/gltf.py, the demo card's model
 """
 
@@ -23,6 +26,7 @@ DEMO_MODEL = STATIC / "models" / "demo-cube.glb"
 VENDORED = {
     "@twa-dev/sdk/dist/telegram-web-apps.js": "telegram-web-app.js",
     "@google/model-viewer/dist/model-viewer.min.js": "model-viewer.min.js",
+    "lit-html/lit-html.js": "lit-html.js",
 }
 
 

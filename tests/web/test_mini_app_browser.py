@@ -1,0 +1,313 @@
+"""The Mini App in headless Chromium at a phone's size, opened as Telegram opens it: the launch
+parameters (signed initData, version, platform, theme) in the URL hash.
+
+The page runs outside Telegram with Telegram's own telegram-web-app.js and no fake of it: the
+script reads the hash, keeps MainButton and BackButton state in `Telegram.WebApp`, and a test
+presses a native button the way Telegram's client reports it,
+`Telegram.WebView.receiveEvent("main_button_pressed")`. Each step's screenshot is saved under
+`tests/artifacts/mini-app/<theme>-<language>/` (gitignored). Any console error, page error,
+failed request or HTTP error answer fails the walk.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+
+from services.demo import load_demo_data
+from tests.web.conftest import TG_USER, Web, sign_init_data, tma
+from tests.web.test_pages import ASSETS_BUILT, BROWSER_READY, CHROMIUM, CHROMIUM_FLAGS
+
+pytestmark = [
+    pytest.mark.skipif(not BROWSER_READY, reason="needs /usr/bin/chromium and playwright"),
+    pytest.mark.skipif(not ASSETS_BUILT, reason="static/vendor is missing: run `make assets`"),
+]
+
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "mini-app"
+PHONE = {"width": 390, "height": 844}
+THEMES: dict[str, dict[str, str]] = {
+    "light": {
+        "bg_color": "#ffffff",
+        "text_color": "#000000",
+        "hint_color": "#999999",
+        "link_color": "#2481cc",
+        "button_color": "#2481cc",
+        "button_text_color": "#ffffff",
+        "secondary_bg_color": "#efeff3",
+        "section_bg_color": "#ffffff",
+    },
+    "dark": {
+        "bg_color": "#17212b",
+        "text_color": "#f5f5f5",
+        "hint_color": "#708499",
+        "link_color": "#6ab3f3",
+        "button_color": "#5288c1",
+        "button_text_color": "#ffffff",
+        "secondary_bg_color": "#0e1621",
+        "section_bg_color": "#17212b",
+    },
+}
+MODEL_PRODUCT = "Кубик деревянный с гравировкой"
+TOYS = "Деревянные игрушки"
+SHOP = "Демо-лавка «Прилавок»"
+
+
+def launch_hash(init_data: str, theme: dict[str, str], start_param: str | None = None) -> str:
+    """The URL hash Telegram opens a Mini App with."""
+    parts = [
+        f"tgWebAppData={quote(init_data, safe='')}",
+        "tgWebAppVersion=8.0",
+        "tgWebAppPlatform=android",
+        f"tgWebAppThemeParams={quote(json.dumps(theme), safe='')}",
+    ]
+    if start_param:
+        parts.append(f"tgWebAppStartParam={start_param}")
+    return "#" + "&".join(parts)
+
+
+def rgb(hex_color: str) -> str:
+    value = hex_color.lstrip("#")
+    red, green, blue = (int(value[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgb({red}, {green}, {blue})"
+
+
+class Watched:
+    """A page whose console errors, page errors and failed requests are collected."""
+
+    def __init__(self, page: Any, shots: Path) -> None:
+        self.page = page
+        self.problems: list[str] = []
+        self.shots = shots
+        self.step = 0
+        page.on(
+            "console",
+            lambda m: self.problems.append(f"console: {m.text}") if m.type == "error" else None,
+        )
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on(
+            "requestfailed",
+            lambda r: self.problems.append(f"failed: {r.url} {r.failure}"),
+        )
+        page.on(
+            "response",
+            lambda r: (
+                self.problems.append(f"HTTP {r.status}: {r.url}") if r.status >= 400 else None
+            ),
+        )
+
+    async def shot(self, name: str) -> None:
+        self.step += 1
+        self.shots.mkdir(parents=True, exist_ok=True)
+        await self.page.screenshot(path=str(self.shots / f"{self.step:02d}-{name}.png"))
+
+    async def texts(self) -> dict[str, str]:
+        texts: dict[str, str] = await self.page.evaluate(
+            "JSON.parse(document.getElementById('i18n').textContent)"
+        )
+        return texts
+
+    async def main_button(self) -> dict[str, Any]:
+        state: dict[str, Any] = await self.page.evaluate(
+            "({visible: Telegram.WebApp.MainButton.isVisible,"
+            " text: Telegram.WebApp.MainButton.text})"
+        )
+        return state
+
+    async def press_main_button(self) -> None:
+        await self.page.evaluate("Telegram.WebView.receiveEvent('main_button_pressed')")
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        instance = await playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS
+        )
+        try:
+            yield instance
+        finally:
+            await instance.close()
+
+
+@pytest.fixture
+async def demo_web(web: Web) -> Web:
+    await load_demo_data(web.settings.data_path)
+    return web
+
+
+@pytest.mark.parametrize(("theme", "language"), [("light", "en"), ("dark", "ru")])
+async def test_a_customer_walks_from_the_shops_to_the_cart(
+    demo_web: Web, browser: Any, theme: str, language: str
+) -> None:
+    from playwright.async_api import expect
+
+    user = {**TG_USER, "language_code": language}
+    init_data = sign_init_data(demo_web.settings.token, user=user)
+    url = str(demo_web.client.make_url("/app")) + f"?lang={language}"
+    context = await browser.new_context(viewport=PHONE, device_scale_factor=1)
+    page = await context.new_page()
+    watched = Watched(page, ARTIFACTS / f"{theme}-{language}")
+
+    await page.goto(url + launch_hash(init_data, THEMES[theme]))
+    texts = await watched.texts()
+
+    # Shops: Telegram's theme paints the page.
+    await expect(page.get_by_role("heading", name=texts["shops_title"])).to_be_visible()
+    assert await page.evaluate("document.documentElement.dataset.scheme") == theme
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == rgb(THEMES[theme]["secondary_bg_color"])
+    assert (await watched.main_button())["visible"] is False
+    await watched.shot("shops")
+
+    # A shop, its category.
+    await page.get_by_role("link", name=SHOP).click()
+    await expect(page.get_by_role("heading", name=SHOP)).to_be_visible()
+    assert await page.evaluate("Telegram.WebApp.BackButton.isVisible") is True
+    await page.get_by_role("button", name=TOYS).click()
+    await expect(page.get_by_role("button", name=TOYS)).to_have_attribute("aria-pressed", "true")
+    await watched.shot("shop")
+
+    # The product with its 3D model, loaded by model-viewer.
+    await page.get_by_role("link", name=MODEL_PRODUCT).click()
+    await expect(page.get_by_role("heading", name=MODEL_PRODUCT)).to_be_visible()
+    await page.wait_for_function(
+        "document.querySelector('#product-model')?.loaded === true",
+        timeout=30_000,
+    )
+    touch = await page.locator("#product-model").get_attribute("touch-action")
+    assert touch == "pan-y"
+    await expect(page.get_by_text("ООО «Демо Прилавок»")).to_be_visible()
+    button = await watched.main_button()
+    assert button["visible"] is True
+    assert button["text"].startswith(texts["add_to_cart"].split("{price}")[0])
+    await watched.shot("product-3d")
+
+    # Add to cart with the MainButton, twice: the quantities add up.
+    await watched.press_main_button()
+    await expect(page.locator("#toast")).to_contain_text(texts["added_to_cart"])
+    await page.wait_for_function("!Telegram.WebApp.MainButton.isProgressVisible")
+    await watched.press_main_button()
+    await expect(page.locator("#toast")).to_contain_text(texts["in_cart"].format(count=2))
+    await watched.shot("added")
+
+    # The cart shows the item; its MainButton leads to checkout.
+    await page.get_by_role("link", name=texts["cart_count"].format(count=2)).click()
+    await expect(page.get_by_role("heading", name=texts["cart_title"])).to_be_visible()
+    await expect(page.get_by_role("link", name=MODEL_PRODUCT)).to_be_visible()
+    await expect(page.locator(".quantity")).to_have_text("2")
+    await expect(page.locator("#cart-total")).to_contain_text("700")
+    button = await watched.main_button()
+    assert button["visible"] is True
+    assert button["text"].startswith(texts["checkout"].split("{total}")[0])
+    await watched.shot("cart")
+
+    # One less, then checkout: pickup, cash.
+    await page.get_by_role("button", name=texts["decrease"]).click()
+    await expect(page.locator(".quantity")).to_have_text("1")
+    await watched.press_main_button()
+    await expect(page.get_by_role("heading", name=texts["checkout_title"])).to_be_visible()
+    await page.get_by_label(texts["fulfilment_pickup"]).check()
+    await page.get_by_label(texts["payment_cash"]).check()
+    await watched.shot("checkout")
+    await watched.press_main_button()
+    await expect(page.locator("#order-placed")).to_be_visible()
+    assert (await watched.main_button())["visible"] is False
+    await watched.shot("placed")
+
+    await context.close()
+    assert watched.problems == []
+
+
+async def test_a_deep_link_opens_the_product(demo_web: Web, browser: Any) -> None:
+    from playwright.async_api import expect
+
+    init_data = sign_init_data(demo_web.settings.token)
+    found = await demo_web.client.get(
+        "/api/v1/search", params={"q": "Кубик"}, headers=tma(init_data)
+    )
+    product = (await found.json())["items"][0]
+    start = f"product_{product['id']}"
+    launch_data = sign_init_data(demo_web.settings.token, start_param=start)
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "deep-link")
+    url = str(demo_web.client.make_url("/app")) + "?lang=en"
+
+    await page.goto(url + launch_hash(launch_data, THEMES["light"], start))
+
+    await expect(page.get_by_role("heading", name=product["title"])).to_be_visible()
+    assert await page.evaluate("location.hash") == f"#/product/{product['id']}"
+    assert (await watched.main_button())["visible"] is True
+    # Back from a product opened first leads to the shops, not out of the app.
+    assert await page.evaluate("Telegram.WebApp.BackButton.isVisible") is True
+    await page.evaluate("Telegram.WebView.receiveEvent('back_button_pressed')")
+    texts = await watched.texts()
+    await expect(page.get_by_role("heading", name=texts["shops_title"])).to_be_visible()
+    assert await page.evaluate("Telegram.WebApp.BackButton.isVisible") is False
+    await watched.shot("back-to-shops")
+    assert watched.problems == []
+
+
+async def test_search_shows_results_as_you_type(demo_web: Web, browser: Any) -> None:
+    from playwright.async_api import expect
+
+    init_data = sign_init_data(demo_web.settings.token)
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "search")
+    searches: list[str] = []
+    page.on("request", lambda r: searches.append(r.url) if "/api/v1/search" in r.url else None)
+    url = str(demo_web.client.make_url("/app")) + "?lang=en"
+    await page.goto(url + launch_hash(init_data, THEMES["light"]))
+    texts = await watched.texts()
+
+    await page.get_by_label(texts["search_label"]).click()
+    await page.get_by_label(texts["search_label"]).press_sequentially("кубик", delay=40)
+
+    await expect(page.get_by_role("link", name=MODEL_PRODUCT)).to_be_visible()
+    assert len(searches) == 1, searches  # debounced: one request for the whole word
+    await page.get_by_label(texts["search_label"]).fill("qqqzzz")
+    await expect(page.get_by_text(texts["search_empty"].format(query="qqqzzz"))).to_be_visible()
+    await watched.shot("nothing-found")
+    assert watched.problems == []
+
+
+async def test_outside_telegram_the_page_asks_to_reopen_it(web: Web, browser: Any) -> None:
+    from playwright.async_api import expect
+
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "outside")
+
+    await page.goto(str(web.client.make_url("/app")) + "?lang=en")
+
+    texts = await watched.texts()
+    await expect(page.get_by_role("heading", name=texts["reopen_title"])).to_be_visible()
+    await expect(page.get_by_text(texts["reopen_text"])).to_be_visible()
+    await watched.shot("reopen")
+    assert watched.problems == []
+
+
+async def test_stale_init_data_asks_to_reopen_it(web: Web, browser: Any) -> None:
+    from playwright.async_api import expect
+
+    stale = sign_init_data(web.settings.token, auth_date=time.time() - 3 * 86400)
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "stale")
+
+    await page.goto(
+        str(web.client.make_url("/app")) + "?lang=en" + launch_hash(stale, THEMES["dark"])
+    )
+
+    texts = await watched.texts()
+    await expect(page.get_by_role("heading", name=texts["reopen_title"])).to_be_visible()
+    await expect(page.get_by_text(texts["session_expired"])).to_be_visible()
+    assert (await watched.main_button())["visible"] is False
+    await watched.shot("expired")
+    # The refused sign-in is the only failure: an HTTP 401 (Chromium logs it to the console).
+    assert [p for p in watched.problems if "/api/v1/me" not in p and "401" not in p] == []
