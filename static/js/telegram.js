@@ -139,6 +139,18 @@ export function confirm(message) {
   return Promise.resolve(window.confirm(message));
 }
 
+/** Ask before closing the Mini App while a form holds what the person typed. */
+export function confirmClosing(ask) {
+  if (!supports("6.2")) {
+    return;
+  }
+  if (ask) {
+    webApp.enableClosingConfirmation();
+  } else {
+    webApp.disableClosingConfirmation();
+  }
+}
+
 /** Open an outside link in the browser (a plain link would stay inside the Mini App). */
 export function openLink(url) {
   if (webApp && webApp.initData) {

@@ -20,6 +20,8 @@ from urllib.parse import quote
 
 import pytest
 
+from db.models import ConsentKind, Fulfilment, Order, User
+from services import consent
 from services.demo import load_demo_data
 from tests.web.conftest import TG_USER, Web, sign_init_data, tma
 from tests.web.test_pages import ASSETS_BUILT, BROWSER_READY, CHROMIUM, CHROMIUM_FLAGS
@@ -267,12 +269,14 @@ async def test_search_shows_results_as_you_type(demo_web: Web, browser: Any) -> 
     await page.goto(url + launch_hash(init_data, THEMES["light"]))
     texts = await watched.texts()
 
-    await page.get_by_label(texts["search_label"]).click()
-    await page.get_by_label(texts["search_label"]).press_sequentially("кубик", delay=40)
+    await page.get_by_role("link", name=texts["search_label"]).click()
+    box = page.get_by_role("searchbox", name=texts["search_label"])
+    await expect(box).to_be_focused()
+    await box.press_sequentially("кубик", delay=40)
 
     await expect(page.get_by_role("link", name=MODEL_PRODUCT)).to_be_visible()
     assert len(searches) == 1, searches  # debounced: one request for the whole word
-    await page.get_by_label(texts["search_label"]).fill("qqqzzz")
+    await box.fill("qqqzzz")
     await expect(page.get_by_text(texts["search_empty"].format(query="qqqzzz"))).to_be_visible()
     await watched.shot("nothing-found")
     assert watched.problems == []
@@ -311,3 +315,66 @@ async def test_stale_init_data_asks_to_reopen_it(web: Web, browser: Any) -> None
     await watched.shot("expired")
     # The refused sign-in is the only failure: an HTTP 401 (Chromium logs it to the console).
     assert [p for p in watched.problems if "/api/v1/me" not in p and "401" not in p] == []
+
+
+async def test_checkout_with_delivery_needs_consent_a_slot_and_an_address(
+    demo_web: Web, browser: Any
+) -> None:
+    from playwright.async_api import expect
+
+    init_data = sign_init_data(demo_web.settings.token)
+    found = await demo_web.client.get(
+        "/api/v1/search", params={"q": "Кубик"}, headers=tma(init_data)
+    )
+    product = (await found.json())["items"][0]
+    added = await demo_web.client.post(
+        "/api/v1/cart/items", json={"product_id": product["id"]}, headers=tma(init_data)
+    )
+    assert added.status == 200
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "delivery")
+    url = str(demo_web.client.make_url("/app")) + "?lang=en"
+    await page.goto(url + launch_hash(init_data, THEMES["dark"]))
+    texts = await watched.texts()
+    await page.get_by_role("link", name=texts["cart_count"].format(count=1)).click()
+    await expect(page.get_by_role("heading", name=texts["cart_title"])).to_be_visible()
+
+    # Without consent to the processing of personal data there is no delivery to choose.
+    await watched.press_main_button()
+    await page.get_by_label(texts["fulfilment_delivery"]).check()
+    await expect(page.get_by_text(texts["consent_needed"])).to_be_visible()
+    assert (await watched.main_button())["visible"] is False
+    await watched.shot("no-consent")
+
+    user = await User.get(tg_id=TG_USER["id"])
+    version = demo_web.settings.privacy_policy_version
+    await consent.record(user, ConsentKind.personal_data, granted=True, version=version)
+    await page.evaluate("Telegram.WebView.receiveEvent('back_button_pressed')")
+    await expect(page.get_by_role("heading", name=texts["cart_title"])).to_be_visible()
+    await watched.press_main_button()
+    await page.get_by_label(texts["fulfilment_delivery"]).check()
+    slots = page.locator("fieldset", has_text=texts["delivery_slot"]).get_by_role("radio")
+    assert await slots.count() >= 3  # tomorrow's windows at least
+    await slots.last.check()
+    await page.get_by_label(texts["payment_cash"]).check()
+
+    # A short address is refused by the server; the message and the field say so.
+    await page.get_by_label(texts["address"]).fill("ул")
+    await page.get_by_label(texts["phone"]).fill("+7 999 123-45-67")
+    await watched.press_main_button()
+    await expect(page.get_by_role("alert")).to_be_visible()
+    await expect(page.get_by_label(texts["address"])).to_have_attribute("aria-invalid", "true")
+    await watched.shot("short-address")
+
+    await page.get_by_label(texts["address"]).fill("Москва, ул. Тверская, д. 1, кв. 5")
+    await watched.press_main_button()
+    await expect(page.locator("#order-placed")).to_be_visible()
+    await watched.shot("placed")
+
+    order = await Order.get(customer_id=user.id)
+    assert order.fulfilment is Fulfilment.delivery
+    assert order.address == "Москва, ул. Тверская, д. 1, кв. 5"
+    assert order.delivery_slot
+    # The refused attempt is the only failed request: one 422 of POST /checkout.
+    assert [p for p in watched.problems if "422" not in p] == []
+    assert sum("422" in p for p in watched.problems) >= 1

@@ -5,7 +5,7 @@ import { html } from "lit-html";
 import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
 import * as telegram from "../telegram.js";
-import { rememberCart, title, toast } from "../ui.js";
+import { rememberCart, title } from "../ui.js";
 
 function newKey() {
   const bytes = new Uint8Array(16);
@@ -35,6 +35,8 @@ export default async function checkout({ draw, stale }) {
   };
   const typed = (name) => (event) => {
     form[name] = event.target.value;
+    // Typed text would be lost by closing the Mini App: Telegram asks first.
+    telegram.confirmClosing(Boolean(form.address || form.phone || form.comment));
   };
 
   const radio = (name, value, label) => html`<label class="option">
@@ -61,6 +63,7 @@ export default async function checkout({ draw, stale }) {
     try {
       placed = await api.post("/checkout", body(), { "Idempotency-Key": key });
       rememberCart({ items: [] });
+      telegram.confirmClosing(false);
       telegram.haptic("success");
       telegram.hideMainButton();
     } catch (error) {
@@ -69,10 +72,17 @@ export default async function checkout({ draw, stale }) {
       }
       problem = error;
       telegram.haptic("error");
-      toast(error.message);
     }
     if (!stale()) {
       redraw();
+      // Show what was refused: the field the server named, else the message.
+      const invalid = document.querySelector('#screen [aria-invalid="true"]');
+      const alert = document.querySelector("#screen [role=alert]");
+      if (invalid) {
+        invalid.focus();
+      } else if (alert) {
+        alert.scrollIntoView({ block: "center" });
+      }
     }
   }
 

@@ -2,7 +2,6 @@
 import { html } from "lit-html";
 import { api } from "../api.js";
 import { t } from "../i18n.js";
-import { navigate } from "../router.js";
 import { cartLink, title } from "../ui.js";
 
 function storefront(shop) {
@@ -19,11 +18,8 @@ export default async function shops({ draw }) {
   const catalog = await api.get("/catalog");
   draw(html`
     <div class="toolbar">${title(t("shops_title"))} ${cartLink()}</div>
-    <label class="search-box">
-      <span class="visually-hidden">${t("search_label")}</span>
-      <input type="search" placeholder=${t("search_placeholder")} autocomplete="off"
-        @focus=${() => navigate("#/search")}>
-    </label>
+    <a class="search-box search-link" href="#/search" aria-label=${t("search_label")}>
+      ${t("search_placeholder")}</a>
     ${catalog.items.length
       ? html`<ul class="list">${catalog.items.map(storefront)}</ul>`
       : html`<p class="card notice">${t("no_shops")}</p>`}
