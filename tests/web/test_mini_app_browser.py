@@ -58,6 +58,7 @@ THEMES: dict[str, dict[str, str]] = {
 MODEL_PRODUCT = "Кубик деревянный с гравировкой"
 TOYS = "Деревянные игрушки"
 SHOP = "Демо-лавка «Прилавок»"
+LESSON = "Урок английского, 60 минут"
 
 
 def launch_hash(init_data: str, theme: dict[str, str], start_param: str | None = None) -> str:
@@ -96,6 +97,8 @@ class Watched:
             "requestfailed",
             lambda r: self.problems.append(f"failed: {r.url} {r.failure}"),
         )
+        self.requests: list[str] = []
+        page.on("request", lambda r: self.requests.append(r.url))
         page.on(
             "response",
             lambda r: (
@@ -226,6 +229,10 @@ async def test_a_customer_walks_from_the_shops_to_the_cart(
 
     await context.close()
     assert watched.problems == []
+    # Every script and style came under its content-versioned URL (the import map at work).
+    assets = [url for url in watched.requests if "/static/" in url]
+    assert any("/static/js/screens/product.js?v=" in url for url in assets)
+    assert [url for url in assets if "?v=" not in url] == []
 
 
 async def test_a_deep_link_opens_the_product(demo_web: Web, browser: Any) -> None:
@@ -378,3 +385,120 @@ async def test_checkout_with_delivery_needs_consent_a_slot_and_an_address(
     # The refused attempt is the only failed request: one 422 of POST /checkout.
     assert [p for p in watched.problems if "422" not in p] == []
     assert sum("422" in p for p in watched.problems) >= 1
+
+
+async def open_product(web: Web, browser: Any, title: str, folder: str) -> tuple[Watched, str]:
+    """A new page on the product found by `title`, opened by a deep link; its initData."""
+    init_data = sign_init_data(web.settings.token)
+    found = await web.client.get("/api/v1/search", params={"q": title}, headers=tma(init_data))
+    (product,) = [item for item in (await found.json())["items"] if item["title"] == title]
+    start = f"product_{product['id']}"
+    launch_data = sign_init_data(web.settings.token, start_param=start)
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / folder)
+    url = str(web.client.make_url("/app")) + "?lang=en"
+    await page.goto(url + launch_hash(launch_data, THEMES["light"], start))
+    return watched, init_data
+
+
+async def test_a_double_tap_on_the_main_button_adds_once(demo_web: Web, browser: Any) -> None:
+    from playwright.async_api import expect
+
+    watched, _ = await open_product(demo_web, browser, MODEL_PRODUCT, "double-tap")
+    page = watched.page
+    texts = await watched.texts()
+    await expect(page.get_by_role("heading", name=MODEL_PRODUCT)).to_be_visible()
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+
+    await page.evaluate(
+        "Telegram.WebView.receiveEvent('main_button_pressed');"
+        "Telegram.WebView.receiveEvent('main_button_pressed');"
+    )
+
+    await expect(page.locator("#toast")).to_contain_text(texts["in_cart"].format(count=1))
+    assert len(posts) == 1, posts
+    # The cart's Remove empties it (DELETE), and the MainButton goes away with the items.
+    await page.get_by_role("link", name=texts["cart_count"].format(count=1)).click()
+    await page.get_by_role("button", name=texts["remove"]).click()
+    await expect(page.get_by_text(texts["cart_empty"])).to_be_visible()
+    assert (await watched.main_button())["visible"] is False
+    await watched.shot("emptied")
+    assert watched.problems == []
+
+
+async def test_another_shops_cart_is_replaced_only_after_the_customer_agrees(
+    demo_web: Web, browser: Any
+) -> None:
+    from playwright.async_api import expect
+
+    watched, init_data = await open_product(demo_web, browser, LESSON, "replace")
+    page = watched.page
+    texts = await watched.texts()
+    await expect(page.get_by_role("heading", name=LESSON)).to_be_visible()
+    found = await demo_web.client.get(
+        "/api/v1/search", params={"q": "Кубик"}, headers=tma(init_data)
+    )
+    cube = (await found.json())["items"][0]
+    await demo_web.client.post(
+        "/api/v1/cart/items", json={"product_id": cube["id"]}, headers=tma(init_data)
+    )
+
+    # Telegram's confirmation popup: Cancel keeps the cart, OK replaces it.
+    await watched.press_main_button()
+    await page.wait_for_function("Telegram.WebApp.MainButton.isProgressVisible")
+    await page.evaluate("Telegram.WebView.receiveEvent('popup_closed', {})")
+    await page.wait_for_function("!Telegram.WebApp.MainButton.isProgressVisible")
+    cart = await (await demo_web.client.get("/api/v1/cart", headers=tma(init_data))).json()
+    assert [line["title"] for line in cart["items"]] == [MODEL_PRODUCT]
+
+    await watched.press_main_button()
+    await page.wait_for_function("Telegram.WebApp.MainButton.isProgressVisible")
+    await page.evaluate("Telegram.WebView.receiveEvent('popup_closed', {button_id: 'ok'})")
+    await expect(page.locator("#toast")).to_contain_text(texts["added_to_cart"])
+    cart = await (await demo_web.client.get("/api/v1/cart", headers=tma(init_data))).json()
+    assert [line["title"] for line in cart["items"]] == [LESSON]
+    # The first refusal is an expected 409 of POST /cart/items (twice: once per press).
+    assert [p for p in watched.problems if "409" not in p] == []
+
+
+async def test_a_model_that_cannot_be_shown_falls_back_to_the_photos(
+    demo_web: Web, browser: Any
+) -> None:
+    from playwright.async_api import expect
+
+    page_errors: list[str] = []
+
+    async def broken_model(route: Any) -> None:
+        await route.fulfill(status=200, body=b"not a glTF file", content_type="model/gltf-binary")
+
+    watched, _ = await open_product(demo_web, browser, MODEL_PRODUCT, "broken-model")
+    page = watched.page
+    page.on("pageerror", lambda e: page_errors.append(str(e)))
+    texts = await watched.texts()
+    await page.route("**/*.glb", broken_model)
+    await page.reload()
+
+    await expect(page.locator("#toast")).to_have_text(texts["model_failed"])
+    await expect(page.locator("#product-model")).to_have_count(0)
+    await expect(
+        page.get_by_role("group", name=texts["photos_label"].format(title=MODEL_PRODUCT))
+    ).to_be_visible()
+    await expect(page.get_by_role("button", name=texts["show_model"])).to_have_count(0)
+    await watched.shot("photos-instead")
+    assert page_errors == []
+
+
+async def test_a_theme_change_repaints_the_page(demo_web: Web, browser: Any) -> None:
+    watched, _ = await open_product(demo_web, browser, MODEL_PRODUCT, "theme")
+    page = watched.page
+    await page.wait_for_function("document.documentElement.dataset.scheme === 'light'")
+
+    dark = json.dumps({"theme_params": THEMES["dark"]})
+    await page.evaluate(f"Telegram.WebView.receiveEvent('theme_changed', {dark})")
+
+    await page.wait_for_function("document.documentElement.dataset.scheme === 'dark'")
+    background = await page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == rgb(THEMES["dark"]["secondary_bg_color"])
+    await watched.shot("dark")
+    assert watched.problems == []
