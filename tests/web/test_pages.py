@@ -29,7 +29,7 @@ CHROMIUM_FLAGS = [
     "--enable-unsafe-swiftshader",
 ]
 ASSETS_BUILT = (STATIC_DIR / "vendor" / "telegram-web-app.js").is_file()
-BUILT_BY_MAKE_ASSETS = ("/static/vendor/", "/static/models/")
+BUILT_BY_MAKE_ASSETS = ("/static/vendor/",)
 
 
 async def open_app(web: Web, url: str = "/app", **headers: str) -> str:
