@@ -505,3 +505,26 @@ async def test_a_theme_change_repaints_the_page(demo_web: Web, browser: Any) -> 
     assert background == rgb(THEMES["dark"]["secondary_bg_color"])
     await watched.shot("dark")
     assert watched.problems == []
+
+
+async def test_the_page_switches_to_the_persons_language_and_keeps_the_launch_data(
+    demo_web: Web, browser: Any
+) -> None:
+    from playwright.async_api import expect
+
+    russian = {**TG_USER, "language_code": "ru"}
+    init_data = sign_init_data(demo_web.settings.token, user=russian)
+    context = await browser.new_context(viewport=PHONE, locale="en-US")
+    page = await context.new_page()
+    watched = Watched(page, ARTIFACTS / "language")
+
+    # Rendered in the browser's English first; the person's Russian wins after one reload,
+    # which finds the launch data again although the hash is a route by then.
+    await page.goto(str(demo_web.client.make_url("/app")) + launch_hash(init_data, THEMES["light"]))
+
+    await expect(page.locator("html")).to_have_attribute("lang", "ru")
+    await expect(page.get_by_role("heading", name="Магазины и репетиторы")).to_be_visible()
+    assert "lang=ru" in page.url
+    await watched.shot("russian")
+    await context.close()
+    assert watched.problems == []
