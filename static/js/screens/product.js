@@ -169,6 +169,7 @@ export default async function product({ id, draw, stale }) {
       await import("model-viewer");
       modelReady = true;
     } catch (error) {
+      broken = true; // no viewer (a failed download): the photos, without the 3D switch
       view = "photos";
     }
     if (!stale()) {
