@@ -29,8 +29,8 @@ RUN pip install --no-deps -e . \
     && pybabel compile --domain=messages --directory=locales --statistics \
     && python -m compileall -q core db services handlers keyboards middlewares webapp sandbox bot migrations
 
-# build.py copies the browser scripts into static/vendor and writes the demo 3D model with
-# services/gltf.py, so it runs here where the project's Python code is.
+# build.py copies the browser scripts (Telegram's script, model-viewer, lit-html) into
+# static/vendor.
 COPY --from=assets /src/static/node_modules static/node_modules
 RUN python static/build.py && rm -rf static/node_modules
 

@@ -29,7 +29,7 @@ i18n: $(INSTALLED)
 
 assets: $(ASSETS)
 
-$(ASSETS): static/package.json static/package-lock.json static/build.py services/gltf.py
+$(ASSETS): static/package.json static/package-lock.json static/build.py
 	cd static && npm ci --no-audit --no-fund --loglevel=error
 	$(PYTHON) static/build.py
 	touch $@

@@ -1,11 +1,13 @@
-"""Copy the Mini App's browser assets out of node_modules and write the demo 3D model.
+"""Copy the Mini App's browser assets out of node_modules.
 
 Run after `npm ci` in static/ (`make assets` does both). Standard library only: it runs with
 the system Python, before any virtualenv exists (and in the Docker build stage).
 
     static/vendor/telegram-web-app.js   <- @twa-dev/sdk (Telegram's WebApp script)
     static/vendor/model-viewer.min.js   <- @google/model-viewer (three.js bundled, an ES module)
-    static/models/demo-cube.glb         <- services/gltf.py, the demo card's model
+    static/vendor/lit-html.js           <- lit-html (templates of the screens; an ES module that
+                                           imports nothing, mapped to `lit-html` by the page's
+                                           import map)
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ STATIC = Path(__file__).resolve().parent
 ROOT = STATIC.parent
 NODE_MODULES = STATIC / "node_modules"
 VENDOR = STATIC / "vendor"
-DEMO_MODEL = STATIC / "models" / "demo-cube.glb"
 
 VENDORED = {
     "@twa-dev/sdk/dist/telegram-web-apps.js": "telegram-web-app.js",
     "@google/model-viewer/dist/model-viewer.min.js": "model-viewer.min.js",
+    "lit-html/lit-html.js": "lit-html.js",
 }
 
 
@@ -38,17 +40,9 @@ def copy_vendored() -> list[Path]:
     return written
 
 
-def write_demo_model() -> Path:
-    """Write the demo cube GLB with the same writer the demo data uses."""
-    sys.path.insert(0, str(ROOT))
-    from services.gltf import write_demo_glb  # imported late: needs ROOT on sys.path
-
-    return write_demo_glb(DEMO_MODEL)
-
-
 def main() -> int:
-    """Build everything; print what was written."""
-    for path in [*copy_vendored(), write_demo_model()]:
+    """Copy everything; print what was written."""
+    for path in copy_vendored():
         print(f"build.py: wrote {path.relative_to(ROOT)} ({path.stat().st_size} bytes)")
     return 0
 

@@ -1,220 +1,170 @@
-// Prilavok Mini App, first screen. Plain JS, no build step.
-// Signs in with the raw initData (`Authorization: tma <initData>`); the server checks it.
-// Every visible string comes from the page's #i18n block, translated by the server.
-(function () {
-  "use strict";
+// Prilavok Mini App: the entry module. Signs in (GET /me with the initData), opens the screen
+// that the URL hash or the start parameter names, and gives each screen the MainButton and
+// BackButton. One module per screen under ./screens/, loaded when first opened.
+import { html, render } from "lit-html";
+import { api, ApiError } from "./api.js";
+import { t, locale } from "./i18n.js";
+import * as router from "./router.js";
+import * as telegram from "./telegram.js";
+import { failure, rememberCart, skeleton } from "./ui.js";
 
-  const LOCALE_SWITCH_KEY = "prilavok.localeSwitch";
-  const TOAST_MS = 2600;
+const LOCALE_SWITCH_KEY = "prilavok.localeSwitch";
+const root = document.getElementById("app");
+const screen = document.getElementById("screen");
 
-  const root = document.getElementById("app");
-  const texts = JSON.parse(document.getElementById("i18n").textContent);
-  const tg = window.Telegram && window.Telegram.WebApp;
-  const pageLocale = document.documentElement.lang;
-  let toastTimer = null;
+const ROUTES = [
+  [/^\/$/, () => import("./screens/shops.js")],
+  [/^\/search$/, () => import("./screens/search.js")],
+  [/^\/shop\/(\d+)$/, () => import("./screens/shop.js")],
+  [/^\/product\/(\d+)$/, () => import("./screens/product.js")],
+  [/^\/cart$/, () => import("./screens/cart.js")],
+  [/^\/checkout$/, () => import("./screens/checkout.js")],
+];
 
-  function $(id) {
-    return document.getElementById(id);
+let generation = 0;
+
+/** Show the screen for `route`; a later route change wins over a slower earlier one. */
+async function show(route) {
+  const mine = ++generation;
+  telegram.hideMainButton();
+  telegram.confirmClosing(false);
+  telegram.setBackButton(router.isRoot() ? null : router.back);
+  const match = ROUTES.map(([pattern, load]) => [route.path.match(pattern), load]).find(
+    ([found]) => found,
+  );
+  if (!match) {
+    router.navigate("#/", { replace: true });
+    return;
   }
-
-  function supports(version) {
-    return Boolean(tg && tg.isVersionAtLeast && tg.isVersionAtLeast(version));
-  }
-
-  function applyTheme() {
-    // telegram-web-app.js sets the --tg-theme-* variables itself; we only say which
-    // scheme they are, and paint Telegram's header and background to match the page.
-    if (!tg || !tg.themeParams || !tg.themeParams.bg_color) {
+  const [found, load] = match;
+  root.setAttribute("aria-busy", "true");
+  render(skeleton(), screen);
+  window.scrollTo(0, 0);
+  const context = {
+    id: found[1] ? Number(found[1]) : null,
+    params: route.params,
+    stale: () => mine !== generation,
+    draw: (template) => {
+      if (mine === generation) {
+        render(template, screen);
+      }
+    },
+  };
+  try {
+    const module = await load();
+    await module.default(context);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      reopen(t("session_expired"));
       return;
     }
-    document.documentElement.dataset.scheme = tg.colorScheme;
-    if (supports("6.1")) {
-      tg.setHeaderColor("secondary_bg_color");
-      tg.setBackgroundColor("secondary_bg_color");
+    if (!(error instanceof ApiError)) {
+      console.warn(error); // a bug of ours: still show something the person can act on
+    }
+    context.draw(failure(error instanceof ApiError ? error : new ApiError(0, "bug", t("server_error")), () => show(route)));
+  } finally {
+    if (mine === generation) {
+      root.setAttribute("aria-busy", "false");
     }
   }
+}
 
-  function setBusy(busy) {
-    root.setAttribute("aria-busy", busy ? "true" : "false");
+/** Opened outside Telegram or with initData the server no longer accepts. */
+function reopen(message) {
+  generation += 1;
+  telegram.hideMainButton();
+  telegram.setBackButton(null);
+  root.setAttribute("aria-busy", "false");
+  render(
+    html`<section class="card notice reopen" role="alert">
+      <h1>${t("reopen_title")}</h1>
+      <p>${message}</p>
+    </section>`,
+    screen,
+  );
+}
+
+/** The page was rendered in the language of ?lang= or Accept-Language; the person's own
+ * language (chosen in the bot) wins, with one reload at most per session. */
+function switchLocale(wanted) {
+  if (!wanted || wanted === locale) {
+    return false;
   }
-
-  function showError(message, canRetry) {
-    setBusy(false);
-    $("status").hidden = true;
-    $("home").hidden = true;
-    $("error-message").textContent = message;
-    $("retry").hidden = !canRetry;
-    $("error").hidden = false;
+  const url = new URL(window.location.href);
+  if (url.searchParams.get("lang") === wanted) {
+    return false; // already asked for it: never loop
   }
-
-  function showToast(message) {
-    const toast = $("toast");
-    toast.textContent = message;
-    toast.hidden = false;
-    window.clearTimeout(toastTimer);
-    toastTimer = window.setTimeout(function () {
-      toast.hidden = true;
-    }, TOAST_MS);
-  }
-
-  function haptic() {
-    if (supports("6.1")) {
-      tg.HapticFeedback.impactOccurred("light");
-    }
-  }
-
-  // The page is rendered in the language of ?lang= or Accept-Language; the person's own
-  // language (chosen in the bot) wins, with one reload at most per session.
-  function switchLocale(locale) {
-    if (!locale || locale === pageLocale) {
+  try {
+    if (window.sessionStorage.getItem(LOCALE_SWITCH_KEY)) {
       return false;
     }
-    const url = new URL(window.location.href);
-    if (url.searchParams.get("lang") === locale) {
-      return false; // already asked for it: never loop
-    }
-    try {
-      if (window.sessionStorage.getItem(LOCALE_SWITCH_KEY)) {
-        return false;
-      }
-      window.sessionStorage.setItem(LOCALE_SWITCH_KEY, locale);
-    } catch (error) {
-      // Storage can be blocked; the ?lang= check above still prevents a loop.
-    }
-    url.searchParams.set("lang", locale);
-    window.location.replace(url.toString());
-    return true;
+    window.sessionStorage.setItem(LOCALE_SWITCH_KEY, wanted);
+  } catch (error) {
+    // Storage can be blocked; the ?lang= check above still prevents a loop.
   }
+  url.searchParams.set("lang", wanted);
+  window.location.replace(url.toString());
+  return true;
+}
 
-  function showHome(me) {
-    const name = me.first_name || me.username;
-    $("greeting").textContent = name ? texts.hello.replace("{name}", name) : texts.welcome;
-    $("status").textContent = texts.ready;
-    $("status").hidden = false;
-    $("error").hidden = true;
-    $("home").hidden = false;
-    setBusy(false);
+/** The first route: the hash when it is one of ours, else `?product=ID` (the chat's "Open in
+ * the app" button), else the start parameter. */
+function firstRoute() {
+  const hash = window.location.hash;
+  if (hash.startsWith("#/")) {
+    return hash;
   }
-
-  async function signIn() {
-    const initData = tg ? tg.initData : "";
-    if (!initData) {
-      showError(texts.outside_telegram, false);
-      return;
+  const product = new URLSearchParams(window.location.search).get("product") || "";
+  if (/^[1-9]\d{0,9}$/.test(product)) {
+    return `#/product/${product}`;
+  }
+  const [kind, id] = telegram.startParam().split("_");
+  if (/^\d+$/.test(id || "")) {
+    if (kind === "product") {
+      return `#/product/${id}`;
     }
-    setBusy(true);
-    $("error").hidden = true;
-    let response;
-    try {
-      response = await fetch(root.dataset.api + "/me?lang=" + encodeURIComponent(pageLocale), {
-        headers: { Authorization: "tma " + initData },
-        cache: "no-store",
-        credentials: "omit",
-      });
-    } catch (error) {
-      showError(texts.network_error, true);
-      return;
-    }
-    let body = null;
-    try {
-      body = await response.json();
-    } catch (error) {
-      body = null;
-    }
-    if (!response.ok || !body) {
-      const message = body && body.error && body.error.message;
-      showError(message || texts.server_error, response.status >= 500);
-      return;
-    }
-    if (!switchLocale(body.locale)) {
-      showHome(body);
-      if (root.dataset.product) {
-        showProduct(initData, root.dataset.product);
-      }
+    if (kind === "shop" || kind === "tutor") {
+      return `#/shop/${id}`;
     }
   }
+  return "#/";
+}
 
-  // The chat's "Open in the app" button opens /app?product=ID: the product's photos, its 3D
-  // model and its text, above the sections.
-  async function showProduct(initData, productId) {
-    let product = null;
-    try {
-      const response = await fetch(
-        root.dataset.api + "/products/" + encodeURIComponent(productId) +
-          "?lang=" + encodeURIComponent(pageLocale),
-        {
-          headers: { Authorization: "tma " + initData },
-          cache: "no-store",
-          credentials: "omit",
-        },
-      );
-      product = response.ok ? await response.json() : null;
-      if (!product && response.status < 500) {
-        showToast(texts.product_missing);
-        return;
-      }
-    } catch (error) {
-      product = null;
-    }
-    if (!product) {
-      showToast(texts.network_error);
-      return;
-    }
-    const gallery = $("product-gallery");
-    gallery.replaceChildren();
-    product.photos.forEach(function (photo, index) {
-      const image = document.createElement("img");
-      image.src = photo.url;
-      image.loading = index === 0 ? "eager" : "lazy";
-      image.alt = texts.photo
-        .replace("{number}", String(index + 1))
-        .replace("{count}", String(product.photos.length));
-      gallery.appendChild(image);
+async function main() {
+  telegram.start();
+  // lit-html renders next to what a container holds: start from the shell's skeleton, once.
+  screen.replaceChildren();
+  render(skeleton(), screen);
+  for (const link of document.querySelectorAll("a[data-external]")) {
+    link.addEventListener("click", (event) => {
+      event.preventDefault();
+      telegram.openLink(link.href);
     });
-    const model = $("product-model");
-    if (model && product.model_url) {
-      model.setAttribute("src", product.model_url);
-      model.hidden = false;
-      $("product-model-hint").hidden = false;
+  }
+  if (!telegram.initData()) {
+    reopen(t("reopen_text"));
+    return;
+  }
+  // telegram-web-app.js has read its launch parameters from the hash (and keeps them for
+  // reloads): from here on the hash is the route.
+  const first = firstRoute();
+  try {
+    const me = await api.get("/me");
+    if (switchLocale(me.locale)) {
+      return;
     }
-    $("product-title").textContent = product.title;
-    $("product-price").textContent = product.price.formatted;
-    $("product-stock").textContent = product.stock.label;
-    $("product-shop").textContent = product.provider.name;
-    $("product-description").textContent = product.description;
-    $("product").hidden = false;
-  }
-
-  function bindEvents() {
-    document.querySelectorAll(".tile").forEach(function (tile) {
-      tile.addEventListener("click", function () {
-        haptic();
-        showToast(texts.coming_soon);
-      });
-    });
-    $("retry").addEventListener("click", signIn);
-    // Inside Telegram a plain link would open in the Mini App's own view; openLink
-    // opens the browser instead.
-    document.querySelectorAll("a[data-external]").forEach(function (link) {
-      link.addEventListener("click", function (event) {
-        if (tg && tg.initData) {
-          event.preventDefault();
-          tg.openLink(link.href);
-        }
-      });
-    });
-    const model = $("preview-model");
-    if (model && window.matchMedia("(prefers-reduced-motion: reduce)").matches) {
-      model.removeAttribute("auto-rotate");
+    api.get("/cart").then(rememberCart, () => {});
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) {
+      reopen(t("session_expired"));
+    } else {
+      render(failure(error, () => window.location.reload()), screen);
+      root.setAttribute("aria-busy", "false");
     }
+    return;
   }
+  router.onRoute(show);
+  router.navigate(first, { replace: true });
+}
 
-  if (tg) {
-    tg.ready();
-    tg.expand();
-    applyTheme();
-    tg.onEvent("themeChanged", applyTheme);
-  }
-  bindEvents();
-  signIn();
-})();
+main();

@@ -1,0 +1,173 @@
+// Checkout with the options the checkout service offers (GET /checkout/options): pickup or
+// delivery with a slot, address and phone, cash or online, a comment. The MainButton places
+// the order (POST /checkout, one Idempotency-Key per visit, so a repeated press places one).
+import { html } from "lit-html";
+import { api, ApiError } from "../api.js";
+import { t } from "../i18n.js";
+import * as telegram from "../telegram.js";
+import { rememberCart, title } from "../ui.js";
+
+function newKey() {
+  const bytes = new Uint8Array(16);
+  window.crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+export default async function checkout({ draw, stale }) {
+  const [offer, cart] = await Promise.all([api.get("/checkout/options"), api.get("/cart")]);
+  const key = newKey();
+  const form = {
+    fulfilment: offer.fulfilments[0] || null,
+    payment_method: offer.payment_methods[0] || null,
+    delivery_slot: offer.delivery_slots.length ? offer.delivery_slots[0].id : null,
+    address: "",
+    phone: "",
+    comment: "",
+  };
+  let problem = null;
+  let placed = null;
+
+  const pick = (name, value) => {
+    form[name] = value;
+    problem = null;
+    telegram.haptic("select");
+    redraw();
+  };
+  const typed = (name) => (event) => {
+    form[name] = event.target.value;
+    // Typed text would be lost by closing the Mini App: Telegram asks first.
+    telegram.confirmClosing(Boolean(form.address || form.phone || form.comment));
+  };
+
+  const radio = (name, value, label) => html`<label class="option">
+    <input type="radio" name=${name} .checked=${form[name] === value} @change=${() => pick(name, value)}>
+    <span>${label}</span></label>`;
+
+  function body() {
+    const request = {
+      fulfilment: form.fulfilment,
+      payment_method: form.payment_method,
+      comment: form.comment.trim(),
+    };
+    if (form.fulfilment === "delivery") {
+      request.address = form.address.trim();
+      request.delivery_slot = form.delivery_slot;
+      if (form.phone.trim()) {
+        request.phone = form.phone.trim();
+      }
+    }
+    return request;
+  }
+
+  async function place() {
+    try {
+      placed = await api.post("/checkout", body(), { "Idempotency-Key": key });
+      rememberCart({ items: [] });
+      telegram.confirmClosing(false);
+      telegram.haptic("success");
+      telegram.hideMainButton();
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        throw error;
+      }
+      problem = error;
+      telegram.haptic("error");
+    }
+    if (!stale()) {
+      redraw();
+      // Show what was refused: the field the server named, else the message.
+      const invalid = document.querySelector('#screen [aria-invalid="true"]');
+      const alert = document.querySelector("#screen [role=alert]");
+      if (invalid) {
+        invalid.focus();
+      } else if (alert) {
+        alert.scrollIntoView({ block: "center" });
+      }
+    }
+  }
+
+  function done() {
+    return html`${title(t("order_placed", { id: placed.id }))}
+      <section class="card" id="order-placed">
+        <p>${t("order_status", { status: placed.status_name })}</p>
+        <p class="total">${t("cart_total", { total: placed.total.formatted })}</p>
+        ${placed.fulfilment === "pickup" && placed.pickup_code
+          ? html`<p>${t("pickup_code", { code: placed.pickup_code })}</p>`
+          : ""}
+        ${placed.payment_channels.length ? html`<p class="hint">${t("pay_in_chat")}</p>` : ""}
+      </section>
+      <a class="button" href="#/">${t("to_shops")}</a>`;
+  }
+
+  function fields() {
+    const delivery = form.fulfilment === "delivery";
+    const canDeliver = offer.contact.consent;
+    return html`
+      <fieldset class="card">
+        <legend>${t("fulfilment")}</legend>
+        ${offer.fulfilments.map((kind) =>
+          radio("fulfilment", kind, kind === "delivery" ? t("fulfilment_delivery") : t("fulfilment_pickup")),
+        )}
+        ${form.fulfilment === "pickup" && offer.pickup_address
+          ? html`<p class="hint">${t("pickup_at", { address: offer.pickup_address })}</p>`
+          : ""}
+        ${delivery ? html`<p class="hint">${t("delivery_fee", { fee: offer.delivery_fee.formatted })}</p>` : ""}
+      </fieldset>
+      ${delivery && !canDeliver ? html`<p class="card notice warning">${t("consent_needed")}</p>` : ""}
+      ${delivery && canDeliver
+        ? html`<fieldset class="card">
+            <legend>${t("delivery_slot")}</legend>
+            ${offer.delivery_slots.length
+              ? offer.delivery_slots.map((slot) => radio("delivery_slot", slot.id, slot.label))
+              : html`<p class="hint">${t("no_slots")}</p>`}
+          </fieldset>
+          <label class="card field">
+            <span>${t("address")}</span>
+            <textarea rows="2" maxlength="300" .value=${form.address} @input=${typed("address")}
+              aria-invalid=${String(Boolean(problem && problem.field === "address"))}></textarea>
+          </label>
+          <label class="card field">
+            <span>${t("phone")}</span>
+            <input type="tel" autocomplete="tel" maxlength="32" .value=${form.phone} @input=${typed("phone")}
+              aria-invalid=${String(Boolean(problem && problem.field === "phone"))}>
+            ${offer.contact.has_phone ? html`<small class="hint">${t("phone_saved")}</small>` : ""}
+          </label>`
+        : ""}
+      <fieldset class="card">
+        <legend>${t("payment")}</legend>
+        ${offer.payment_methods.map((method) =>
+          radio("payment_method", method, method === "cash" ? t("payment_cash") : t("payment_online")),
+        )}
+      </fieldset>
+      <label class="card field">
+        <span>${t("comment")}</span>
+        <textarea rows="2" maxlength="500" .value=${form.comment} @input=${typed("comment")}></textarea>
+      </label>
+      ${problem ? html`<p class="card notice error" role="alert">${problem.message}</p>` : ""}
+    `;
+  }
+
+  function redraw() {
+    if (stale()) {
+      return;
+    }
+    if (placed) {
+      draw(done());
+      return;
+    }
+    const usable = offer.fulfilments.length && offer.payment_methods.length;
+    draw(html`${title(t("checkout_title"))}
+      <p class="total">${t("cart_total", { total: cart.total.formatted })}</p>
+      ${usable ? fields() : html`<p class="card notice">${t("no_fulfilment")}</p>`}`);
+    const blocked =
+      !usable ||
+      (form.fulfilment === "delivery" && (!offer.contact.consent || !offer.delivery_slots.length));
+    if (blocked) {
+      telegram.hideMainButton();
+    } else {
+      telegram.setMainButton(t("place_order"), place);
+    }
+  }
+
+  redraw();
+}

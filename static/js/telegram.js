@@ -1,0 +1,161 @@
+// The one bridge to Telegram.WebApp: theme, MainButton, BackButton, haptics, popups.
+// Every API newer than 6.0 is guarded by isVersionAtLeast, so an old client never throws.
+const webApp = window.Telegram && window.Telegram.WebApp;
+
+export const tg = webApp || null;
+
+/** True when the client speaks Bot API `version` or newer. */
+export function supports(version) {
+  return Boolean(webApp && webApp.isVersionAtLeast && webApp.isVersionAtLeast(version));
+}
+
+/** The signed launch data ("" when the page was not opened from Telegram). */
+export function initData() {
+  return (webApp && webApp.initData) || "";
+}
+
+/** The `startapp` parameter of a deep link (`product_5`, `shop_2`), if any. */
+export function startParam() {
+  // Signed inside initData; Telegram also passes it as tgWebAppStartParam in the URL.
+  const signed = webApp && webApp.initDataUnsafe && webApp.initDataUnsafe.start_param;
+  const view = window.Telegram && window.Telegram.WebView;
+  return signed || (view && view.initParams && view.initParams.tgWebAppStartParam) || "";
+}
+
+function applyTheme() {
+  // telegram-web-app.js sets the --tg-theme-* variables; we say which scheme they are and
+  // paint Telegram's own header, background and bottom bar to match the page.
+  if (!webApp || !webApp.themeParams || !webApp.themeParams.bg_color) {
+    return;
+  }
+  document.documentElement.dataset.scheme = webApp.colorScheme;
+  if (supports("6.1")) {
+    webApp.setHeaderColor("secondary_bg_color");
+    webApp.setBackgroundColor("secondary_bg_color");
+  }
+  if (supports("7.10")) {
+    webApp.setBottomBarColor("secondary_bg_color");
+  }
+}
+
+/** Tell Telegram the page is ready, expand it and follow theme changes. */
+export function start() {
+  if (!webApp) {
+    return;
+  }
+  webApp.ready();
+  webApp.expand();
+  applyTheme();
+  webApp.onEvent("themeChanged", applyTheme);
+}
+
+// MainButton ---------------------------------------------------------------------------------
+
+let mainHandler = null;
+let mainBusy = false;
+
+async function onMainButton() {
+  // Double-tap protection: a press while the last one is still working is ignored.
+  if (!mainHandler || mainBusy) {
+    return;
+  }
+  mainBusy = true;
+  const button = webApp.MainButton;
+  button.showProgress(false);
+  button.disable();
+  try {
+    await mainHandler();
+  } finally {
+    mainBusy = false;
+    button.hideProgress();
+    button.enable();
+  }
+}
+
+if (webApp) {
+  webApp.MainButton.onClick(onMainButton);
+}
+
+/** Show the MainButton with `text`; `handler` (may be async) runs once per press. */
+export function setMainButton(text, handler) {
+  if (!webApp) {
+    return;
+  }
+  mainHandler = handler;
+  webApp.MainButton.setParams({ text, is_visible: true, is_active: true });
+}
+
+/** Hide the MainButton (each screen shows its own primary action). */
+export function hideMainButton() {
+  mainHandler = null;
+  if (webApp) {
+    webApp.MainButton.hide();
+  }
+}
+
+// BackButton ---------------------------------------------------------------------------------
+
+let backHandler = null;
+
+if (webApp && supports("6.1")) {
+  webApp.BackButton.onClick(() => backHandler && backHandler());
+}
+
+/** Show the BackButton (non-root screens) or hide it (`handler` null). */
+export function setBackButton(handler) {
+  backHandler = handler;
+  if (!webApp || !supports("6.1")) {
+    return;
+  }
+  if (handler) {
+    webApp.BackButton.show();
+  } else {
+    webApp.BackButton.hide();
+  }
+}
+
+// Feedback -----------------------------------------------------------------------------------
+
+/** Haptic feedback: "light" | "medium" (impact), "success" | "error" | "warning", "select". */
+export function haptic(kind) {
+  if (!supports("6.1")) {
+    return;
+  }
+  const feedback = webApp.HapticFeedback;
+  if (kind === "select") {
+    feedback.selectionChanged();
+  } else if (kind === "success" || kind === "error" || kind === "warning") {
+    feedback.notificationOccurred(kind);
+  } else {
+    feedback.impactOccurred(kind || "light");
+  }
+}
+
+/** Ask a yes/no question: Telegram's popup where supported, the browser's otherwise. */
+export function confirm(message) {
+  if (supports("6.2")) {
+    return new Promise((resolve) => webApp.showConfirm(message, resolve));
+  }
+  return Promise.resolve(window.confirm(message));
+}
+
+/** Ask before closing the Mini App while a form holds what the person typed. */
+export function confirmClosing(ask) {
+  if (!supports("6.2")) {
+    return;
+  }
+  if (ask) {
+    webApp.enableClosingConfirmation();
+  } else {
+    webApp.disableClosingConfirmation();
+  }
+}
+
+/** Open an outside link in the browser (a plain link would stay inside the Mini App). */
+export function openLink(url) {
+  if (webApp && webApp.initData) {
+    webApp.openLink(url);
+  } else {
+    window.open(url, "_blank", "noopener");
+  }
+}

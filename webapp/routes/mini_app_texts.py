@@ -1,0 +1,110 @@
+"""Every string the Mini App's modules show, translated on the server for the page's language.
+
+The shell renders this dict as JSON; the modules read it through `static/js/i18n.js` (`t(key)`),
+so `make i18n` extracts these strings with the rest of the catalogue. Placeholders in braces
+(`{name}`) are filled in by the script.
+"""
+
+from __future__ import annotations
+
+from core.i18n import gettext as _
+
+
+def mini_app_texts() -> dict[str, str]:
+    """The Mini App's texts in the current locale."""
+    return {
+        # Signing in and failures
+        "app_name": _("Prilavok"),
+        "loading": _("Loading…"),
+        "reopen_title": _("Open the shop from Telegram"),
+        "reopen_text": _(
+            "This page works inside Telegram. Open the shop again from the bot's menu button "
+            "or a button in the chat."
+        ),
+        "session_expired": _(
+            "Your session has expired. Close the Mini App and open it again from the bot."
+        ),
+        "network_error": _("Could not reach the server. Check your connection and try again."),
+        "server_error": _("Something went wrong on our side."),
+        "retry": _("Try again"),
+        "not_found": _("This page no longer exists."),
+        "to_shops": _("To the shops"),
+        # Shops and search
+        "shops_title": _("Shops and tutors"),
+        "no_shops": _("No shop is open yet."),
+        "kind_shop": _("Shop"),
+        "kind_tutor": _("Tutor"),
+        "search_label": _("Search the catalog"),
+        "search_placeholder": _("Product, e.g. “mug”"),
+        "search_hint": _("Results appear as you type."),
+        "search_empty": _("Nothing found for “{query}”."),
+        "search_results": _("Found: {count}"),
+        "open_cart": _("Cart"),
+        "cart_count": _("Cart: {count}"),
+        # A shop
+        "categories": _("Categories"),
+        "all_categories": _("All"),
+        "no_products": _("Nothing for sale here yet."),
+        "show_more": _("Show more"),
+        "no_photo": _("No photo"),
+        # A product
+        "photos_label": _("Photos of {title}"),
+        "photo_alt": _("{title}, photo {number} of {total}"),
+        "model_alt": _("3D model of {title}"),
+        "model_hint": _("Drag to turn the model, pinch to zoom."),
+        "model_failed": _("The 3D model could not be shown; here are the photos."),
+        "show_model": _("3D model"),
+        "show_photos": _("Photos"),
+        "fullscreen": _("Full screen"),
+        "exit_fullscreen": _("Exit full screen"),
+        "seller": _("Seller"),
+        "inn": _("INN {inn}"),
+        "sku": _("SKU {sku}"),
+        "add_to_cart": _("Add to cart · {price}"),
+        "added_to_cart": _("Added to the cart."),
+        "in_cart": _("In the cart: {count}"),
+        "other_shop_in_cart": _(
+            "Your cart holds products of another shop. Empty it and add this product?"
+        ),
+        # The cart
+        "cart_title": _("Cart"),
+        "cart_empty": _("Your cart is empty."),
+        "cart_total": _("Total: {total}"),
+        "quantity": _("Quantity of {title}"),
+        "decrease": _("One less"),
+        "increase": _("One more"),
+        "remove": _("Remove"),
+        "removed": _("Removed from the cart."),
+        "unavailable": _("Not available"),
+        "acknowledge": _("Got it, update the cart"),
+        "checkout": _("Checkout · {total}"),
+        # Checkout
+        "checkout_title": _("Checkout"),
+        "no_fulfilment": _("The shop takes no orders right now."),
+        "fulfilment": _("How to get it"),
+        "fulfilment_pickup": _("Pickup"),
+        "fulfilment_delivery": _("Delivery"),
+        "pickup_at": _("Pickup at: {address}"),
+        "delivery_fee": _("Delivery: {fee}"),
+        "delivery_slot": _("Delivery time"),
+        "no_slots": _("No delivery time is free now; choose pickup or try later."),
+        "address": _("Delivery address"),
+        "phone": _("Phone for the courier"),
+        "phone_saved": _("Leave empty to use the phone from your profile."),
+        "consent_needed": _(
+            "Delivery needs your address and phone: first consent to the processing of "
+            "personal data in the bot's profile."
+        ),
+        "comment": _("Comment for the seller"),
+        "payment": _("Payment"),
+        "payment_cash": _("Cash on receipt"),
+        "payment_online": _("Online"),
+        "place_order": _("Place the order"),
+        "order_placed": _("Order #{id} is placed."),
+        "order_status": _("Status: {status}"),
+        "pickup_code": _("Pickup code: {code}"),
+        "pay_in_chat": _(
+            "It waits for payment: pay for it in the chat with the bot, where /orders shows "
+            "it with a Pay button."
+        ),
+    }
