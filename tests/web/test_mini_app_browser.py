@@ -286,6 +286,36 @@ async def test_the_chats_open_in_the_app_button_opens_the_product(
     assert watched.problems == []
 
 
+async def test_a_new_price_shows_at_once_when_the_page_is_opened_again(
+    demo_web: Web, browser: Any
+) -> None:
+    """The catalogue cache never shows a price that no longer holds, in the Mini App too."""
+    from playwright.async_api import expect
+
+    from db.models import Product, Provider
+    from services import catalog
+
+    product = await Product.filter(model_path__isnull=False).first()
+    assert product is not None
+    provider = await Provider.get(id=product.provider_id)  # type: ignore[attr-defined]
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "new-price")
+    launch = launch_hash(sign_init_data(demo_web.settings.token), THEMES["light"])
+    url = str(demo_web.client.make_url("/app")) + f"?product={product.id}&lang=en" + launch
+    await page.goto(url)
+    await expect(page.locator(".price.big")).to_be_visible()
+    before = await page.locator(".price.big").inner_text()
+
+    await catalog.update_product(provider, product.id, price=product.price + 12_300)
+    await page.reload()
+
+    await expect(page.locator(".price.big")).not_to_have_text(before)
+    now = f"{(product.price + 12_300) / 100:.2f}"  # kopecks; English shows 473.00
+    assert now in (await page.locator(".price.big").inner_text()).replace(",", "")
+    await watched.shot("new-price")
+    assert watched.problems == []
+
+
 async def test_search_shows_results_as_you_type(demo_web: Web, browser: Any) -> None:
     from playwright.async_api import expect
 
