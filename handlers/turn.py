@@ -13,11 +13,11 @@ from typing import Any
 from aiogram import Bot, Router
 from aiogram.dispatcher.event.bases import NextMiddlewareType
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, TelegramObject
 
 from core.config import Settings
 from db.models import User
-from handlers.ui import Screen, show
+from handlers.ui import Screen, edit_in_place, show
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +35,11 @@ class Turn:
     async def show(self, screen: Screen) -> None:
         """Edit the message of the pressed button, or send a new one after typed input."""
         await show(self.bot, self.chat_id, screen, self.settings, self.current)
+
+    async def edit(self, text: str, keyboard: InlineKeyboardMarkup | None = None) -> None:
+        """Replace the text screen the button was on (the admin panel's way: nothing to edit
+        after typed input)."""
+        await edit_in_place(self.current, text, keyboard)
 
 
 def turn_of(
