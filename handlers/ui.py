@@ -152,5 +152,5 @@ async def edit_in_place(
     try:
         await current.edit_text(text, reply_markup=keyboard)
     except TelegramBadRequest as error:
-        if "message is not modified" not in error.message:
+        if not not_modified(error):
             raise
