@@ -5,7 +5,6 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -14,6 +13,7 @@ from core.i18n import gettext as _
 from core.money import format_price
 from db.models import Product
 from handlers.admin_common import typed_reason
+from handlers.routing import typed_in
 from handlers.turn import Turn, with_turns
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB, AdmProductCB, ProductModAction
@@ -152,9 +152,6 @@ def create_router() -> Router:
     cb.register(ask_query, AdminCB.filter(F.action == AdminAction.moderation))
     cb.register(product_screen, AdmProductCB.filter(F.action == ProductModAction.show))
     cb.register(ask_reason, AdmProductCB.filter())
-    msg = router.message
-    msg.register(find, StateFilter(ModerationStates.query), F.text)
-    msg.register(query_wrong_input, StateFilter(ModerationStates.query))
-    msg.register(reason_text, StateFilter(ModerationStates.reason), F.text)
-    msg.register(reason_wrong_input, StateFilter(ModerationStates.reason))
+    typed_in(router, ModerationStates.query, find, query_wrong_input)
+    typed_in(router, ModerationStates.reason, reason_text, reason_wrong_input)
     return router

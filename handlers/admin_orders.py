@@ -7,7 +7,6 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -27,6 +26,7 @@ from core.texts import (
 )
 from db.models import ActorRole, Order, OrderItem, OrderStatus, OrderTransition
 from handlers.admin_common import typed_reason
+from handlers.routing import typed_in
 from handlers.turn import Turn, with_turns
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB, AdmOrderCB, AdmOrdersCB, AdmStatusCB, OrdersPick
@@ -317,9 +317,6 @@ def create_router() -> Router:
     cb.register(ask_number, AdminCB.filter(F.action == AdminAction.find_order))
     cb.register(order_screen, AdmOrderCB.filter())
     cb.register(ask_reason, AdmStatusCB.filter())
-    msg = router.message
-    msg.register(number_text, StateFilter(OrderStates.number), F.text)
-    msg.register(number_wrong_input, StateFilter(OrderStates.number))
-    msg.register(reason_text, StateFilter(OrderStates.reason), F.text)
-    msg.register(reason_wrong_input, StateFilter(OrderStates.reason))
+    typed_in(router, OrderStates.number, number_text, number_wrong_input)
+    typed_in(router, OrderStates.reason, reason_text, reason_wrong_input)
     return router

@@ -190,12 +190,15 @@ def create_router() -> Router:
     router = with_turns(Router(name=__name__))
     router.message.filter(F.chat.type == "private")
     router.message.register(cart_command, Command("cart"))
-    router.callback_query.register(open_cart, CartCB.filter(F.action == CartAction.show))
-    router.callback_query.register(set_quantity, CartCB.filter(F.action == CartAction.set))
-    router.callback_query.register(remove_line, CartCB.filter(F.action == CartAction.remove))
-    router.callback_query.register(ask_clear, CartCB.filter(F.action == CartAction.clear))
-    router.callback_query.register(clear, CartCB.filter(F.action == CartAction.clear_confirmed))
-    router.callback_query.register(replace_cart, CartCB.filter(F.action == CartAction.swap))
-    router.callback_query.register(acknowledge, CartCB.filter(F.action == CartAction.acknowledge))
-    router.callback_query.register(unavailable_hint, CartCB.filter(F.action == CartAction.noop))
+    for handler, action in (
+        (open_cart, CartAction.show),
+        (set_quantity, CartAction.set),
+        (remove_line, CartAction.remove),
+        (ask_clear, CartAction.clear),
+        (clear, CartAction.clear_confirmed),
+        (replace_cart, CartAction.swap),
+        (acknowledge, CartAction.acknowledge),
+        (unavailable_hint, CartAction.noop),
+    ):
+        router.callback_query.register(handler, CartCB.filter(F.action == action))
     return router

@@ -242,11 +242,12 @@ def create_router() -> Router:
     router = with_turns(Router(name=__name__))
     router.message.filter(F.chat.type == "private")
     router.message.register(orders_command, Command("orders"))
-    router.callback_query.register(list_orders, OrdersCB.filter(F.action == OrdersAction.list))
-    router.callback_query.register(open_order, OrdersCB.filter(F.action == OrdersAction.open))
-    router.callback_query.register(ask_cancel, OrdersCB.filter(F.action == OrdersAction.cancel))
-    router.callback_query.register(resend_files, OrdersCB.filter(F.action == OrdersAction.resend))
-    router.callback_query.register(
-        cancel_order, OrdersCB.filter(F.action == OrdersAction.cancel_confirmed)
-    )
+    for handler, action in (
+        (list_orders, OrdersAction.list),
+        (open_order, OrdersAction.open),
+        (ask_cancel, OrdersAction.cancel),
+        (resend_files, OrdersAction.resend),
+        (cancel_order, OrdersAction.cancel_confirmed),
+    ):
+        router.callback_query.register(handler, OrdersCB.filter(F.action == action))
     return router
