@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import BaseFilter
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 from core.config import Settings
+from core.i18n import gettext as _
 from db.models import User
+from handlers.ui import edit_in_place
 from services.users import is_admin
 
 
@@ -27,13 +28,21 @@ async def show(
 ) -> None:
     """Replace the screen the button was on (a double click that changes nothing is fine)."""
     message = callback.message
-    if not isinstance(message, Message):
-        return
-    try:
-        await message.edit_text(text, reply_markup=keyboard)
-    except TelegramBadRequest as error:
-        if "message is not modified" not in error.message:
-            raise
+    await edit_in_place(message if isinstance(message, Message) else None, text, keyboard)
+
+
+async def typed_reason(message: Message, limit: int) -> str | None:
+    """A typed reason with its spaces folded; None (and the person asked again) when it is
+    empty or longer than `limit`."""
+    reason = " ".join((message.text or "").split())
+    if not reason or len(reason) > limit:
+        await message.answer(
+            _("The reason must be 1 to {max} characters. Type it again, or /cancel.").format(
+                max=limit
+            )
+        )
+        return None
+    return reason
 
 
 def chunk_lines(lines: list[str], more: str, limit: int = 3800) -> str:

@@ -5,16 +5,16 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from core.i18n import gettext as _
 from core.money import format_price
-from db.models import Product, User
-from handlers.admin_common import show
+from db.models import Product
+from handlers.admin_common import typed_reason
+from handlers.routing import typed_in
+from handlers.turn import Turn, with_turns
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB, AdmProductCB, ProductModAction
 from services import admin, catalog
@@ -58,25 +58,24 @@ def product_text(product: Product, locale: str) -> tuple[str, InlineKeyboardMark
     return text, kb.product_moderation(product)
 
 
-async def ask_query(callback: CallbackQuery, state: FSMContext) -> None:
+async def ask_query(callback: CallbackQuery, turn: Turn) -> None:
     """Ask which product: an id or words of its title."""
-    await state.set_state(ModerationStates.query)
-    await show(
-        callback,
+    await turn.state.set_state(ModerationStates.query)
+    await turn.edit(
         _("<b>Products moderation</b>\n\nSend a product number (like 42) or words from its title."),
         kb.back_to_admin(),
     )
 
 
-async def find(message: Message, state: FSMContext, locale: str) -> None:
+async def find(message: Message, turn: Turn) -> None:
     """Show the one product found, or a list to choose from."""
     products = await admin.find_products(message.text or "")
     if not products:
         await message.answer(_("Nothing found. Send another number or other words, or /cancel."))
         return
-    await state.clear()
+    await turn.state.clear()
     if len(products) == 1:
-        text, keyboard = product_text(products[0], locale)
+        text, keyboard = product_text(products[0], turn.locale)
         await message.answer(text, reply_markup=keyboard)
         return
     await message.answer(
@@ -92,21 +91,19 @@ async def query_wrong_input(message: Message) -> None:
 async def product_screen(
     callback: CallbackQuery,
     callback_data: AdmProductCB,
-    state: FSMContext,
-    locale: str,
+    turn: Turn,
     callback_answer: CallbackAnswer,
 ) -> None:
     """A product's moderation screen (also "back" from typing a reason)."""
-    await state.clear()
+    await turn.state.clear()
     product = await admin.product_card(callback_data.product_id)
-    await show(callback, *product_text(product, locale))
+    await turn.edit(*product_text(product, turn.locale))
 
 
 async def ask_reason(
     callback: CallbackQuery,
     callback_data: AdmProductCB,
-    state: FSMContext,
-    locale: str,
+    turn: Turn,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Hide or restore: first the reason, which goes to the audit log."""
@@ -114,38 +111,32 @@ async def ask_reason(
     block = callback_data.action is ProductModAction.block
     if product.is_blocked == block:  # a stale button or a double click
         callback_answer.text = _("Already hidden.") if block else _("Already visible.")
-        await show(callback, *product_text(product, locale))
+        await turn.edit(*product_text(product, turn.locale))
         return
-    await state.set_state(ModerationStates.reason)
-    await state.update_data(product_id=product.id, block=block)
+    await turn.state.set_state(ModerationStates.reason)
+    await turn.state.update_data(product_id=product.id, block=block)
     if block:
         prompt = _("Why hide “{title}”? Type the reason; it is recorded in the audit log.")
     else:
         prompt = _("Why restore “{title}”? Type the reason; it is recorded in the audit log.")
-    await show(
-        callback,
+    await turn.edit(
         prompt.format(title=escape(product.title)) + "\n\n" + _("/cancel — change nothing."),
         kb.back_to_admin(),
     )
 
 
-async def reason_text(message: Message, state: FSMContext, user: User, locale: str) -> None:
+async def reason_text(message: Message, turn: Turn) -> None:
     """The reason typed: block or restore, then the product screen."""
-    reason = " ".join((message.text or "").split())
-    if not reason or len(reason) > MAX_REASON:
-        await message.answer(
-            _("The reason must be 1 to {max} characters. Type it again, or /cancel.").format(
-                max=MAX_REASON
-            )
-        )
+    reason = await typed_reason(message, MAX_REASON)
+    if reason is None:
         return
-    data = await state.get_data()
-    await state.clear()
+    data = await turn.state.get_data()
+    await turn.state.clear()
     block = bool(data.get("block"))
-    await catalog.set_blocked(int(data["product_id"]), block, actor=user, reason=reason)
+    await catalog.set_blocked(int(data["product_id"]), block, actor=turn.user, reason=reason)
     product = await admin.product_card(int(data["product_id"]))
     notice = _("✅ Hidden from customers.") if block else _("✅ Restored.")
-    text, keyboard = product_text(product, locale)
+    text, keyboard = product_text(product, turn.locale)
     await message.answer(f"{notice}\n\n{text}", reply_markup=keyboard)
 
 
@@ -156,14 +147,11 @@ async def reason_wrong_input(message: Message) -> None:
 
 def create_router() -> Router:
     """Moderation section of the admin panel (under the admin router's filter)."""
-    router = Router(name=__name__)
+    router = with_turns(Router(name=__name__))
     cb = router.callback_query
     cb.register(ask_query, AdminCB.filter(F.action == AdminAction.moderation))
     cb.register(product_screen, AdmProductCB.filter(F.action == ProductModAction.show))
     cb.register(ask_reason, AdmProductCB.filter())
-    msg = router.message
-    msg.register(find, StateFilter(ModerationStates.query), F.text)
-    msg.register(query_wrong_input, StateFilter(ModerationStates.query))
-    msg.register(reason_text, StateFilter(ModerationStates.reason), F.text)
-    msg.register(reason_wrong_input, StateFilter(ModerationStates.reason))
+    typed_in(router, ModerationStates.query, find, query_wrong_input)
+    typed_in(router, ModerationStates.reason, reason_text, reason_wrong_input)
     return router

@@ -7,8 +7,6 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
-from aiogram.filters import StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -26,8 +24,10 @@ from core.texts import (
     shorten,
     status_name,
 )
-from db.models import ActorRole, Order, OrderItem, OrderStatus, OrderTransition, User
-from handlers.admin_common import show
+from db.models import ActorRole, Order, OrderItem, OrderStatus, OrderTransition
+from handlers.admin_common import typed_reason
+from handlers.routing import typed_in
+from handlers.turn import Turn, with_turns
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB, AdmOrderCB, AdmOrdersCB, AdmStatusCB, OrdersPick
 from services import admin, orders
@@ -125,24 +125,19 @@ def _order_label(order: Order, locale: str) -> str:
 
 
 async def order_list(
-    callback: CallbackQuery,
-    callback_data: AdmOrdersCB,
-    state: FSMContext,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: AdmOrdersCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """Orders of every shop, newest first, filtered; or one filter's choices."""
-    await state.clear()
+    await turn.state.clear()
     if callback_data.pick is not OrdersPick.none:
-        await _filter_choices(callback, callback_data)
+        await _filter_choices(turn, callback_data)
         return
     wanted = admin.OrderFilter(
         status=callback_data.status,
         provider_id=callback_data.shop or None,
         period=callback_data.period,
     )
-    page = await admin.find_orders(wanted, callback_data.page, timezone=settings.timezone)
+    page = await admin.find_orders(wanted, callback_data.page, timezone=turn.settings.timezone)
     if page.out_of_range:
         callback_answer.text = _("That page no longer exists.")
     shop = await admin.provider_name(callback_data.shop) if callback_data.shop else None
@@ -163,11 +158,11 @@ async def order_list(
         (OrdersPick.shop, _("🏪 Shop")),
         (OrdersPick.period, _("📅 Period")),
     ]
-    labels = [_order_label(order, locale) for order in page.items]
-    await show(callback, "\n".join(lines), kb.order_list(shown, page, labels, filters))
+    labels = [_order_label(order, turn.locale) for order in page.items]
+    await turn.edit("\n".join(lines), kb.order_list(shown, page, labels, filters))
 
 
-async def _filter_choices(callback: CallbackQuery, shown: AdmOrdersCB) -> None:
+async def _filter_choices(turn: Turn, shown: AdmOrdersCB) -> None:
     def listed(**changes: object) -> AdmOrdersCB:
         return shown.model_copy(update={**changes, "page": 1, "pick": OrdersPick.none})
 
@@ -180,13 +175,13 @@ async def _filter_choices(callback: CallbackQuery, shown: AdmOrdersCB) -> None:
             (listed(status=status), mark(status_name(status), shown.status is status))
             for status in OrderStatus
         ]
-        await show(callback, _("Orders in which status?"), kb.order_filter_choices(shown, choices))
+        await turn.edit(_("Orders in which status?"), kb.order_filter_choices(shown, choices))
     elif shown.pick is OrdersPick.period:
         choices = [
             (listed(period=period), mark(period_name(period), shown.period is period))
             for period in OrderPeriod
         ]
-        await show(callback, _("Orders of which period?"), kb.order_filter_choices(shown, choices))
+        await turn.edit(_("Orders of which period?"), kb.order_filter_choices(shown, choices))
     else:
         shops = await admin.providers_with_orders(shown.page)
         choices = [(listed(shop=0), mark(_("Any shop"), not shown.shop))]
@@ -195,29 +190,29 @@ async def _filter_choices(callback: CallbackQuery, shown: AdmOrdersCB) -> None:
             for provider in shops.items
         ]
         text = _("Orders of which shop or tutor?")
-        await show(callback, text, kb.order_filter_choices(shown, choices, shops))
+        await turn.edit(text, kb.order_filter_choices(shown, choices, shops))
 
 
-async def ask_number(callback: CallbackQuery, state: FSMContext) -> None:
+async def ask_number(callback: CallbackQuery, turn: Turn) -> None:
     """Ask for the order number."""
-    await state.set_state(OrderStates.number)
-    await show(callback, _("<b>Orders</b>\n\nSend the order number, like 123."), kb.back_to_admin())
+    await turn.state.set_state(OrderStates.number)
+    await turn.edit(_("<b>Orders</b>\n\nSend the order number, like 123."), kb.back_to_admin())
 
 
-async def number_text(message: Message, state: FSMContext, locale: str, settings: Settings) -> None:
+async def number_text(message: Message, turn: Turn) -> None:
     """Show the order with that number."""
     number = admin.parse_order_number(message.text or "")
     if number is None:
         await message.answer(_("That is not an order number. Send digits like 123, or /cancel."))
         return
     try:
-        text, keyboard = await order_text(number, locale, settings)
+        text, keyboard = await order_text(number, turn.locale, turn.settings)
     except NotFound:  # a typo, most likely: ask again
         await message.answer(
             _("Order #{number} not found. Send another number, or /cancel.").format(number=number)
         )
         return
-    await state.clear()
+    await turn.state.clear()
     await message.answer(text, reply_markup=keyboard)
 
 
@@ -227,19 +222,14 @@ async def number_wrong_input(message: Message) -> None:
 
 
 async def order_screen(
-    callback: CallbackQuery,
-    callback_data: AdmOrderCB,
-    state: FSMContext,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: AdmOrderCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """Refresh the card (also "back" from typing a reason)."""
-    await state.clear()
+    await turn.state.clear()
     text, keyboard = await order_text(
-        callback_data.order_id, locale, settings, callback_data.back()
+        callback_data.order_id, turn.locale, turn.settings, callback_data.back()
     )
-    await show(callback, text, keyboard)
+    await turn.edit(text, keyboard)
 
 
 def _stale(order: Order, expected: OrderStatus, to: OrderStatus) -> IllegalTransition | None:
@@ -250,12 +240,7 @@ def _stale(order: Order, expected: OrderStatus, to: OrderStatus) -> IllegalTrans
 
 
 async def ask_reason(
-    callback: CallbackQuery,
-    callback_data: AdmStatusCB,
-    state: FSMContext,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: AdmStatusCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """A status button: check it is still allowed, then ask why."""
     order, _history = await admin.order_card(callback_data.order_id)
@@ -263,14 +248,13 @@ async def ask_reason(
     if refusal is not None:
         callback_answer.text = explain(refusal)
         callback_answer.show_alert = True
-        await show(callback, *await order_text(order.id, locale, settings))
+        await turn.edit(*await order_text(order.id, turn.locale, turn.settings))
         return
-    await state.set_state(OrderStates.reason)
-    await state.update_data(
+    await turn.state.set_state(OrderStates.reason)
+    await turn.state.update_data(
         order_id=order.id, current=callback_data.current.value, to=callback_data.to.value
     )
-    await show(
-        callback,
+    await turn.edit(
         _(
             "Order #{id}: {current} → <b>{to}</b>.\n\n"
             "Type the reason. It is stored in the order's history.\n/cancel — change nothing."
@@ -283,25 +267,13 @@ async def ask_reason(
     )
 
 
-async def reason_text(
-    message: Message,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    settings: Settings,
-    shop_events: ShopEvents,
-) -> None:
+async def reason_text(message: Message, turn: Turn, shop_events: ShopEvents) -> None:
     """The reason typed: make the transition (or refuse it, changing nothing)."""
-    reason = " ".join((message.text or "").split())
-    if not reason or len(reason) > MAX_REASON:
-        await message.answer(
-            _("The reason must be 1 to {max} characters. Type it again, or /cancel.").format(
-                max=MAX_REASON
-            )
-        )
+    reason = await typed_reason(message, MAX_REASON)
+    if reason is None:
         return
-    data = await state.get_data()
-    await state.clear()
+    data = await turn.state.get_data()
+    await turn.state.clear()
     order_id = int(data["order_id"])
     expected, to = OrderStatus(data["current"]), OrderStatus(data["to"])
     order, _history = await admin.order_card(order_id)
@@ -313,14 +285,14 @@ async def reason_text(
             order_id,
             to,
             role=ActorRole.admin,
-            actor=user,
+            actor=turn.user,
             reason=reason,
             events=shop_events,
         )
         notice = _("✅ Status changed: {current} → {to}.").format(
             current=status_name(expected), to=status_name(to)
         )
-    text, keyboard = await order_text(order_id, locale, settings)
+    text, keyboard = await order_text(order_id, turn.locale, turn.settings)
     await message.answer(f"{notice}\n\n{text}", reply_markup=keyboard)
 
 
@@ -330,28 +302,21 @@ async def reason_wrong_input(message: Message) -> None:
 
 
 async def order_list_from_menu(
-    callback: CallbackQuery,
-    state: FSMContext,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """ "📦 Orders" in the admin menu: every order, newest first."""
-    await order_list(callback, AdmOrdersCB(), state, locale, settings, callback_answer)
+    await order_list(callback, AdmOrdersCB(), turn, callback_answer)
 
 
 def create_router() -> Router:
     """Orders section of the admin panel (under the admin router's filter)."""
-    router = Router(name=__name__)
+    router = with_turns(Router(name=__name__))
     cb = router.callback_query
     cb.register(order_list, AdmOrdersCB.filter())
     cb.register(order_list_from_menu, AdminCB.filter(F.action == AdminAction.orders))
     cb.register(ask_number, AdminCB.filter(F.action == AdminAction.find_order))
     cb.register(order_screen, AdmOrderCB.filter())
     cb.register(ask_reason, AdmStatusCB.filter())
-    msg = router.message
-    msg.register(number_text, StateFilter(OrderStates.number), F.text)
-    msg.register(number_wrong_input, StateFilter(OrderStates.number))
-    msg.register(reason_text, StateFilter(OrderStates.reason), F.text)
-    msg.register(reason_wrong_input, StateFilter(OrderStates.reason))
+    typed_in(router, OrderStates.number, number_text, number_wrong_input)
+    typed_in(router, OrderStates.reason, reason_text, reason_wrong_input)
     return router

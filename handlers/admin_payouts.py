@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import BufferedInputFile, CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -23,9 +22,9 @@ from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
 from core.texts import local_time
-from db.models import Payout, PayoutStatus, Provider, User
-from handlers.admin_common import show
+from db.models import Payout, PayoutStatus, Provider
 from handlers.admin_providers import owner_text
+from handlers.turn import Turn, with_turns
 from keyboards import admin as kb
 from keyboards.admin import AdminAction, AdminCB, AdmPayoutCB, PayoutAction
 from services import payouts, settlement
@@ -117,41 +116,27 @@ async def card_screen(
 
 
 async def show_queue(
-    callback: CallbackQuery,
-    callback_data: AdminCB,
-    state: FSMContext,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: AdminCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """A page of the queue (also "back" from a card)."""
-    await state.clear()
-    text, markup, gone = await queue_screen(callback_data.page, locale, settings)
+    await turn.state.clear()
+    text, markup, gone = await queue_screen(callback_data.page, turn.locale, turn.settings)
     if gone:
         callback_answer.text = _("That page no longer exists.")
-    await show(callback, text, markup)
+    await turn.edit(text, markup)
 
 
 async def open_payout(
-    callback: CallbackQuery,
-    callback_data: AdmPayoutCB,
-    state: FSMContext,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: AdmPayoutCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """The payout's card (an unknown payout: NotFound, told by handlers.errors)."""
-    await state.clear()
+    await turn.state.clear()
     payout = await payouts.get_payout(callback_data.payout_id)
-    await show(callback, *await card_screen(payout, callback_data.page, locale, settings))
+    await turn.edit(*await card_screen(payout, callback_data.page, turn.locale, turn.settings))
 
 
 async def _waiting(
-    callback: CallbackQuery,
-    callback_data: AdmPayoutCB,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
+    callback_data: AdmPayoutCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> Payout | None:
     """The payout if it still waits for a decision; otherwise the refusal and the fresh card."""
     payout = await payouts.get_payout(callback_data.payout_id)
@@ -159,7 +144,7 @@ async def _waiting(
         return payout
     callback_answer.text = explain(PayoutDecided(status=payout.status.value))
     callback_answer.show_alert = True
-    await show(callback, *await card_screen(payout, callback_data.page, locale, settings))
+    await turn.edit(*await card_screen(payout, callback_data.page, turn.locale, turn.settings))
     return None
 
 
@@ -167,21 +152,16 @@ async def _waiting(
 
 
 async def ask_to_type(
-    callback: CallbackQuery,
-    callback_data: AdmPayoutCB,
-    state: FSMContext,
-    locale: str,
-    settings: Settings,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: AdmPayoutCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """Approve: ask for the transfer reference (it can be skipped). Reject: ask why (the
     shop's owner reads it)."""
-    payout = await _waiting(callback, callback_data, locale, settings, callback_answer)
+    payout = await _waiting(callback_data, turn, callback_answer)
     if payout is None:
         return
     approving = callback_data.action is PayoutAction.approve
-    await state.set_state(PayoutStates.reference if approving else PayoutStates.reason)
-    await state.update_data(payout_id=payout.id, page=callback_data.page)
+    await turn.state.set_state(PayoutStates.reference if approving else PayoutStates.reason)
+    await turn.state.update_data(payout_id=payout.id, page=callback_data.page)
     if approving:
         question = _(
             "Approve payout #{id}: <b>{amount}</b> to {shop}.\n\n"
@@ -196,9 +176,9 @@ async def ask_to_type(
             "shop's balance.\n/cancel — change nothing."
         )
         markup = kb.back_to_payout(payout.id, callback_data.page)
-    amount = format_price(payout.amount, payout.currency, locale)
+    amount = format_price(payout.amount, payout.currency, turn.locale)
     text = question.format(id=payout.id, amount=amount, shop=escape(payout.provider.name))
-    await show(callback, text, markup)
+    await turn.edit(text, markup)
 
 
 def decided_notice(payout: Payout, locale: str) -> str:
@@ -216,45 +196,37 @@ def decided_notice(payout: Payout, locale: str) -> str:
 async def approve_now(
     callback: CallbackQuery,
     callback_data: AdmPayoutCB,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    settings: Settings,
+    turn: Turn,
     shop_events: ShopEvents,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Approve without a transfer reference."""
-    await state.clear()
-    waiting = await _waiting(callback, callback_data, locale, settings, callback_answer)
+    await turn.state.clear()
+    waiting = await _waiting(callback_data, turn, callback_answer)
     if waiting is None:
         return
     # Decided by another admin since the check: a race, told by handlers.errors.
-    payout = await payouts.approve(waiting.id, user, shop_events)
-    notice = decided_notice(payout, locale)
-    text, markup, _gone = await queue_screen(callback_data.page, locale, settings, notice)
-    await show(callback, text, markup)
+    payout = await payouts.approve(waiting.id, turn.user, shop_events)
+    notice = decided_notice(payout, turn.locale)
+    text, markup, _gone = await queue_screen(callback_data.page, turn.locale, turn.settings, notice)
+    await turn.edit(text, markup)
 
 
-async def decision_text(
-    message: Message,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    settings: Settings,
-    shop_events: ShopEvents,
-) -> None:
+async def decision_text(message: Message, turn: Turn, shop_events: ShopEvents) -> None:
     """The reference typed: approve with it. The reason typed: reject with it."""
-    data = await state.get_data()
+    data = await turn.state.get_data()
     payout_id, typed = int(data.get("payout_id", 0)), message.text or ""
     # A reference too long, a reason too long or empty: asked again; decided meanwhile by
     # someone else: the end (handlers.errors).
-    if await state.get_state() == PayoutStates.reference.state:
-        payout = await payouts.approve(payout_id, user, shop_events, reference=typed)
+    if await turn.state.get_state() == PayoutStates.reference.state:
+        payout = await payouts.approve(payout_id, turn.user, shop_events, reference=typed)
     else:
-        payout = await payouts.reject(payout_id, user, typed, shop_events)
-    await state.clear()
-    notice = decided_notice(payout, locale)
-    text, markup, _gone = await queue_screen(int(data.get("page", 1)), locale, settings, notice)
+        payout = await payouts.reject(payout_id, turn.user, typed, shop_events)
+    await turn.state.clear()
+    notice = decided_notice(payout, turn.locale)
+    text, markup, _gone = await queue_screen(
+        int(data.get("page", 1)), turn.locale, turn.settings, notice
+    )
     await message.answer(text, reply_markup=markup)
 
 
@@ -311,7 +283,7 @@ async def send_settlement(message: Message, command: CommandObject, settings: Se
 
 def create_router() -> Router:
     """Payouts section of the admin panel and /settlement (under the admin router's filter)."""
-    router = Router(name=__name__)
+    router = with_turns(Router(name=__name__))
     msg = router.message
     # Before the typing states: a command is never taken as a reference or a reason.
     msg.register(send_settlement, Command("settlement"))

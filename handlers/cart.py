@@ -4,20 +4,18 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
-from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.config import Settings
 from core.errors import DomainError, NotFound
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
-from db.models import User
 from handlers.catalog import PENDING_TEXT
-from handlers.ui import Screen, show, show_for
+from handlers.turn import Turn, with_turns
+from handlers.ui import Screen
 from keyboards import shop as kb
 from keyboards.shop import CartAction, CartCB, CartRow
 from services import cart as carts
@@ -94,100 +92,73 @@ def cart_screen(cart: CartView, locale: str) -> Screen:
     return Screen("\n".join(parts), kb.cart(rows, has_changes=bool(cart.changes)))
 
 
-async def cart_command(message: Message, user: User, settings: Settings, locale: str) -> None:
+async def _show_cart(turn: Turn, cart: CartView | None = None) -> None:
+    """The cart as it is now (or as the service just returned it)."""
+    cart = await carts.view(turn.user) if cart is None else cart
+    await turn.show(cart_screen(cart, turn.locale))
+
+
+async def cart_command(message: Message, turn: Turn) -> None:
     """/cart."""
-    if message.bot is None:
-        return
-    screen = cart_screen(await carts.view(user), locale)
-    await show(message.bot, message.chat.id, screen, settings)
+    await _show_cart(turn)
 
 
-async def open_cart(
-    callback: CallbackQuery, user: User, settings: Settings, bot: Bot, locale: str
-) -> None:
+async def open_cart(callback: CallbackQuery, turn: Turn) -> None:
     """The cart from the menu, a product card or a notice."""
-    await show_for(callback, cart_screen(await carts.view(user), locale), settings, bot)
+    await _show_cart(turn)
 
 
 async def set_quantity(
-    callback: CallbackQuery,
-    callback_data: CartCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: CartCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """−/+ on a line (the target quantity is in the button; 0 removes the line)."""
     try:
-        cart = await carts.set_quantity(user, callback_data.product_id, callback_data.quantity)
+        cart = await carts.set_quantity(turn.user, callback_data.product_id, callback_data.quantity)
     except DomainError as error:  # the cart changed under the button: show it as it is now
         if isinstance(error, NotFound):
             callback_answer.text = _("This product is no longer in your cart.")
         else:
             callback_answer.text = explain(error)
-        cart = await carts.view(user)
-    await show_for(callback, cart_screen(cart, locale), settings, bot)
+        cart = await carts.view(turn.user)
+    await _show_cart(turn, cart)
 
 
 async def remove_line(
-    callback: CallbackQuery,
-    callback_data: CartCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: CartCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """✖ on a line."""
-    cart = await carts.remove(user, callback_data.product_id)
+    cart = await carts.remove(turn.user, callback_data.product_id)
     callback_answer.text = _("Removed from the cart.")
-    await show_for(callback, cart_screen(cart, locale), settings, bot)
+    await _show_cart(turn, cart)
 
 
-async def ask_clear(
-    callback: CallbackQuery, user: User, settings: Settings, bot: Bot, locale: str
-) -> None:
+async def ask_clear(callback: CallbackQuery, turn: Turn) -> None:
     """Ask before emptying the cart."""
-    cart = await carts.view(user)
-    screen = cart_screen(cart, locale)
+    cart = await carts.view(turn.user)
+    screen = cart_screen(cart, turn.locale)
     if not cart.empty:
         text = screen.text + "\n\n" + _("Remove everything from the cart?")
         screen = Screen(text, kb.confirm_clear())
-    await show_for(callback, screen, settings, bot)
+    await turn.show(screen)
 
 
-async def clear(
-    callback: CallbackQuery,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    callback_answer: CallbackAnswer,
-) -> None:
+async def clear(callback: CallbackQuery, turn: Turn, callback_answer: CallbackAnswer) -> None:
     """Empty the cart."""
-    await carts.clear(user)
+    await carts.clear(turn.user)
     callback_answer.text = _("The cart is empty now.")
-    await show_for(callback, cart_screen(await carts.view(user), locale), settings, bot)
+    await _show_cart(turn)
 
 
 async def replace_cart(
-    callback: CallbackQuery,
-    callback_data: CartCB,
-    user: User,
-    state: FSMContext,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: CartCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """Empty a cart of another shop and add the product that was refused (with the personal
     text typed for it, if it is made with one)."""
-    pending = (await state.get_data()).get(PENDING_TEXT) or {}
+    pending = (await turn.state.get_data()).get(PENDING_TEXT) or {}
     text = pending.get("text") if pending.get("product_id") == callback_data.product_id else None
     try:
         cart = await carts.add(
-            user,
+            turn.user,
             callback_data.product_id,
             max(1, callback_data.quantity),
             replace=True,
@@ -196,24 +167,17 @@ async def replace_cart(
     except DomainError as error:
         callback_answer.text = explain(error)
         callback_answer.show_alert = True
-        cart = await carts.view(user)
+        cart = await carts.view(turn.user)
     else:
         callback_answer.text = _("Your cart was replaced.")
-    await show_for(callback, cart_screen(cart, locale), settings, bot)
+    await _show_cart(turn, cart)
 
 
-async def acknowledge(
-    callback: CallbackQuery,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    callback_answer: CallbackAnswer,
-) -> None:
+async def acknowledge(callback: CallbackQuery, turn: Turn, callback_answer: CallbackAnswer) -> None:
     """The customer saw the new prices: take them, drop what cannot be bought."""
-    cart = await carts.acknowledge_changes(user)
+    cart = await carts.acknowledge_changes(turn.user)
     callback_answer.text = _("The cart is updated.")
-    await show_for(callback, cart_screen(cart, locale), settings, bot)
+    await _show_cart(turn, cart)
 
 
 async def unavailable_hint(callback: CallbackQuery, callback_answer: CallbackAnswer) -> None:
@@ -223,15 +187,18 @@ async def unavailable_hint(callback: CallbackQuery, callback_answer: CallbackAns
 
 def create_router() -> Router:
     """The cart (the checkout button is handled by handlers.checkout)."""
-    router = Router(name=__name__)
+    router = with_turns(Router(name=__name__))
     router.message.filter(F.chat.type == "private")
     router.message.register(cart_command, Command("cart"))
-    router.callback_query.register(open_cart, CartCB.filter(F.action == CartAction.show))
-    router.callback_query.register(set_quantity, CartCB.filter(F.action == CartAction.set))
-    router.callback_query.register(remove_line, CartCB.filter(F.action == CartAction.remove))
-    router.callback_query.register(ask_clear, CartCB.filter(F.action == CartAction.clear))
-    router.callback_query.register(clear, CartCB.filter(F.action == CartAction.clear_confirmed))
-    router.callback_query.register(replace_cart, CartCB.filter(F.action == CartAction.swap))
-    router.callback_query.register(acknowledge, CartCB.filter(F.action == CartAction.acknowledge))
-    router.callback_query.register(unavailable_hint, CartCB.filter(F.action == CartAction.noop))
+    for handler, action in (
+        (open_cart, CartAction.show),
+        (set_quantity, CartAction.set),
+        (remove_line, CartAction.remove),
+        (ask_clear, CartAction.clear),
+        (clear, CartAction.clear_confirmed),
+        (replace_cart, CartAction.swap),
+        (acknowledge, CartAction.acknowledge),
+        (unavailable_hint, CartAction.noop),
+    ):
+        router.callback_query.register(handler, CartCB.filter(F.action == action))
     return router

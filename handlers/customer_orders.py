@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -23,7 +23,8 @@ from core.texts import (
     status_name,
 )
 from db.models import ActorRole, Fulfilment, Order, OrderStatus, User
-from handlers.ui import Screen, show, show_for
+from handlers.turn import Turn, with_turns
+from handlers.ui import Screen
 from keyboards import payments as pay_kb
 from keyboards import shop as kb
 from keyboards.shop import Choice, OrdersAction, OrdersCB
@@ -150,72 +151,57 @@ async def order_screen(
     return Screen(await order_text(order, settings, locale), keyboard)
 
 
-async def orders_command(message: Message, user: User, settings: Settings, locale: str) -> None:
+async def orders_command(message: Message, turn: Turn) -> None:
     """/orders."""
-    if message.bot is None:
-        return
-    screen, _stale = await orders_screen(user, 1, settings, locale)
-    await show(message.bot, message.chat.id, screen, settings)
+    screen, _stale = await orders_screen(turn.user, 1, turn.settings, turn.locale)
+    await turn.show(screen)
+
+
+async def _show_order(turn: Turn, callback_data: OrdersCB, order_id: int | None = None) -> None:
+    """The order card, on the page of the list it was opened from."""
+    order_id = callback_data.order_id if order_id is None else order_id
+    await turn.show(
+        await order_screen(turn.user, order_id, callback_data.page, turn.settings, turn.locale)
+    )
 
 
 async def list_orders(
     callback: CallbackQuery,
     callback_data: OrdersCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
+    turn: Turn,
     callback_answer: CallbackAnswer,
 ) -> None:
     """A page of orders; a page that no longer exists shows the nearest one."""
-    screen, stale = await orders_screen(user, callback_data.page, settings, locale)
+    screen, stale = await orders_screen(turn.user, callback_data.page, turn.settings, turn.locale)
     if stale:
         callback_answer.text = _("This page no longer exists.")
-    await show_for(callback, screen, settings, bot)
+    await turn.show(screen)
 
 
-async def open_order(
-    callback: CallbackQuery,
-    callback_data: OrdersCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    callback_answer: CallbackAnswer,
-) -> None:
+async def open_order(callback: CallbackQuery, callback_data: OrdersCB, turn: Turn) -> None:
     """The order card."""
-    screen = await order_screen(user, callback_data.order_id, callback_data.page, settings, locale)
-    await show_for(callback, screen, settings, bot)
+    await _show_order(turn, callback_data)
 
 
-async def ask_cancel(
-    callback: CallbackQuery,
-    callback_data: OrdersCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    callback_answer: CallbackAnswer,
-) -> None:
+async def ask_cancel(callback: CallbackQuery, callback_data: OrdersCB, turn: Turn) -> None:
     """Ask before cancelling."""
-    screen = await order_screen(user, callback_data.order_id, callback_data.page, settings, locale)
+    screen = await order_screen(
+        turn.user, callback_data.order_id, callback_data.page, turn.settings, turn.locale
+    )
     text = screen.text + "\n\n" + _("Cancel order #{number}?").format(number=callback_data.order_id)
     keyboard = kb.confirm_cancel(callback_data.order_id, callback_data.page)
-    await show_for(callback, Screen(text, keyboard), settings, bot)
+    await turn.show(Screen(text, keyboard))
 
 
 async def cancel_order(
     callback: CallbackQuery,
     callback_data: OrdersCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
+    turn: Turn,
     shop_events: ShopEvents,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Cancel (allowed before the seller accepts the order); reserved stock goes back."""
-    order = await orders.customer_order(user, callback_data.order_id)  # others': NotFound
+    order = await orders.customer_order(turn.user, callback_data.order_id)  # others': NotFound
     if OrderStatus.cancelled not in orders.allowed_targets(order, ActorRole.customer):
         # Accepted or cancelled meanwhile: say so and show the order as it is now.
         callback_answer.text = explain(
@@ -226,42 +212,42 @@ async def cancel_order(
         callback_answer.show_alert = True
     else:  # a refusal now means a race, told by handlers.errors
         await orders.transition(
-            order.id, OrderStatus.cancelled, role=ActorRole.customer, actor=user, events=shop_events
+            order.id,
+            OrderStatus.cancelled,
+            role=ActorRole.customer,
+            actor=turn.user,
+            events=shop_events,
         )
         callback_answer.text = _("Order #{number} is cancelled.").format(number=order.id)
-    screen = await order_screen(user, order.id, callback_data.page, settings, locale)
-    await show_for(callback, screen, settings, bot)
+    await _show_order(turn, callback_data, order.id)
 
 
 async def resend_files(
     callback: CallbackQuery,
     callback_data: OrdersCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
+    turn: Turn,
     shop_events: ShopEvents,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Send a paid order's files or links again (a double click sends them once)."""
-    if await orders.resend_digital(user, callback_data.order_id, shop_events):
+    if await orders.resend_digital(turn.user, callback_data.order_id, shop_events):
         callback_answer.text = _("📥 Sending them to this chat.")
     else:
         callback_answer.text = _("They are on their way or were just sent: look above.")
-    screen = await order_screen(user, callback_data.order_id, callback_data.page, settings, locale)
-    await show_for(callback, screen, settings, bot)
+    await _show_order(turn, callback_data)
 
 
 def create_router() -> Router:
     """The customer's orders."""
-    router = Router(name=__name__)
+    router = with_turns(Router(name=__name__))
     router.message.filter(F.chat.type == "private")
     router.message.register(orders_command, Command("orders"))
-    router.callback_query.register(list_orders, OrdersCB.filter(F.action == OrdersAction.list))
-    router.callback_query.register(open_order, OrdersCB.filter(F.action == OrdersAction.open))
-    router.callback_query.register(ask_cancel, OrdersCB.filter(F.action == OrdersAction.cancel))
-    router.callback_query.register(resend_files, OrdersCB.filter(F.action == OrdersAction.resend))
-    router.callback_query.register(
-        cancel_order, OrdersCB.filter(F.action == OrdersAction.cancel_confirmed)
-    )
+    for handler, action in (
+        (list_orders, OrdersAction.list),
+        (open_order, OrdersAction.open),
+        (ask_cancel, OrdersAction.cancel),
+        (resend_files, OrdersAction.resend),
+        (cancel_order, OrdersAction.cancel_confirmed),
+    ):
+        router.callback_query.register(handler, OrdersCB.filter(F.action == action))
     return router

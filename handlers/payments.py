@@ -12,7 +12,6 @@ from html import escape
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, StateFilter
-from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, PreCheckoutQuery
 from aiogram.utils.callback_answer import CallbackAnswer
@@ -24,7 +23,8 @@ from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
 from db.models import Order, OrderStatus, Payment, PaymentChannel, PaymentStatus, User
-from handlers.ui import Screen, show, show_for
+from handlers.turn import Turn, with_turns
+from handlers.ui import Screen
 from keyboards import payments as kb
 from keyboards.menus import retry
 from keyboards.payments import PayAction, PayCB
@@ -77,42 +77,32 @@ def link_screen(order: Order, payment: Payment, locale: str) -> Screen:
 
 
 async def choose(
-    callback: CallbackQuery,
-    callback_data: PayCB,
-    user: User,
-    settings: Settings,
-    bot: Bot,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: PayCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """The ways to pay an order that still waits for payment."""
-    order = await orders.customer_order(user, callback_data.order_id)
+    order = await orders.customer_order(turn.user, callback_data.order_id)
     if order.status is not OrderStatus.pending_payment:
         callback_answer.text = _("This order no longer waits for payment.")
         return
-    await show_for(callback, pay_choices_screen(order, settings, locale), settings, bot)
+    await turn.show(pay_choices_screen(order, turn.settings, turn.locale))
 
 
 async def pay(
     callback: CallbackQuery,
     callback_data: PayCB,
-    user: User,
-    settings: Settings,
+    turn: Turn,
     services: Services,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Pay by the chosen channel: a YooKassa link, or an invoice (roubles or Stars)."""
     channel = callback_data.channel
-    order = await orders.customer_order(user, callback_data.order_id)
-    if channel not in payments.channels_for(order.currency, settings):
+    order = await orders.customer_order(turn.user, callback_data.order_id)
+    if channel not in payments.channels_for(order.currency, turn.settings):
         raise InvalidInput(field="payment_method")
     if channel is PaymentChannel.yookassa:
-        await _pay_yookassa(callback, order, user, settings, services, bot, locale, state)
+        await _pay_yookassa(turn, order, services)
         return
-    await _send_invoice(callback, order, user, channel, settings, bot, callback_answer)
+    await _send_invoice(callback, order, turn, channel, callback_answer)
 
 
 def _gateway(services: Services) -> YooKassaGateway:
@@ -121,122 +111,91 @@ def _gateway(services: Services) -> YooKassaGateway:
     return services.yookassa
 
 
-async def _pay_yookassa(
-    callback: CallbackQuery,
-    order: Order,
-    user: User,
-    settings: Settings,
-    services: Services,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-) -> None:
+async def _pay_yookassa(turn: Turn, order: Order, services: Services) -> None:
     gateway = _gateway(services)
-    if payments.needs_receipt_contact(order, user, PaymentChannel.yookassa):
-        await state.set_state(PayStates.receipt_contact)
-        await state.update_data({CONTACT_KEY: order.id})
+    if payments.needs_receipt_contact(order, turn.user, PaymentChannel.yookassa):
+        await turn.state.set_state(PayStates.receipt_contact)
+        await turn.state.update_data({CONTACT_KEY: order.id})
         text = _(
             "By law (54-FZ) the shop sends you an electronic receipt for this payment. "
             "Send the e-mail or phone number it should go to. It is used only for receipts.\n"
             "/cancel — do not pay now."
         )
-        await show_for(callback, Screen(text, None), settings, bot)
+        await turn.show(Screen(text, None))
         return
-    payment = await payments.start_yookassa_payment(order, user, gateway)
-    await show_for(callback, _after_start(order, payment, settings, locale), settings, bot)
+    payment = await payments.start_yookassa_payment(order, turn.user, gateway)
+    await turn.show(_after_start(order, payment, turn.locale))
 
 
-def _after_start(order: Order, payment: Payment, settings: Settings, locale: str) -> Screen:
+def _after_start(order: Order, payment: Payment, locale: str) -> Screen:
     if payment.status is PaymentStatus.succeeded:
         return Screen(_("Order #{number} is paid. Thank you!").format(number=order.id), None)
     return link_screen(order, payment, locale)
 
 
-async def receipt_contact(
-    message: Message,
-    user: User,
-    settings: Settings,
-    services: Services,
-    bot: Bot,
-    locale: str,
-    state: FSMContext,
-) -> None:
+async def receipt_contact(message: Message, turn: Turn, services: Services) -> None:
     """The e-mail or phone for the receipt; then the payment link."""
-    order_id = int((await state.get_data()).get(CONTACT_KEY) or 0)
+    order_id = int((await turn.state.get_data()).get(CONTACT_KEY) or 0)
     if not message.text:
         await message.answer(_("Please send the e-mail or phone number as text."))
         return
-    order = await orders.customer_order(user, order_id)
+    order = await orders.customer_order(turn.user, order_id)
     # Not a contact: handlers.errors explains and asks again (the state stays).
-    order = await payments.set_receipt_contact(order, user, message.text)
-    await state.set_state(None)
-    await state.update_data({CONTACT_KEY: None})
+    order = await payments.set_receipt_contact(order, turn.user, message.text)
+    await turn.state.set_state(None)
+    await turn.state.update_data({CONTACT_KEY: None})
     try:
-        payment = await payments.start_yookassa_payment(order, user, _gateway(services))
+        payment = await payments.start_yookassa_payment(order, turn.user, _gateway(services))
     except GatewayTimeout as error:  # the contact is kept: "Try again" presses Pay again
         again = PayCB(action=PayAction.pay, order_id=order.id, channel=PaymentChannel.yookassa)
         await message.answer(explain(error), reply_markup=retry(again.pack()))
         return
-    await show(bot, message.chat.id, _after_start(order, payment, settings, locale), settings)
+    await turn.show(_after_start(order, payment, turn.locale))
 
 
 YooKassaAction = Callable[..., Awaitable[Payment | None]]
 
 
 async def _ask_yookassa(
-    action: YooKassaAction,
-    order_id: int,
-    user: User,
-    settings: Settings,
-    services: Services,
+    action: YooKassaAction, order_id: int, turn: Turn, services: Services
 ) -> tuple[Order, Payment | None]:
     """Run a YooKassa action on the customer's order (a refusal: handlers.errors)."""
-    order = await orders.customer_order(user, order_id)
+    order = await orders.customer_order(turn.user, order_id)
     payment = await action(
         order,
-        user,
+        turn.user,
         _gateway(services),
         services.shop_events,
-        commission_percent=settings.platform_commission_percent,
+        commission_percent=turn.settings.platform_commission_percent,
     )
     return order, payment
 
 
 async def new_link(
-    callback: CallbackQuery,
-    callback_data: PayCB,
-    user: User,
-    settings: Settings,
-    services: Services,
-    bot: Bot,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: PayCB, turn: Turn, services: Services
 ) -> None:
     """Replace an expired or cancelled YooKassa link (the live one is kept)."""
     order, payment = await _ask_yookassa(
-        payments.new_payment_link, callback_data.order_id, user, settings, services
+        payments.new_payment_link, callback_data.order_id, turn, services
     )
     if payment is not None:
-        await show_for(callback, _after_start(order, payment, settings, locale), settings, bot)
+        await turn.show(_after_start(order, payment, turn.locale))
 
 
 async def check(
     callback: CallbackQuery,
     callback_data: PayCB,
-    user: User,
-    settings: Settings,
+    turn: Turn,
     services: Services,
-    bot: Bot,
-    locale: str,
     callback_answer: CallbackAnswer,
 ) -> None:
     """ "I have paid": ask YooKassa now instead of waiting for its notification."""
     order, payment = await _ask_yookassa(
-        payments.check_attempt, callback_data.order_id, user, settings, services
+        payments.check_attempt, callback_data.order_id, turn, services
     )
     if payment is not None and payment.status is PaymentStatus.succeeded:
         callback_answer.text = _("Payment received. Thank you!")
-        await show_for(callback, _after_start(order, payment, settings, locale), settings, bot)
+        await turn.show(_after_start(order, payment, turn.locale))
     elif payment is not None and payment.status is PaymentStatus.canceled:
         callback_answer.text = _("That payment did not go through. Get a new link to try again.")
     else:
@@ -251,19 +210,17 @@ async def check(
 async def _send_invoice(
     callback: CallbackQuery,
     order: Order,
-    user: User,
+    turn: Turn,
     channel: PaymentChannel,
-    settings: Settings,
-    bot: Bot,
     callback_answer: CallbackAnswer,
 ) -> None:
-    invoice = await telegram_payments.open_invoice(order.id, user, channel)
+    invoice = await telegram_payments.open_invoice(order.id, turn.user, channel)
     if not telegram_payments.should_resend(invoice):
         callback_answer.text = _("The invoice is already in the chat: press its Pay button.")
         return
     chat_id = callback.message.chat.id if callback.message else callback.from_user.id
-    fields = await invoice_fields(invoice, settings)
-    await bot.send_invoice(chat_id, protect_content=True, **fields)
+    fields = await invoice_fields(invoice, turn.settings)
+    await turn.bot.send_invoice(chat_id, protect_content=True, **fields)
     await telegram_payments.mark_sent(invoice.payment)
     callback_answer.text = _("Invoice sent: press its Pay button.")
 
@@ -344,7 +301,7 @@ async def paysupport(message: Message, settings: Settings) -> None:
 
 def create_router() -> Router:
     """Paying for orders, Telegram's payment updates, /terms and /paysupport."""
-    router = Router(name=__name__)
+    router = with_turns(Router(name=__name__))
     router.pre_checkout_query.register(pre_checkout)
     router.message.register(successful_payment, F.successful_payment)
     router.message.register(refunded_payment, F.refunded_payment)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import Command, StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.config import Settings
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.problems import explain
@@ -38,6 +37,7 @@ from handlers.provider_kit import (
     store_photo,
     valid_category,
 )
+from handlers.turn import Turn, with_turns
 from keyboards import provider as kb
 from keyboards.provider import (
     CategoryCB,
@@ -100,16 +100,15 @@ async def pick_shop(callback: CallbackQuery, state: FSMContext, providers: list[
 async def shop_menu(
     callback: CallbackQuery,
     callback_data: ShopCB,
-    state: FSMContext,
-    user: User,
+    turn: Turn,
     providers: list[Provider],
     callback_answer: CallbackAnswer,
 ) -> None:
     """The menu of one shop."""
-    provider = await owned(user, callback_data.provider_id)
-    await state.clear()
+    provider = await owned(turn.user, callback_data.provider_id)
+    await turn.state.clear()
     text, markup = await menu_screen(provider, several=len(providers) > 1)
-    await edit(callback, text, markup)
+    await turn.edit(text, markup)
 
 
 # My products --------------------------------------------------------------------------------
@@ -144,20 +143,15 @@ async def products_screen(
 
 
 async def products_list(
-    callback: CallbackQuery,
-    callback_data: ShopCB,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: ShopCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """A page of the provider's products."""
-    provider = await owned(user, callback_data.provider_id)
-    await state.clear()
-    text, markup, gone = await products_screen(provider, callback_data.page, locale)
+    provider = await owned(turn.user, callback_data.provider_id)
+    await turn.state.clear()
+    text, markup, gone = await products_screen(provider, callback_data.page, turn.locale)
     if gone:
         callback_answer.text = _("That page no longer exists.")
-    await edit(callback, text, markup)
+    await turn.edit(text, markup)
 
 
 async def _product(user: User, callback_data: ProductCB) -> tuple[Provider, Product]:
@@ -166,38 +160,28 @@ async def _product(user: User, callback_data: ProductCB) -> tuple[Provider, Prod
 
 
 async def product_open(
-    callback: CallbackQuery,
-    callback_data: ProductCB,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: ProductCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """The manage screen of one product (also "Back" out of an edit)."""
-    await state.clear()
-    found = await _product(user, callback_data)
-    text, markup = await product_screen(*found, callback_data.page, locale)
-    await edit(callback, text, markup)
+    await turn.state.clear()
+    found = await _product(turn.user, callback_data)
+    text, markup = await product_screen(*found, callback_data.page, turn.locale)
+    await turn.edit(text, markup)
 
 
 async def product_visibility(
-    callback: CallbackQuery,
-    callback_data: ProductCB,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: ProductCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """Hide a product from the storefront, or show it again."""
-    await state.clear()
-    provider, product = await _product(user, callback_data)
+    await turn.state.clear()
+    provider, product = await _product(turn.user, callback_data)
     active = callback_data.action is ProductAction.show
     product = await catalog.set_active(provider, product.id, active)
     callback_answer.text = (
         _("Visible to customers again.") if active else _("Hidden from customers.")
     )
-    text, markup = await product_screen(provider, product, callback_data.page, locale)
-    await edit(callback, text, markup)
+    text, markup = await product_screen(provider, product, callback_data.page, turn.locale)
+    await turn.edit(text, markup)
 
 
 EDIT_STATES = {
@@ -212,16 +196,11 @@ EDIT_STATES = {
 
 
 async def product_edit(
-    callback: CallbackQuery,
-    callback_data: ProductCB,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: ProductCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """Ask for the new value of one field."""
-    await state.clear()
-    provider, product = await _product(user, callback_data)
+    await turn.state.clear()
+    provider, product = await _product(turn.user, callback_data)
     action = callback_data.action
     if action is ProductAction.restock and not tracks_stock(product):
         callback_answer.text = _("This product has no stock to count.")
@@ -237,7 +216,7 @@ async def product_edit(
         markup = kb.edit_with_skip(provider.id, product.id, callback_data.page, _("🧹 Clear"))
     elif action is ProductAction.price:
         text = _("Price of <b>{title}</b> now: {price}.").format(
-            title=title, price=money(product.price, product.currency, locale)
+            title=title, price=money(product.price, product.currency, turn.locale)
         )
         text += "\n" + price_prompt(product.currency)
     elif action is ProductAction.category:
@@ -272,39 +251,34 @@ async def product_edit(
             "Photos of <b>{title}</b>: {count}. Send more (one or an album), then press “Done”."
         ).format(title=title, count=photos)
         markup = kb.photos_prompt(photos, can_skip=False)
-    await state.set_state(EDIT_STATES[action])
-    await state.update_data(provider_id=provider.id, product_id=product.id, page=callback_data.page)
-    await edit(callback, text, markup)
+    await turn.state.set_state(EDIT_STATES[action])
+    await turn.state.update_data(
+        provider_id=provider.id, product_id=product.id, page=callback_data.page
+    )
+    await turn.edit(text, markup)
 
 
-async def _editing(
-    message: Message, state: FSMContext, user: User
-) -> tuple[Provider, Product, int]:
+async def _editing(turn: Turn) -> tuple[Provider, Product, int]:
     """The provider and product an edit conversation is about, re-checked."""
-    data = await state.get_data()  # NotFound ends the conversation (handlers.errors)
-    provider = await catalog.owned_provider(user, int(data.get("provider_id", 0)))
+    data = await turn.state.get_data()  # NotFound ends the conversation (handlers.errors)
+    provider = await catalog.owned_provider(turn.user, int(data.get("provider_id", 0)))
     product = await catalog.owned_product(provider, int(data.get("product_id", 0)))
     return provider, product, int(data.get("page", 1))
 
 
 async def _saved(
-    message: Message,
-    state: FSMContext,
-    provider: Provider,
-    product: Product,
-    page: int,
-    locale: str,
+    message: Message, turn: Turn, provider: Provider, product: Product, page: int
 ) -> None:
-    await state.clear()
-    text, markup = await product_screen(provider, product, page, locale)
+    await turn.state.clear()
+    text, markup = await product_screen(provider, product, page, turn.locale)
     await message.answer(_("✅ Saved.") + "\n\n" + text, reply_markup=markup)
 
 
-async def edit_text_value(message: Message, state: FSMContext, user: User, locale: str) -> None:
+async def edit_text_value(message: Message, turn: Turn) -> None:
     """A typed new title, description, price, category or stock change."""
-    provider, product, page = await _editing(message, state, user)
+    provider, product, page = await _editing(turn)
     text = message.text or ""
-    current = await state.get_state()
+    current = await turn.state.get_state()
     # A value the service refuses is explained and asked again by handlers.errors.
     if current == EditProduct.title.state:
         product = await catalog.update_product(provider, product.id, title=text)
@@ -341,7 +315,7 @@ async def edit_text_value(message: Message, state: FSMContext, user: User, local
             )
             return
         product = await catalog.restock(provider, product.id, delta)
-    await _saved(message, state, provider, product, page, locale)
+    await _saved(message, turn, provider, product, page)
 
 
 async def edit_wrong_input(message: Message) -> None:
@@ -349,46 +323,39 @@ async def edit_wrong_input(message: Message) -> None:
     await message.answer(_("Please type the new value as text, or press “Back”."))
 
 
-async def edit_skip(callback: CallbackQuery, state: FSMContext, user: User, locale: str) -> None:
+async def edit_skip(callback: CallbackQuery, turn: Turn) -> None:
     """Clear the description, or remove the category."""
     assert isinstance(callback.message, Message)
-    provider, product, page = await _editing(callback.message, state, user)
-    if await state.get_state() == EditProduct.description.state:
+    provider, product, page = await _editing(turn)
+    if await turn.state.get_state() == EditProduct.description.state:
         product = await catalog.update_product(provider, product.id, description="")
     else:
         product = await catalog.update_product(provider, product.id, category=None)
-    await state.clear()
-    text, markup = await product_screen(provider, product, page, locale)
-    await edit(callback, _("✅ Saved.") + "\n\n" + text, markup)
+    await turn.state.clear()
+    text, markup = await product_screen(provider, product, page, turn.locale)
+    await turn.edit(_("✅ Saved.") + "\n\n" + text, markup)
 
 
 async def edit_category_pick(
-    callback: CallbackQuery,
-    callback_data: CategoryCB,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: CategoryCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """An existing category chosen for the product."""
     assert isinstance(callback.message, Message)
-    provider, product, page = await _editing(callback.message, state, user)
+    provider, product, page = await _editing(turn)
     category = await Category.get_or_none(id=callback_data.category_id, provider_id=provider.id)
     if category is None:
         callback_answer.text = explain(NotFound(entity="category"))
         return
     product = await catalog.update_product(provider, product.id, category=category.title)
-    await state.clear()
-    text, markup = await product_screen(provider, product, page, locale)
-    await edit(callback, _("✅ Saved.") + "\n\n" + text, markup)
+    await turn.state.clear()
+    text, markup = await product_screen(provider, product, page, turn.locale)
+    await turn.edit(_("✅ Saved.") + "\n\n" + text, markup)
 
 
-async def edit_photo(
-    message: Message, state: FSMContext, user: User, bot: Bot, settings: Settings
-) -> None:
+async def edit_photo(message: Message, turn: Turn) -> None:
     """A photo (or one photo of an album) added to an existing product."""
-    provider, product, _page = await _editing(message, state, user)
-    stored = await store_photo(message, bot, settings, provider)
+    provider, product, _page = await _editing(turn)
+    stored = await store_photo(message, turn.bot, turn.settings, provider)
     if stored is None:
         await message.answer(_("I could not read this picture. Please send another photo."))
         return
@@ -397,18 +364,16 @@ async def edit_photo(
     )
     count = await ProductPhoto.filter(product_id=product.id).count()
     text = _("📷 Photos of the product: {count}. Send more, or press “Done”.").format(count=count)
-    await report_photos(message, bot, state, text, count)
+    await report_photos(message, turn.bot, turn.state, text, count)
 
 
-async def edit_photos_done(
-    callback: CallbackQuery, state: FSMContext, user: User, locale: str
-) -> None:
+async def edit_photos_done(callback: CallbackQuery, turn: Turn) -> None:
     """Back to the product once the photos are in."""
     assert isinstance(callback.message, Message)
-    editing = await _editing(callback.message, state, user)
-    await state.clear()
-    text, markup = await product_screen(*editing, locale)
-    await edit(callback, text, markup)
+    editing = await _editing(turn)
+    await turn.state.clear()
+    text, markup = await product_screen(*editing, turn.locale)
+    await turn.edit(text, markup)
 
 
 def create_router() -> Router:
@@ -416,7 +381,7 @@ def create_router() -> Router:
     router = Router(name=__name__)
     router.message.filter(F.chat.type == "private")
 
-    owners = Router(name=__name__ + ".owners")
+    owners = with_turns(Router(name=__name__ + ".owners"))
     owners.message.filter(or_f(Command("shop"), StateFilter(EditProduct)), ProviderOwner())
     owners.callback_query.filter(F.data.startswith(("vs:", "vp:", "vc:", "vd:")), ProviderOwner())
     msg, cbq = owners.message, owners.callback_query

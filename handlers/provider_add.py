@@ -10,13 +10,12 @@ import secrets
 from html import escape
 from typing import Any
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
-from core.config import Settings
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.money import STARS
@@ -41,6 +40,7 @@ from handlers.provider_kit import (
     store_photo,
     valid_category,
 )
+from handlers.turn import Turn, with_turns
 from keyboards import provider as kb
 from keyboards.provider import (
     CategoryCB,
@@ -55,17 +55,13 @@ from services.catalog import MAX_STOCK, ProductDraft
 
 
 async def add_start(
-    callback: CallbackQuery,
-    callback_data: ShopCB,
-    state: FSMContext,
-    user: User,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: ShopCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """Start a new product: the title first."""
-    provider = await owned(user, callback_data.provider_id)
-    await state.clear()
-    await state.set_state(NewProduct.title)
-    await state.update_data(provider_id=provider.id)
+    provider = await owned(turn.user, callback_data.provider_id)
+    await turn.state.clear()
+    await turn.state.set_state(NewProduct.title)
+    await turn.state.update_data(provider_id=provider.id)
     await edit(
         callback,
         _(
@@ -216,24 +212,20 @@ async def new_category_text(message: Message, state: FSMContext) -> None:
 
 
 async def new_category_pick(
-    callback: CallbackQuery,
-    callback_data: CategoryCB,
-    state: FSMContext,
-    user: User,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: CategoryCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """An existing category."""
-    data = await state.get_data()
+    data = await turn.state.get_data()
     category = await Category.get_or_none(
         id=callback_data.category_id,
         provider_id=int(data["provider_id"]),
-        provider__owner_id=user.id,
+        provider__owner_id=turn.user.id,
     )
     if category is None:
         callback_answer.text = explain(NotFound(entity="category"))
         return
-    await _to_photos(state, category.title)
-    await edit(callback, photos_question(), kb.photos_prompt(0))
+    await _to_photos(turn.state, category.title)
+    await turn.edit(photos_question(), kb.photos_prompt(0))
 
 
 async def new_category_skip(callback: CallbackQuery, state: FSMContext) -> None:
@@ -247,19 +239,17 @@ async def new_category_wrong(message: Message) -> None:
     await message.answer(_("Please send the category name as text, or use the buttons above."))
 
 
-async def new_photo(
-    message: Message, state: FSMContext, user: User, bot: Bot, settings: Settings
-) -> None:
+async def new_photo(message: Message, turn: Turn) -> None:
     """One photo (an album arrives as one update per photo): saved, counted."""
-    provider = await owned(user, int((await state.get_data())["provider_id"]))
-    stored = await store_photo(message, bot, settings, provider)
+    provider = await owned(turn.user, int((await turn.state.get_data())["provider_id"]))
+    stored = await store_photo(message, turn.bot, turn.settings, provider)
     if stored is None:
         await message.answer(_("I could not read this picture. Please send another photo."))
         return
     # Read after the slow download, write at once: the window for a lost photo stays small.
-    photos = [*(await state.get_data()).get("photos", []), stored]
-    await state.update_data(photos=photos)
-    await report_photos(message, bot, state, photos_added(len(photos)), len(photos))
+    photos = [*(await turn.state.get_data()).get("photos", []), stored]
+    await turn.state.update_data(photos=photos)
+    await report_photos(message, turn.bot, turn.state, photos_added(len(photos)), len(photos))
 
 
 def summary(data: dict[str, Any], locale: str) -> str:
@@ -298,16 +288,10 @@ async def new_confirm_wrong(message: Message) -> None:
     await message.answer(_("Press “Save” or “Discard” above, or /cancel."))
 
 
-async def new_save(
-    callback: CallbackQuery,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    callback_answer: CallbackAnswer,
-) -> None:
+async def new_save(callback: CallbackQuery, turn: Turn, callback_answer: CallbackAnswer) -> None:
     """Create the product with its photos."""
-    data = await state.get_data()
-    provider = await owned(user, int(data["provider_id"]))
+    data = await turn.state.get_data()
+    provider = await owned(turn.user, int(data["provider_id"]))
     draft = ProductDraft(
         title=data["title"],
         price=int(data["price"]),
@@ -321,9 +305,9 @@ async def new_save(
     product = await catalog.create_product(provider, draft)
     for photo in data.get("photos", []):
         await catalog.add_photo(product, photo["path"], photo["thumb"], photo["file_id"])
-    await state.clear()
-    text, markup = await product_screen(provider, product, 1, locale)
-    await edit(callback, _("✅ Saved.") + "\n\n" + text, markup)
+    await turn.state.clear()
+    text, markup = await product_screen(provider, product, 1, turn.locale)
+    await turn.edit(_("✅ Saved.") + "\n\n" + text, markup)
 
 
 async def new_discard(callback: CallbackQuery, state: FSMContext) -> None:
@@ -336,7 +320,7 @@ async def new_discard(callback: CallbackQuery, state: FSMContext) -> None:
 
 def create_router() -> Router:
     """The add-product conversation, for owners of a provider (a child of /shop's router)."""
-    router = Router(name=__name__)
+    router = with_turns(Router(name=__name__))
     router.message.filter(StateFilter(NewProduct), ProviderOwner())
     router.callback_query.filter(F.data.startswith(("vs:", "vk:", "vc:", "vd:")), ProviderOwner())
     msg, cbq = router.message, router.callback_query

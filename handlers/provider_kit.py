@@ -18,6 +18,7 @@ from core.config import Settings
 from core.i18n import gettext as _
 from core.money import STARS, format_price, parse_amount
 from db.models import Category, Product, ProductPhoto, Provider, User
+from handlers.ui import edit_in_place
 from keyboards import provider as kb
 from services import catalog, media
 from services.catalog import tracks_stock
@@ -125,13 +126,8 @@ def parse_delta(text: str) -> int | None:
 
 async def edit(callback: CallbackQuery, text: str, markup: InlineKeyboardMarkup | None) -> None:
     """Show a screen in the message the button belongs to (an unchanged screen is fine)."""
-    if not isinstance(callback.message, Message):
-        return
-    try:
-        await callback.message.edit_text(text, reply_markup=markup)
-    except TelegramBadRequest as exc:
-        if "not modified" not in exc.message:
-            raise
+    message = callback.message
+    await edit_in_place(message if isinstance(message, Message) else None, text, markup)
 
 
 async def owned(user: User, provider_id: int) -> Provider:

@@ -11,7 +11,7 @@ from contextlib import suppress
 from dataclasses import replace
 from html import escape
 
-from aiogram import Bot, F, Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -37,9 +37,9 @@ from db.models import (
     OrderStatus,
     PaymentMethod,
     Provider,
-    User,
 )
 from handlers.provider_kit import ProviderOwner, edit, money, owned
+from handlers.turn import Turn, with_turns
 from keyboards import provider as kb
 from keyboards.provider import OrderActionCB, OrderCB, OrderGroup, OrdersCB
 from services import orders
@@ -236,26 +236,24 @@ async def _forget_overview(state: FSMContext, message: Message) -> None:
         await overview.clear()
 
 
-async def _refresh_overview(
-    bot: Bot, state: FSMContext, user: User, locale: str, acted_in: int | None
-) -> None:
+async def _refresh_overview(turn: Turn, acted_in: int | None) -> None:
     """After an action in another message (the push, a card), show the lists' counts as they
     are now: "🆕 New (3)" must not stay at 3 once an order was accepted."""
-    overview = _overview(state)
+    overview = _overview(turn.state)
     data = await overview.get_data()
     message_id = data.get("message_id")
     if not message_id or message_id == acted_in:
         return
-    provider = await owned(user, int(data["provider_id"]))
+    provider = await owned(turn.user, int(data["provider_id"]))
     if data.get("group"):
         text, markup, _gone = await list_screen(
-            provider, OrderGroup(data["group"]), int(data.get("page", 1)), locale
+            provider, OrderGroup(data["group"]), int(data.get("page", 1)), turn.locale
         )
     else:
         text, markup = await groups_screen(provider)
-    chat_id = state.key.chat_id
+    chat_id = turn.state.key.chat_id
     try:
-        await bot.edit_message_text(
+        await turn.bot.edit_message_text(
             text, chat_id=chat_id, message_id=int(message_id), reply_markup=markup
         )
     except TelegramBadRequest as exc:
@@ -264,56 +262,42 @@ async def _refresh_overview(
 
 
 async def orders_groups(
-    callback: CallbackQuery,
-    callback_data: OrdersCB,
-    state: FSMContext,
-    user: User,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: OrdersCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """The order lists with how many orders each has."""
-    provider = await owned(user, callback_data.provider_id)
-    await state.clear()
+    provider = await owned(turn.user, callback_data.provider_id)
+    await turn.state.clear()
     text, markup = await groups_screen(provider)
-    await edit(callback, text, markup)
-    await _remember_overview(state, callback, provider, None, 1)
+    await turn.edit(text, markup)
+    await _remember_overview(turn.state, callback, provider, None, 1)
 
 
 async def orders_page(
-    callback: CallbackQuery,
-    callback_data: OrdersCB,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: OrdersCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """One page of one order list, newest first."""
-    provider = await owned(user, callback_data.provider_id)
+    provider = await owned(turn.user, callback_data.provider_id)
     if callback_data.group is None:
         return
-    await state.clear()
+    await turn.state.clear()
     group = callback_data.group
-    text, markup, gone = await list_screen(provider, group, callback_data.page, locale)
+    text, markup, gone = await list_screen(provider, group, callback_data.page, turn.locale)
     if gone:
         callback_answer.text = _("That page no longer exists.")
-    await edit(callback, text, markup)
-    await _remember_overview(state, callback, provider, group, callback_data.page)
+    await turn.edit(text, markup)
+    await _remember_overview(turn.state, callback, provider, group, callback_data.page)
 
 
 async def order_open(
-    callback: CallbackQuery,
-    callback_data: OrderCB,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    callback_answer: CallbackAnswer,
+    callback: CallbackQuery, callback_data: OrderCB, turn: Turn, callback_answer: CallbackAnswer
 ) -> None:
     """One order's card from a list."""
-    provider = await owned(user, callback_data.provider_id)
+    provider = await owned(turn.user, callback_data.provider_id)
     order = await orders.provider_order(provider.id, callback_data.order_id)
-    text, markup = await card_screen(order, locale, callback_data.group, callback_data.page)
-    await edit(callback, text, markup)
+    text, markup = await card_screen(order, turn.locale, callback_data.group, callback_data.page)
+    await turn.edit(text, markup)
     if isinstance(callback.message, Message):
-        await _forget_overview(state, callback.message)
+        await _forget_overview(turn.state, callback.message)
 
 
 # Actions -----------------------------------------------------------------------------------
@@ -322,15 +306,12 @@ async def order_open(
 async def order_action(
     callback: CallbackQuery,
     callback_data: OrderActionCB,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    bot: Bot,
+    turn: Turn,
     shop_events: ShopEvents,
     callback_answer: CallbackAnswer,
 ) -> None:
     """Accept, start work, mark ready / sent, complete; rejection asks for a reason first."""
-    provider = await owned(user, callback_data.provider_id)
+    provider = await owned(turn.user, callback_data.provider_id)
     order = await orders.provider_order(provider.id, callback_data.order_id)
     to = callback_data.to
     group, page = callback_data.group, callback_data.page
@@ -339,10 +320,10 @@ async def order_action(
         callback_answer.text = explain(
             IllegalTransition(order_id=order.id, current=order.status.value, target=to.value)
         )
-        await _refresh(callback, provider, order.id, locale, group, page)
+        await _refresh(callback, provider, order.id, turn.locale, group, page)
         return
     if to is OrderStatus.cancelled:
-        await _ask_reason(callback, state, provider, order, group, page)
+        await _ask_reason(callback, turn.state, provider, order, group, page)
         return
     cash_received = to is OrderStatus.completed and order.payment_method is PaymentMethod.cash
     # Checked above; a refusal now means a race, told by handlers.errors.
@@ -350,7 +331,7 @@ async def order_action(
         order.id,
         to,
         role=ActorRole.provider,
-        actor=user,
+        actor=turn.user,
         events=shop_events,
         cash_received=cash_received,
         provider_id=provider.id,
@@ -360,9 +341,9 @@ async def order_action(
     )
     message = callback.message
     if isinstance(message, Message) and not await _is_push(order.id, message):
-        await _refresh(callback, provider, order.id, locale, group, page)
+        await _refresh(callback, provider, order.id, turn.locale, group, page)
     acted_in = message.message_id if isinstance(message, Message) else None
-    await _refresh_overview(bot, state, user, locale, acted_in)
+    await _refresh_overview(turn, acted_in)
 
 
 async def _ask_reason(
@@ -392,14 +373,7 @@ async def _ask_reason(
     )
 
 
-async def reject_reason(
-    message: Message,
-    state: FSMContext,
-    user: User,
-    locale: str,
-    bot: Bot,
-    shop_events: ShopEvents,
-) -> None:
+async def reject_reason(message: Message, turn: Turn, shop_events: ShopEvents) -> None:
     """Cancel the order with the typed reason."""
     reason = (message.text or "").strip()
     if not reason or len(reason) > MAX_REASON:
@@ -407,15 +381,15 @@ async def reject_reason(
             _("Write the reason in at most {max} characters, or /cancel.").format(max=MAX_REASON)
         )
         return
-    data = await state.get_data()
-    await state.clear()
-    provider = await owned(user, int(data.get("provider_id", 0)))
+    data = await turn.state.get_data()
+    await turn.state.clear()
+    provider = await owned(turn.user, int(data.get("provider_id", 0)))
     order_id = int(data.get("order_id", 0))
     await orders.transition(
         order_id,
         OrderStatus.cancelled,
         role=ActorRole.provider,
-        actor=user,
+        actor=turn.user,
         events=shop_events,
         reason=reason,
         provider_id=provider.id,
@@ -430,13 +404,13 @@ async def reject_reason(
         # The card came from a list, not from the push the notifier already updated.
         order = await orders.provider_order(provider.id, order_id)
         group = OrderGroup(data["group"]) if data.get("group") else None
-        text, markup = await card_screen(order, locale, group, int(data.get("page", 1)))
+        text, markup = await card_screen(order, turn.locale, group, int(data.get("page", 1)))
         # The card may be deleted or already show this; the reply above says it all.
         with suppress(TelegramBadRequest):
-            await bot.edit_message_text(
+            await turn.bot.edit_message_text(
                 text, chat_id=message.chat.id, message_id=int(card_id), reply_markup=markup
             )
-    await _refresh_overview(bot, state, user, locale, int(card_id) if card_id else None)
+    await _refresh_overview(turn, int(card_id) if card_id else None)
 
 
 async def reject_reason_wrong(message: Message) -> None:
@@ -446,7 +420,7 @@ async def reject_reason_wrong(message: Message) -> None:
 
 def create_router() -> Router:
     """Order lists, cards and actions for the people who own a provider."""
-    router = Router(name=__name__)
+    router = with_turns(Router(name=__name__))
     router.message.filter(F.chat.type == "private", StateFilter(RejectOrder), ProviderOwner())
     router.callback_query.filter(F.data.startswith(("vo:", "vn:", "va:")), ProviderOwner())
     router.callback_query.register(orders_groups, OrdersCB.filter(F.group.is_(None)))

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from aiogram import Router
-from aiogram.dispatcher.event.handler import FilterObject
+from aiogram import F, Router
+from aiogram.dispatcher.event.handler import CallbackType, FilterObject
+from aiogram.filters import StateFilter
+from aiogram.fsm.state import State
 
 
 def resolve_magic_filters_inline(root: Router) -> int:
@@ -39,3 +41,10 @@ def _inline(resolve: Callable[..., Any]) -> Callable[..., Any]:
         return resolve(*args, **kwargs)
 
     return check
+
+
+def typed_in(router: Router, state: State, on_text: CallbackType, on_other: CallbackType) -> None:
+    """A state that waits for typing: `on_text` takes the text, `on_other` anything else (a
+    photo, a sticker) and asks again."""
+    router.message.register(on_text, StateFilter(state), F.text)
+    router.message.register(on_other, StateFilter(state))

@@ -140,3 +140,17 @@ async def show_for(callback: CallbackQuery, screen: Screen, settings: Settings, 
     current = callback.message if isinstance(callback.message, Message) else None
     chat_id = current.chat.id if current is not None else callback.from_user.id
     await show(bot, chat_id, screen, settings, current)
+
+
+async def edit_in_place(
+    current: Message | None, text: str, keyboard: InlineKeyboardMarkup | None = None
+) -> None:
+    """Replace a text screen in place (nothing when there is no message to edit; a double click
+    that changes nothing is fine). The admin panel's screens are text only."""
+    if current is None:
+        return
+    try:
+        await current.edit_text(text, reply_markup=keyboard)
+    except TelegramBadRequest as error:
+        if not not_modified(error):
+            raise

@@ -12,8 +12,8 @@ from __future__ import annotations
 from aiogram import F, Router
 
 from handlers.checkout import address, confirm, contact, payment, start
-from handlers.checkout.conversation import give_turn
 from handlers.checkout.refusals import RefusalMiddleware
+from handlers.turn import with_turns
 
 
 def create_router() -> Router:
@@ -22,8 +22,7 @@ def create_router() -> Router:
     router.message.filter(F.chat.type == "private")
     router.message.middleware(RefusalMiddleware())
     router.callback_query.middleware(RefusalMiddleware())
-    router.message.middleware(give_turn)
-    router.callback_query.middleware(give_turn)
+    with_turns(router)
     router.include_routers(
         start.create_router(),
         address.create_router(),

@@ -7,27 +7,21 @@ Answers live in the FSM data under one key, so leaving the checkout keeps unrela
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from aiogram import Bot
-from aiogram.dispatcher.event.bases import NextMiddlewareType
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import (
-    CallbackQuery,
     InlineKeyboardMarkup,
-    Message,
     ReplyKeyboardMarkup,
-    TelegramObject,
 )
 
-from core.config import Settings
 from core.errors import InvalidInput
-from db.models import Fulfilment, PaymentMethod, User
-from handlers.ui import Screen, show
+from db.models import Fulfilment, PaymentMethod
+from handlers.turn import Turn as Turn  # the checkout steps import it from here
+from handlers.ui import Screen
 from keyboards import shop as kb
 from services import checkout
 
@@ -48,47 +42,6 @@ class CheckoutStates(StatesGroup):
     payment = State()
     comment = State()
     confirm = State()
-
-
-@dataclass(frozen=True, slots=True)
-class Turn:
-    """One step of the conversation: who, where to answer, and the message to edit if any."""
-
-    bot: Bot
-    chat_id: int
-    current: Message | None
-    user: User
-    settings: Settings
-    locale: str
-    state: FSMContext
-
-
-def turn_of(
-    event: CallbackQuery | Message,
-    bot: Bot,
-    user: User,
-    settings: Settings,
-    locale: str,
-    state: FSMContext,
-) -> Turn:
-    """The turn of a button press (its message is edited) or of typed input (a new message)."""
-    if isinstance(event, CallbackQuery):
-        current = event.message if isinstance(event.message, Message) else None
-        chat_id = current.chat.id if current is not None else event.from_user.id
-        return Turn(bot, chat_id, current, user, settings, locale, state)
-    return Turn(bot, event.chat.id, None, user, settings, locale, state)
-
-
-async def give_turn(
-    handler: NextMiddlewareType[TelegramObject], event: TelegramObject, data: dict[str, Any]
-) -> Any:
-    """Inner middleware: a checkout handler names `turn` instead of the six things it is made of."""
-    user = data.get("user")
-    if isinstance(event, CallbackQuery | Message) and user is not None:
-        data["turn"] = turn_of(
-            event, data["bot"], user, data["settings"], data["locale"], data["state"]
-        )
-    return await handler(event, data)
 
 
 def choice_of(kind: type[Choice], value: str, field: str) -> Choice:
@@ -158,7 +111,7 @@ def with_notice(notice: str, text: str) -> str:
 
 async def say(turn: Turn, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
     """Edit the message of the pressed button, or send a new one after typed input."""
-    await show(turn.bot, turn.chat_id, Screen(text, keyboard), turn.settings, turn.current)
+    await turn.show(Screen(text, keyboard))
 
 
 async def ask_with_reply_keyboard(turn: Turn, text: str, keyboard: ReplyKeyboardMarkup) -> None:

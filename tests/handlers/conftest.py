@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
+from aiogram.types import InlineKeyboardMarkup, Message
 from aiohttp.test_utils import TestServer
 
 from bot.factory import build_services, create_bot, create_dispatcher, wire
@@ -25,6 +26,38 @@ from webapp import create_app
 
 WEBHOOK_SECRET = "handler-tests-secret"
 ServerFactory = Callable[..., Awaitable[TestServer]]
+
+
+def faster_clicks(rate: str) -> Any:
+    """A `make_settings` override for a test module: a test answers every prompt within
+    milliseconds, faster than anyone types, so the per-person throttle (8 updates in 5 s) is
+    widened to `rate`; Telegram's flood limits of the emulator stay on.
+
+    Use: `make_settings = faster_clicks("100/5seconds")` at the module's top level."""
+
+    @pytest.fixture
+    def make_settings(make_settings: Callable[..., Settings]) -> Callable[..., Settings]:
+        def factory(**overrides: Any) -> Settings:
+            overrides.setdefault("throttle_rate", rate)
+            return make_settings(**overrides)
+
+        return factory
+
+    return make_settings
+
+
+def labels(message: Message | None) -> list[str]:
+    """Labels of a message's inline buttons."""
+    assert message is not None
+    markup = message.reply_markup
+    assert isinstance(markup, InlineKeyboardMarkup), f"no inline keyboard on {message.text!r}"
+    return [button.text for row in markup.inline_keyboard for button in row]
+
+
+def text_of(message: Message | None) -> str:
+    """A message's text or caption."""
+    assert message is not None
+    return message.text or message.caption or ""
 
 
 @dataclass

@@ -4,35 +4,25 @@ from __future__ import annotations
 
 import io
 import itertools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiogram.types import InlineKeyboardMarkup, Message
+from aiogram.types import Message
 from PIL import Image
 
-from core.config import Settings
 from core.money import format_price
 from db.models import Product, Provider, ProviderKind, User
 from sandbox import FloodLimits, SandboxUser
-from services import catalog
+from services import cart, catalog
 from services.catalog import ProductDraft
 from services.media import save_photo
-from tests.handlers.conftest import Telegram
+from tests.handlers.conftest import Telegram, faster_clicks
 
 _ids = itertools.count(1)
 
-
-@pytest.fixture
-def make_settings(make_settings: Callable[..., Settings]) -> Callable[..., Settings]:
-    """The shared settings with a generous throttle: a test clicks faster than a person."""
-
-    def factory(**overrides: Any) -> Settings:
-        overrides.setdefault("throttle_rate", "1000/second")
-        return make_settings(**overrides)
-
-    return factory
+make_settings = faster_clicks("1000/second")
+"""The shared settings with a generous throttle: a test clicks faster than a person."""
 
 
 @pytest.fixture
@@ -81,20 +71,6 @@ async def add_photo(product: Product, data_dir: Path) -> None:
     )
 
 
-def labels(message: Message | None) -> list[str]:
-    """Labels of a message's inline buttons."""
-    assert message is not None
-    markup = message.reply_markup
-    assert isinstance(markup, InlineKeyboardMarkup), f"no inline keyboard on {message.text!r}"
-    return [button.text for row in markup.inline_keyboard for button in row]
-
-
-def text_of(message: Message | None) -> str:
-    """A message's text or caption."""
-    assert message is not None
-    return message.text or message.caption or ""
-
-
 async def open_cart_with(telegram: Telegram, product: Product, quantity: int = 1) -> SandboxUser:
     """Ann follows a product link, adds it `quantity` times and opens her cart."""
     ann = telegram.user(1001, first_name="Ann", language_code="en")
@@ -104,6 +80,15 @@ async def open_cart_with(telegram: Telegram, product: Product, quantity: int = 1
     await ann.click("🛒 Add to cart" if quantity == 1 else f"🛒 Add {quantity} to cart")
     await ann.click("🧺 Cart")
     return ann
+
+
+async def cart_of_one(telegram: Telegram, product: Product) -> tuple[SandboxUser, Message]:
+    """Ann, started, has one `product` in her cart (put there by the service) and sends /cart:
+    she and the cart's message."""
+    ann = telegram.user(1001, first_name="Ann", language_code="en")
+    await ann.send("/start")
+    await cart.add(await User.get(tg_id=ann.id), product.id)
+    return ann, (await ann.send("/cart"))[0]
 
 
 def rub(kopecks: int) -> str:

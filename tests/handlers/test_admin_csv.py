@@ -6,8 +6,8 @@ import io
 
 from db.models import Product
 from services import catalog_csv
-from tests.handlers.admin_support import ADMIN_ID, make_settings, text_of
-from tests.handlers.conftest import Telegram
+from tests.handlers.admin_support import ADMIN_ID, make_settings
+from tests.handlers.conftest import Telegram, text_of
 from tests.services.shop_data import make_product, make_provider
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast typing

@@ -5,16 +5,38 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from aiogram.types import Message
 
 from core.errors import IllegalTransition
 from db.models import ActorRole, Order, OrderStatus, OrderTransition, PaymentMethod, Product, User
+from sandbox import SandboxUser
 from services import orders
 from services.events import ShopEvents
-from tests.handlers.admin_support import ADMIN_ID, labels, make_settings, text_of
-from tests.handlers.conftest import Telegram
+from tests.handlers.admin_support import ADMIN_ID, make_settings
+from tests.handlers.conftest import Telegram, labels, text_of
 from tests.services.shop_data import make_product, make_provider, make_user, order_in
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast typing
+
+
+async def admin_finds(telegram: Telegram, order: Order) -> tuple[SandboxUser, Message]:
+    """The admin opens /admin → Orders → Find by number and sends the order's number."""
+    root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
+    await root.send("/admin")
+    await root.click("📦 Orders")
+    await root.click("🔎 Find by number")
+    return root, (await root.send(str(order.id)))[0]
+
+
+async def customer_cancels(order: Order, customer: User) -> None:
+    """The customer cancels the order (meanwhile, as far as the admin's screen knows)."""
+    await orders.transition(
+        order.id,
+        OrderStatus.cancelled,
+        role=ActorRole.customer,
+        actor=customer,
+        events=ShopEvents(),
+    )
 
 
 async def test_admin_cancels_a_paid_order_with_a_reason(telegram: Telegram) -> None:
@@ -71,20 +93,10 @@ async def test_a_stale_status_button_is_refused_and_nothing_changes(telegram: Te
     shop = await make_provider(name="Lavka")
     customer = await make_user()
     order = await order_in(OrderStatus.paid, customer, shop)
-    root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
-    await root.send("/admin")
-    await root.click("📦 Orders")
-    await root.click("🔎 Find by number")
-    card = (await root.send(str(order.id)))[0]
+    root, card = await admin_finds(telegram, order)
 
     # The customer cancels while the admin looks at the card.
-    await orders.transition(
-        order.id,
-        OrderStatus.cancelled,
-        role=ActorRole.customer,
-        actor=customer,
-        events=ShopEvents(),
-    )
+    await customer_cancels(order, customer)
     await root.click("→ Accepted", card)
     answer = root.callback_answers[-1]
     assert answer.text == "The order has already changed. Refresh it to see its status."
@@ -102,19 +114,9 @@ async def test_status_changed_while_the_reason_is_typed(telegram: Telegram) -> N
     shop = await make_provider(name="Lavka")
     customer = await make_user()
     order = await order_in(OrderStatus.paid, customer, shop)
-    root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
-    await root.send("/admin")
-    await root.click("📦 Orders")
-    await root.click("🔎 Find by number")
-    await root.send(str(order.id))
+    root, _card = await admin_finds(telegram, order)
     await root.click("→ Accepted")
-    await orders.transition(
-        order.id,
-        OrderStatus.cancelled,
-        role=ActorRole.customer,
-        actor=customer,
-        events=ShopEvents(),
-    )
+    await customer_cancels(order, customer)
     replies = await root.send("Shop is closed today")
     text = text_of(replies[0])
     assert text.startswith("⚠️ The order has already changed.")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from db.models import AuditLog, Provider, ProviderInvite, Role, User
-from tests.handlers.admin_support import ADMIN_ID, INVITE_RE, labels, make_settings, text_of
-from tests.handlers.conftest import Telegram
+from tests.handlers.admin_support import ADMIN_ID, INVITE_RE, make_settings
+from tests.handlers.conftest import Telegram, labels, text_of
 from tests.services.shop_data import make_provider
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast typing

@@ -20,15 +20,13 @@ from sandbox import SandboxUser
 from services import consent
 from services.checkout import Slot
 from services.checkout import slots as delivery
-from tests.handlers.conftest import Telegram
+from tests.handlers.conftest import Telegram, labels, text_of
 from tests.handlers.customer_data import (
-    labels,
     make_product,
     make_settings,
     make_shop,
     open_cart_with,
     relaxed_flood,
-    text_of,
 )
 from tests.web.conftest import TG_USER, LiveMiniApp
 

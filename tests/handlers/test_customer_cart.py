@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from db.models import CartItem, Product, User
 from services import cart, catalog
-from tests.handlers.conftest import Telegram
-from tests.handlers.customer_data import (
-    labels,
-    make_product,
-    make_settings,
-    make_shop,
-    rub,
-    text_of,
-)
+from tests.handlers.conftest import Telegram, labels, text_of
+from tests.handlers.customer_data import cart_of_one, make_product, make_settings, make_shop, rub
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast clicks
 
@@ -91,10 +84,7 @@ async def test_clear_asks_first(telegram: Telegram) -> None:
 async def test_checkout_of_an_emptied_cart_is_refused(telegram: Telegram) -> None:
     shop = await make_shop()
     tea = await make_product(shop, "Green tea", 15000)
-    ann = telegram.user(1001, first_name="Ann", language_code="en")
-    await ann.send("/start")
-    await cart.add(await User.get(tg_id=ann.id), tea.id)
-    cart_message = (await ann.send("/cart"))[0]
+    ann, cart_message = await cart_of_one(telegram, tea)
     await cart.clear(await User.get(tg_id=ann.id))  # e.g. emptied in the Mini App meanwhile
     replies = await ann.click("✅ Checkout", cart_message)
     assert ann.callback_answers[-1].text == "Your cart is empty."

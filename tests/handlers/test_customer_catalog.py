@@ -3,16 +3,8 @@
 from __future__ import annotations
 
 from db.models import CartItem, Product, ProductKind, ProductPhoto
-from tests.handlers.conftest import Telegram
-from tests.handlers.customer_data import (
-    add_photo,
-    labels,
-    make_product,
-    make_settings,
-    make_shop,
-    rub,
-    text_of,
-)
+from tests.handlers.conftest import Telegram, labels, text_of
+from tests.handlers.customer_data import add_photo, make_product, make_settings, make_shop, rub
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast clicks
 

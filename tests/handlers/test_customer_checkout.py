@@ -17,17 +17,15 @@ from db.models import (
     Product,
     User,
 )
-from services import cart
-from tests.handlers.conftest import Telegram
+from tests.handlers.conftest import Telegram, labels, text_of
 from tests.handlers.customer_data import (
-    labels,
+    cart_of_one,
     make_product,
     make_settings,
     make_shop,
     open_cart_with,
     relaxed_flood,
     rub,
-    text_of,
 )
 
 __all__ = ["make_settings", "relaxed_flood"]  # fixtures: fast clicks, more messages per second
@@ -208,10 +206,7 @@ async def test_checkout_can_be_cancelled_and_changed(telegram: Telegram) -> None
 async def test_checkout_waits_for_another_conversation(telegram: Telegram) -> None:
     shop = await make_shop()
     tea = await make_product(shop, "Green tea", 15000)
-    ann = telegram.user(1001, first_name="Ann", language_code="en")
-    await ann.send("/start")
-    await cart.add(await User.get(tg_id=ann.id), tea.id)
-    cart_message = (await ann.send("/cart"))[0]
+    ann, cart_message = await cart_of_one(telegram, tea)
     await ann.send("/start")
     await ann.click("👤 Profile")
     await ann.click("📱 Share phone")

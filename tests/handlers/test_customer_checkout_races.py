@@ -16,16 +16,14 @@ from db.models import (
 from sandbox import SandboxUser
 from services import cart, checkout
 from services.events import ShopEvents
-from tests.handlers.conftest import Telegram
+from tests.handlers.conftest import Telegram, labels, text_of
 from tests.handlers.customer_data import (
-    labels,
     make_product,
     make_settings,
     make_shop,
     open_cart_with,
     relaxed_flood,
     rub,
-    text_of,
 )
 
 __all__ = ["make_settings", "relaxed_flood"]  # fixtures: fast clicks, more messages per second

@@ -9,15 +9,8 @@ from keyboards.shop import OrdersAction, OrdersCB
 from services import cart, checkout, orders
 from services.checkout import CheckoutDraft
 from services.events import ShopEvents
-from tests.handlers.conftest import Telegram
-from tests.handlers.customer_data import (
-    labels,
-    make_product,
-    make_settings,
-    make_shop,
-    rub,
-    text_of,
-)
+from tests.handlers.conftest import Telegram, labels, text_of
+from tests.handlers.customer_data import make_product, make_settings, make_shop, rub
 from tests.services.shop_data import RULES
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast clicks

@@ -31,15 +31,13 @@ from db.models import (
 )
 from services import ledger, orders
 from services.jobs import JobKind
-from tests.handlers.conftest import Telegram
+from tests.handlers.conftest import Telegram, labels, text_of
 from tests.handlers.customer_data import (
-    labels,
     make_product,
     make_settings,
     make_shop,
     open_cart_with,
     relaxed_flood,
-    text_of,
 )
 from tests.web.conftest import sign_init_data, tma
 

@@ -10,13 +10,8 @@ import pytest
 from db.models import Order, OrderStatus, Payment, PaymentStatus
 from services import ledger
 from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
-from tests.handlers.conftest import Telegram
-from tests.handlers.customer_data import (
-    labels,
-    make_settings,
-    relaxed_flood,
-    text_of,
-)
+from tests.handlers.conftest import Telegram, labels, text_of
+from tests.handlers.customer_data import make_settings, relaxed_flood
 from tests.handlers.test_payments_chat import ADMIN, green_tea, place_pickup_order
 
 __all__ = ["make_settings", "relaxed_flood"]

@@ -13,8 +13,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 from db.models import Payout, PayoutStatus, Provider, ProviderKind, User
 from sandbox import SandboxUser
 from services import catalog, ledger, payouts
-from tests.handlers.admin_support import ADMIN_ID, labels, make_settings, text_of
-from tests.handlers.conftest import Telegram
+from tests.handlers.admin_support import ADMIN_ID, make_settings
+from tests.handlers.conftest import Telegram, labels, text_of
 from tests.services.payouts_data import LedgerClock, credit_sale
 from tests.services.shop_data import make_provider
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import json
 
 from db.models import AuditLog, Consent, ConsentKind, User
+from sandbox import SandboxUser
 from tests.handlers.conftest import Telegram
+
+
+async def asked_for_phone(telegram: Telegram) -> SandboxUser:
+    """Anna opens her profile and presses "Set the phone" (the consent is asked first)."""
+    anna = telegram.user()
+    await anna.send("/start")
+    await anna.click("👤 Профиль")
+    await anna.click("📱 Указать телефон")
+    return anna
 
 
 async def test_privacy_shows_the_operator(telegram: Telegram) -> None:
@@ -39,20 +49,14 @@ async def test_phone_is_asked_only_after_consent(telegram: Telegram) -> None:
 
 
 async def test_typed_phone_is_normalized(telegram: Telegram) -> None:
-    anna = telegram.user()
-    await anna.send("/start")
-    await anna.click("👤 Профиль")
-    await anna.click("📱 Указать телефон")
+    anna = await asked_for_phone(telegram)
     await anna.click("✅ Согласен(на)")
     await anna.send("8 (999) 123-45-67")
     assert (await User.get(tg_id=anna.id)).phone == "+79991234567"
 
 
 async def test_declined_consent_asks_nothing(telegram: Telegram) -> None:
-    anna = telegram.user()
-    await anna.send("/start")
-    await anna.click("👤 Профиль")
-    await anna.click("📱 Указать телефон")
+    anna = await asked_for_phone(telegram)
     replies = await anna.click("✖️ Отказаться")
     assert "не будем запрашивать" in (replies[-1].text or "")
     replies = await anna.send("+79991234567")
@@ -61,10 +65,7 @@ async def test_declined_consent_asks_nothing(telegram: Telegram) -> None:
 
 
 async def test_someone_elses_contact_is_refused(telegram: Telegram) -> None:
-    anna = telegram.user()
-    await anna.send("/start")
-    await anna.click("👤 Профиль")
-    await anna.click("📱 Указать телефон")
+    anna = await asked_for_phone(telegram)
     await anna.click("✅ Согласен(на)")
     replies = await anna.share_contact(phone="+70000000000", user_id=5555)
     assert "свой собственный номер" in (replies[0].text or "")
@@ -72,10 +73,7 @@ async def test_someone_elses_contact_is_refused(telegram: Telegram) -> None:
 
 
 async def test_cancel_leaves_the_phone_conversation(telegram: Telegram) -> None:
-    anna = telegram.user()
-    await anna.send("/start")
-    await anna.click("👤 Профиль")
-    await anna.click("📱 Указать телефон")
+    anna = await asked_for_phone(telegram)
     await anna.click("✅ Согласен(на)")
     replies = await anna.press("Отмена")
     assert replies[0].text == "Отменено."
@@ -98,10 +96,7 @@ async def test_marketing_is_a_separate_switch(telegram: Telegram) -> None:
 
 
 async def test_consent_button_of_an_old_policy_is_stale(telegram: Telegram) -> None:
-    anna = telegram.user()
-    await anna.send("/start")
-    await anna.click("👤 Профиль")
-    await anna.click("📱 Указать телефон")
+    anna = await asked_for_phone(telegram)
     telegram.settings.privacy_policy_version = "2"
     await anna.click("✅ Согласен(на)")
     assert "устарела" in (anna.callback_answers[-1].text or "")
@@ -153,10 +148,7 @@ async def test_consent_names_the_operator_without_declining_the_name(telegram: T
 
 
 async def test_consent_is_withdrawn_and_given_again_in_privacy(telegram: Telegram) -> None:
-    anna = telegram.user()
-    await anna.send("/start")
-    await anna.click("👤 Профиль")
-    await anna.click("📱 Указать телефон")
+    anna = await asked_for_phone(telegram)
     await anna.click("✅ Согласен(на)")
     await anna.send("+79991234567")
     assert (await User.get(tg_id=anna.id)).phone == "+79991234567"

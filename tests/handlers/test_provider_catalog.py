@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
-from typing import Any
 
 import pytest
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from PIL import Image
 
-from core.config import Settings
 from db.models import Product, ProductKind, ProductPhoto, Provider, ProviderKind, User
 from handlers.provider_kit import parse_delta, parse_price
 from sandbox import FloodLimits, SandboxUser
 from services import catalog
 from services.catalog import ProductDraft
-from tests.handlers.conftest import Telegram
+from tests.handlers.conftest import Telegram, faster_clicks, labels, text_of
 
-
-@pytest.fixture
-def make_settings(make_settings: Callable[..., Settings]) -> Callable[..., Settings]:
-    """A test user answers every prompt within milliseconds, faster than anyone types.
-
-    The per-person throttle (8 updates in 5 s) would cut such a conversation short, so it is
-    widened here; the throttle itself is tested in tests/services.
-    """
-
-    def factory(**overrides: Any) -> Settings:
-        overrides.setdefault("throttle_rate", "100/5seconds")
-        return make_settings(**overrides)
-
-    return factory
+make_settings = faster_clicks("100/5seconds")
 
 
 @pytest.fixture
@@ -46,18 +30,6 @@ def picture(color: tuple[int, int, int], size: tuple[int, int] = (64, 48)) -> by
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format="JPEG")
     return buffer.getvalue()
-
-
-def text_of(message: Message | None) -> str:
-    assert message is not None
-    return message.text or ""
-
-
-def labels(message: Message | None) -> list[str]:
-    assert message is not None
-    markup = message.reply_markup
-    assert isinstance(markup, InlineKeyboardMarkup), f"no inline keyboard on {message.text!r}"
-    return [button.text for row in markup.inline_keyboard for button in row]
 
 
 def category_of(product: Product) -> str | None:

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from core.config import Settings
 from db.models import (
     ActorRole,
     Order,
@@ -26,21 +23,13 @@ from sandbox import FloodLimits, SandboxUser
 from services import cart, catalog, checkout, orders
 from services.catalog import ProductDraft
 from services.checkout import CheckoutDraft, new_checkout_key
-from tests.handlers.conftest import Telegram
+from tests.handlers import conftest
+from tests.handlers.conftest import Telegram, faster_clicks, text_of
 
 NOT_FOUND = "Not found. It may have been removed."
 ALREADY_CHANGED = "The order has already changed. Refresh it to see its status."
 
-
-@pytest.fixture
-def make_settings(make_settings: Callable[..., Settings]) -> Callable[..., Settings]:
-    """Test users click faster than people: a wider per-person throttle window."""
-
-    def factory(**overrides: Any) -> Settings:
-        overrides.setdefault("throttle_rate", "100/5seconds")
-        return make_settings(**overrides)
-
-    return factory
+make_settings = faster_clicks("100/5seconds")
 
 
 @pytest.fixture
@@ -50,18 +39,10 @@ def shop(telegram: Telegram) -> Telegram:
     return telegram
 
 
-def text_of(message: Message | None) -> str:
-    assert message is not None
-    return message.text or ""
-
-
 def labels(message: Message | None) -> list[str]:
+    """Button labels; none on a message without buttons (a finished order's push)."""
     assert message is not None
-    markup = message.reply_markup
-    if markup is None:
-        return []
-    assert isinstance(markup, InlineKeyboardMarkup)
-    return [button.text for row in markup.inline_keyboard for button in row]
+    return conftest.labels(message) if message.reply_markup is not None else []
 
 
 def bot_messages(user: SandboxUser) -> list[Message]:
