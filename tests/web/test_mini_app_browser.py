@@ -74,6 +74,17 @@ def launch_hash(init_data: str, theme: dict[str, str], start_param: str | None =
     return "#" + "&".join(parts)
 
 
+COUNT_POPUPS = """() => {
+  const post = Telegram.WebView.postEvent;
+  window.popupsOpened = 0;
+  Telegram.WebView.postEvent = function (type, ...rest) {
+    if (type === "web_app_open_popup") window.popupsOpened += 1;
+    return post.call(this, type, ...rest);
+  };
+}"""
+"""Counts the popups the page asks Telegram to open (a test answers one only once it is open)."""
+
+
 def rgb(hex_color: str) -> str:
     value = hex_color.lstrip("#")
     red, green, blue = (int(value[i : i + 2], 16) for i in (0, 2, 4))
@@ -499,16 +510,18 @@ async def test_another_shops_cart_is_replaced_only_after_the_customer_agrees(
         "/api/v1/cart/items", json={"product_id": cube["id"]}, headers=tma(init_data)
     )
 
-    # Telegram's confirmation popup: Cancel keeps the cart, OK replaces it.
+    # Telegram's confirmation popup: Cancel keeps the cart, OK replaces it. The answer is
+    # sent once the page has asked Telegram to open the popup (after its 409), not before.
+    await page.evaluate(COUNT_POPUPS)
     await watched.press_main_button()
-    await page.wait_for_function("Telegram.WebApp.MainButton.isProgressVisible")
+    await page.wait_for_function("window.popupsOpened === 1")
     await page.evaluate("Telegram.WebView.receiveEvent('popup_closed', {})")
     await page.wait_for_function("!Telegram.WebApp.MainButton.isProgressVisible")
     cart = await (await demo_web.client.get("/api/v1/cart", headers=tma(init_data))).json()
     assert [line["title"] for line in cart["items"]] == [MODEL_PRODUCT]
 
     await watched.press_main_button()
-    await page.wait_for_function("Telegram.WebApp.MainButton.isProgressVisible")
+    await page.wait_for_function("window.popupsOpened === 2")
     await page.evaluate("Telegram.WebView.receiveEvent('popup_closed', {button_id: 'ok'})")
     await expect(page.locator("#toast")).to_contain_text(texts["added_to_cart"])
     cart = await (await demo_web.client.get("/api/v1/cart", headers=tma(init_data))).json()
