@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from webapp.routes.shop_api_kit import Endpoint
+from webapp.routes.shop_api_kit import Binary, Endpoint
 from webapp.routes.shop_api_models import MAX_ID, ErrorBody, Me
 
 OPENAPI_VERSION = "3.1.0"
@@ -107,10 +107,17 @@ def _error_responses() -> dict[str, Any]:
     }
 
 
+def _content(response: type[BaseModel] | type[Binary]) -> dict[str, Any]:
+    if issubclass(response, Binary):
+        media = response.media_type
+        return {media: {"schema": {"type": "string", "contentMediaType": media}}}
+    return _json(_ref(response))
+
+
 def _operation(endpoint: Endpoint) -> dict[str, Any]:
     success = {
         "description": HTTPStatus(endpoint.status).phrase,
-        "content": _json(_ref(endpoint.response)),
+        "content": _content(endpoint.response),
     }
     responses: dict[str, Any] = {str(endpoint.status): success}
     for status in endpoint.also:
@@ -175,7 +182,8 @@ def _extra_paths() -> dict[str, dict[str, Any]]:
 def _models(endpoints: list[Endpoint]) -> list[tuple[type[BaseModel], Mode]]:
     models: dict[type[BaseModel], Mode] = {ErrorBody: "serialization", Me: "serialization"}
     for endpoint in endpoints:
-        models[endpoint.response] = "serialization"
+        if issubclass(endpoint.response, BaseModel):
+            models[endpoint.response] = "serialization"
         if endpoint.body is not None:
             models[endpoint.body] = "validation"
     return list(models.items())

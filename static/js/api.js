@@ -14,7 +14,7 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, headers = {}) {
+async function request(method, path, body, headers = {}, binary = false) {
   const init = {
     method,
     headers: { Authorization: `tma ${initData()}`, "Accept-Language": locale, ...headers },
@@ -30,6 +30,9 @@ async function request(method, path, body, headers = {}) {
     response = await fetch(base + path, init);
   } catch (error) {
     throw new ApiError(0, "network", t("network_error"));
+  }
+  if (binary && response.ok) {
+    return response.blob();
   }
   let payload = null;
   try {
@@ -70,6 +73,8 @@ export function query(params) {
 
 export const api = {
   get: (path) => request("GET", path),
+  /** A binary answer (an image) as a Blob; errors are JSON like everywhere. */
+  blob: (path) => request("GET", path, undefined, {}, true),
   post: (path, body, headers) => request("POST", path, body, headers),
   patch: (path, body) => request("PATCH", path, body),
   delete: (path) => request("DELETE", path),

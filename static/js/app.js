@@ -19,6 +19,9 @@ const ROUTES = [
   [/^\/product\/(\d+)$/, () => import("./screens/product.js")],
   [/^\/cart$/, () => import("./screens/cart.js")],
   [/^\/checkout$/, () => import("./screens/checkout.js")],
+  [/^\/orders$/, () => import("./screens/orders.js")],
+  [/^\/order\/(\d+)$/, () => import("./screens/order.js")],
+  [/^\/profile$/, () => import("./screens/profile.js")],
 ];
 
 let generation = 0;
@@ -125,6 +128,9 @@ function firstRoute() {
     }
     if (kind === "shop" || kind === "tutor") {
       return `#/shop/${id}`;
+    }
+    if (kind === "order") {
+      return `#/order/${id}`;
     }
   }
   return "#/";

@@ -159,3 +159,10 @@ export function openLink(url) {
     window.open(url, "_blank", "noopener");
   }
 }
+
+/** Close the Mini App: back to the chat with the bot. */
+export function close() {
+  if (webApp && webApp.initData) {
+    webApp.close();
+  }
+}

@@ -61,6 +61,7 @@ async def test_valid_init_data_returns_the_person_and_stores_them(web: Web) -> N
         "locale": "en",
         "role": "customer",
         "has_phone": False,
+        "consent": False,
     }
     assert user.language_code == "en"
     assert user.last_seen_at is not None
@@ -198,7 +199,7 @@ async def test_a_wrong_method_is_a_json_405_that_names_the_allowed_ones(web: Web
 
     assert response.status == 405
     assert_error(await response.json(), "method_not_allowed")
-    assert response.headers["Allow"] == "GET,HEAD"  # RFC 9110, 15.5.6
+    assert response.headers["Allow"] == "GET,HEAD,PATCH"  # RFC 9110, 15.5.6
     response = await web.client.put("/api/v1/cart/items/1", headers=signed)
     assert response.status == 405
     assert set(response.headers["Allow"].split(",")) == {"PATCH", "DELETE"}

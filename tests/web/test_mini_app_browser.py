@@ -11,9 +11,10 @@ failed request or HTTP error answer fails the walk.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -592,4 +593,153 @@ async def test_the_page_switches_to_the_persons_language_and_keeps_the_launch_da
     assert "lang=ru" in page.url
     await watched.shot("russian")
     await context.close()
+    assert watched.problems == []
+
+
+async def until(check: Callable[[], bool], seconds: float = 5) -> None:
+    """Wait for something the page reports to the test (not a DOM state)."""
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.05)
+
+
+async def place_pickup_order(web: Web, init_data: str, title: str, key: str) -> dict[str, Any]:
+    """An order of one `title` for pickup, cash, placed through the API as the app does."""
+    found = await web.client.get("/api/v1/search", params={"q": title}, headers=tma(init_data))
+    product = next(item for item in (await found.json())["items"] if item["title"] == title)
+    added = await web.client.post(
+        "/api/v1/cart/items", json={"product_id": product["id"]}, headers=tma(init_data)
+    )
+    assert added.status == 200
+    placed = await web.client.post(
+        "/api/v1/checkout",
+        json={"fulfilment": "pickup", "payment_method": "cash"},
+        headers={**tma(init_data), "Idempotency-Key": key},
+    )
+    assert placed.status == 201, await placed.text()
+    order: dict[str, Any] = await placed.json()
+    return order
+
+
+async def test_orders_show_their_history_a_pickup_qr_code_and_cancel_after_confirming(
+    demo_web: Web, browser: Any
+) -> None:
+    from playwright.async_api import expect
+
+    from db.models import ActorRole, OrderStatus
+    from services import orders
+
+    init_data = sign_init_data(demo_web.settings.token)
+    ready = await place_pickup_order(demo_web, init_data, MODEL_PRODUCT, "browser-order-1")
+    other = await place_pickup_order(demo_web, init_data, MODEL_PRODUCT, "browser-order-2")
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "orders")
+    popups: list[str] = []
+    page.on("console", lambda m: popups.append(m.text) if "web_app_open_popup" in m.text else None)
+    url = str(demo_web.client.make_url("/app")) + "?lang=en"
+    await page.goto(url + launch_hash(init_data, THEMES["light"]))
+    texts = await watched.texts()
+
+    # Shops → My orders: both, newest first.
+    await page.get_by_role("link", name=texts["my_orders"]).click()
+    await expect(page.get_by_role("heading", name=texts["orders_title"])).to_be_visible()
+    rows = page.locator("#orders a")
+    await expect(rows).to_have_count(2)
+    await expect(rows.first).to_contain_text(texts["order_number"].format(id=other["id"]))
+    await watched.shot("orders")
+
+    # The detail: lines, the timeline, a cancel button; no QR code before it is ready.
+    await page.get_by_role("link", name=texts["order_number"].format(id=ready["id"])).click()
+    heading = texts["order_number"].format(id=ready["id"])
+    await expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    await expect(page.locator("#order-history li")).to_have_count(len(ready["history"]))
+    await expect(page.get_by_role("button", name=texts["cancel_order"])).to_be_visible()
+    await expect(page.locator("#pickup")).to_have_count(0)
+    await watched.shot("order-placed")
+
+    # The seller gets it ready; after a reload the QR code and the pickup code are shown.
+    order = await Order.get(id=ready["id"])
+    for status in (OrderStatus.accepted, OrderStatus.in_work, OrderStatus.ready_for_pickup):
+        await orders.transition(
+            order.id,
+            status,
+            role=ActorRole.provider,
+            actor=None,
+            events=demo_web.services.shop_events,
+            provider_id=order.provider_id,  # type: ignore[attr-defined]
+        )
+    await page.reload()
+    qr = page.locator("#pickup-qr")
+    await expect(qr).to_be_visible()
+    await page.wait_for_function(
+        "document.getElementById('pickup-qr').complete"
+        " && document.getElementById('pickup-qr').naturalWidth > 0"
+    )
+    code = texts["pickup_code"].format(code=ready["pickup_code"])
+    await expect(page.get_by_text(code)).to_be_visible()
+    await expect(page.locator("#order-history li")).to_have_count(len(ready["history"]) + 3)
+    await expect(page.get_by_role("button", name=texts["cancel_order"])).to_have_count(0)
+    await watched.shot("ready-qr")
+
+    # The other order: Telegram's popup asks first; "Cancel" there keeps the order.
+    await page.get_by_role("link", name=texts["all_orders"]).click()
+    await page.get_by_role("link", name=texts["order_number"].format(id=other["id"])).click()
+    cancel = page.get_by_role("button", name=texts["cancel_order"])
+    await cancel.click()
+    await until(lambda: len(popups) == 1)
+    await page.evaluate("Telegram.WebView.receiveEvent('popup_closed', {})")
+    await expect(cancel).to_be_enabled()
+    assert (await Order.get(id=other["id"])).status is OrderStatus.placed
+
+    await cancel.click()
+    await until(lambda: len(popups) == 2)
+    await page.evaluate("Telegram.WebView.receiveEvent('popup_closed', {button_id: 'ok'})")
+    await expect(page.locator("#toast")).to_have_text(texts["order_cancelled"])
+    await expect(cancel).to_have_count(0)
+    assert (await Order.get(id=other["id"])).status is OrderStatus.cancelled
+    answer = await demo_web.client.get(
+        f"/api/v1/orders/{other['id']}", headers={**tma(init_data), "Accept-Language": "en"}
+    )
+    await expect(page.locator("#order-status")).to_have_text((await answer.json())["status_name"])
+    await watched.shot("cancelled")
+    assert watched.problems == []
+
+    # A start parameter order_<id> opens the order.
+    start = f"order_{ready['id']}"
+    launch_data = sign_init_data(demo_web.settings.token, start_param=start)
+    opened = await browser.new_page(viewport=PHONE)
+    deep = Watched(opened, ARTIFACTS / "order-deep-link")
+    await opened.goto(url + launch_hash(launch_data, THEMES["dark"], start))
+    await expect(opened.get_by_role("heading", name=heading)).to_be_visible()
+    await expect(opened.locator("#pickup-qr")).to_be_visible()
+    assert deep.problems == []
+
+
+async def test_the_profile_switches_the_language_and_shows_the_consent(
+    demo_web: Web, browser: Any
+) -> None:
+    from playwright.async_api import expect
+
+    init_data = sign_init_data(demo_web.settings.token)
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "profile")
+    url = str(demo_web.client.make_url("/app")) + "?lang=en"
+    await page.goto(url + launch_hash(init_data, THEMES["light"]))
+    texts = await watched.texts()
+
+    await page.get_by_role("link", name=texts["profile_title"]).click()
+    await expect(page.get_by_role("heading", name=texts["profile_title"])).to_be_visible()
+    await expect(page.get_by_text(texts["consent_not_given"])).to_be_visible()
+    policy = page.get_by_role("link", name=texts["privacy_policy"]).first
+    assert await policy.get_attribute("href") == demo_web.settings.privacy_policy_url
+    await watched.shot("english")
+
+    # Russian: saved for the bot too, and the page comes back in Russian on the profile.
+    await page.get_by_label("Русский").check()
+    await expect(page.locator("html")).to_have_attribute("lang", "ru")
+    await expect(page.get_by_role("heading", name="Профиль")).to_be_visible()
+    assert (await User.get(tg_id=TG_USER["id"])).locale == "ru"
+    await expect(page.get_by_label("Русский")).to_be_checked()
+    await watched.shot("russian")
     assert watched.problems == []

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 
 from tests.conftest import TEST_TOKEN
 from tests.web.conftest import Web
+from tests.web.test_pickup_and_profile_api import READY, move
 from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
 from webapp.routes.api import create_api
 
@@ -115,6 +116,13 @@ class Contract:
         Draft202012Validator(root).validate(body)
         self.checked.add((method, template, status))
 
+    def check_media(self, method: str, template: str, status: int, content_type: str) -> None:
+        """A binary answer: documented with its media type for this status."""
+        responses = self.document["paths"][template][method.lower()]["responses"]
+        assert str(status) in responses, f"{method} {template} answered an undocumented {status}"
+        assert content_type in responses[str(status)]["content"], (template, content_type)
+        self.checked.add((method, template, status))
+
     async def call(
         self, customer: Customer, method: str, template: str, *, body: Any = None, **values: Any
     ) -> tuple[int, Any]:
@@ -167,8 +175,16 @@ async def test_responses_of_a_whole_session_match_the_document(
     await c(ann, "GET", "/orders/{order_id}", order_id=order["id"])
     await c(Customer(web, OTHER_USER), "GET", "/orders/{order_id}", order_id=order["id"])
     await c(ann, "POST", "/orders/{order_id}/files", order_id=order["id"])  # nothing to send
+    await c(ann, "GET", "/orders/{order_id}/pickup-qr", order_id=order["id"])  # not ready
     await c(ann, "POST", "/orders/{order_id}/cancel", order_id=order["id"])
     await c(ann, "POST", "/orders/{order_id}/cancel", order_id=order["id"])
+    await c(ann, "POST", "/cart/items", body={"product_id": shop.croissant.id})
+    ready_key = {"Idempotency-Key": "contract-key-2"}
+    ready = (await c(ann, "POST", "/checkout", body=choices, headers=ready_key))[1]
+    await move(web, ready["id"], *READY)
+    qr = await web.client.get(f"/api/v1/orders/{ready['id']}/pickup-qr", headers=ann.headers)
+    contract.check_media("GET", "/orders/{order_id}/pickup-qr", qr.status, qr.content_type)
+    assert qr.status == 200
     pay = "/orders/{order_id}/payments"
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "telegram"})  # cancelled
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "bitcoin"})
@@ -176,6 +192,8 @@ async def test_responses_of_a_whole_session_match_the_document(
     assert (await c(ann, "GET", "/checkout/options"))[0] == 409
 
     await c(ann, "GET", "/me")
+    await c(ann, "PATCH", "/me", body={"locale": "ru"})
+    await c(ann, "PATCH", "/me", body={"locale": "xx"})
 
     unsigned = await web.client.get("/api/v1/cart")
     contract.check("GET", "/cart", unsigned.status, await unsigned.json())

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import orjson
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from core.i18n import pick_locale
 from db.models import User
 from services.users import TelegramProfile
 from webapp.auth import InitDataError, VerifiedInitData, parse_authorization
 from webapp.errors import json_error
 from webapp.keys import SERVICES
-from webapp.routes import shop_api
+from webapp.routes import shop_api, shop_api_views
 
 API_V1 = "/api/v1"
 CURRENT_USER = web.RequestKey("current_user", User)
@@ -58,19 +56,8 @@ async def tma_auth_middleware(request: web.Request, handler: Handler) -> web.Str
 async def me(request: web.Request) -> web.Response:
     """The signed-in person's profile."""
     user: User = request[CURRENT_USER]
-    settings = request.config_dict[SERVICES].settings
-    body = orjson.dumps(
-        {
-            "id": user.pseudonym,
-            "telegram_id": user.tg_id,
-            "first_name": user.first_name,
-            "last_name": user.last_name,
-            "username": user.username,
-            "locale": pick_locale(user.locale, user.language_code, default=settings.default_locale),
-            "role": user.role.value,
-            "has_phone": user.phone is not None,
-        }
-    )
+    profile = await shop_api_views.me(user, request.config_dict[SERVICES].settings)
+    body = profile.__pydantic_serializer__.to_json(profile)
     return web.Response(
         body=body, content_type="application/json", headers={hdrs.CACHE_CONTROL: "no-store"}
     )

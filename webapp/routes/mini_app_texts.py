@@ -107,4 +107,30 @@ def mini_app_texts() -> dict[str, str]:
             "It waits for payment: pay for it in the chat with the bot, where /orders shows "
             "it with a Pay button."
         ),
+        # Orders
+        "account_nav": _("Your account"),
+        "my_orders": _("My orders"),
+        "orders_title": _("My orders"),
+        "no_orders": _("You have no orders yet."),
+        "order_number": _("Order #{id}"),
+        "order_history": _("History"),
+        "all_orders": _("All orders"),
+        "cancel_order": _("Cancel the order"),
+        "cancel_confirm": _("Cancel order #{id}? Reserved items go back on sale."),
+        "order_cancelled": _("The order is cancelled."),
+        "resend_files": _("Send my files again"),
+        "files_sent": _("The files are on their way to your chat with the bot."),
+        "pickup_qr_title": _("Ready for pickup"),
+        "pickup_qr_alt": _("QR code of pickup code {code}"),
+        "pickup_qr_hint": _("Show this code to the seller, or tell them the digits."),
+        # The profile
+        "profile_title": _("Profile"),
+        "language": _("Language"),
+        "language_hint": _("The app and the bot speak it."),
+        "personal_data": _("Personal data"),
+        "consent_given": _("You consented to the processing of your personal data."),
+        "consent_not_given": _("You have not consented to the processing of your personal data."),
+        "consent_in_chat": _("Give or withdraw consent in the chat with the bot: send /privacy."),
+        "to_chat": _("Back to the chat"),
+        "privacy_policy": _("Privacy policy"),
     }

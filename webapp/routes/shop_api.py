@@ -6,6 +6,7 @@ a hidden product: 404). The OpenAPI document at /api/v1/openapi.json is built fr
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from typing import Any
@@ -26,13 +27,15 @@ from services import (
     orders,
     payments,
     telegram_payments,
+    users,
 )
 from services.invoices import invoice_fields
 from webapp.keys import BOT
 from webapp.openapi import build_openapi
+from webapp.qr import qr_png
 from webapp.routes import shop_api_models as m
 from webapp.routes import shop_api_views as views
-from webapp.routes.shop_api_kit import ApiError, BadRequest, Call, Header, RouteTable
+from webapp.routes.shop_api_kit import ApiError, BadRequest, Call, Header, Png, RouteTable
 
 OPENAPI_PATH = "/openapi.json"
 OPENAPI = web.AppKey("openapi", dict)
@@ -321,6 +324,24 @@ async def resend_files(call: Call, order_id: int) -> m.Order:
     return await _order_response(call, order_id)
 
 
+@routes.endpoint("GET", "/orders/{order_id}/pickup-qr", tag="orders", errors=(404, 409))
+async def pickup_qr(call: Call, order_id: int) -> Png:
+    """The pickup QR code of an order ready for pickup, as a PNG image.
+
+    The code holds the order's `pickup_code` (the six digits printed under it): the seller
+    scans it or types the digits. Only for the person's own order in `ready_for_pickup`;
+    before and after that it is 409 `not_ready_for_pickup`.
+    """
+    order = await orders.customer_order(call.user, order_id)
+    if order.status is not OrderStatus.ready_for_pickup:
+        raise ApiError(
+            409,
+            "not_ready_for_pickup",
+            _("The pickup code is shown when the order is ready for pickup."),
+        )
+    return Png(await asyncio.to_thread(qr_png, order.pickup_code))
+
+
 # Paying ------------------------------------------------------------------------------------
 
 
@@ -394,6 +415,16 @@ async def pay_order(call: Call, order_id: int, body: m.PayRequest) -> m.PaymentO
         confirmation_url=payment.confirmation_url,
         invoice_link=payment.invoice_link,
     )
+
+
+# The person ------------------------------------------------------------------------------
+
+
+@routes.endpoint("PATCH", "/me", tag="account", errors=(422,))
+async def update_me(call: Call, body: m.MeUpdate) -> m.Me:
+    """Change the person's language (the chat answers in it too)."""
+    await users.set_locale(call.user, body.locale)
+    return await views.me(call.user, call.settings)
 
 
 # The document ------------------------------------------------------------------------------

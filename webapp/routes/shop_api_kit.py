@@ -18,7 +18,7 @@ import typing
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from html import escape
-from typing import Any
+from typing import Any, ClassVar
 
 from aiohttp import hdrs, web
 from pydantic import BaseModel, ValidationError
@@ -38,7 +38,21 @@ from webapp.keys import LOCALE, SERVICES
 from webapp.routes import api as tma_api
 from webapp.routes.shop_api_models import MAX_ID, Money
 
-Handler = Callable[..., Awaitable[BaseModel]]
+
+class Binary(bytes):
+    """A response that is not JSON: its bytes, sent with the subclass's media type (and
+    documented as such)."""
+
+    media_type: ClassVar[str]
+
+
+class Png(Binary):
+    """A PNG image."""
+
+    media_type = "image/png"
+
+
+Handler = Callable[..., Awaitable[BaseModel | Binary]]
 CacheScope = Callable[[dict[str, Any]], Awaitable[str | None]]
 """What a cached endpoint's response depends on besides its arguments and language: given the
 handler's arguments, the version of the data it reads (None: answer without the cache)."""
@@ -69,7 +83,7 @@ class Endpoint:
     handler: Handler
     summary: str
     tag: str
-    response: type[BaseModel]
+    response: type[BaseModel] | type[Binary]
     status: int
     also: tuple[int, ...]
     errors: tuple[int, ...]
@@ -190,8 +204,8 @@ def _describe(
     if set(placeholders) - set(params):
         raise TypeError(f"{handler.__name__}: path parameters {placeholders} not all taken")
     response = hints.get("return")
-    if not (isinstance(response, type) and issubclass(response, BaseModel)):
-        raise TypeError(f"{handler.__name__}: must return a pydantic model")
+    if not (isinstance(response, type) and issubclass(response, (BaseModel, Binary))):
+        raise TypeError(f"{handler.__name__}: must return a pydantic model or Binary")
     return Endpoint(
         method=method,
         path=path,
@@ -228,6 +242,13 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
             if version is not None:
                 return await _cached(endpoint, call, kwargs, version)
         result = await endpoint.handler(call, **kwargs)
+        if isinstance(result, Binary):
+            return web.Response(
+                body=bytes(result),
+                status=call.status or endpoint.status,
+                content_type=result.media_type,
+                headers={hdrs.CACHE_CONTROL: PERSONAL_CACHE_CONTROL},
+            )
         return web.Response(
             body=_json(result),
             status=call.status or endpoint.status,
@@ -257,7 +278,9 @@ async def _cached(
     key = f"{endpoint.operation_id}|{version}|{call.locale}|{arguments}"
 
     async def build() -> bytes:
-        return _json(await endpoint.handler(call, **kwargs))
+        result = await endpoint.handler(call, **kwargs)
+        assert isinstance(result, BaseModel)  # only JSON answers are cached
+        return _json(result)
 
     entry = await call.services.read_cache.get_or_build(key, build)
     headers = {

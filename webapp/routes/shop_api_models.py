@@ -452,6 +452,16 @@ class Me(ResponseBody):
     locale: Literal["ru", "en"]
     role: Role
     has_phone: bool
+    consent: bool = Field(
+        description="Consent to the processing of personal data, to the current policy "
+        "version (given or withdrawn in the bot with /privacy)."
+    )
+
+
+class MeUpdate(RequestBody):
+    """What the person changes about themselves."""
+
+    locale: Literal["ru", "en"]
 
 
 class PayRequest(RequestBody):

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from html import escape
 
+from core.config import Settings
 from core.i18n import gettext as _
+from core.i18n import pick_locale
 from core.texts import status_name
 from db.models import (
     ActorRole,
@@ -15,10 +17,11 @@ from db.models import (
     Product,
     ProductPhoto,
     Provider,
+    User,
 )
 from db.models import Order as OrderRow
 from services import cart as carts
-from services import orders, payments
+from services import consent, orders, payments
 from services.cart import CartLine as CartRow
 from services.cart import CartView
 from services.catalog import Page as ServicePage
@@ -317,4 +320,19 @@ def order(call: Call, order: OrderRow, history: list[OrderTransition]) -> m.Orde
         if order.status is OrderStatus.pending_payment
         else [],
         history=[_transition(record) for record in history],
+    )
+
+
+async def me(user: User, settings: Settings) -> m.Me:
+    """The signed-in person, in the language they chose (else Telegram's, else the default)."""
+    return m.Me(
+        id=user.pseudonym,
+        telegram_id=user.tg_id,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        username=user.username,
+        locale=pick_locale(user.locale, user.language_code, default=settings.default_locale),
+        role=user.role,
+        has_phone=user.phone is not None,
+        consent=await consent.may_collect_personal_data(user, settings.privacy_policy_version),
     )

@@ -1,9 +1,11 @@
 // Checkout with the options the checkout service offers (GET /checkout/options): pickup or
 // delivery with a slot, address and phone, cash or online, a comment. The MainButton places
-// the order (POST /checkout, one Idempotency-Key per visit, so a repeated press places one).
+// the order (POST /checkout, one Idempotency-Key per visit, so a repeated press places one)
+// and opens it (the order screen, which then replaces checkout in the history).
 import { html } from "lit-html";
 import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
+import { navigate } from "../router.js";
 import * as telegram from "../telegram.js";
 import { rememberCart, title } from "../ui.js";
 
@@ -25,7 +27,6 @@ export default async function checkout({ draw, stale }) {
     comment: "",
   };
   let problem = null;
-  let placed = null;
 
   const pick = (name, value) => {
     form[name] = value;
@@ -61,11 +62,15 @@ export default async function checkout({ draw, stale }) {
 
   async function place() {
     try {
-      placed = await api.post("/checkout", body(), { "Idempotency-Key": key });
+      const placed = await api.post("/checkout", body(), { "Idempotency-Key": key });
       rememberCart({ items: [] });
       telegram.confirmClosing(false);
       telegram.haptic("success");
       telegram.hideMainButton();
+      if (!stale()) {
+        navigate(`#/order/${placed.id}?placed=1`, { replace: true });
+      }
+      return;
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         throw error;
@@ -84,19 +89,6 @@ export default async function checkout({ draw, stale }) {
         alert.scrollIntoView({ block: "center" });
       }
     }
-  }
-
-  function done() {
-    return html`${title(t("order_placed", { id: placed.id }))}
-      <section class="card" id="order-placed">
-        <p>${t("order_status", { status: placed.status_name })}</p>
-        <p class="total">${t("cart_total", { total: placed.total.formatted })}</p>
-        ${placed.fulfilment === "pickup" && placed.pickup_code
-          ? html`<p>${t("pickup_code", { code: placed.pickup_code })}</p>`
-          : ""}
-        ${placed.payment_channels.length ? html`<p class="hint">${t("pay_in_chat")}</p>` : ""}
-      </section>
-      <a class="button" href="#/">${t("to_shops")}</a>`;
   }
 
   function fields() {
@@ -149,10 +141,6 @@ export default async function checkout({ draw, stale }) {
 
   function redraw() {
     if (stale()) {
-      return;
-    }
-    if (placed) {
-      draw(done());
       return;
     }
     const usable = offer.fulfilments.length && offer.payment_methods.length;

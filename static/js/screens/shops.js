@@ -18,6 +18,10 @@ export default async function shops({ draw }) {
   const catalog = await api.get("/catalog");
   draw(html`
     <div class="toolbar">${title(t("shops_title"))} ${cartLink()}</div>
+    <nav class="chips" aria-label=${t("account_nav")}>
+      <a class="chip" href="#/orders">${t("my_orders")}</a>
+      <a class="chip" href="#/profile">${t("profile_title")}</a>
+    </nav>
     <a class="search-box search-link" href="#/search" aria-label=${t("search_label")}>
       ${t("search_placeholder")}</a>
     ${catalog.items.length
