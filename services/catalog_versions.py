@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -64,8 +65,18 @@ def _for_dialect(sql: str) -> str:
     return re.sub(r"\$\d+", "?", sql)
 
 
-_READS: FreshReads[Any] = FreshReads()
-"""A burst of readers of one storefront shares its version queries (never a stale one)."""
+_READS: weakref.WeakKeyDictionary[object, FreshReads[Any]] = weakref.WeakKeyDictionary()
+"""A burst of readers of one storefront shares its version queries (never a stale one); one
+coalescer per database client, so a client that is gone (its loop with it) leaves nothing
+behind for the next one."""
+
+
+def _reads() -> FreshReads[Any]:
+    client = Provider._meta.db
+    reads = _READS.get(client)
+    if reads is None:
+        reads = _READS[client] = FreshReads()
+    return reads
 
 
 async def provider_version(provider_id: int) -> int | None:
@@ -77,13 +88,8 @@ async def provider_version(provider_id: int) -> int | None:
         )
         return int(rows[0][0]) if rows else None
 
-    result: int | None = await _READS.read(("provider", _database(), provider_id), query)
+    result: int | None = await _reads().read(("provider", provider_id), query)
     return result
-
-
-def _database() -> int:
-    """Which database a key is read from (tests and tools may open several)."""
-    return id(Provider._meta.db)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +110,7 @@ async def product_scope(product_id: int) -> ProductScope | None:
         provider_id, version = rows[0]
         return ProductScope(provider_id=int(provider_id), version=int(version))
 
-    scope: ProductScope | None = await _READS.read(("product", _database(), product_id), query)
+    scope: ProductScope | None = await _reads().read(("product", product_id), query)
     return scope
 
 
@@ -117,5 +123,5 @@ async def directory_version() -> str:
         count, total, highest = rows[0]
         return f"{count}.{total}.{highest}"
 
-    version: str = await _READS.read(("directory", _database()), query)
+    version: str = await _reads().read("directory", query)
     return version
