@@ -73,5 +73,7 @@ async def apply_migrations(database_url: str) -> None:
         if event == "apply_done":
             logger.info("Applied migration {}.{}", app_label, name)
 
-    await migrate(config=tortoise_config(database_url), progress=progress)
-    await Tortoise.close_connections()
+    try:
+        await migrate(config=tortoise_config(database_url), progress=progress)
+    finally:  # a failed migration must not leave a connection (and the process) hanging
+        await Tortoise.close_connections()

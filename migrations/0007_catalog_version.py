@@ -12,6 +12,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Provider',
             name='catalog_version',
-            field=fields.BigIntField(default=0),
+            field=fields.BigIntField(default=0, db_default=0),
         ),
     ]

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Product',
             name='personal_text_limit',
-            field=fields.SmallIntField(default=0),
+            field=fields.SmallIntField(default=0, db_default=0),
         ),
         ops.AddField(
             model_name='Product',

@@ -51,7 +51,7 @@ class Provider(TimestampedModel):
     commission_basis_points = fields.IntField(null=True)
     """The platform's commission on this provider's sales in hundredths of a percent
     (250 is 2.5 percent), unset: PLATFORM_COMMISSION_PERCENT."""
-    catalog_version = fields.BigIntField(default=0)
+    catalog_version = fields.BigIntField(default=0, db_default=0)
     """Bumped in the transaction of every change a customer would see in the storefront
     (services.catalog_versions): the API's read cache is keyed by it."""
 
@@ -112,7 +112,7 @@ class Product(TimestampedModel):
     personal_text_prompt = fields.CharField(max_length=64, null=True)
     """Set: the product is made with the customer's own text (an engraved name), asked with this
     question when it goes into the cart."""
-    personal_text_limit = fields.SmallIntField(default=0)
+    personal_text_limit = fields.SmallIntField(default=0, db_default=0)
     """The longest personal text the seller can make, in characters."""
 
     class Meta:
