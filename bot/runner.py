@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
@@ -88,6 +89,7 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
     await _suggest_demo_data()
     scheduler = create_scheduler(services)
     scheduler.start()  # jobs use the database, which is up now that the site listens
+    settle_garbage_collector()
     try:
         await _receive_updates(bot, dp, services, stop)
     finally:
@@ -95,6 +97,21 @@ async def serve(settings: Settings, stop: asyncio.Event) -> None:
         await runner.cleanup()
         await bot.session.close()
         await services.close()
+
+
+GC_THRESHOLDS = (50_000, 20, 100)
+"""Python's default (2 000 allocations) runs a collection every few requests, and the full ones
+walk every object the process has: at 64 concurrent readers of the catalogue they made the
+99th percentile ~180 ms against a median of ~16 ms (measured with `make bench`'s load; with
+these thresholds and the start-up objects frozen: p99 ~20 ms)."""
+
+
+def settle_garbage_collector() -> None:
+    """Once everything is built: move the start-up objects (modules, models, routers,
+    translations) out of the collector's sight, and collect less often."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
 
 
 async def _suggest_demo_data() -> None:
