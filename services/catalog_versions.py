@@ -17,11 +17,11 @@ import secrets
 import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from tortoise.expressions import F
 
-from db.models import Product, Provider
+from db.models import Provider
 from services.fresh_reads import FreshReads
 
 
@@ -38,14 +38,6 @@ async def bump(provider_ids: Iterable[int]) -> None:
 MAX_STEP = 2**24
 """Versions grow by 1..MAX_STEP per change: a billion changes of one shop still fit a BIGINT,
 and their sum over all shops (`directory_version`) too."""
-
-
-async def bump_for_products(product_ids: Iterable[int]) -> None:
-    """Mark the storefronts of these products changed (inside the change's transaction)."""
-    ids = sorted(set(product_ids))
-    if ids:
-        providers = await Product.filter(id__in=ids).values_list("provider_id", flat=True)
-        await bump(cast("list[int]", providers))
 
 
 _PROVIDER_VERSION = 'SELECT "catalog_version" FROM "providers" WHERE "id" = $1 AND "is_active" = $2'
