@@ -155,11 +155,14 @@ async function main() {
   // reloads): from here on the hash is the route.
   const first = firstRoute();
   try {
-    const me = await api.get("/me");
+    // The cart comes with /me: the first screen's cart link is drawn once, with its count.
+    const [me, cart] = await Promise.all([api.get("/me"), api.get("/cart").catch(() => null)]);
     if (switchLocale(me.locale)) {
       return;
     }
-    api.get("/cart").then(rememberCart, () => {});
+    if (cart) {
+      rememberCart(cart);
+    }
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       reopen(t("session_expired"));
