@@ -101,7 +101,15 @@ class ConsentRequired(DomainError):
     status = 403
 
 
-class PaymentChannelUnavailable(InvalidInput):
+class ChoiceRefused(InvalidInput):
+    """A well-formed choice that the shop's present state refuses (`field`): a fulfilment or
+    payment method it does not take (now). The same request is right for another shop, so it
+    is a conflict (409), not a bad value (422); chat explains it like any invalid input."""
+
+    status = 409
+
+
+class PaymentChannelUnavailable(ChoiceRefused):
     """Online payment chosen while no payment channel takes this currency (`field`)."""
 
     code = "payment_channel_unavailable"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.errors import ConsentRequired, InvalidInput, PaymentChannelUnavailable
+from core.errors import ChoiceRefused, ConsentRequired, InvalidInput, PaymentChannelUnavailable
 from db.models import Fulfilment, PaymentMethod
 from services.checkout.draft import CheckoutDraft, clean_address, clean_comment, clean_phone
 from services.checkout.offering import CheckoutOptions
@@ -29,7 +29,7 @@ def choose_fulfilment(value: Fulfilment, options: CheckoutOptions) -> Fulfilment
     """One of the offered fulfilment kinds (InvalidInput otherwise)."""
     value = Fulfilment(value)
     if value not in options.fulfilments:
-        raise InvalidInput(field="fulfilment")
+        raise ChoiceRefused(field="fulfilment")
     return value
 
 
@@ -39,7 +39,7 @@ def choose_payment(value: PaymentMethod, options: CheckoutOptions) -> PaymentMet
     if value is PaymentMethod.online and not options.payment_channels:
         raise PaymentChannelUnavailable(field="payment_method")
     if value not in options.payment_methods:
-        raise InvalidInput(field="payment_method")
+        raise ChoiceRefused(field="payment_method")
     return value
 
 

@@ -16,7 +16,6 @@ from aiohttp import web
 
 from core.errors import DomainError, InvalidInput
 from core.i18n import gettext as _
-from core.problems import explain
 from db.models import ActorRole, Order, OrderStatus, PaymentChannel
 from services import cart as carts
 from services import (
@@ -58,23 +57,6 @@ def consent_required() -> ApiError:
             "data in the bot's profile."
         ),
     )
-
-
-def choice_refused(error: InvalidInput) -> ApiError:
-    """A service refused a choice of a body that passed validation (delivery where the shop
-    offers none, cash where it takes none, no phone in the profile): the request is
-    well-formed and the shop's or the person's state refuses it, so 409, not 422."""
-    field = error.details.get("field")
-    return ApiError(409, error.code, explain(error), str(field) if field is not None else None)
-
-
-def _by_the_shop(error: InvalidInput) -> bool:
-    """A fulfilment or payment method the shop does not take (now) is the shop's state; a
-    short address, a bad phone or a slot that passed or filled up is the value sent (422)."""
-    return error.code != "invalid_input" or error.details.get("field") in _SHOP_CHOICES
-
-
-_SHOP_CHOICES = frozenset({"fulfilment", "payment_method"})
 
 
 # Catalog -----------------------------------------------------------------------------------
@@ -274,11 +256,9 @@ async def place_order(call: Call, body: m.CheckoutRequest) -> m.Order:
                 events=call.services.shop_events,
             )
             return await _order_response(call, existing.id)
-        except DomainError as error:
+        except DomainError:
             # A concurrent request with the same key may have placed it and emptied the cart.
             existing = await Order.get_or_none(checkout_key=key, customer_id=call.user.id)
-            if existing is None and isinstance(error, InvalidInput) and _by_the_shop(error):
-                raise choice_refused(error) from error
             if existing is None:
                 raise
     call.status = 200
