@@ -31,11 +31,13 @@ from core.errors import DomainError
 from core.i18n import create_i18n
 from core.metrics import Metrics
 from handlers import get_routers
+from handlers.analytics import install as record_funnel_steps
 from handlers.errors import ErrorHandler, answer_refusal, answerable
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
 from handlers.routing import resolve_magic_filters_inline
 from middlewares import setup_middlewares
+from services.analytics import RecordOrderSteps
 from services.container import Services
 from services.dedup import MemoryDeduplicator, RedisDeduplicator
 from services.effects import register_money_jobs
@@ -162,6 +164,7 @@ def create_dispatcher(services: Services) -> Dispatcher:
         default_locale=settings.default_locale,
     )
     dp.include_routers(*get_routers())
+    record_funnel_steps(dp, services)
     resolve_magic_filters_inline(dp)
     # Refusals first; the ErrorHandler must be last: it takes every other exception.
     dp.errors.register(answer_refusal, ExceptionTypeFilter(DomainError), answerable)
@@ -249,6 +252,7 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
     dp["refund_backends"] = backends
     events.subscribe(TelegramShopNotifier(bot, services))
     events.subscribe(RunJobsAtOnce(runner))
+    events.subscribe(RecordOrderSteps(services.analytics))
     register_money_jobs(
         runner,
         backends=backends,

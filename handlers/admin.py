@@ -18,6 +18,7 @@ from core.i18n import gettext as _
 from db.models import User
 from handlers import (
     admin_csv,
+    admin_insights,
     admin_moderation,
     admin_orders,
     admin_payouts,
@@ -88,5 +89,6 @@ def create_router() -> Router:
         admin_csv.create_router(),
         admin_refunds.create_router(),
         admin_payouts.create_router(),
+        admin_insights.create_router(),
     )
     return router

@@ -47,6 +47,9 @@ def admin_commands() -> list[Command]:
         ("admin", __("Administration: shops, moderation, orders, payouts")),
         ("refund", __("Refund an order: /refund ORDER [amount] [reason]")),
         ("settlement", __("A shop's settlement report: /settlement SHOP FROM TO")),
+        ("stats", __("Statistics: sales, conversion, funnel by source, chart")),
+        ("users", __("Find people, change roles, ban: /users ID, @username or phone")),
+        ("audit", __("The audit log of admin actions")),
     ]
 
 

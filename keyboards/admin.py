@@ -30,6 +30,9 @@ class AdminAction(StrEnum):
     csv = "csv"
     new_provider = "new"
     payouts = "pay"
+    stats = "st"
+    people = "ppl"
+    audit = "aud"
 
 
 class AdminCB(CallbackData, prefix="ad"):
@@ -202,6 +205,9 @@ def menu() -> InlineKeyboardMarkup:
     builder.button(text=_("📦 Orders"), callback_data=AdminCB(action=AdminAction.orders))
     builder.button(text=_("📄 Catalog CSV"), callback_data=AdminCB(action=AdminAction.csv))
     builder.button(text=_("💸 Payouts"), callback_data=AdminCB(action=AdminAction.payouts))
+    builder.button(text=_("📊 Statistics"), callback_data=AdminCB(action=AdminAction.stats))
+    builder.button(text=_("👥 Users"), callback_data=AdminCB(action=AdminAction.people))
+    builder.button(text=_("🧾 Audit log"), callback_data=AdminCB(action=AdminAction.audit))
     builder.adjust(1)
     return builder.as_markup()
 

@@ -14,6 +14,7 @@ from redis.asyncio import Redis
 from core.config import Settings
 from core.i18n import I18n
 from core.metrics import Metrics
+from services.analytics import EventRecorder
 from services.dedup import UpdateDeduplicator
 from services.events import ShopEvents
 from services.jobs import JobRunner
@@ -43,6 +44,8 @@ class Services:
     """Serialised catalogue responses (shared through Redis when there is one)."""
     user_cache: UserCache = field(default_factory=UserCache)
     """Authenticated users of the Mini App API, for a short while."""
+    analytics: EventRecorder = field(default_factory=EventRecorder)
+    """Product events for the admin's statistics, written in batches."""
 
     async def close(self) -> None:
         """Release connections."""

@@ -56,11 +56,13 @@ def database_context(database_url: str, pool_size: int | None = None) -> Any:
 
 
 def user_cache_context(services: Services) -> Any:
-    """Pending `last_seen_at` writes are made before the database closes."""
+    """Pending `last_seen_at` writes and product events are written before the database
+    closes."""
 
     async def context(_: web.Application) -> AsyncIterator[None]:
         yield
         await services.user_cache.close()
+        await services.analytics.close()
 
     return context
 

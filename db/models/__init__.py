@@ -1,5 +1,6 @@
 """All Tortoise models; `db.models` is the single models module of the `models` app."""
 
+from db.models.analytics import EventChannel, EventKind, ProductEvent
 from db.models.catalog import (
     Category,
     Product,
@@ -53,6 +54,8 @@ __all__ = [
     "Category",
     "Consent",
     "ConsentKind",
+    "EventChannel",
+    "EventKind",
     "Fulfilment",
     "Job",
     "JobState",
@@ -72,6 +75,7 @@ __all__ = [
     "Payout",
     "PayoutStatus",
     "Product",
+    "ProductEvent",
     "ProductKind",
     "ProductPhoto",
     "Provider",

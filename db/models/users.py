@@ -87,6 +87,8 @@ class AuditAction(StrEnum):
     """What an audit entry records (its `action` column)."""
 
     user_role = "user.role"
+    user_ban = "user.ban"
+    user_unban = "user.unban"
     privacy_erase = "privacy.erase"
     order_refund = "order.refund"
     payment_refund_late = "payment.refund_late"

@@ -28,6 +28,9 @@ async def test_admin_menu(telegram: Telegram) -> None:
         "📦 Orders",
         "📄 Catalog CSV",
         "💸 Payouts",
+        "📊 Statistics",
+        "👥 Users",
+        "🧾 Audit log",
     ]
 
 

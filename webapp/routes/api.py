@@ -7,7 +7,7 @@ from datetime import timedelta
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Handler
 
-from db.models import User
+from db.models import EventChannel, EventKind, User
 from services.users import TelegramProfile
 from webapp.auth import InitDataError, VerifiedInitData, parse_authorization
 from webapp.errors import json_error
@@ -54,9 +54,11 @@ async def tma_auth_middleware(request: web.Request, handler: Handler) -> web.Str
 
 
 async def me(request: web.Request) -> web.Response:
-    """The signed-in person's profile."""
+    """The signed-in person's profile (the Mini App's first call: it counts as opening it)."""
     user: User = request[CURRENT_USER]
-    profile = await shop_api_views.me(user, request.config_dict[SERVICES].settings)
+    services = request.config_dict[SERVICES]
+    profile = await shop_api_views.me(user, services.settings)
+    services.analytics.record(EventKind.app_opened, EventChannel.app, user_id=user.id)
     body = profile.__pydantic_serializer__.to_json(profile)
     return web.Response(
         body=body, content_type="application/json", headers={hdrs.CACHE_CONTROL: "no-store"}

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from core.errors import DomainError, InvalidInput
 from core.i18n import gettext as _
-from db.models import ActorRole, Order, OrderStatus, PaymentChannel
+from db.models import ActorRole, EventKind, Order, OrderStatus, PaymentChannel
 from services import cart as carts
 from services import (
     catalog,
@@ -81,7 +81,9 @@ async def _product(arguments: dict[str, Any]) -> str | None:
     return None if scope is None else f"p{scope.provider_id}:{scope.version}"
 
 
-@routes.endpoint("GET", "/catalog", tag="catalog", cache=_directory)
+@routes.endpoint(
+    "GET", "/catalog", tag="catalog", cache=_directory, records=EventKind.catalog_viewed
+)
 async def list_storefronts(call: Call) -> m.Catalog:
     """Open storefronts, shops first, by name."""
     return m.Catalog(items=[views.storefront(p) for p in await catalog.storefronts()])
@@ -95,7 +97,12 @@ async def get_storefront(call: Call, provider_id: int) -> m.ProviderOut:
 
 
 @routes.endpoint(
-    "GET", "/providers/{provider_id}/products", tag="catalog", errors=(404,), cache=_storefront
+    "GET",
+    "/providers/{provider_id}/products",
+    tag="catalog",
+    errors=(404,),
+    cache=_storefront,
+    records=EventKind.catalog_viewed,
 )
 async def list_products(call: Call, provider_id: int, query: m.ProductsQuery) -> m.ProductList:
     """Visible products of a storefront (optionally of one category), by title."""
@@ -104,7 +111,14 @@ async def list_products(call: Call, provider_id: int, query: m.ProductsQuery) ->
     return await views.product_list(call, page)
 
 
-@routes.endpoint("GET", "/products/{product_id}", tag="catalog", errors=(404,), cache=_product)
+@routes.endpoint(
+    "GET",
+    "/products/{product_id}",
+    tag="catalog",
+    errors=(404,),
+    cache=_product,
+    records=EventKind.product_viewed,
+)
 async def get_product(call: Call, product_id: int) -> m.ProductCard:
     """A product card; hidden products and closed storefronts are 404."""
     return await views.product_card(call, await catalog.get_visible_product(product_id))
@@ -129,7 +143,9 @@ async def get_cart(call: Call) -> m.Cart:
     return await _cart(call)
 
 
-@routes.endpoint("POST", "/cart/items", tag="cart", errors=(404, 409, 422))
+@routes.endpoint(
+    "POST", "/cart/items", tag="cart", errors=(404, 409, 422), records=EventKind.cart_added
+)
 async def add_to_cart(call: Call, body: m.AddToCart) -> m.Cart:
     """Add a product (quantities add up); another provider's cart needs `replace`."""
     view = await carts.add(
@@ -191,7 +207,9 @@ async def _order_response(call: Call, order_id: int) -> m.Order:
     return views.order(call, order, await orders.history(order))
 
 
-@routes.endpoint("GET", "/checkout/options", tag="orders", errors=(409,))
+@routes.endpoint(
+    "GET", "/checkout/options", tag="orders", errors=(409,), records=EventKind.checkout_started
+)
 async def checkout_options(call: Call) -> m.CheckoutOffer:
     """What the cart can be checked out with now: the same options the chat offers.
 

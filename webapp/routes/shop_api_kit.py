@@ -28,7 +28,7 @@ from core.errors import InvalidInput, NotFound
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
-from db.models import User
+from db.models import EventChannel, EventKind, User
 from services.container import Services
 from webapp.errors import ApiError, error_messages
 from webapp.keys import LOCALE, SERVICES
@@ -92,6 +92,8 @@ class Endpoint:
     path_params: tuple[str, ...]
     headers: tuple[Header, ...]
     cache: CacheScope | None = None
+    records: EventKind | None = None
+    """The funnel step a successful call is (services.analytics)."""
 
     @property
     def operation_id(self) -> str:
@@ -159,12 +161,14 @@ class RouteTable:
         errors: tuple[int, ...] = (),
         headers: tuple[Header, ...] = (),
         cache: CacheScope | None = None,
+        records: EventKind | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare a handler `(call: Call, [body: M], [query: Q], [<path param>: int]) -> R`.
 
         With `cache`, a GET whose response is the same for everyone (no per-person field) is
         answered from the read cache, keyed by its arguments, language and data version,
-        with an ETag (304 for If-None-Match)."""
+        with an ETag (304 for If-None-Match). With `records`, each successful call is noted as
+        that step of the funnel for the admin's statistics."""
 
         def register(handler: Handler) -> Handler:
             endpoint = _describe(handler, method, path, tag, status, also, errors, headers)
@@ -172,6 +176,8 @@ class RouteTable:
                 if method != "GET":
                     raise TypeError(f"{handler.__name__}: only GET responses are cached")
                 endpoint = dataclasses.replace(endpoint, cache=cache)
+            if records is not None:
+                endpoint = dataclasses.replace(endpoint, records=records)
             self.endpoints.append(endpoint)
             return handler
 
@@ -224,6 +230,39 @@ def _describe(
 
 
 def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    if endpoint.records is None:
+        return _answer(endpoint)
+    answer, kind = _answer(endpoint), endpoint.records
+
+    async def handle_and_record(request: web.Request) -> web.StreamResponse:
+        response = await answer(request)  # a refusal raises: only successes are recorded
+        ids = {name: request.match_info.get(name) for name in ("provider_id", "product_id")}
+        body = request.get(RECORDED_BODY)
+        request.config_dict[SERVICES].analytics.record(
+            kind,
+            EventChannel.app,
+            user_id=request[tma_api.CURRENT_USER].id,
+            provider_id=_int(ids["provider_id"]),
+            product_id=_int(ids["product_id"]) or _int(getattr(body, "product_id", None)),
+        )
+        return response
+
+    handle_and_record.__name__ = endpoint.operation_id
+    return handle_and_record
+
+
+RECORDED_BODY = web.RequestKey("recorded_body", BaseModel)
+"""The validated body of a recorded call (for the product id of an added cart line)."""
+
+
+def _int(value: object) -> int | None:
+    try:
+        return int(value) if value is not None else None  # type: ignore[call-overload]
+    except ValueError:
+        return None
+
+
+def _answer(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def handle(request: web.Request) -> web.StreamResponse:
         # Refusals (ApiError, DomainError) are answered by webapp.middlewares.
         call = Call(
@@ -237,6 +276,7 @@ def _wrap(endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamRes
             kwargs["query"] = _validated(endpoint.query, dict(request.query), json=False)
         if endpoint.body is not None:
             kwargs["body"] = _validated(endpoint.body, await request.read(), json=True)
+            request[RECORDED_BODY] = kwargs["body"]
         if endpoint.cache is not None:
             version = await endpoint.cache(kwargs)
             if version is not None:
