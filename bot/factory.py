@@ -47,6 +47,7 @@ from services.read_cache import ReadCache
 from services.refunds import RefundBackends
 from services.throttle import Throttler
 from services.user_cache import UserCache
+from services.users import ChatDefaults
 from services.yookassa_gateway import YooKassaGateway
 
 SANDBOX_API_PATH = "/sandbox/tg"
@@ -207,7 +208,10 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
         shop_events=ShopEvents(),
         jobs=JobRunner(),
         read_cache=ReadCache(redis, namespace=database_namespace(settings.database_url)),
-        user_cache=UserCache(redis),
+        user_cache=UserCache(
+            redis,
+            defaults=ChatDefaults(settings.default_locale, frozenset(settings.admin_ids)),
+        ),
     )
 
 

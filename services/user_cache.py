@@ -25,6 +25,7 @@ from redis.exceptions import RedisError
 from db.models import User
 from services.users import (
     SEEN_RESOLUTION,
+    ChatDefaults,
     TelegramProfile,
     listen_to_user_changes,
     stop_listening,
@@ -58,8 +59,10 @@ class UserCache:
         ttl: float = DEFAULT_TTL,
         max_entries: int = DEFAULT_MAX_ENTRIES,
         flush_delay: float = DEFAULT_FLUSH_DELAY,
+        defaults: ChatDefaults | None = None,
     ) -> None:
         self._redis = redis
+        self._defaults = defaults
         self._ttl = ttl
         self._max_entries = max_entries
         self._flush_delay = flush_delay
@@ -87,7 +90,7 @@ class UserCache:
             return entry.user
         # The stamp is read before the row: a change committed meanwhile shows next time.
         stamp = await self._stamp(profile.tg_id)
-        user = await upsert_user(profile, now=now, touch_seen=False)
+        user = await upsert_user(profile, now=now, touch_seen=False, defaults=self._defaults)
         self._note_seen(user, now)
         self._entries[profile.tg_id] = _Entry(user, profile, time.monotonic(), stamp)
         self._entries.move_to_end(profile.tg_id)

@@ -13,6 +13,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
+from core.i18n import pick_locale
 from db.models import AuditAction, AuditLog, Provider, Role, User
 from services import jobs
 from services.jobs import JobKind
@@ -85,13 +86,37 @@ def new_pseudonym() -> str:
     return "u" + secrets.token_hex(8)
 
 
+@dataclass(frozen=True, slots=True)
+class ChatDefaults:
+    """What every chat gets without a call of its own: the customers' commands per language and
+    the menu button labelled in the default language (set once at start)."""
+
+    default_locale: str
+    admin_ids: frozenset[int] = frozenset()
+
+    def covers(self, user: User) -> bool:
+        """True when a newcomer needs no chat set-up of their own: a customer whose language
+        is the default one (an admin of ADMIN_IDS gets admin commands; another language gets
+        the menu button's label in it)."""
+        if user.tg_id in self.admin_ids:
+            return False
+        locale = pick_locale(user.locale, user.language_code, default=self.default_locale)
+        return locale == self.default_locale
+
+
 async def upsert_user(
-    profile: TelegramProfile, *, now: datetime | None = None, touch_seen: bool = True
+    profile: TelegramProfile,
+    *,
+    now: datetime | None = None,
+    touch_seen: bool = True,
+    defaults: ChatDefaults | None = None,
 ) -> User:
     """Create the user on first contact, refresh names and `last_seen_at` afterwards.
 
     With `touch_seen=False` a known user's `last_seen_at` is left for the caller to write
-    later (services.user_cache batches it off the response path)."""
+    later (services.user_cache batches it off the response path). A newcomer's own chat
+    set-up (the chat.setup job) is queued unless `defaults` already cover them: a crowd of
+    newcomers after a broadcast then costs no job rows and no Bot API calls."""
     now = now or datetime.now(UTC)
     user = await User.get_or_none(tg_id=profile.tg_id)
     if user is None:
@@ -105,7 +130,8 @@ async def upsert_user(
                 language_code=profile.language_code,
                 last_seen_at=now,
             )
-            await refresh_chat(created)
+            if defaults is None or not defaults.covers(created):
+                await refresh_chat(created)
             return created
         except IntegrityError:
             # Two updates of a new user raced; the other one created the row.

@@ -134,3 +134,18 @@ async def test_choosing_a_language_changes_the_menu_button_and_commands(
     listed = await telegram.bot.get_my_commands(scope=BotCommandScopeChat(chat_id=anna.id))
     assert {c.command for c in listed} == CUSTOMER_COMMANDS
     assert next(c for c in listed if c.command == "cart").description == "Your cart"
+
+
+async def test_only_newcomers_the_defaults_do_not_cover_get_a_chat_setup_job(
+    telegram: Telegram,
+) -> None:
+    """A Russian-speaking customer is served by the default commands and menu button: a crowd
+    of them after a broadcast costs no job rows and no Bot API calls."""
+    await telegram.user(4004, first_name="Анна", language_code="ru").send("/start")
+    await telegram.user(4005, first_name="Ira", language_code="uk").send("/start")  # → ru
+    assert await Job.filter(kind="chat.setup").count() == 0
+    await telegram.user(2002, first_name="John", language_code="en").send("/start")
+    await telegram.user(ADMIN_ID, first_name="Борис").send("/start")
+    owners = {job.payload["user_id"] for job in await Job.filter(kind="chat.setup")}
+    expected = {(await User.get(tg_id=tg_id)).id for tg_id in (2002, ADMIN_ID)}
+    assert owners == expected
