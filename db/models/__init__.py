@@ -41,6 +41,14 @@ from db.models.shop import (
     OrderTransition,
     PaymentMethod,
 )
+from db.models.templates import (
+    ChatPicture,
+    Design,
+    DesignPreview,
+    DesignStatus,
+    ProductTemplate,
+    TemplateImage,
+)
 from db.models.users import AuditAction, AuditLog, Consent, ConsentKind, Role, User
 
 __all__ = [
@@ -51,8 +59,12 @@ __all__ = [
     "AuditLog",
     "CartItem",
     "Category",
+    "ChatPicture",
     "Consent",
     "ConsentKind",
+    "Design",
+    "DesignPreview",
+    "DesignStatus",
     "Fulfilment",
     "Job",
     "JobState",
@@ -74,6 +86,7 @@ __all__ = [
     "Product",
     "ProductKind",
     "ProductPhoto",
+    "ProductTemplate",
     "Provider",
     "ProviderInvite",
     "ProviderKind",
@@ -83,5 +96,6 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "Role",
+    "TemplateImage",
     "User",
 ]
