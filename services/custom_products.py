@@ -36,8 +36,8 @@ from services.design_images import (
     MAX_UPLOAD_PIXELS,
     PictureInfo,
     PrintArea,
-    base_image_size,
     compose_preview,
+    inspect_bytes,
     inspect_upload,
     write_file,
 )
@@ -143,13 +143,14 @@ async def add_base_image(
     name = " ".join(name.split())
     if not 1 <= len(name) <= MAX_NAME:
         raise InvalidInput(field="name", min=1, max=MAX_NAME)
-    width, height = await asyncio.to_thread(base_image_size, data)
+    info = await asyncio.to_thread(inspect_bytes, data)
+    width, height = info.width, info.height
     check_print_area(area, width, height)
     template = await ensure_template(provider, product_id)
     if await TemplateImage.filter(template_id=template.id).count() >= MAX_TEMPLATE_IMAGES:
         raise InvalidInput(field="template_images", max=MAX_TEMPLATE_IMAGES)
     digest = hashlib.sha256(data).hexdigest()[:24]
-    relative = f"{TEMPLATES_DIR}/{digest}.img"
+    relative = f"{TEMPLATES_DIR}/{digest}.{info.extension}"
     await asyncio.to_thread(write_file, data_dir / relative, data)
     async with in_transaction():
         position = await TemplateImage.filter(template_id=template.id).count()

@@ -97,13 +97,12 @@ def inspect_upload(path: Path) -> PictureInfo:
         return PictureInfo(image.format, ACCEPTED_FORMATS[image.format], width, height)
 
 
-def base_image_size(data: bytes) -> tuple[int, int]:
-    """The size of a seller's base image, refused like an upload when it is not one."""
+def inspect_bytes(data: bytes) -> PictureInfo:
+    """A seller's base image checked like an upload."""
     with tempfile.NamedTemporaryFile(suffix=".upload") as file:
         file.write(data)
         file.flush()
-        info = inspect_upload(Path(file.name))
-    return info.width, info.height
+        return inspect_upload(Path(file.name))
 
 
 def _upright_rgba(path: Path) -> Image.Image:

@@ -92,6 +92,8 @@ class Endpoint:
     path_params: tuple[str, ...]
     headers: tuple[Header, ...]
     cache: CacheScope | None = None
+    upload: str | None = None
+    """The multipart form field of a file the handler streams itself (documented as the body)."""
 
     @property
     def operation_id(self) -> str:
@@ -159,6 +161,7 @@ class RouteTable:
         errors: tuple[int, ...] = (),
         headers: tuple[Header, ...] = (),
         cache: CacheScope | None = None,
+        upload: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare a handler `(call: Call, [body: M], [query: Q], [<path param>: int]) -> R`.
 
@@ -172,6 +175,8 @@ class RouteTable:
                 if method != "GET":
                     raise TypeError(f"{handler.__name__}: only GET responses are cached")
                 endpoint = dataclasses.replace(endpoint, cache=cache)
+            if upload is not None:
+                endpoint = dataclasses.replace(endpoint, upload=upload)
             self.endpoints.append(endpoint)
             return handler
 
