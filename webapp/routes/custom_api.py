@@ -25,7 +25,7 @@ from webapp.keys import BOT
 from webapp.routes.media import media_url
 from webapp.routes.shop_api import routes
 from webapp.routes.shop_api_kit import ApiError, BadRequest, Binary, Call
-from webapp.routes.shop_api_models import MAX_ID, JsonInt, RequestBody, ResponseBody
+from webapp.routes.shop_api_models import OptionalId, RequestBody, ResponseBody
 
 API_PREFIX = "/api/v1"
 UPLOAD_FIELD = "file"
@@ -103,8 +103,8 @@ class DesignOut(ResponseBody):
 class FromChat(RequestBody):
     """Which picture sent to the bot to use."""
 
-    picture_id: JsonInt | None = Field(
-        default=None, ge=1, le=MAX_ID, description="Unset: the latest picture sent to the bot."
+    picture_id: OptionalId = Field(
+        default=None, description="Unset: the latest picture sent to the bot."
     )
 
 

@@ -42,6 +42,8 @@ def _integral(value: object) -> object:
 
 JsonInt = Annotated[int, BeforeValidator(_integral)]
 """An integer of a JSON body: a number without a fraction, whether written 80 or 80.0."""
+OptionalId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)] | None
+"""An optional id in a JSON body (its range in the schema, inside the `anyOf`)."""
 
 
 class RequestBody(BaseModel):
@@ -291,10 +293,8 @@ class AddToCart(RequestBody):
         description="Required for a product made with a personal text (see `personal_text` of "
         "the product), up to its `max_length`; refused for other products.",
     )
-    design_id: JsonInt | None = Field(
+    design_id: OptionalId = Field(
         default=None,
-        ge=1,
-        le=MAX_ID,
         description="The person's design (POST /products/{id}/designs): required for a custom "
         "product with a template (GET /products/{id}/template), refused for other products.",
     )
