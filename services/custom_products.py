@@ -113,6 +113,10 @@ async def ensure_template(
         watermark = " ".join(watermark.split())
         if len(watermark) > MAX_WATERMARK:
             raise InvalidInput(field="watermark", max=MAX_WATERMARK)
+    existing = await ProductTemplate.get_or_none(product_id=product.id)
+    unchanged = watermark is None or (existing is not None and existing.watermark == watermark)
+    if existing is not None and product.kind is ProductKind.custom and unchanged:
+        return existing  # nothing changes: no new version, no catalogue bump
     async with in_transaction():
         if product.kind is not ProductKind.custom:
             product.kind = ProductKind.custom
