@@ -33,6 +33,7 @@ PREVIEW_MAX_SIDE = 1200
 THUMB_SIZE = (320, 320)
 JPEG_QUALITY = 85
 WATERMARK_ALPHA = 70
+WATERMARK_FONT = "DejaVuSans-Bold.ttf"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,6 +120,14 @@ def _fit_contain(picture: Image.Image, width: int, height: int) -> Image.Image:
     return canvas
 
 
+def _watermark_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """DejaVu (it has Cyrillic) where installed, else Pillow's own font."""
+    try:
+        return ImageFont.truetype(WATERMARK_FONT, size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
 def _watermark(image: Image.Image, text: str) -> Image.Image:
     """The text tiled diagonally across the image, light enough to see the product through."""
     if not text:
@@ -126,7 +135,7 @@ def _watermark(image: Image.Image, text: str) -> Image.Image:
     layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     font_size = max(12, image.width // 18)
-    font = ImageFont.load_default(size=font_size)
+    font = _watermark_font(font_size)
     left, top, right, bottom = draw.textbbox((0, 0), text, font=font)
     step_x = int(right - left) + font_size * 2
     step_y = int(bottom - top) + font_size * 3
