@@ -11,6 +11,7 @@ from handlers import (
     checkout,
     common,
     customer_orders,
+    design_templates,
     designs,
     fallback,
     language,
@@ -41,6 +42,7 @@ def get_routers() -> list[Router]:
         customer_orders.create_router(),  # /orders works in any state
         checkout.create_router(),
         designs.create_router(),  # custom products' pictures; keeps photos sent outside a flow
+        design_templates.create_router(),  # sellers' templates of custom products
         provider.create_router(),  # /shop for owners of a provider
         provider_orders.create_router(),  # order pushes' buttons, rejection reasons
         provider_payouts.create_router(),  # /shop → balance and payout requests

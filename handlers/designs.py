@@ -62,7 +62,7 @@ async def ask_for_picture(
     )
 
 
-def _picture_of(message: Message) -> tuple[str, str, int | None] | None:
+def picture_of(message: Message) -> tuple[str, str, int | None] | None:
     """(file_id, file_unique_id, size) of a photo or an image document."""
     if message.photo:
         largest = message.photo[-1]
@@ -113,7 +113,7 @@ async def picture_received(
     message: Message, user: User, state: FSMContext, bot: Bot, settings: Settings
 ) -> None:
     """The customer's picture: previews composed and sent back, then "Add to cart"."""
-    found = _picture_of(message)
+    found = picture_of(message)
     if found is None:
         await wrong_input(message)
         return
@@ -211,7 +211,7 @@ async def show_design(
 
 async def keep_picture(message: Message, user: User) -> None:
     """A picture sent outside any conversation: kept, for "use a picture I sent" in the app."""
-    found = _picture_of(message)
+    found = picture_of(message)
     if found is None:
         return
     await custom_products.remember_chat_picture(user, *found)

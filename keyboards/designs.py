@@ -50,3 +50,35 @@ def replace_cart(design_id: int, quantity: int) -> InlineKeyboardMarkup:
         callback_data=DesignCB(action=DesignAction.swap, design_id=design_id, quantity=quantity),
     )
     return builder.as_markup()
+
+
+class TemplateAction(StrEnum):
+    """A seller's buttons about a custom product's template."""
+
+    open = "o"
+    done = "d"
+
+
+class TemplateCB(CallbackData, prefix="tpl"):
+    """A seller's button about the template of one of their products."""
+
+    action: TemplateAction
+    provider_id: int
+    product_id: int
+
+
+def template_entry(provider_id: int, product_id: int) -> TemplateCB:
+    """The product edit menu's "Picture template" button."""
+    return TemplateCB(action=TemplateAction.open, provider_id=provider_id, product_id=product_id)
+
+
+def template_done(provider_id: int, product_id: int) -> InlineKeyboardMarkup:
+    """While the seller sends the sides of the product: finish."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Done"),
+        callback_data=TemplateCB(
+            action=TemplateAction.done, provider_id=provider_id, product_id=product_id
+        ),
+    )
+    return builder.as_markup()

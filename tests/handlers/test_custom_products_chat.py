@@ -4,8 +4,10 @@ from the order card. Wrong input is explained and changes nothing."""
 
 from __future__ import annotations
 
-from db.models import CartItem, ChatPicture, Design, Provider, User
-from services import custom_products
+from db.models import CartItem, ChatPicture, Design, ProductKind, Provider, ProviderKind, User
+from services import catalog, custom_products
+from services.catalog import ProductDraft
+from services.design_images import draw_demo_base
 from tests.handlers.conftest import Telegram, labels, text_of
 from tests.handlers.customer_data import make_settings, make_shop
 from tests.services.custom_data import make_mug, picture, png_header_only
@@ -89,3 +91,41 @@ async def test_the_seller_opens_the_customers_picture_and_strangers_cannot(
     assert "Not found" in text_of(replies[0])
     assert not [reply for reply in replies if reply.document]
     assert labels(ann.last_message)  # the customer still has the "Add to cart" buttons
+
+
+async def test_a_seller_makes_a_template_in_chat(telegram: Telegram) -> None:
+    sam = telegram.user(2002, first_name="Sam", language_code="en")
+    await sam.send("/start")
+    owner = await User.get(tg_id=sam.id)
+    shop = await catalog.create_provider(
+        ProviderKind.shop, "Mug Studio", "mug-studio", actor=owner, owner=owner
+    )
+    mug = await catalog.create_product(
+        shop, ProductDraft(title="White mug", price=50000, stock=0, kind=ProductKind.custom)
+    )
+    await sam.send("/shop")
+    await sam.click("📦 My products")
+    await sam.click(next(label for label in labels(sam.last_message) if "White mug" in label))
+
+    replies = await sam.click("🎨 Picture template")
+    assert "No sides yet" in text_of(replies[-1])
+    replies = await sam.send("the front")  # text where the picture is expected
+    assert "Please send a picture of the side" in text_of(replies[0])
+    replies = await sam.send_photo(draw_demo_base("front"))
+    assert "The picture is 800×600" in text_of(replies[0])
+    replies = await sam.send_photo(picture())  # a photo where the name is expected
+    assert "answer with a text message" in text_of(replies[0])
+    await sam.send("front")
+    replies = await sam.send("700 100 200 100")  # beyond the right edge
+    assert "inside the 800×600 picture" in text_of(replies[0])
+    replies = await sam.send("a lot")
+    assert "four whole numbers" in text_of(replies[0])
+    assert not await custom_products.has_template(mug)
+
+    replies = await sam.send("216 150 352 340")
+    assert "Side “front” added" in text_of(replies[0])
+    await sam.click("✅ Done")
+    assert "has 1 sides" in text_of(sam.last_message)
+    template = await custom_products.template_of(mug.id)
+    [image] = custom_products.sorted_images(template)
+    assert (image.name, image.print_x, image.print_w, image.width) == ("front", 216, 352, 800)
