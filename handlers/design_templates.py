@@ -88,7 +88,7 @@ async def template_done(
     if isinstance(callback.message, Message):
         count = await TemplateImage.filter(template__product_id=product.id).count()
         await callback.message.answer(
-            _("✅ The template of {title} has {count} sides.").format(
+            _("✅ Sides in the template of {title}: {count}.").format(
                 title=escape(product.title), count=count
             )
         )

@@ -125,7 +125,7 @@ async def test_a_seller_makes_a_template_in_chat(telegram: Telegram) -> None:
     replies = await sam.send("216 150 352 340")
     assert "Side “front” added" in text_of(replies[0])
     await sam.click("✅ Done")
-    assert "has 1 sides" in text_of(sam.last_message)
+    assert "Sides in the template of White mug: 1" in text_of(sam.last_message)
     template = await custom_products.template_of(mug.id)
     [image] = custom_products.sorted_images(template)
     assert (image.name, image.print_x, image.print_w, image.width) == ("front", 216, 352, 800)

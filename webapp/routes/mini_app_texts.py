@@ -146,6 +146,4 @@ def mini_app_texts() -> dict[str, str]:
         "custom_preview_alt": _("Your picture on the product: {name}"),
         "custom_model_alt": _("3D model of {title} with your picture"),
         "custom_3d": _("3D"),
-        "custom_add": _("Add with my picture · {price}"),
-        "custom_first": _("Upload your picture first: the product is made with it."),
     }
