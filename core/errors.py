@@ -113,3 +113,17 @@ class PaymentChannelUnavailable(ChoiceRefused):
     """Online payment chosen while no payment channel takes this currency (`field`)."""
 
     code = "payment_channel_unavailable"
+
+
+class UploadRefused(DomainError):
+    """An uploaded picture we do not take; the code names why (`upload_wrong_type`,
+    `upload_too_large`, `upload_too_many_pixels`, `upload_bomb`, `upload_corrupt`,
+    `upload_empty`, `upload_too_slow`)."""
+
+    code = "upload_refused"
+    status = 422
+
+    def __init__(self, reason: str, **details: Any) -> None:
+        super().__init__(reason=reason, **details)
+        self.code = f"upload_{reason}"
+        self.status = 413 if reason == "too_large" else 422

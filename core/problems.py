@@ -71,6 +71,8 @@ def explain(error: DomainError) -> str:
     """One HTML-safe sentence for the person, in the current locale."""
     details = {key: escape(str(value)) for key, value in error.details.items()}
     code = error.code
+    if code.startswith("upload_"):
+        return _upload_problem(code, error.details)
     if code == "not_found" and error.details.get("entity") == "invite":
         return _("This invite is no longer valid. Ask the administrator for a new one.")
     if code == "not_found":
@@ -214,6 +216,8 @@ def _invalid_input(error: DomainError, details: dict[str, str]) -> str:
         return _personal_text_problem(error.details)
     if field == "vat_code":
         return _("The VAT code must be one of: {codes}.").format(codes=vat_codes_text())
+    if field in ("design", "print_area", "watermark", "template_images"):
+        return _custom_product_problem(field, error.details)
     if field == "receipt_contact":
         return _(
             "That is neither an e-mail nor a phone number. "
@@ -264,3 +268,42 @@ def _payment_refused(error: DomainError) -> str:
     if reason is None:
         return _("This invoice can no longer be paid. Open the order to see its status.")
     return _("This invoice is not valid any more.")
+
+
+def _upload_problem(code: str, details: dict[str, object]) -> str:
+    """Why a picture for a custom product was refused (the chat and the Mini App say the same)."""
+    if code == "upload_too_large":
+        return _("The file is too large: at most {size} MB.").format(
+            size=int(str(details.get("max_bytes") or 0)) // (1024 * 1024)
+        )
+    if code == "upload_too_many_pixels":
+        return _("The picture is too large: at most {count} megapixels.").format(
+            count=int(str(details.get("max_pixels") or 0)) // 1_000_000
+        )
+    if code == "upload_bomb":
+        return _("This file claims an enormous picture size and is refused for safety.")
+    if code == "upload_corrupt":
+        return _("The picture is damaged or incomplete. Please send it again.")
+    if code == "upload_empty":
+        return _("The file is empty. Please choose a picture.")
+    if code == "upload_too_slow":
+        return _("The previews took too long to make. Please try a smaller picture.")
+    if code == "upload_no_picture":
+        return _("You have not sent the bot any picture yet. Send one in the chat first.")
+    return _("This is not a picture we can print: send a JPEG, PNG or WebP image.")
+
+
+def _custom_product_problem(field: str, details: dict[str, object]) -> str:
+    """What is wrong with a design in the cart or a seller's template of a custom product."""
+    if field == "design" and details.get("reason") == "not_taken":
+        return _("This product is not made with your picture.")
+    if field == "design":
+        return _("Upload your picture first: the product is made with it.")
+    if field == "print_area":
+        return _(
+            "Send the print area as four whole numbers: x y width height, inside the "
+            "{width}×{height} picture (for example: 100 80 300 250)."
+        ).format(width=details.get("width"), height=details.get("height"))
+    if field == "watermark":
+        return _("The watermark must be at most {max} characters.").format(max=details.get("max"))
+    return _("A template takes at most {max} pictures.").format(max=details.get("max"))

@@ -103,3 +103,8 @@ def shorten(text: str, limit: int) -> str:
         end -= 1
     cut = cut[:end] or text[:room]
     return cut + ELLIPSIS
+
+
+def design_note(design_id: int) -> str:
+    """An order line made with the customer's picture: the command that shows it."""
+    return "   " + _("🎨 With the customer's picture: /design_{number}").format(number=design_id)

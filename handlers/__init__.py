@@ -11,6 +11,8 @@ from handlers import (
     checkout,
     common,
     customer_orders,
+    design_templates,
+    designs,
     fallback,
     language,
     payments,
@@ -39,6 +41,8 @@ def get_routers() -> list[Router]:
         cart.create_router(),  # /cart works in any state
         customer_orders.create_router(),  # /orders works in any state
         checkout.create_router(),
+        designs.create_router(),  # custom products' pictures; keeps photos sent outside a flow
+        design_templates.create_router(),  # sellers' templates of custom products
         provider.create_router(),  # /shop for owners of a provider
         provider_orders.create_router(),  # order pushes' buttons, rejection reasons
         provider_payouts.create_router(),  # /shop → balance and payout requests

@@ -25,6 +25,7 @@ from core.money import format_price
 from core.problems import explain
 from core.texts import shorten
 from db.models import Product, ProductKind, Provider, User
+from handlers import designs
 from handlers.ui import Screen, not_modified, show, show_for, visible_length
 from keyboards import shop as kb
 from keyboards.shop import (
@@ -39,7 +40,7 @@ from keyboards.shop import (
     SearchCB,
 )
 from services import cart as carts
-from services import catalog
+from services import catalog, custom_products
 from services.cart import MAX_QUANTITY
 from services.onboarding import StartResult
 
@@ -417,6 +418,9 @@ async def add_to_cart(
 ) -> None:
     """Add the chosen quantity; a product made with a personal text asks for it first."""
     product = await catalog.get_visible_product(callback_data.product_id)
+    if await custom_products.has_template(product) and isinstance(callback.message, Message):
+        await designs.ask_for_picture(callback.message, state, product, callback_data.quantity)
+        return
     if carts.asks_personal_text(product):
         await state.clear()
         await state.set_state(PersonalText.text)

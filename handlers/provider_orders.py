@@ -23,6 +23,7 @@ from core.errors import IllegalTransition
 from core.i18n import gettext as _
 from core.problems import explain
 from core.texts import (
+    design_note,
     fulfilment_name,
     payment_method_name,
     personal_text_note,
@@ -102,6 +103,8 @@ async def provider_card(order: Order, locale: str) -> str:
         )
         if item.personal_text:
             lines.append(personal_text_note(item.personal_text))
+        if item.design_id is not None:
+            lines.append(design_note(item.design_id))
     if len(items) > MAX_ITEM_LINES:
         lines.append(_("… and {count} more").format(count=len(items) - MAX_ITEM_LINES))
     lines.append("")

@@ -16,6 +16,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.i18n import gettext as _
 from db.models import Category, Order, OrderStatus, PaymentMethod, Product, ProductKind, Provider
+from keyboards.designs import template_entry
 from services import orders
 from services.catalog import Page, tracks_stock
 
@@ -295,6 +296,9 @@ def product_manage(provider_id: int, product: Product, page: int) -> InlineKeybo
         builder.button(text=_("📦 Restock"), callback_data=cb(ProductAction.restock))
     builder.button(text=_("🖼 Photos"), callback_data=cb(ProductAction.photos))
     builder.button(text=_("✍️ Personal text"), callback_data=cb(ProductAction.personal_text))
+    builder.button(
+        text=_("🎨 Picture template"), callback_data=template_entry(provider_id, product.id)
+    )
     builder.button(
         text=_("⬅️ My products"),
         callback_data=ShopCB(action=ShopAction.products, provider_id=provider_id, page=page),

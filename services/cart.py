@@ -16,6 +16,7 @@ from core.errors import (
     SoldOut,
 )
 from db.models import CartItem, Product, ProductKind, Provider, User
+from services import custom_products
 from services.catalog import get_visible_product, tracks_stock
 
 MAX_QUANTITY = 99
@@ -29,6 +30,8 @@ class CartLine:
     quantity: int
     price_seen: int
     personal_text: str | None = None
+    design_id: int | None = None
+    """The customer's picture of a custom product."""
 
     @property
     def price(self) -> int:
@@ -111,7 +114,9 @@ async def view(user: User) -> CartView:
     )
     return CartView(
         [
-            CartLine(item.product, item.quantity, item.price_seen, item.personal_text)
+            CartLine(
+                item.product, item.quantity, item.price_seen, item.personal_text, item.design_id
+            )
             for item in items
         ]
     )
@@ -144,13 +149,16 @@ async def add(
     *,
     replace: bool = False,
     personal_text: str | None = None,
+    design_id: int | None = None,
 ) -> CartView:
     """Add a product; a cart holds one provider's products (`replace` empties it first). A product
-    made with a personal text needs one; adding it again replaces the line's text."""
+    made with a personal text needs one, a custom product with a template the person's design;
+    adding it again replaces the line's text and design."""
     if not 1 <= quantity <= MAX_QUANTITY:
         raise InvalidInput(field="quantity", min=1, max=MAX_QUANTITY)
     product = await get_visible_product(product_id)
     personal_text = check_personal_text(product, personal_text)
+    design_id = await custom_products.design_for_cart(user, product, design_id)
     other = (
         await CartItem.filter(user_id=user.id)
         .exclude(product__provider_id=product.provider.id)
@@ -179,16 +187,21 @@ async def add(
                 quantity=quantity,
                 price_seen=product.price,
                 personal_text=personal_text,
+                design_id=design_id,
             )
         except IntegrityError:  # the same button pressed twice at once
             await CartItem.filter(user_id=user.id, product_id=product.id).update(
                 quantity=F("quantity") + quantity,
                 price_seen=product.price,
                 personal_text=personal_text,
+                design_id=design_id,
             )
     else:
         await CartItem.filter(id=item.id).update(
-            quantity=wanted, price_seen=product.price, personal_text=personal_text
+            quantity=wanted,
+            price_seen=product.price,
+            personal_text=personal_text,
+            design_id=design_id,
         )
     return await view(user)
 

@@ -31,6 +31,7 @@ from db.models import (
 )
 from services import admin, catalog_versions
 from services.catalog import normalize_search
+from services.demo_custom import DEMO_CUSTOM_MUG_SKU, ensure_demo_template
 from services.media import save_photo, write_demo_glb
 
 DEMO_MODEL = Path("media/models/demo-cube.glb")
@@ -189,6 +190,13 @@ CERAMICS = DemoCategory(
             "Роспись кобальтом вручную, диаметр 24 см.",
             210000,
             5,
+        ),
+        DemoProduct(
+            DEMO_CUSTOM_MUG_SKU,
+            "Кружка с вашим рисунком, 330 мл",
+            "Белая кружка с вашей картинкой: загрузите её и посмотрите превью спереди и сзади.",
+            90000,
+            kind=ProductKind.custom,
         ),
     ),
 )
@@ -403,6 +411,8 @@ async def _ensure_products(
         if item.kind is ProductKind.digital:
             await _ensure_digital_file(product, data_dir)
             counts["digital_files"] += 1
+        if item.kind is ProductKind.custom:
+            await ensure_demo_template(provider, product, data_dir)
         if item.has_model:
             model = data_dir / DEMO_MODEL
             if not await asyncio.to_thread(model.is_file):

@@ -30,7 +30,7 @@ from db.models import (
     Role,
     User,
 )
-from services import catalog, media, users
+from services import catalog, custom_products, media, users
 from services.demo import DemoOwnership, assign_demo_owner, load_demo_data
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +64,7 @@ async def test_loading_twice_changes_nothing(data_dir: Path) -> None:
     assert second == first
     assert await table_sizes() == sizes
     assert await Product.all().order_by("id").values_list("id", "updated_at") == stamps
-    assert first == {"providers": 2, "categories": 3, "products": 15, "photos": 15, "models": 1}
+    assert first == {"providers": 2, "categories": 3, "products": 16, "photos": 16, "models": 1}
 
 
 async def test_demo_shop_has_a_catalogue_in_three_categories(data_dir: Path) -> None:
@@ -121,7 +121,7 @@ async def test_a_demo_shop_of_an_older_loader_is_brought_up_to_date(data_dir: Pa
     assert (shop.allow_delivery, shop.allow_cash, shop.delivery_fee) == (True, True, 30000)
     assert shop.pickup_address
     assert await Product.filter(search_text="").count() == 0
-    assert await Provider.all().count() == 2 and await Product.all().count() == 15
+    assert await Provider.all().count() == 2 and await Product.all().count() == 16
 
 
 async def test_demo_tutor_sells_two_lessons(data_dir: Path) -> None:
@@ -166,7 +166,7 @@ async def test_lost_photo_files_are_redrawn(data_dir: Path) -> None:
     await load_demo_data(data_dir)
 
     assert (data_dir / photo.path).is_file()
-    assert await ProductPhoto.all().count() == 15
+    assert await ProductPhoto.all().count() == 16
 
 
 @pytest.fixture
@@ -350,3 +350,20 @@ def test_demo_data_command_says_who_owns_the_demo(tmp_path: Path) -> None:
     assert "demo-tutor: owned by Telegram id 4242 (set now)" in done.stdout
     refused = run("demo-data", "--owner", "-5")
     assert refused.returncode == 2 and "not a Telegram user id" in refused.stderr
+
+
+async def test_demo_shop_has_a_custom_mug_with_a_front_and_a_back(data_dir: Path) -> None:
+    await load_demo_data(data_dir)
+    mug = await Product.get(sku="CER-005")
+
+    template = await custom_products.template_of(mug.id)
+
+    images = custom_products.sorted_images(template)
+    assert mug.kind is ProductKind.custom and [image.name for image in images] == [
+        "спереди",
+        "сзади",
+    ]
+    assert all((data_dir / image.path).is_file() for image in images)
+    version = template.version
+    await load_demo_data(data_dir)  # a second run keeps the template as it is
+    assert (await custom_products.template_of(mug.id)).version == version

@@ -147,7 +147,19 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
         operation["parameters"] = parameters
     if endpoint.body is not None:
         operation["requestBody"] = {"required": True, "content": _json(_ref(endpoint.body))}
+    if endpoint.upload is not None:
+        operation["requestBody"] = _upload_body(endpoint.upload)
     return operation
+
+
+def _upload_body(field: str) -> dict[str, Any]:
+    """A file sent as one multipart form field (streamed to disk by the handler)."""
+    schema = {
+        "type": "object",
+        "required": [field],
+        "properties": {field: {"type": "string", "contentMediaType": "application/octet-stream"}},
+    }
+    return {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
 
 
 def _extra_paths() -> dict[str, dict[str, Any]]:

@@ -42,6 +42,14 @@ from db.models.shop import (
     OrderTransition,
     PaymentMethod,
 )
+from db.models.templates import (
+    ChatPicture,
+    Design,
+    DesignPreview,
+    DesignStatus,
+    ProductTemplate,
+    TemplateImage,
+)
 from db.models.users import AuditAction, AuditLog, Consent, ConsentKind, Role, User
 
 __all__ = [
@@ -52,10 +60,14 @@ __all__ = [
     "AuditLog",
     "CartItem",
     "Category",
+    "ChatPicture",
     "Consent",
     "ConsentKind",
     "EventChannel",
     "EventKind",
+    "Design",
+    "DesignPreview",
+    "DesignStatus",
     "Fulfilment",
     "Job",
     "JobState",
@@ -78,6 +90,7 @@ __all__ = [
     "ProductEvent",
     "ProductKind",
     "ProductPhoto",
+    "ProductTemplate",
     "Provider",
     "ProviderInvite",
     "ProviderKind",
@@ -87,5 +100,6 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "Role",
+    "TemplateImage",
     "User",
 ]

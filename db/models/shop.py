@@ -9,6 +9,7 @@ from tortoise.models import Model
 
 from db.models.base import TimestampedModel
 from db.models.catalog import Product, ProductKind, Provider
+from db.models.templates import Design
 from db.models.users import User
 
 
@@ -64,6 +65,12 @@ class CartItem(TimestampedModel):
     price_seen = fields.BigIntField()
     personal_text = fields.CharField(max_length=200, null=True)
     """The customer's text for a product made with one (every piece of the line carries it)."""
+    design: fields.ForeignKeyNullableRelation[Design] = fields.ForeignKeyField(
+        "models.Design", related_name="cart_items", null=True, on_delete=fields.SET_NULL
+    )
+    """The customer's picture for a custom product (its previews were shown before adding)."""
+
+    design_id: int | None
 
     class Meta:
         table = "cart_items"
@@ -137,8 +144,13 @@ class OrderItem(Model):
     payment_mode = fields.CharField(max_length=32)
     personal_text = fields.CharField(max_length=200, null=True)
     """The customer's text the seller puts on the product (an engraved name)."""
+    design: fields.ForeignKeyNullableRelation[Design] = fields.ForeignKeyField(
+        "models.Design", related_name="order_items", null=True, on_delete=fields.SET_NULL
+    )
+    """The customer's picture the seller prints: its original file and approved previews."""
 
     product_id: int | None
+    design_id: int | None
 
     class Meta:
         table = "order_items"

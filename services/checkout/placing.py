@@ -24,7 +24,7 @@ from db.models import (
     User,
 )
 from services import cart as carts
-from services import catalog_versions
+from services import catalog_versions, custom_products
 from services.catalog import tracks_stock
 from services.checkout import slots as delivery
 from services.checkout.draft import CheckoutDraft
@@ -142,9 +142,13 @@ async def place_order(
                         payment_subject=line.product.payment_subject,
                         payment_mode=line.product.payment_mode,
                         personal_text=line.personal_text,
+                        design_id=line.design_id,
                     )
                     for line in cart.lines
                 ]
+            )
+            await custom_products.mark_ordered(
+                [line.design_id for line in cart.lines if line.design_id is not None]
             )
             record = await OrderTransition.create(
                 order_id=order.id,

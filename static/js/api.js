@@ -21,7 +21,9 @@ async function request(method, path, body, headers = {}, binary = false) {
     cache: "no-store",
     credentials: "omit",
   };
-  if (body !== undefined) {
+  if (body instanceof FormData) {
+    init.body = body; // multipart: the browser writes the Content-Type with its boundary
+  } else if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
@@ -76,6 +78,8 @@ export const api = {
   /** A binary answer (an image) as a Blob; errors are JSON like everywhere. */
   blob: (path) => request("GET", path, undefined, {}, true),
   post: (path, body, headers) => request("POST", path, body, headers),
+  /** A file sent as multipart form data (`form` is a FormData). */
+  upload: (path, form) => request("POST", path, form),
   patch: (path, body) => request("PATCH", path, body),
   delete: (path) => request("DELETE", path),
 };

@@ -11,6 +11,7 @@ from openapi_spec_validator import validate
 
 from tests.conftest import TEST_TOKEN
 from tests.web.conftest import Web
+from tests.web.test_custom_api import exercise_custom_products
 from tests.web.test_pickup_and_profile_api import READY, move
 from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
 from webapp.routes.api import create_api
@@ -195,6 +196,7 @@ async def test_responses_of_a_whole_session_match_the_document(
     await c(ann, "PATCH", "/me", body={"locale": "ru"})
     await c(ann, "PATCH", "/me", body={"locale": "xx"})
 
+    await exercise_custom_products(web, contract)
     unsigned = await web.client.get("/api/v1/cart")
     contract.check("GET", "/cart", unsigned.status, await unsigned.json())
 

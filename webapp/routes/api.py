@@ -12,7 +12,11 @@ from services.users import TelegramProfile
 from webapp.auth import InitDataError, VerifiedInitData, parse_authorization
 from webapp.errors import json_error
 from webapp.keys import SERVICES
-from webapp.routes import shop_api, shop_api_views
+from webapp.routes import (
+    custom_api,  # noqa: F401  (adds its endpoints to the shop's table)
+    shop_api,
+    shop_api_views,
+)
 
 API_V1 = "/api/v1"
 CURRENT_USER = web.RequestKey("current_user", User)

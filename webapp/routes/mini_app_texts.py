@@ -133,4 +133,17 @@ def mini_app_texts() -> dict[str, str]:
         "consent_in_chat": _("Give or withdraw consent in the chat with the bot: send /privacy."),
         "to_chat": _("Back to the chat"),
         "privacy_policy": _("Privacy policy"),
+        # Custom products
+        "custom_title": _("Your picture on it"),
+        "custom_hint": _(
+            "Upload a picture (JPEG, PNG or WebP, up to {size} MB): you will see it on the "
+            "product before adding it to the cart."
+        ),
+        "custom_upload": _("Upload your picture"),
+        "custom_from_chat": _("Use a picture I sent in the chat"),
+        "custom_working": _("Making the previews…"),
+        "custom_previews": _("Previews"),
+        "custom_preview_alt": _("Your picture on the product: {name}"),
+        "custom_model_alt": _("3D model of {title} with your picture"),
+        "custom_3d": _("3D"),
     }

@@ -154,6 +154,7 @@ async def add_to_cart(call: Call, body: m.AddToCart) -> m.Cart:
         body.quantity,
         replace=body.replace,
         personal_text=body.personal_text,
+        design_id=body.design_id,
     )
     return await _cart(call, view)
 

@@ -94,6 +94,8 @@ class Endpoint:
     cache: CacheScope | None = None
     records: EventKind | None = None
     """The funnel step a successful call is (services.analytics)."""
+    upload: str | None = None
+    """The multipart form field of a file the handler streams itself (documented as the body)."""
 
     @property
     def operation_id(self) -> str:
@@ -162,6 +164,7 @@ class RouteTable:
         headers: tuple[Header, ...] = (),
         cache: CacheScope | None = None,
         records: EventKind | None = None,
+        upload: str | None = None,
     ) -> Callable[[Handler], Handler]:
         """Declare a handler `(call: Call, [body: M], [query: Q], [<path param>: int]) -> R`.
 
@@ -178,6 +181,8 @@ class RouteTable:
                 endpoint = dataclasses.replace(endpoint, cache=cache)
             if records is not None:
                 endpoint = dataclasses.replace(endpoint, records=records)
+            if upload is not None:
+                endpoint = dataclasses.replace(endpoint, upload=upload)
             self.endpoints.append(endpoint)
             return handler
 

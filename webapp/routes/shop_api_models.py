@@ -42,6 +42,8 @@ def _integral(value: object) -> object:
 
 JsonInt = Annotated[int, BeforeValidator(_integral)]
 """An integer of a JSON body: a number without a fraction, whether written 80 or 80.0."""
+OptionalId = Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_integral)] | None
+"""An optional id in a JSON body (its range in the schema, inside the `anyOf`)."""
 
 
 class RequestBody(BaseModel):
@@ -252,6 +254,9 @@ class CartLine(ResponseBody):
     stock: Stock
     thumbnail_url: str | None
     personal_text: str | None = Field(description="The customer's text for the product.")
+    design_id: int | None = Field(
+        default=None, description="The customer's picture of a custom product (GET /designs/{id})."
+    )
 
 
 class CartChange(ResponseBody):
@@ -287,6 +292,11 @@ class AddToCart(RequestBody):
         max_length=200,
         description="Required for a product made with a personal text (see `personal_text` of "
         "the product), up to its `max_length`; refused for other products.",
+    )
+    design_id: OptionalId = Field(
+        default=None,
+        description="The person's design (POST /products/{id}/designs): required for a custom "
+        "product with a template (GET /products/{id}/template), refused for other products.",
     )
 
 
@@ -383,6 +393,9 @@ class OrderItem(ResponseBody):
     price: Money
     subtotal: Money
     personal_text: str | None
+    design_id: int | None = Field(
+        default=None, description="The customer's picture the seller prints (GET /designs/{id})."
+    )
 
 
 class Transition(ResponseBody):

@@ -215,6 +215,7 @@ async def cart(call: Call, view: CartView) -> m.Cart:
                 if line.product.id in covers
                 else None,
                 personal_text=line.personal_text,
+                design_id=line.design_id,
             )
             for line in view.lines
         ],
@@ -300,6 +301,7 @@ def order(call: Call, order: OrderRow, history: list[OrderTransition]) -> m.Orde
                 price=call.money(item.price, item.currency),
                 subtotal=call.money(item.price * item.quantity, item.currency),
                 personal_text=item.personal_text,
+                design_id=item.design_id,
             )
             for item in sorted(order.items, key=lambda item: item.id)
         ],

@@ -5,6 +5,7 @@ import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
 import * as telegram from "../telegram.js";
 import { cartLink, rememberCart, toast } from "../ui.js";
+import { customProduct } from "./custom.js";
 
 function webglWorks() {
   try {
@@ -49,6 +50,18 @@ export default async function product({ id, draw, stale }) {
     return null; // the card still shows; only the legal details are missing
   });
   const hasModel = Boolean(card.model_url) && webglWorks();
+  const showAddButton = () =>
+    telegram.setMainButton(t("add_to_cart", { price: card.price.formatted }), () => addToCart());
+  // A custom product goes into the cart with the customer's picture, once its previews are shown.
+  const custom =
+    card.kind === "custom"
+      ? await customProduct(card, {
+          redraw: () => redraw(),
+          stale,
+          onDesign: showAddButton,
+          modelSupported: webglWorks(),
+        })
+      : null;
   let view = hasModel ? "model" : "photos";
   let slide = 0;
   let modelReady = false;
@@ -129,6 +142,7 @@ export default async function product({ id, draw, stale }) {
       <p class="price big">${card.price.formatted}</p>
       <p class="stock-${card.stock.state}">${card.stock.label}</p>
       ${card.description ? html`<p class="description">${card.description}</p>` : ""}
+      ${custom ? custom.view() : ""}
       <section class="card legal-info" aria-label=${t("seller")}>
         <h2>${t("seller")}</h2>
         <p>${card.provider.name}</p>
@@ -140,7 +154,11 @@ export default async function product({ id, draw, stale }) {
 
   async function addToCart(replace = false) {
     try {
-      const cart = await api.post("/cart/items", { product_id: card.id, quantity: 1, replace });
+      const line = { product_id: card.id, quantity: 1, replace };
+      if (custom) {
+        line.design_id = custom.designId();
+      }
+      const cart = await api.post("/cart/items", line);
       const count = rememberCart(cart);
       telegram.haptic("success");
       toast(t("added_to_cart") + " " + t("in_cart", { count }));
@@ -160,8 +178,8 @@ export default async function product({ id, draw, stale }) {
   }
 
   redraw();
-  if (card.stock.state !== "sold_out") {
-    telegram.setMainButton(t("add_to_cart", { price: card.price.formatted }), () => addToCart());
+  if (card.stock.state !== "sold_out" && !custom) {
+    showAddButton();
   }
   if (hasModel) {
     // model-viewer (with three.js) is large: loaded only for a product that has a model.
