@@ -15,7 +15,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.i18n import gettext as _
-from db.models import Category, Order, OrderStatus, PaymentMethod, Product, ProductKind, Provider
+from core.texts import staff_action
+from db.models import Category, Order, OrderStatus, Product, ProductKind, Provider
 from services import orders
 from services.catalog import Page, tracks_stock
 
@@ -448,21 +449,7 @@ def orders_list(
 
 def action_label(order: Order, to: OrderStatus) -> str:
     """The button that moves the order to `to`."""
-    cash_due = order.payment_method is PaymentMethod.cash and not order.cash_confirmed
-    if to is OrderStatus.completed and cash_due:
-        return _("💵 Cash received, complete")
-    labels = {
-        OrderStatus.accepted: _("✅ Accept"),
-        OrderStatus.in_work: _("🛠 In work"),
-        OrderStatus.ready_for_pickup: _("📦 Ready for pickup"),
-        OrderStatus.out_for_delivery: _("🚚 Out for delivery"),
-        OrderStatus.completed: _("🏁 Completed"),
-    }
-    if to is OrderStatus.cancelled:
-        if order.status in (OrderStatus.placed, OrderStatus.paid):
-            return _("❌ Reject")
-        return _("❌ Cancel order")
-    return labels.get(to, str(to))
+    return staff_action(order.status, to, order.payment_method, order.cash_confirmed)
 
 
 def order_actions(
