@@ -109,7 +109,7 @@ async def seller_orders(call: Call, query: sm.SellerOrdersQuery) -> sm.SellerOrd
     page = await seller.seller_orders(
         call.user,
         provider_id=query.provider_id,
-        order_filter=query.status,
+        order_filter=seller.OrderFilter(query.status),
         today_only=query.today,
         timezone=call.settings.timezone,
         page=query.page,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import Field
 
 from db.models import Fulfilment, OrderStatus, PaymentMethod
-from services.seller import OrderFilter, Period
+from services.seller import Period
 from webapp.routes.shop_api_models import (
     MAX_ID,
     MAX_PAGE,
@@ -39,8 +40,10 @@ class ShopQuery(QueryParams):
 class SellerOrdersQuery(ShopQuery):
     """Which orders: a list by what they wait for, today's only, a page."""
 
-    status: OrderFilter = Field(
-        default=OrderFilter.open,
+    status: Literal[
+        "open", "new", "accepted", "in_work", "ready", "completed", "cancelled", "all"
+    ] = Field(
+        default="open",
         description="`open`: every order still to be handed over; `new`: waiting to be "
         "accepted; `ready`: ready for pickup or on the way; `all`: everything.",
     )
