@@ -31,6 +31,7 @@ class ShopAction(StrEnum):
     pick = "k"
     add = "a"
     products = "p"
+    pickup = "q"
 
 
 class ShopCB(CallbackData, prefix="vs"):
@@ -175,6 +176,10 @@ def shop_menu(provider_id: int, *, several: bool) -> InlineKeyboardMarkup:
     )
     builder.button(text=_("🧾 Orders"), callback_data=OrdersCB(provider_id=provider_id))
     builder.button(
+        text=_("🔑 Pickup code"),
+        callback_data=ShopCB(action=ShopAction.pickup, provider_id=provider_id),
+    )
+    builder.button(
         text=_("💰 Balance and payouts"),
         callback_data=BalanceCB(action=BalanceAction.show, provider_id=provider_id),
     )
@@ -215,6 +220,20 @@ def confirm_payout(
     builder.button(
         text=_("⬅️ Back"),
         callback_data=BalanceCB(action=BalanceAction.show, provider_id=provider_id),
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def pickup_done(provider_id: int) -> InlineKeyboardMarkup:
+    """After a pickup code: type another one, or back to the shop menu."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("🔑 Another code"),
+        callback_data=ShopCB(action=ShopAction.pickup, provider_id=provider_id),
+    )
+    builder.button(
+        text=_("⬅️ Shop"), callback_data=ShopCB(action=ShopAction.menu, provider_id=provider_id)
     )
     builder.adjust(1)
     return builder.as_markup()
