@@ -8,6 +8,7 @@ so `make i18n` extracts these strings with the rest of the catalogue. Placeholde
 from __future__ import annotations
 
 from core.i18n import gettext as _
+from webapp.routes.seller_texts import seller_texts
 
 
 def mini_app_texts() -> dict[str, str]:
@@ -133,4 +134,5 @@ def mini_app_texts() -> dict[str, str]:
         "consent_in_chat": _("Give or withdraw consent in the chat with the bot: send /privacy."),
         "to_chat": _("Back to the chat"),
         "privacy_policy": _("Privacy policy"),
+        **seller_texts(),
     }
