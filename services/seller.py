@@ -139,7 +139,7 @@ async def staff_shops(user: User) -> list[Provider]:
     return await catalog.providers_of(user)
 
 
-async def _shops(user: User, provider_id: int | None = None) -> list[Provider]:
+async def staff_of(user: User, provider_id: int | None = None) -> list[Provider]:
     """The person's shops, or the one asked for; NotStaff for a customer, NotFound for a
     shop the person is not on the staff of."""
     shops = await staff_shops(user)
@@ -155,7 +155,7 @@ async def _shops(user: User, provider_id: int | None = None) -> list[Provider]:
 
 async def shop(user: User, provider_id: int | None = None) -> Provider:
     """One of the person's shops (the first when none is named)."""
-    return (await _shops(user, provider_id))[0]
+    return (await staff_of(user, provider_id))[0]
 
 
 # Orders --------------------------------------------------------------------------------------
@@ -179,7 +179,7 @@ async def seller_orders(
     now: datetime | None = None,
 ) -> Page[Order]:
     """The orders of the person's shops (or of one), newest first, by list and day."""
-    shops = await _shops(user, provider_id)
+    shops = await staff_of(user, provider_id)
     query = Order.filter(provider_id__in=[s.id for s in shops])
     statuses = FILTERS[order_filter]
     if statuses:
@@ -192,7 +192,7 @@ async def seller_orders(
 
 async def seller_order(user: User, order_id: int) -> Order:
     """One order of the person's shops with items, customer, provider and history."""
-    shops = await _shops(user)
+    shops = await staff_of(user)
     order = await Order.get_or_none(
         id=order_id, provider_id__in=[s.id for s in shops]
     ).prefetch_related("items", "customer", "provider", "transitions")
@@ -251,7 +251,7 @@ async def confirm_pickup(
     not ready, or was cancelled) and PickupCodeAmbiguous (two ready orders share the code).
     """
     code = normalize_pickup_code(code)
-    shops = await _shops(user, provider_id)
+    shops = await staff_of(user, provider_id)
     candidates = list(
         await Order.filter(provider_id__in=[s.id for s in shops], pickup_code=code).order_by(
             "-created_at", "-id"
@@ -298,7 +298,7 @@ async def low_stock(user: User, provider_id: int | None = None) -> list[Product]
     """Visible stock-counted products of the person's shops (or of one) below their shop's
     low-stock threshold, fewest first."""
     found: list[Product] = []
-    for provider in await _shops(user, provider_id):
+    for provider in await staff_of(user, provider_id):
         found += await Product.filter(
             provider_id=provider.id,
             kind__in=list(STOCK_TRACKED),

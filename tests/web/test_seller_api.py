@@ -42,7 +42,7 @@ async def test_the_staff_hand_over_an_order_by_its_pickup_code_once(
     order = await ready_order(web, ann)
     await own(vera)
 
-    code = {"code": order["pickup_code"]}
+    code = {"pickup_code": order["pickup_code"]}
     status, body = await vera.request("POST", "/seller/pickups", body=code)
 
     assert status == 200, body
@@ -50,7 +50,7 @@ async def test_the_staff_hand_over_an_order_by_its_pickup_code_once(
     assert body["cash_confirmed"] is True  # a cash order: the money is taken at hand-over
     assert "pickup_code" not in body
     status, again = await vera.request(
-        "POST", "/seller/pickups", body={"code": order["pickup_code"]}
+        "POST", "/seller/pickups", body={"pickup_code": order["pickup_code"]}
     )
     assert status == 409
     assert f"#{order['id']}" in error_of(again, "pickup_code_used")["message"]
@@ -68,7 +68,7 @@ async def test_a_customer_calling_seller_endpoints_gets_403(web: Web) -> None:
         ("GET", "/seller/orders", None),
         ("GET", f"/seller/orders/{order['id']}", None),
         ("POST", f"/seller/orders/{order['id']}/status", {"status": "completed"}),
-        ("POST", "/seller/pickups", {"code": order["pickup_code"]}),
+        ("POST", "/seller/pickups", {"pickup_code": order["pickup_code"]}),
         ("GET", "/seller/low-stock", None),
         ("GET", "/seller/dashboard", None),
     ]
@@ -96,7 +96,7 @@ async def test_another_shops_staff_get_404_and_change_nothing(web: Web, vera: Cu
         assert status == 404, (path, answer)
         error_of(answer, "not_found")
     status, answer = await vera.request(
-        "POST", "/seller/pickups", body={"code": order["pickup_code"]}
+        "POST", "/seller/pickups", body={"pickup_code": order["pickup_code"]}
     )
     assert status == 404
     assert error_of(answer, "pickup_code_unknown")["message"]
@@ -112,17 +112,17 @@ async def test_bad_codes_are_refused_clearly(web: Web, vera: Customer) -> None:
     order = await placed_order(web, ann)
     await own(vera)
     for code in ("12345", "abcdef", "1234567"):
-        status, answer = await vera.request("POST", "/seller/pickups", body={"code": code})
+        status, answer = await vera.request("POST", "/seller/pickups", body={"pickup_code": code})
         assert status == 422
         assert error_of(answer, "invalid_input")["message"]
-    status, answer = await vera.request("POST", "/seller/pickups", body={"code": 123456})
+    status, answer = await vera.request("POST", "/seller/pickups", body={"pickup_code": 123456})
     assert status == 422
     wrong = f"{(int(order['pickup_code']) + 1) % 10**6:06d}"
-    status, answer = await vera.request("POST", "/seller/pickups", body={"code": wrong})
+    status, answer = await vera.request("POST", "/seller/pickups", body={"pickup_code": wrong})
     assert status == 404
     error_of(answer, "pickup_code_unknown")
     status, answer = await vera.request(
-        "POST", "/seller/pickups", body={"code": order["pickup_code"]}
+        "POST", "/seller/pickups", body={"pickup_code": order["pickup_code"]}
     )
     assert status == 409  # placed, not ready yet
     error_of(answer, "pickup_not_ready")
@@ -197,9 +197,9 @@ async def seller_session(web: Web, contract: Any, bakery: Provider, ready: dict[
     await c(vera, "GET", "/seller/orders", query="?status=nonsense")
     await c(vera, "GET", "/seller/orders/{order_id}", order_id=ready["id"])
     await c(vera, "GET", "/seller/orders/{order_id}", order_id=999_999)
-    await c(vera, "POST", "/seller/pickups", body={"code": ready["pickup_code"]})
-    await c(vera, "POST", "/seller/pickups", body={"code": ready["pickup_code"]})  # used
-    await c(vera, "POST", "/seller/pickups", body={"code": "12"})
+    await c(vera, "POST", "/seller/pickups", body={"pickup_code": ready["pickup_code"]})
+    await c(vera, "POST", "/seller/pickups", body={"pickup_code": ready["pickup_code"]})  # used
+    await c(vera, "POST", "/seller/pickups", body={"pickup_code": "12"})
     status = "/seller/orders/{order_id}/status"
     await c(vera, "POST", status, order_id=ready["id"], body={"status": "completed"})  # 409
     await c(vera, "GET", "/seller/low-stock")

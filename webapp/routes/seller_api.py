@@ -97,9 +97,7 @@ def _ref(provider: Provider) -> m.ProviderRef:
 async def seller_shops(call: Call) -> sm.SellerShops:
     """The shops the person is on the staff of; 403 `not_staff` for everyone else (the Mini
     App shows seller mode only after this answers 200)."""
-    shops = await seller.staff_shops(call.user)
-    if not shops:
-        await seller.shop(call.user)  # raises NotStaff
+    shops = await seller.staff_of(call.user)
     return sm.SellerShops(items=[_ref(shop) for shop in shops])
 
 
@@ -144,14 +142,14 @@ async def change_order_status(call: Call, order_id: int, body: sm.StatusChange) 
 async def confirm_pickup(call: Call, body: sm.PickupRequest) -> sm.SellerOrder:
     """Hand over the order whose pickup QR the customer shows: ready for pickup → completed.
 
-    `code` is the QR's text, the six digits under it (spaces and dashes ignored). Refused
+    `pickup_code` is the QR's text, the six digits under it. Refused
     with 404 `pickup_code_unknown` (no order of the person's shops has it: a typo, another
     shop's code), 409 `pickup_code_used` (already handed over: a second scan completes
     nothing), 409 `pickup_not_ready` and 409 `pickup_code_ambiguous` (two ready orders share
-    the code: complete one from its card); 422 when it is not six digits.
+    the code: complete one from its card); 422 `invalid_input` when it is not six digits.
     """
     change = await seller.confirm_pickup(
-        call.user, body.code, call.services.shop_events, body.provider_id
+        call.user, body.pickup_code, call.services.shop_events, body.provider_id
     )
     return await _order_response(call, change.order.id)
 

@@ -23,6 +23,7 @@ from webapp.routes.shop_api_models import (
 )
 
 MAX_REASON = 500
+PICKUP_CODE_PATTERN = r"^[0-9]{3}[ -]?[0-9]{3}$"
 
 
 class SellerShops(ResponseBody):
@@ -105,7 +106,11 @@ class StatusChange(RequestBody):
 class PickupRequest(RequestBody):
     """The code read from the customer's pickup QR (or typed from under it)."""
 
-    code: str = Field(min_length=1, max_length=32, examples=["123456"])
+    pickup_code: str = Field(
+        pattern=PICKUP_CODE_PATTERN,
+        examples=["123456", "123 456"],
+        description="Six digits (a space or dash in the middle is fine).",
+    )
     provider_id: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="Only this shop's orders; else all of mine."
     )

@@ -31,7 +31,7 @@ export default async function sellerScan({ draw, stale }) {
     problem = null;
     redraw();
     try {
-      done = await api.post("/seller/pickups", { code });
+      done = await api.post("/seller/pickups", { pickup_code: code });
       typed = "";
       telegram.haptic("success");
       toast(t("picked_up", { id: done.id }));
