@@ -3,6 +3,7 @@ customer's pickup code, see what runs out and how the shop does; nobody else doe
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, get_args
 
 import pytest
@@ -58,6 +59,24 @@ async def test_the_staff_hand_over_an_order_by_its_pickup_code_once(
     assert await done.count() == 1
     status, mine = await ann.get(f"/orders/{order['id']}")
     assert mine["status"] == "completed"
+
+
+async def test_two_scans_at_once_complete_the_order_once(web: Web, vera: Customer) -> None:
+    ann = Customer(web)
+    order = await ready_order(web, ann)
+    await own(vera)
+    code = {"pickup_code": order["pickup_code"]}
+
+    answers = await asyncio.gather(
+        vera.request("POST", "/seller/pickups", body=code),
+        vera.request("POST", "/seller/pickups", body=code),
+    )
+
+    assert sorted(status for status, _ in answers) == [200, 409]
+    refused = next(body for status, body in answers if status == 409)
+    error_of(refused, "pickup_code_used")
+    done = OrderTransition.filter(order_id=order["id"], to_status=OrderStatus.completed)
+    assert await done.count() == 1
 
 
 async def test_a_customer_calling_seller_endpoints_gets_403(web: Web) -> None:
