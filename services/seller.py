@@ -281,7 +281,8 @@ async def confirm_pickup(
 
 def _not_ready(candidates: Sequence[Order]) -> Exception:
     """Why none of the orders with the code can be handed over now."""
-    pickups = [o for o in candidates if o.fulfilment is Fulfilment.pickup] or list(candidates)
+    # A delivery order's code is never shown as a pickup QR: it names no pickup.
+    pickups = [order for order in candidates if order.fulfilment is Fulfilment.pickup]
     if not pickups:
         return PickupCodeUnknown()
     completed = [order for order in pickups if order.status is S.completed]

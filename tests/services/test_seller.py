@@ -206,5 +206,5 @@ async def test_a_delivery_order_is_never_handed_over_by_a_pickup_code() -> None:
     owner, customer = await make_user(), await make_user()
     shop = await make_provider(owner)
     await order_in(S.out_for_delivery, customer, shop, fulfilment=Fulfilment.delivery)
-    with pytest.raises(PickupNotReady):
+    with pytest.raises(PickupCodeUnknown):
         await seller.confirm_pickup(owner, "123456", recording_events()[0])
