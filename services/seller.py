@@ -285,10 +285,9 @@ def _not_ready(candidates: Sequence[Order]) -> Exception:
     pickups = [order for order in candidates if order.fulfilment is Fulfilment.pickup]
     if not pickups:
         return PickupCodeUnknown()
-    completed = [order for order in pickups if order.status is S.completed]
-    if completed:
-        return PickupCodeUsed(order_id=completed[0].id)
-    order = pickups[0]
+    order = pickups[0]  # the newest: an old order may share the code by chance
+    if order.status is S.completed:
+        return PickupCodeUsed(order_id=order.id)
     return PickupNotReady(order_id=order.id, status=OrderStatus(order.status).value)
 
 

@@ -208,3 +208,14 @@ async def test_a_delivery_order_is_never_handed_over_by_a_pickup_code() -> None:
     await order_in(S.out_for_delivery, customer, shop, fulfilment=Fulfilment.delivery)
     with pytest.raises(PickupCodeUnknown):
         await seller.confirm_pickup(owner, "123456", recording_events()[0])
+
+
+async def test_an_old_order_with_the_same_code_does_not_hide_the_new_ones_state() -> None:
+    owner, customer = await make_user(), await make_user()
+    shop = await make_provider(owner)
+    old = await order_in(S.completed, customer, shop)
+    await Order.filter(id=old.id).update(created_at=datetime.now(UTC) - timedelta(days=30))
+    new = await order_in(S.in_work, customer, shop)
+    with pytest.raises(PickupNotReady) as refused:
+        await seller.confirm_pickup(owner, "123456", recording_events()[0])
+    assert refused.value.details["order_id"] == new.id
