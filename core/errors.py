@@ -127,3 +127,42 @@ class UploadRefused(DomainError):
         super().__init__(reason=reason, **details)
         self.code = f"upload_{reason}"
         self.status = 413 if reason == "too_large" else 422
+
+
+class PickupRefused(DomainError):
+    """A pickup code that completes no order (the subclass says why; `order_id` where one
+    order of the shop is meant)."""
+
+    code = "pickup_refused"
+    status = 409
+
+
+class PickupCodeUnknown(PickupRefused):
+    """No order of the seller's shops carries this pickup code (a typo, another shop's code)."""
+
+    code = "pickup_code_unknown"
+    status = 404
+
+
+class PickupCodeUsed(PickupRefused):
+    """The order with this code was already handed over (`order_id`): a second scan."""
+
+    code = "pickup_code_used"
+
+
+class PickupNotReady(PickupRefused):
+    """The order with this code is not ready for pickup (`order_id`, `status`)."""
+
+    code = "pickup_not_ready"
+
+
+class PickupCodeAmbiguous(PickupRefused):
+    """Several orders ready for pickup share the code (`orders`): complete one from its card."""
+
+    code = "pickup_code_ambiguous"
+
+
+class NotStaff(Forbidden):
+    """Seller tools asked for by someone who is on the staff of no shop."""
+
+    code = "not_staff"

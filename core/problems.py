@@ -36,6 +36,7 @@ def field_name(field: str) -> str:
         "comment": _("comment"),
         "delivery_slot": _("delivery time"),
         "reason": _("reason"),
+        "pickup_code": _("pickup code (six digits)"),
         "fulfilment": _("delivery method"),
         "payment_method": _("payment method"),
         "cash_received": _("cash confirmation"),
@@ -79,6 +80,10 @@ def explain(error: DomainError) -> str:
         return _("Not found. It may have been removed.")
     if code == "forbidden":
         return _("You cannot do this.")
+    if code == "not_staff":
+        return _("Seller mode is for the staff of a shop.")
+    if code.startswith("pickup_"):
+        return _pickup_refused(error, details)
     if code == "other_currency_in_cart":
         return _(
             "Products for Telegram Stars are ordered separately from products in roubles. "
@@ -152,6 +157,27 @@ def explain(error: DomainError) -> str:
             return _("This payout has already been approved.")
         return _("This payout has already been rejected.")
     return _("Something went wrong on our side.")
+
+
+def _pickup_refused(error: DomainError, details: dict[str, str]) -> str:
+    """Why a pickup code handed nothing over (chat and Mini App alike)."""
+    number = details.get("order_id", "")
+    if error.code == "pickup_code_unknown":
+        return _("No order of your shop has this pickup code. Check the digits.")
+    if error.code == "pickup_code_used":
+        return _("Order #{number} has already been handed over with this code.").format(
+            number=number
+        )
+    if error.code == "pickup_not_ready":
+        if error.details.get("status") in ("cancelled", "refunded"):
+            return _("Order #{number} was cancelled: do not hand it over.").format(number=number)
+        return _("Order #{number} is not ready for pickup yet.").format(number=number)
+    if error.code == "pickup_code_ambiguous":
+        return _(
+            "Several orders ready for pickup have this code ({orders}). Complete the right "
+            "one from its card."
+        ).format(orders=details.get("orders", ""))
+    return _("This pickup code cannot be used.")
 
 
 _CHECKOUT_FIELDS = ("address", "phone", "comment", "delivery_slot")

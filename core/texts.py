@@ -49,6 +49,27 @@ def personal_text_note(text: str) -> str:
     return "   " + _("✍️ Text: “{text}”").format(text=escape(text))
 
 
+def staff_action(
+    status: OrderStatus, to: OrderStatus, method: PaymentMethod, cash_confirmed: bool
+) -> str:
+    """The staff's button that moves an order in `status` to `to` (chat and seller mode)."""
+    cash_due = PaymentMethod(method) is PaymentMethod.cash and not cash_confirmed
+    if to is OrderStatus.completed and cash_due:
+        return _("💵 Cash received, complete")
+    labels = {
+        OrderStatus.accepted: _("✅ Accept"),
+        OrderStatus.in_work: _("🛠 In work"),
+        OrderStatus.ready_for_pickup: _("📦 Ready for pickup"),
+        OrderStatus.out_for_delivery: _("🚚 Out for delivery"),
+        OrderStatus.completed: _("🏁 Completed"),
+    }
+    if to is OrderStatus.cancelled:
+        if status in (OrderStatus.placed, OrderStatus.paid):
+            return _("❌ Reject")
+        return _("❌ Cancel order")
+    return labels.get(to, str(to))
+
+
 def fulfilment_name(fulfilment: Fulfilment) -> str:
     """Pickup or delivery, in the current locale."""
     if Fulfilment(fulfilment) is Fulfilment.delivery:

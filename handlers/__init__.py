@@ -21,6 +21,7 @@ from handlers import (
     provider,
     provider_orders,
     provider_payouts,
+    provider_pickup,
     search,
     start,
 )
@@ -46,6 +47,7 @@ def get_routers() -> list[Router]:
         provider.create_router(),  # /shop for owners of a provider
         provider_orders.create_router(),  # order pushes' buttons, rejection reasons
         provider_payouts.create_router(),  # /shop → balance and payout requests
+        provider_pickup.create_router(),  # /shop → 🔑 Pickup code: hand over by the digits
         search.create_router(),  # just before fallback: any plain text outside a conversation
         fallback.create_router(),  # must be last: catches what nothing else handled
     ]

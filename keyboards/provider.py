@@ -15,7 +15,8 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.i18n import gettext as _
-from db.models import Category, Order, OrderStatus, PaymentMethod, Product, ProductKind, Provider
+from core.texts import staff_action
+from db.models import Category, Order, OrderStatus, Product, ProductKind, Provider
 from keyboards.designs import template_entry
 from services import orders
 from services.catalog import Page, tracks_stock
@@ -31,6 +32,7 @@ class ShopAction(StrEnum):
     pick = "k"
     add = "a"
     products = "p"
+    pickup = "q"
 
 
 class ShopCB(CallbackData, prefix="vs"):
@@ -175,6 +177,10 @@ def shop_menu(provider_id: int, *, several: bool) -> InlineKeyboardMarkup:
     )
     builder.button(text=_("🧾 Orders"), callback_data=OrdersCB(provider_id=provider_id))
     builder.button(
+        text=_("🔑 Pickup code"),
+        callback_data=ShopCB(action=ShopAction.pickup, provider_id=provider_id),
+    )
+    builder.button(
         text=_("💰 Balance and payouts"),
         callback_data=BalanceCB(action=BalanceAction.show, provider_id=provider_id),
     )
@@ -215,6 +221,20 @@ def confirm_payout(
     builder.button(
         text=_("⬅️ Back"),
         callback_data=BalanceCB(action=BalanceAction.show, provider_id=provider_id),
+    )
+    builder.adjust(1)
+    return builder.as_markup()
+
+
+def pickup_done(provider_id: int) -> InlineKeyboardMarkup:
+    """After a pickup code: type another one, or back to the shop menu."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("🔑 Another code"),
+        callback_data=ShopCB(action=ShopAction.pickup, provider_id=provider_id),
+    )
+    builder.button(
+        text=_("⬅️ Shop"), callback_data=ShopCB(action=ShopAction.menu, provider_id=provider_id)
     )
     builder.adjust(1)
     return builder.as_markup()
@@ -452,21 +472,7 @@ def orders_list(
 
 def action_label(order: Order, to: OrderStatus) -> str:
     """The button that moves the order to `to`."""
-    cash_due = order.payment_method is PaymentMethod.cash and not order.cash_confirmed
-    if to is OrderStatus.completed and cash_due:
-        return _("💵 Cash received, complete")
-    labels = {
-        OrderStatus.accepted: _("✅ Accept"),
-        OrderStatus.in_work: _("🛠 In work"),
-        OrderStatus.ready_for_pickup: _("📦 Ready for pickup"),
-        OrderStatus.out_for_delivery: _("🚚 Out for delivery"),
-        OrderStatus.completed: _("🏁 Completed"),
-    }
-    if to is OrderStatus.cancelled:
-        if order.status in (OrderStatus.placed, OrderStatus.paid):
-            return _("❌ Reject")
-        return _("❌ Cancel order")
-    return labels.get(to, str(to))
+    return staff_action(order.status, to, order.payment_method, order.cash_confirmed)
 
 
 def order_actions(

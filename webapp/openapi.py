@@ -34,7 +34,7 @@ ERROR_DESCRIPTION = (
 )
 COMMON_ERRORS = {
     401: "Missing, forged or stale initData (`auth_*` codes).",
-    403: "Blocked account (`banned`), or `consent_required`.",
+    403: "Blocked account (`banned`), `consent_required`, or `not_staff` (seller mode).",
     404: "Not found, or not yours to see (`not_found`).",
     409: (
         "A well-formed request the current state refuses (`sold_out`, `cart_changed`, "
@@ -222,6 +222,7 @@ def build_openapi(routes: Iterable[Endpoint]) -> dict[str, Any]:
             {"name": "cart", "description": "The one cart, shared with the chat."},
             {"name": "orders", "description": "Checkout and the person's orders."},
             {"name": "account", "description": "The signed-in person."},
+            {"name": "seller", "description": "Seller mode: a shop's staff and their orders."},
             {"name": "meta", "description": "About the API."},
         ],
         "paths": dict(sorted(paths.items())),

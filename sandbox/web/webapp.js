@@ -17,6 +17,7 @@ async function openWebApp(request, source, title) {
 }
 
 function closeWebApp() {
+  closeScanner();
   $("webapp-panel").hidden = true;
   $("webapp-frame").src = "about:blank";
   state.webApp = null;
@@ -31,7 +32,61 @@ function viewport() {
   return { height: $("webapp-frame").clientHeight, is_expanded: true, is_state_stable: true };
 }
 
+// Telegram's QR scanner, emulated: no camera here, so the scanner asks for the text a QR code
+// would hold. Like the camera it keeps "reading" (each Send is one qr_text_received) until the
+// Mini App closes it (web_app_close_scan_qr_popup) or the person does (scan_qr_popup_closed).
+let scanner = null;
+
+function openScanner(data) {
+  closeScanner();
+  const backdrop = document.createElement("div");
+  backdrop.className = "modal";
+  backdrop.id = "scan-qr-popup";
+  const box = document.createElement("form");
+  box.className = "modal-box";
+  const heading = document.createElement("div");
+  heading.className = "modal-title";
+  heading.textContent = data.text || "Scan QR code";
+  const label = document.createElement("label");
+  label.className = "modal-text";
+  label.textContent = "No camera in the sandbox: type the text of the QR code";
+  const input = document.createElement("input");
+  input.id = "scan-qr-text";
+  input.autocomplete = "off";
+  input.style.display = "block";
+  input.style.width = "100%";
+  input.style.marginTop = "6px";
+  label.append(input);
+  const buttons = document.createElement("div");
+  buttons.className = "modal-buttons";
+  const close = document.createElement("button");
+  close.type = "button";
+  close.textContent = "Close";
+  close.onclick = () => { closeScanner(); postToWebApp("scan_qr_popup_closed"); };
+  const send = document.createElement("button");
+  send.type = "submit";
+  send.textContent = "Scan";
+  buttons.append(close, send);
+  box.append(heading, label, buttons);
+  box.onsubmit = (event) => {
+    event.preventDefault();
+    postToWebApp("qr_text_received", { data: input.value });
+    input.select();
+  };
+  backdrop.append(box);
+  document.body.append(backdrop);
+  scanner = backdrop;
+  input.focus();
+}
+
+function closeScanner() {
+  if (scanner) scanner.remove();
+  scanner = null;
+}
+
 const webAppEvents = {
+  web_app_open_scan_qr_popup: openScanner,
+  web_app_close_scan_qr_popup: closeScanner,
   iframe_ready: () => postToWebApp("theme_changed", { theme_params: THEME }),
   web_app_request_theme: () => postToWebApp("theme_changed", { theme_params: THEME }),
   web_app_request_viewport: () => postToWebApp("viewport_changed", viewport()),

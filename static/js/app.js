@@ -7,6 +7,7 @@ import { t, locale } from "./i18n.js";
 import * as router from "./router.js";
 import * as telegram from "./telegram.js";
 import { failure, rememberCart, skeleton } from "./ui.js";
+import { rememberStaff } from "./seller_nav.js";
 
 const LOCALE_SWITCH_KEY = "prilavok.localeSwitch";
 const root = document.getElementById("app");
@@ -22,6 +23,11 @@ const ROUTES = [
   [/^\/orders$/, () => import("./screens/orders.js")],
   [/^\/order\/(\d+)$/, () => import("./screens/order.js")],
   [/^\/profile$/, () => import("./screens/profile.js")],
+  [/^\/seller$/, () => import("./screens/seller.js")],
+  [/^\/seller\/order\/(\d+)$/, () => import("./screens/seller_order.js")],
+  [/^\/seller\/scan$/, () => import("./screens/seller_scan.js")],
+  [/^\/seller\/stock$/, () => import("./screens/seller_stock.js")],
+  [/^\/seller\/dashboard$/, () => import("./screens/seller_dashboard.js")],
 ];
 
 let generation = 0;
@@ -160,6 +166,7 @@ async function main() {
     if (switchLocale(me.locale)) {
       return;
     }
+    rememberStaff(me.is_staff);
     if (cart) {
       rememberCart(cart);
     }

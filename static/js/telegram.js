@@ -166,3 +166,26 @@ export function close() {
     webApp.close();
   }
 }
+
+// Scanning QR codes (6.4+) -----------------------------------------------------------------------
+
+/** Open Telegram's QR scanner; `onText(text)` runs for each code read and returns true to
+ * close the scanner. False when the client cannot scan (type the code instead). */
+export function scanQr(text, onText) {
+  if (!supports("6.4")) {
+    return false;
+  }
+  try {
+    webApp.showScanQrPopup({ text }, onText);
+  } catch (error) {
+    return false; // already open: the open scanner keeps reading
+  }
+  return true;
+}
+
+/** Close the QR scanner (nothing happens when it is not open). */
+export function closeScanQr() {
+  if (supports("6.4")) {
+    webApp.closeScanQrPopup();
+  }
+}

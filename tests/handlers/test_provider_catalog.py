@@ -97,6 +97,7 @@ async def test_add_a_product_with_an_album_and_wrong_inputs_on_the_way(
         "➕ Add product",
         "📦 My products",
         "🧾 Orders",
+        "🔑 Pickup code",
         "💰 Balance and payouts",
     ]
     await seller.click("➕ Add product")

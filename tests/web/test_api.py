@@ -62,6 +62,7 @@ async def test_valid_init_data_returns_the_person_and_stores_them(web: Web) -> N
         "role": "customer",
         "has_phone": False,
         "consent": False,
+        "is_staff": False,
     }
     assert user.language_code == "en"
     assert user.last_seen_at is not None

@@ -13,6 +13,7 @@ from tests.conftest import TEST_TOKEN
 from tests.web.conftest import Web
 from tests.web.test_custom_api import exercise_custom_products
 from tests.web.test_pickup_and_profile_api import READY, move
+from tests.web.test_seller_api import seller_session
 from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
 from webapp.routes.api import create_api
 
@@ -186,6 +187,7 @@ async def test_responses_of_a_whole_session_match_the_document(
     qr = await web.client.get(f"/api/v1/orders/{ready['id']}/pickup-qr", headers=ann.headers)
     contract.check_media("GET", "/orders/{order_id}/pickup-qr", qr.status, qr.content_type)
     assert qr.status == 200
+    await seller_session(web, contract, shop.bakery, ready)
     pay = "/orders/{order_id}/payments"
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "telegram"})  # cancelled
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "bitcoin"})

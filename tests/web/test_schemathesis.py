@@ -14,8 +14,9 @@ import os
 import sys
 from pathlib import Path
 
+from db.models import Provider, ProviderKind, User
 from services.demo import load_demo_data
-from tests.web.conftest import MakeWeb, sign_init_data
+from tests.web.conftest import TG_USER, MakeWeb, Web, sign_init_data, tma
 
 SEED = 20261206
 MAX_EXAMPLES = 15
@@ -24,11 +25,20 @@ OUTPUT_TAIL = 20_000
 CONFIG = Path(__file__).with_name("schemathesis.toml")
 
 
+async def run_the_demo_shop(web: Web, init_data: str) -> None:
+    """The signed-in person owns the demo shop: seller mode's operations answer (not only 403)."""
+    signed_in = await web.client.get("/api/v1/me", headers=tma(init_data))
+    assert signed_in.status == 200
+    user = await User.get(tg_id=TG_USER["id"])
+    await Provider.filter(kind=ProviderKind.shop).update(owner_id=user.id)
+
+
 async def test_the_api_answers_as_its_openapi_document_says(make_web: MakeWeb) -> None:
     web = await make_web()
     await load_demo_data(web.settings.data_path)
     schema_url = str(web.client.make_url("/api/v1/openapi.json"))
     init_data = sign_init_data(web.settings.token)
+    await run_the_demo_shop(web, init_data)
 
     process = await asyncio.create_subprocess_exec(
         sys.executable,

@@ -14,6 +14,7 @@ from webapp.errors import json_error
 from webapp.keys import SERVICES
 from webapp.routes import (
     custom_api,  # noqa: F401  (adds its endpoints to the shop's table)
+    seller_api,
     shop_api,
     shop_api_views,
 )
@@ -74,5 +75,5 @@ def create_api(token: str) -> web.Application:
     api = web.Application(middlewares=[tma_auth_middleware])
     api[VERIFIED_INIT_DATA] = VerifiedInitData(token)
     api.router.add_get("/me", me)
-    shop_api.setup(api)
+    shop_api.setup(api, seller_api.routes)
     return api

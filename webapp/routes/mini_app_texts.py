@@ -8,6 +8,7 @@ so `make i18n` extracts these strings with the rest of the catalogue. Placeholde
 from __future__ import annotations
 
 from core.i18n import gettext as _
+from webapp.routes.seller_texts import seller_texts
 
 
 def mini_app_texts() -> dict[str, str]:
@@ -146,4 +147,5 @@ def mini_app_texts() -> dict[str, str]:
         "custom_preview_alt": _("Your picture on the product: {name}"),
         "custom_model_alt": _("3D model of {title} with your picture"),
         "custom_3d": _("3D"),
+        **seller_texts(),
     }

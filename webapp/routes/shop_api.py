@@ -434,9 +434,12 @@ async def openapi_document(request: web.Request) -> web.Response:
     return web.Response(body=request.app[OPENAPI_JSON], content_type="application/json")
 
 
-def setup(api: web.Application) -> None:
-    """Register the shop endpoints and the OpenAPI document on the /api/v1 sub-app."""
+def setup(api: web.Application, *more: RouteTable) -> None:
+    """Register the shop endpoints (and other features' tables) and the OpenAPI document of
+    them all on the /api/v1 sub-app."""
     routes.setup(api)
-    api[OPENAPI] = build_openapi(routes)
+    for table in more:
+        table.setup(api)
+    api[OPENAPI] = build_openapi([*routes, *(endpoint for table in more for endpoint in table)])
     api[OPENAPI_JSON] = orjson.dumps(api[OPENAPI])
     api.router.add_get(OPENAPI_PATH, openapi_document)

@@ -469,6 +469,10 @@ class Me(ResponseBody):
         description="Consent to the processing of personal data, to the current policy "
         "version (given or withdrawn in the bot with /privacy)."
     )
+    is_staff: bool = Field(
+        default=False,
+        description="On the staff of a shop: the Mini App offers seller mode (/seller/...).",
+    )
 
 
 class MeUpdate(RequestBody):

@@ -21,7 +21,7 @@ from db.models import (
 )
 from db.models import Order as OrderRow
 from services import cart as carts
-from services import consent, orders, payments
+from services import consent, orders, payments, seller
 from services.cart import CartLine as CartRow
 from services.cart import CartView
 from services.catalog import Page as ServicePage
@@ -337,4 +337,5 @@ async def me(user: User, settings: Settings) -> m.Me:
         role=user.role,
         has_phone=user.phone is not None,
         consent=await consent.may_collect_personal_data(user, settings.privacy_policy_version),
+        is_staff=bool(await seller.staff_shops(user)),
     )

@@ -3,6 +3,7 @@ import { html } from "lit-html";
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { cartLink, title } from "../ui.js";
+import { sellerLink } from "../seller_nav.js";
 
 function storefront(shop) {
   return html`<li>
@@ -21,6 +22,7 @@ export default async function shops({ draw }) {
     <nav class="chips" aria-label=${t("account_nav")}>
       <a class="chip" href="#/orders">${t("my_orders")}</a>
       <a class="chip" href="#/profile">${t("profile_title")}</a>
+      ${sellerLink()}
     </nav>
     <a class="search-box search-link" href="#/search" aria-label=${t("search_label")}>
       ${t("search_placeholder")}</a>
