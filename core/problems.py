@@ -6,6 +6,7 @@ from html import escape
 
 from core.errors import DomainError
 from core.fiscal import VAT_CODES
+from core.homework_problems import concerns_homework, explain_homework
 from core.i18n import get_i18n
 from core.i18n import gettext as _
 from core.money import format_price
@@ -71,6 +72,8 @@ def explain(error: DomainError) -> str:
     """One HTML-safe sentence for the person, in the current locale."""
     details = {key: escape(str(value)) for key, value in error.details.items()}
     code = error.code
+    if concerns_homework(error):
+        return explain_homework(error)
     if code == "not_found" and error.details.get("entity") == "invite":
         return _("This invite is no longer valid. Ask the administrator for a new one.")
     if code == "not_found":

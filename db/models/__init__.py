@@ -9,6 +9,17 @@ from db.models.catalog import (
     ProviderInvite,
     ProviderKind,
 )
+from db.models.homework import (
+    Achievement,
+    AchievementCode,
+    Grade,
+    GradeKind,
+    Homework,
+    HomeworkStatus,
+    Material,
+    MaterialKind,
+    Submission,
+)
 from db.models.jobs import Job, JobState
 from db.models.ledger import (
     Account,
@@ -46,6 +57,8 @@ from db.models.users import AuditAction, AuditLog, Consent, ConsentKind, Role, U
 __all__ = [
     "Account",
     "AccountKind",
+    "Achievement",
+    "AchievementCode",
     "ActorRole",
     "AuditAction",
     "AuditLog",
@@ -54,12 +67,18 @@ __all__ = [
     "Consent",
     "ConsentKind",
     "Fulfilment",
+    "Grade",
+    "GradeKind",
+    "Homework",
+    "HomeworkStatus",
     "Job",
     "JobState",
     "LedgerEntry",
     "LedgerHead",
     "LedgerKind",
     "LedgerTransaction",
+    "Material",
+    "MaterialKind",
     "Order",
     "OrderItem",
     "OrderMessage",
@@ -83,5 +102,6 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "Role",
+    "Submission",
     "User",
 ]
