@@ -6,7 +6,7 @@ from html import escape
 
 from core.errors import DomainError
 from core.fiscal import VAT_CODES
-from core.homework_problems import concerns_homework, explain_homework
+from core.homework_texts import concerns_homework, explain_homework
 from core.i18n import get_i18n
 from core.i18n import gettext as _
 from core.money import format_price

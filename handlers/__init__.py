@@ -12,6 +12,8 @@ from handlers import (
     common,
     customer_orders,
     fallback,
+    homework_student,
+    homework_tutor,
     language,
     payments,
     privacy,
@@ -42,6 +44,8 @@ def get_routers() -> list[Router]:
         provider.create_router(),  # /shop for owners of a provider
         provider_orders.create_router(),  # order pushes' buttons, rejection reasons
         provider_payouts.create_router(),  # /shop → balance and payout requests
+        homework_student.create_router(),  # /homework, /materials, answers to homework
+        homework_tutor.create_router(),  # /tutor_homework and its buttons, for tutors
         search.create_router(),  # just before fallback: any plain text outside a conversation
         fallback.create_router(),  # must be last: catches what nothing else handled
     ]

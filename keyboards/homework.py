@@ -252,3 +252,10 @@ def open_submission(provider_id: int, homework_id: int) -> InlineKeyboardMarkup:
     builder = InlineKeyboardBuilder()
     builder.button(**_tb(_("📥 Open to grade"), TutorAction.open, provider_id, homework_id))
     return builder.as_markup()
+
+
+def student_materials_one(material_id: int, title: str) -> InlineKeyboardMarkup:
+    """Under the notice of a shared material: open it."""
+    builder = InlineKeyboardBuilder()
+    builder.button(**_sb(short(title, 40), StudentAction.material, material_id))
+    return builder.as_markup()

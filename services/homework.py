@@ -102,6 +102,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def utc_now() -> datetime:
+    """The current time (UTC)."""
+    return _now()
+
+
+def parse_iso(value: str) -> datetime:
+    """A stored ISO 8601 time back to an aware datetime (UTC when it has no offset)."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def check_file(ref: FileRef, already: int = 0) -> FileRef:
     """The file if it may be attached after `already` others; FileRefused otherwise."""
     if already >= MAX_FILES:

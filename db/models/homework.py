@@ -68,6 +68,10 @@ class Homework(TimestampedModel):
     """Task titles, in order (may be empty)."""
     due_at = fields.DatetimeField()
     status = fields.CharEnumField(HomeworkStatus, max_length=16, default=HomeworkStatus.open)
+    provider_id: int
+    student_id: int
+    submission: fields.BackwardOneToOneRelation[Submission]
+    grade: fields.BackwardOneToOneRelation[Grade]
 
     class Meta:
         table = "homework"
@@ -127,6 +131,8 @@ class Material(TimestampedModel):
     file_id = fields.CharField(max_length=256, null=True)
     url = fields.CharField(max_length=1024, null=True)
     size = fields.BigIntField(default=0)
+    provider_id: int
+    student_id: int | None
 
     class Meta:
         table = "materials"

@@ -1,4 +1,4 @@
-"""What the homework services' refusals say to the person (both faces show the same words)."""
+"""Homework texts both faces show: the services' refusals, achievement and grade names."""
 
 from __future__ import annotations
 
@@ -84,3 +84,21 @@ def explain_homework(error: DomainError) -> str:
     if field == "student":
         return _("Send the student's @username or Telegram id (a number).")
     return _("Send a file, a photo or a link.")
+
+
+def achievement_title(code: str) -> str:
+    """An achievement's name, in the current locale."""
+    titles = {
+        "first_lesson": _("🎉 First lesson"),
+        "ten_lessons": _("🔟 Ten lessons"),
+        "four_week_streak": _("🔥 Four weeks in a row"),
+        "homework_on_time_month": _("⏱ All homework on time this month"),
+    }
+    return titles.get(code, code)
+
+
+def grade_title(kind: str, score: int | None) -> str:
+    """A grade as the student reads it: '5/5', 'pass', 'fail'."""
+    if kind == "pass_fail":
+        return _("pass") if score else _("fail")
+    return f"{score}/5"
