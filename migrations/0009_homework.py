@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 "app": "models",
                 "unique_together": (("user_id", "code", "period"),),
                 "pk_attr": "id",
-                "table_description": "An achievement a person earned, `period` tells repeatable ones apart (a month).",
+                "table_description": "An achievement a person earned, once (the period tells monthly ones apart).",
             },
             bases=["TimestampedModel"],
         ),

@@ -139,7 +139,7 @@ class Material(TimestampedModel):
 
 
 class Achievement(TimestampedModel):
-    """An achievement a person earned, `period` tells repeatable ones apart (a month)."""
+    """An achievement a person earned, once (the period tells monthly ones apart)."""
 
     id = fields.IntField(primary_key=True)
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
