@@ -229,3 +229,22 @@ async def test_the_student_is_told_in_their_language(telegram: Telegram, languag
     await tutor.click("Skip")
     await tutor.click("✅ Assign")
     assert "Новое домашнее задание" in text_of(russian.last_message)
+
+
+async def test_a_reminder_claimed_by_a_runner_that_died_is_never_sent_twice(
+    telegram: Telegram,
+) -> None:
+    tutor, student, _ = await tutor_and_student(telegram)
+    homework = await assign(tutor)
+    soon = homework.due_at - timedelta(days=1) + timedelta(minutes=1)
+    # another process claimed the reminder and stopped before recording what it did
+    job = await Job.get(kind=str(JobKind.homework_due_soon))
+    await Job.filter(id=job.id).update(
+        state=JobState.running, claimed_by="dead:1", lease_until=soon, attempts=1
+    )
+    before = len(bot_texts(student))
+
+    await telegram.services.jobs.run_due(now=soon + timedelta(minutes=5))
+
+    assert bot_texts(student)[before:] == []
+    assert (await Job.get(id=job.id)).state is JobState.missed
