@@ -22,6 +22,7 @@ const ROUTES = [
   [/^\/orders$/, () => import("./screens/orders.js")],
   [/^\/order\/(\d+)$/, () => import("./screens/order.js")],
   [/^\/profile$/, () => import("./screens/profile.js")],
+  [/^\/homework$/, () => import("./screens/homework.js")],
 ];
 
 let generation = 0;
