@@ -55,6 +55,12 @@ class GradeComment(StatesGroup):
     comment = State()
 
 
+class ChangeDue(StatesGroup):
+    """A new due time for an open homework."""
+
+    due = State()
+
+
 class ShareMaterial(StatesGroup):
     """Sharing a material: whom with, then the file or link."""
 
@@ -378,7 +384,11 @@ async def open_homework(
     hw = await homework.tutor_homework_one(provider, callback_data.id)
     files = len(hw.files) + (len(hw.submission.files) if hw.submission else 0)
     markup = kb.tutor_card(
-        provider.id, hw.id, files=files, gradable=hw.status is HomeworkStatus.submitted
+        provider.id,
+        hw.id,
+        files=files,
+        gradable=hw.status is HomeworkStatus.submitted,
+        movable=hw.status is HomeworkStatus.open,
     )
     text = card(hw, ZoneInfo(settings.timezone), who=_name(hw.student))
     if isinstance(callback.message, Message):
@@ -480,6 +490,54 @@ async def comment_skipped(
         return
     if isinstance(callback.message, Message):
         await _give_grade(callback.message, state, user, "", shop_events)
+
+
+async def ask_new_due(
+    callback: CallbackQuery,
+    callback_data: TutorCB,
+    user: User,
+    state: FSMContext,
+    settings: Settings,
+) -> None:
+    """Ask for a new due time of an open homework."""
+    provider = await homework.tutor_of(user, callback_data.provider_id)
+    hw = await homework.tutor_homework_one(provider, callback_data.id)
+    await state.set_state(ChangeDue.due)
+    await state.set_data({"provider_id": provider.id, "homework_id": hw.id})
+    if isinstance(callback.message, Message):
+        await callback.message.answer(
+            _(
+                "Homework #{number} is due {due}. Send the new due time like 25.12 18:00 "
+                "(time zone {zone}), or /cancel."
+            ).format(
+                number=hw.id,
+                due=due_text(hw.due_at, ZoneInfo(settings.timezone)),
+                zone=settings.timezone,
+            )
+        )
+
+
+async def new_due_given(
+    message: Message, state: FSMContext, user: User, settings: Settings
+) -> None:
+    """Move the due time; the reminders move with it."""
+    zone = ZoneInfo(settings.timezone)
+    due = homework.parse_due(message.text or "", zone)
+    if due is None:
+        await message.answer(
+            _("I cannot read that date. Send it like 25.12 18:00 or 25.12.2026, or /cancel.")
+        )
+        return
+    data = await state.get_data()
+    provider = await homework.tutor_of(user, int(data["provider_id"]))
+    hw = await homework.change_due(provider, int(data["homework_id"]), due)
+    await state.clear()
+    await message.answer(
+        _("📅 Homework #{number} is now due {due}; the reminders moved with it.").format(
+            number=hw.id, due=due_text(hw.due_at, zone)
+        ),
+        reply_markup=kb.one_button(_("⬅️ Back"), TutorAction.menu, provider.id),
+    )
 
 
 async def ask_delete(callback: CallbackQuery, callback_data: TutorCB, user: User) -> None:
@@ -622,12 +680,13 @@ def create_router() -> Router:
     msg.register(files_wrong, StateFilter(A.files))
     msg.register(due_given, StateFilter(A.due), F.text)
     msg.register(checklist_given, StateFilter(A.checklist), F.text)
+    msg.register(new_due_given, StateFilter(ChangeDue.due), F.text)
     msg.register(comment_given, StateFilter(G.comment), F.text)
     msg.register(comment_wrong, StateFilter(G.comment))
     msg.register(share_student_typed, StateFilter(S.student), F.text)
     msg.register(material_given, StateFilter(S.content), F.document | F.photo | F.text)
     msg.register(material_wrong, StateFilter(S.content))
-    for state in (A.student, A.due, A.checklist, S.student):
+    for state in (A.student, A.due, A.checklist, S.student, ChangeDue.due):
         msg.register(text_expected, StateFilter(state))
     cbq = router.callback_query
     cbq.filter(F.data.startswith("th:"), TutorOwner())
@@ -650,6 +709,7 @@ def create_router() -> Router:
         TutorAction.share: start_share,
         TutorAction.share_all: share_all,
         TutorAction.unshare: unshare,
+        TutorAction.change_due: ask_new_due,
     }
     for action, handler in actions.items():
         cbq.register(handler, TutorCB.filter(F.action == action))

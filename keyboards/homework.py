@@ -60,6 +60,7 @@ class TutorAction(StrEnum):
     share = "sh"
     share_all = "sa"
     unshare = "us"
+    change_due = "cd"
 
 
 class TutorCB(CallbackData, prefix="th"):
@@ -142,7 +143,7 @@ def homework_list(
 
 
 def tutor_card(
-    provider_id: int, homework_id: int, *, files: int, gradable: bool
+    provider_id: int, homework_id: int, *, files: int, gradable: bool, movable: bool = False
 ) -> InlineKeyboardMarkup:
     """A homework's card for the tutor: files, grades when submitted, delete, back."""
     builder = InlineKeyboardBuilder()
@@ -163,6 +164,11 @@ def tutor_card(
         builder.button(**_tb(_("✅ Pass"), TutorAction.grade, provider_id, homework_id, PASS))
         builder.button(**_tb(_("❌ Fail"), TutorAction.grade, provider_id, homework_id, FAIL))
         sizes += [5, 2]
+    if movable:
+        builder.button(
+            **_tb(_("📅 Change the due time"), TutorAction.change_due, provider_id, homework_id)
+        )
+        sizes.append(1)
     builder.button(**_tb(_("🗑 Delete"), TutorAction.delete, provider_id, homework_id))
     builder.button(**_tb(_("⬅️ Back"), TutorAction.menu, provider_id))
     builder.adjust(*sizes, 2)

@@ -248,3 +248,24 @@ async def test_a_reminder_claimed_by_a_runner_that_died_is_never_sent_twice(
 
     assert bot_texts(student)[before:] == []
     assert (await Job.get(id=job.id)).state is JobState.missed
+
+
+async def test_moving_the_due_time_moves_the_reminders(telegram: Telegram) -> None:
+    tutor, student, _ = await tutor_and_student(telegram)
+    homework = await assign(tutor)
+    await tutor.click("📋 All homework")
+    await tutor.click(f"📝 #{homework.id} Sasha · Read chapter 3 an…")
+    await tutor.click("📅 Change the due time")
+    await tutor.send("01.01.2020 10:00")
+    assert "The due time must be in the future." in text_of(tutor.last_message)
+    await tutor.send("10.01.2031 09:30")
+    assert "is now due 10.01.2031 09:30" in text_of(tutor.last_message)
+
+    await homework.refresh_from_db()
+    runner = telegram.services.jobs
+    before = len(bot_texts(student))
+    await runner.run_due(now=datetime(2030, 12, 25, 18, tzinfo=UTC))  # the old due time
+    assert bot_texts(student)[before:] == []
+    await runner.run_due(now=homework.due_at - timedelta(hours=23))
+    [reminder] = bot_texts(student)[before:]
+    assert "is due tomorrow, 10.01.2031 09:30" in reminder
