@@ -269,3 +269,22 @@ async def test_moving_the_due_time_moves_the_reminders(telegram: Telegram) -> No
     await runner.run_due(now=homework.due_at - timedelta(hours=23))
     [reminder] = bot_texts(student)[before:]
     assert "is due tomorrow, 10.01.2031 09:30" in reminder
+
+
+async def test_a_deleted_homework_leaves_stale_buttons_that_explain(telegram: Telegram) -> None:
+    tutor, student, _ = await tutor_and_student(telegram)
+    homework = await assign(tutor)
+    notice = student.last_message
+    await tutor.click("📋 All homework")
+    listed = tutor.last_message
+    await tutor.click(f"📝 #{homework.id} Sasha · Read chapter 3 an…")
+    await tutor.click("🗑 Delete")
+    await tutor.click("🗑 Yes, delete")
+    assert f"Homework #{homework.id} is deleted." in text_of(tutor.last_message)
+    assert await Homework.all().count() == 0
+    assert not await Job.filter(state=JobState.pending, kind__startswith="homework.").exists()
+
+    await student.click("📝 Open homework", notice)
+    assert student.callback_answers[-1].text == "This homework no longer exists."
+    await tutor.click(f"📝 #{homework.id} Sasha · Read chapter 3 an…", listed)
+    assert tutor.callback_answers[-1].text == "This homework no longer exists."
