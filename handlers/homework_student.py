@@ -205,27 +205,27 @@ async def send_answer(
         )
 
 
-async def materials_screen(callback: CallbackQuery, user: User) -> None:
-    """Materials shared with the person."""
-    items = await materials.materials_for(user)
-    if not items:
-        text = _("📚 No materials have been shared with you yet.")
-    else:
-        text = _("📚 <b>Materials</b>: press one to open it.")
-    buttons = [(m.id, f"{'🔗' if m.kind is MaterialKind.link else '📄'} {m.title}") for m in items]
-    await edit(callback, text, kb.student_materials(buttons))
-
-
-async def materials_command(message: Message, user: User) -> None:
-    """/materials."""
-    items = await materials.materials_for(user)
+async def materials_list(student: User) -> tuple[str, InlineKeyboardMarkup]:
+    """Materials shared with the person, as buttons."""
+    items = await materials.materials_for(student)
     text = (
         _("📚 <b>Materials</b>: press one to open it.")
         if items
         else _("📚 No materials have been shared with you yet.")
     )
     buttons = [(m.id, f"{'🔗' if m.kind is MaterialKind.link else '📄'} {m.title}") for m in items]
-    await message.answer(text, reply_markup=kb.student_materials(buttons))
+    return text, kb.student_materials(buttons)
+
+
+async def materials_screen(callback: CallbackQuery, user: User) -> None:
+    """The materials button of /homework."""
+    await edit(callback, *await materials_list(user))
+
+
+async def materials_command(message: Message, user: User) -> None:
+    """/materials."""
+    text, markup = await materials_list(user)
+    await message.answer(text, reply_markup=markup)
 
 
 async def open_material(callback: CallbackQuery, callback_data: StudentCB, user: User) -> None:
