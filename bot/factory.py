@@ -33,6 +33,7 @@ from core.metrics import Metrics
 from handlers import get_routers
 from handlers.analytics import install as record_funnel_steps
 from handlers.errors import ErrorHandler, answer_refusal, answerable
+from handlers.homework_jobs import register_homework_jobs
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
 from handlers.routing import resolve_magic_filters_inline
@@ -265,3 +266,4 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
         commission_percent=services.settings.platform_commission_percent,
     )
     register_chat_jobs(runner, bot, services)
+    register_homework_jobs(runner, bot, services)

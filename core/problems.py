@@ -6,6 +6,7 @@ from html import escape
 
 from core.errors import DomainError
 from core.fiscal import VAT_CODES
+from core.homework_texts import concerns_homework, explain_homework
 from core.i18n import get_i18n
 from core.i18n import gettext as _
 from core.money import format_price
@@ -74,6 +75,8 @@ def explain(error: DomainError) -> str:
     code = error.code
     if code.startswith("upload_"):
         return _upload_problem(code, error.details)
+    if concerns_homework(error):
+        return explain_homework(error)
     if code == "not_found" and error.details.get("entity") == "invite":
         return _("This invite is no longer valid. Ask the administrator for a new one.")
     if code == "not_found":

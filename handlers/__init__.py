@@ -14,6 +14,8 @@ from handlers import (
     design_templates,
     designs,
     fallback,
+    homework_student,
+    homework_tutor,
     language,
     payments,
     privacy,
@@ -48,6 +50,8 @@ def get_routers() -> list[Router]:
         provider_orders.create_router(),  # order pushes' buttons, rejection reasons
         provider_payouts.create_router(),  # /shop → balance and payout requests
         provider_pickup.create_router(),  # /shop → 🔑 Pickup code: hand over by the digits
+        homework_student.create_router(),  # /homework, /materials, answers to homework
+        homework_tutor.create_router(),  # /tutor_homework and its buttons, for tutors
         search.create_router(),  # just before fallback: any plain text outside a conversation
         fallback.create_router(),  # must be last: catches what nothing else handled
     ]

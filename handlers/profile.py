@@ -14,6 +14,7 @@ from core.config import Settings
 from core.i18n import gettext as _
 from db.models import ConsentKind, User
 from handlers import screens
+from handlers.homework_texts import achievements_line
 from keyboards import menus
 from keyboards.callbacks import MenuAction, MenuCB, ProfileAction, ProfileCB
 from keyboards.menus import LANGUAGE_NAMES
@@ -44,6 +45,7 @@ async def profile_screen(
         phone=escape(user.phone) if user.phone else _("not given"),
         marketing=_("on") if marketing else _("off"),
     )
+    text += await achievements_line(user)
     keyboard = menus.profile(marketing=marketing, version=settings.privacy_policy_version)
     if isinstance(callback.message, Message):
         await callback.message.edit_text(text, reply_markup=keyboard)

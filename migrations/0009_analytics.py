@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
         ops.CreateModel(
             name='ProductEvent',
             fields=[
-                ('id', fields.BigIntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('kind', fields.CharEnumField(description='start: start\napp_opened: app_opened\ncatalog_viewed: catalog_viewed\nproduct_viewed: product_viewed\ncart_added: cart_added\ncheckout_started: checkout_started\norder_placed: order_placed\npaid: paid\nlesson_booked: lesson_booked', enum_type=EventKind, max_length=24)),
                 ('channel', fields.CharEnumField(default=EventChannel.server, description='chat: chat\napp: app\nserver: server', enum_type=EventChannel, max_length=8)),
                 ('user_id', fields.IntField(null=True)),

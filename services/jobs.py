@@ -63,6 +63,20 @@ class JobKind(StrEnum):
     chat_setup = "chat.setup"
     """A person's command menu and menu button, in their language and for their duties, after
     either changed. Payload: user_id."""
+    homework_assigned = "homework.assigned"
+    """Tell the student about a new homework. Payload: homework_id."""
+    homework_submitted = "homework.submitted"
+    """Tell the tutor a homework was submitted. Payload: homework_id."""
+    homework_graded = "homework.graded"
+    """Tell the student their grade. Payload: homework_id."""
+    homework_due_soon = "homework.due_soon"
+    """Remind the student a day before the homework is due. Payload: homework_id."""
+    homework_overdue = "homework.overdue"
+    """Tell the student the homework is overdue. Payload: homework_id."""
+    material_shared = "material.shared"
+    """Tell a student about a shared material. Payload: material_id, user_id."""
+    achievement_earned = "achievement.earned"
+    """Announce an earned achievement. Payload: achievement_id."""
 
     def key(self, subject: int | str) -> str:
         """The job key of this kind for one subject (an order, a payment, a refund)."""

@@ -223,6 +223,7 @@ def build_openapi(routes: Iterable[Endpoint]) -> dict[str, Any]:
             {"name": "orders", "description": "Checkout and the person's orders."},
             {"name": "account", "description": "The signed-in person."},
             {"name": "seller", "description": "Seller mode: a shop's staff and their orders."},
+            {"name": "homework", "description": "Homework, materials and achievements."},
             {"name": "meta", "description": "About the API."},
         ],
         "paths": dict(sorted(paths.items())),

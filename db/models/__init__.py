@@ -10,6 +10,17 @@ from db.models.catalog import (
     ProviderInvite,
     ProviderKind,
 )
+from db.models.homework import (
+    Achievement,
+    AchievementCode,
+    Grade,
+    GradeKind,
+    Homework,
+    HomeworkStatus,
+    Material,
+    MaterialKind,
+    Submission,
+)
 from db.models.jobs import Job, JobState
 from db.models.ledger import (
     Account,
@@ -55,6 +66,8 @@ from db.models.users import AuditAction, AuditLog, Consent, ConsentKind, Role, U
 __all__ = [
     "Account",
     "AccountKind",
+    "Achievement",
+    "AchievementCode",
     "ActorRole",
     "AuditAction",
     "AuditLog",
@@ -69,12 +82,18 @@ __all__ = [
     "EventChannel",
     "EventKind",
     "Fulfilment",
+    "Grade",
+    "GradeKind",
+    "Homework",
+    "HomeworkStatus",
     "Job",
     "JobState",
     "LedgerEntry",
     "LedgerHead",
     "LedgerKind",
     "LedgerTransaction",
+    "Material",
+    "MaterialKind",
     "Order",
     "OrderItem",
     "OrderMessage",
@@ -100,6 +119,7 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "Role",
+    "Submission",
     "TemplateImage",
     "User",
 ]

@@ -34,7 +34,7 @@ class ProductEvent(Model):
     """One event. Ids are plain numbers, not foreign keys: events are written in batches off
     the request path and must never fail or block because a product was deleted meanwhile."""
 
-    id = fields.BigIntField(primary_key=True)
+    id = fields.IntField(primary_key=True)
     kind = fields.CharEnumField(EventKind, max_length=24)
     channel = fields.CharEnumField(EventChannel, max_length=8, default=EventChannel.server)
     user_id = fields.IntField(null=True)

@@ -28,6 +28,7 @@ const ROUTES = [
   [/^\/seller\/scan$/, () => import("./screens/seller_scan.js")],
   [/^\/seller\/stock$/, () => import("./screens/seller_stock.js")],
   [/^\/seller\/dashboard$/, () => import("./screens/seller_dashboard.js")],
+  [/^\/homework$/, () => import("./screens/homework.js")],
 ];
 
 let generation = 0;

@@ -9,9 +9,11 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import validate
 
+from db.models import User
 from tests.conftest import TEST_TOKEN
-from tests.web.conftest import Web
+from tests.web.conftest import TG_USER, Web
 from tests.web.test_custom_api import exercise_custom_products
+from tests.web.test_homework_api import homework_for
 from tests.web.test_pickup_and_profile_api import READY, move
 from tests.web.test_seller_api import seller_session
 from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
@@ -199,6 +201,15 @@ async def test_responses_of_a_whole_session_match_the_document(
     await c(ann, "PATCH", "/me", body={"locale": "xx"})
 
     await exercise_custom_products(web, contract)
+    work = await homework_for(await User.get(tg_id=TG_USER["id"]))
+    await c(ann, "GET", "/homework", query="?status=open")
+    await c(ann, "GET", "/homework/{homework_id}", homework_id=work.id)
+    answer = "/homework/{homework_id}/submissions"
+    await c(ann, "POST", answer, homework_id=work.id, body={"text": "Spring is here"})
+    await c(ann, "POST", answer, homework_id=work.id, body={"text": "Again"})
+    await c(ann, "GET", "/materials")
+    await c(ann, "GET", "/achievements")
+
     unsigned = await web.client.get("/api/v1/cart")
     contract.check("GET", "/cart", unsigned.status, await unsigned.json())
 

@@ -23,6 +23,7 @@ export default async function shops({ draw }) {
       <a class="chip" href="#/orders">${t("my_orders")}</a>
       <a class="chip" href="#/profile">${t("profile_title")}</a>
       ${sellerLink()}
+      <a class="chip" href="#/homework">${t("hw_title")}</a>
     </nav>
     <a class="search-box search-link" href="#/search" aria-label=${t("search_label")}>
       ${t("search_placeholder")}</a>
