@@ -22,6 +22,7 @@ from services.design_images import draw_demo_base
 from tests.handlers.conftest import Telegram, labels, text_of
 from tests.handlers.customer_data import make_settings, make_shop
 from tests.services.custom_data import make_mug, picture, png_header_only
+from tests.web.conftest import TG_USER, LiveMiniApp
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast clicks
 
@@ -150,3 +151,19 @@ async def test_a_seller_makes_a_template_in_chat(telegram: Telegram) -> None:
     template = await custom_products.template_of(mug.id)
     [image] = custom_products.sorted_images(template)
     assert (image.name, image.print_x, image.print_w, image.width) == ("front", 216, 352, 800)
+
+
+async def test_a_picture_sent_in_the_chat_is_used_in_the_mini_app(telegram: Telegram) -> None:
+    shop = await make_shop("Mug Studio")
+    mug = await make_mug(shop, telegram.settings.data_path)
+    ann = telegram.user(TG_USER["id"], first_name="Ann", language_code="en")
+    await ann.send("/start")
+    await ann.send_photo(picture((500, 400)))  # kept: "Picture saved"
+    app = LiveMiniApp(telegram.app_url, telegram.settings.token)
+
+    status, design = await app.call("POST", f"/products/{mug.id}/designs/from-chat", {})
+
+    assert status == 201, design
+    assert [preview["name"] for preview in design["previews"]] == ["front", "back"]
+    stored = await Design.get(id=design["id"])
+    assert (stored.width, stored.height) == (500, 400)  # the file came from Telegram's servers
