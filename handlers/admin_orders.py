@@ -17,6 +17,7 @@ from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
 from core.texts import (
+    design_note,
     fulfilment_name,
     payment_method_name,
     personal_text_note,
@@ -63,6 +64,8 @@ def _item_line(item: OrderItem, locale: str) -> str:
     line = f"• {escape(item.title)} × {item.quantity} — {amount}"
     if item.personal_text:
         line += "\n" + personal_text_note(item.personal_text)
+    if item.design_id is not None:
+        line += "\n" + design_note(item.design_id)
     return line
 
 

@@ -15,6 +15,7 @@ from core.i18n import gettext as _
 from core.money import STARS, format_price
 from core.problems import explain
 from core.texts import (
+    design_note,
     digital_handover,
     local_time,
     payment_method_name,
@@ -79,6 +80,8 @@ async def order_text(order: Order, settings: Settings, locale: str) -> str:
         lines.append(f"• {escape(item.title[:TITLE_CHARS])} × {item.quantity} — {amount}")
         if item.personal_text:
             lines.append(personal_text_note(item.personal_text))
+        if item.design_id is not None:
+            lines.append(design_note(item.design_id))
     if len(items) > ITEMS_SHOWN:
         lines.append(_("…and {count} more").format(count=len(items) - ITEMS_SHOWN))
     lines.append("")

@@ -375,3 +375,29 @@ async def chat_picture(user: User, picture_id: int | None = None) -> ChatPicture
 async def chat_pictures(user: User) -> list[ChatPicture]:
     """The pictures the person sent the bot, newest first."""
     return list(await ChatPicture.filter(user_id=user.id).order_by("-id"))
+
+
+# Personal data ----------------------------------------------------------------------------
+
+
+async def export_designs(user: User) -> list[dict[str, object]]:
+    """The person's designs for /my_data (what was uploaded, when, for which product)."""
+    designs = await Design.filter(user_id=user.id).order_by("id")
+    return [
+        {
+            "id": design.id,
+            "product_id": design.product_id,
+            "status": design.status.value,
+            "format": design.original_format,
+            "size": f"{design.width}x{design.height}",
+            "uploaded_at": design.created_at.isoformat(),
+        }
+        for design in designs
+    ]
+
+
+async def forget_person(user: User) -> None:
+    """On erasure: the pictures they sent the bot and their designs that never went into an
+    order are forgotten (ordered ones stay with the order, like its other lines)."""
+    await ChatPicture.filter(user_id=user.id).delete()
+    await Design.filter(user_id=user.id, status=DesignStatus.ready).delete()

@@ -364,6 +364,7 @@ async def test_demo_shop_has_a_custom_mug_with_a_front_and_a_back(data_dir: Path
         "сзади",
     ]
     assert all((data_dir / image.path).is_file() for image in images)
+    assert template.model_path and (data_dir / template.model_path).read_bytes()[:4] == b"glTF"
     version = template.version
     await load_demo_data(data_dir)  # a second run keeps the template as it is
     assert (await custom_products.template_of(mug.id)).version == version

@@ -4,13 +4,25 @@ from the order card. Wrong input is explained and changes nothing."""
 
 from __future__ import annotations
 
-from db.models import CartItem, ChatPicture, Design, ProductKind, Provider, ProviderKind, User
+from db.models import (
+    CartItem,
+    ChatPicture,
+    Design,
+    Fulfilment,
+    PaymentMethod,
+    ProductKind,
+    Provider,
+    ProviderKind,
+    User,
+)
 from services import catalog, custom_products
 from services.catalog import ProductDraft
+from services.checkout import CheckoutDraft, new_checkout_key, place_order
 from services.design_images import draw_demo_base
 from tests.handlers.conftest import Telegram, labels, text_of
 from tests.handlers.customer_data import make_settings, make_shop
 from tests.services.custom_data import make_mug, picture, png_header_only
+from tests.web.conftest import TG_USER, LiveMiniApp
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast clicks
 
@@ -78,6 +90,17 @@ async def test_the_seller_opens_the_customers_picture_and_strangers_cannot(
     await ann.click("🛒 Add to cart")
     await ann.send_photo(picture())
     design = await Design.get(user__tg_id=ann.id)
+    await ann.click("🛒 Add to cart")
+    await Provider.filter(id=shop.id).update(allow_cash=True)
+    await place_order(
+        await User.get(tg_id=ann.id),
+        CheckoutDraft(fulfilment=Fulfilment.pickup, payment_method=PaymentMethod.cash),
+        settings=telegram.settings,
+        checkout_key=new_checkout_key(),
+        events=telegram.services.shop_events,
+    )
+    push = text_of(vera.last_message)
+    assert f"With the customer's picture: /design_{design.id}" in push
     bob = telegram.user(1004, first_name="Bob", language_code="en")
     await bob.send("/start")
 
@@ -90,7 +113,6 @@ async def test_the_seller_opens_the_customers_picture_and_strangers_cannot(
     replies = await bob.send(f"/design_{design.id}")
     assert "Not found" in text_of(replies[0])
     assert not [reply for reply in replies if reply.document]
-    assert labels(ann.last_message)  # the customer still has the "Add to cart" buttons
 
 
 async def test_a_seller_makes_a_template_in_chat(telegram: Telegram) -> None:
@@ -129,3 +151,19 @@ async def test_a_seller_makes_a_template_in_chat(telegram: Telegram) -> None:
     template = await custom_products.template_of(mug.id)
     [image] = custom_products.sorted_images(template)
     assert (image.name, image.print_x, image.print_w, image.width) == ("front", 216, 352, 800)
+
+
+async def test_a_picture_sent_in_the_chat_is_used_in_the_mini_app(telegram: Telegram) -> None:
+    shop = await make_shop("Mug Studio")
+    mug = await make_mug(shop, telegram.settings.data_path)
+    ann = telegram.user(TG_USER["id"], first_name="Ann", language_code="en")
+    await ann.send("/start")
+    await ann.send_photo(picture((500, 400)))  # kept: "Picture saved"
+    app = LiveMiniApp(telegram.app_url, telegram.settings.token)
+
+    status, design = await app.call("POST", f"/products/{mug.id}/designs/from-chat", {})
+
+    assert status == 201, design
+    assert [preview["name"] for preview in design["previews"]] == ["front", "back"]
+    stored = await Design.get(id=design["id"])
+    assert (stored.width, stored.height) == (500, 400)  # the file came from Telegram's servers

@@ -11,7 +11,7 @@ from PIL import Image
 from core.config import Settings
 from core.errors import InvalidInput, NotFound, UploadRefused
 from db.models import CartItem, Design, DesignPreview, DesignStatus, OrderItem, Role
-from services import cart, custom_products, design_images
+from services import cart, custom_products, design_images, privacy
 from services.checkout import CheckoutDraft, new_checkout_key, place_order
 from services.design_images import PrintArea
 from services.events import ShopEvents
@@ -230,3 +230,26 @@ async def test_the_latest_chat_pictures_are_kept() -> None:
     kept = await custom_products.chat_pictures(person)
     assert len(kept) == custom_products.CHAT_PICTURES_KEPT
     assert (await custom_products.chat_picture(person)).file_id == f"file{len(kept) + 2}"
+
+
+async def test_erasure_forgets_pictures_and_unordered_designs(
+    settings: Settings, tmp_path: Path
+) -> None:
+    shop = await make_provider()
+    mug = await make_mug(shop, settings.data_path)
+    person = await make_user()
+    kept = await custom_products.create_design(
+        person, mug.id, write(tmp_path, "a", picture()), data_dir=settings.data_path
+    )
+    dropped = await custom_products.create_design(
+        person, mug.id, write(tmp_path, "b", picture((50, 50))), data_dir=settings.data_path
+    )
+    await custom_products.mark_ordered([kept.id])
+    await custom_products.remember_chat_picture(person, "file", "uniq", 10)
+
+    exported = await privacy.export_user_data(person)
+    await privacy.anonymize_user(person)
+
+    assert [d["id"] for d in exported["designs"]] == [kept.id, dropped.id]
+    assert await Design.filter(user_id=person.id).values_list("id", flat=True) == [kept.id]
+    assert await custom_products.chat_pictures(person) == []

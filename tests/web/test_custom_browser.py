@@ -68,6 +68,10 @@ async def test_a_customer_previews_a_picture_on_the_mug_and_adds_it(
     await expect(previews.first).to_have_attribute(
         "alt", texts["custom_preview_alt"].format(name="спереди")
     )
+    # The 3D mug, painted with the front preview (model-viewer's createTexture).
+    await page.wait_for_function(
+        "document.querySelector('#design-model')?.dataset.textured === 'true'", timeout=30_000
+    )
     await previews.first.scroll_into_view_if_needed()
     button = await watched.main_button()
     assert button["visible"] is True

@@ -115,7 +115,7 @@ export async function customProduct(card, { redraw, stale, onDesign, modelSuppor
         )}
         ${showModel && viewerReady
           ? html`<figure class="preview-card">
-              <model-viewer id="design-model" src=${template.model_url} camera-controls
+              <model-viewer id="design-model" src=${template.model_url} loading="eager" camera-controls
                 touch-action="pan-y" interaction-prompt="none"
                 alt=${t("custom_model_alt", { title: card.title })}
                 @load=${textureModel}></model-viewer>
