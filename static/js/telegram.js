@@ -166,3 +166,47 @@ export function close() {
     webApp.close();
   }
 }
+
+// Paying and coming back --------------------------------------------------------------------
+
+/** Open a Telegram invoice link (Payments or Stars) over the page; resolves with Telegram's
+ * verdict: "paid" | "cancelled" | "failed" | "pending". An old client opens the link in the
+ * chat and the verdict is unknown ("pending": the server's record will tell). */
+export function openInvoice(link) {
+  if (supports("6.1")) {
+    return new Promise((resolve) => webApp.openInvoice(link, (status) => resolve(status)));
+  }
+  openTelegramLink(link);
+  return Promise.resolve("pending");
+}
+
+/** Open a t.me link inside Telegram (a chat, a bot, an invoice). */
+export function openTelegramLink(url) {
+  if (webApp && webApp.initData) {
+    webApp.openTelegramLink(url);
+  } else {
+    window.open(url, "_blank", "noopener");
+  }
+}
+
+/** Call `handler` whenever the person comes back to the Mini App (from a browser tab, another
+ * chat): Telegram's `activated` event (8.0) and the page becoming visible again. Returns the
+ * function that stops listening. */
+export function onReturn(handler) {
+  const visible = () => {
+    if (document.visibilityState === "visible") {
+      handler();
+    }
+  };
+  document.addEventListener("visibilitychange", visible);
+  const activated = supports("8.0");
+  if (activated) {
+    webApp.onEvent("activated", handler);
+  }
+  return () => {
+    document.removeEventListener("visibilitychange", visible);
+    if (activated) {
+      webApp.offEvent("activated", handler);
+    }
+  };
+}

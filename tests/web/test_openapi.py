@@ -188,6 +188,9 @@ async def test_responses_of_a_whole_session_match_the_document(
     pay = "/orders/{order_id}/payments"
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "telegram"})  # cancelled
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "bitcoin"})
+    check = "/orders/{order_id}/payments/check"
+    await c(ann, "POST", check, order_id=order["id"])
+    await c(Customer(web, OTHER_USER), "POST", check, order_id=order["id"])
     await c(ann, "DELETE", "/cart")
     assert (await c(ann, "GET", "/checkout/options"))[0] == 409
 

@@ -12,6 +12,7 @@ from services.users import TelegramProfile
 from webapp.auth import InitDataError, VerifiedInitData, parse_authorization
 from webapp.errors import json_error
 from webapp.keys import SERVICES
+from webapp.routes import mini_app_api as _mini_app_api  # noqa: F401  (joins shop_api.routes)
 from webapp.routes import shop_api, shop_api_views
 
 API_V1 = "/api/v1"

@@ -133,4 +133,24 @@ def mini_app_texts() -> dict[str, str]:
         "consent_in_chat": _("Give or withdraw consent in the chat with the bot: send /privacy."),
         "to_chat": _("Back to the chat"),
         "privacy_policy": _("Privacy policy"),
+        # Paying in the app
+        "pay_title": _("Payment"),
+        "pay_hint": _("The order waits for payment: {total}."),
+        "pay_main": _("Pay {total}"),
+        "pay_telegram": _("Pay in Telegram"),
+        "pay_stars": _("Pay with Telegram Stars"),
+        "pay_yookassa": _("Pay by card or SBP (YooKassa)"),
+        "receipt_contact": _("E-mail or phone for the receipt"),
+        "receipt_contact_hint": _("YooKassa sends the electronic receipt (54-FZ) there."),
+        "receipt_contact_needed": _("Enter an e-mail or phone for the receipt first."),
+        "payment_received": _("Payment received. Thank you!"),
+        "payment_cancelled": _("The payment was cancelled. You can pay again."),
+        "payment_failed": _("The payment did not go through. Try again."),
+        "payment_pending": _(
+            "The payment is being confirmed. The order turns paid as soon as it is."
+        ),
+        "payment_return_hint": _(
+            "Pay on YooKassa's page, then come back here: the order updates itself."
+        ),
+        "payment_check": _("I have paid: check"),
     }
