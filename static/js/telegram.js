@@ -174,7 +174,17 @@ export function close() {
  * chat and the verdict is unknown ("pending": the server's record will tell). */
 export function openInvoice(link) {
   if (supports("6.1")) {
-    return new Promise((resolve) => webApp.openInvoice(link, (status) => resolve(status)));
+    let settle = null;
+    const verdict = new Promise((resolve) => {
+      settle = resolve;
+    });
+    try {
+      webApp.openInvoice(link, (status) => settle(status));
+      return verdict;
+    } catch (error) {
+      // Already open (a second press) or a link the script does not parse: Telegram opens it.
+      console.warn(error);
+    }
   }
   openTelegramLink(link);
   return Promise.resolve("pending");

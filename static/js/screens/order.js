@@ -267,7 +267,7 @@ export default async function order({ id, params, draw, stale }) {
   function paySection() {
     const channels = state.payment_channels;
     const needsContact = state.receipt_contact_required && channels.includes("yookassa");
-    return html`<section class="card" id="payment">
+    return html`<section class="card pay-card" id="payment">
       <h2 class="section-title">${t("pay_title")}</h2>
       <p>${t("pay_hint", { total: state.total.formatted })}</p>
       ${needsContact
@@ -278,13 +278,18 @@ export default async function order({ id, params, draw, stale }) {
               aria-invalid=${String(Boolean(contactProblem))}
               @input=${(event) => {
                 contact = event.target.value;
+                if (contactProblem) {
+                  contactProblem = null;
+                  redraw();
+                }
               }}>
             <small class="hint">${t("receipt_contact_hint")}</small>
           </label>`
         : ""}
       ${contactProblem ? html`<p class="notice error" role="alert">${contactProblem}</p>` : ""}
       ${channels.map(
-        (channel) => html`<button type="button" class="button" data-channel=${channel}
+        (channel, index) => html`<button type="button" data-channel=${channel}
+          class=${index ? "button secondary" : "button"}
           ?disabled=${paying} @click=${() => pay(channel)}>${t(CHANNEL_LABELS[channel])}</button>`,
       )}
       ${payNote ? html`<p class="hint" role="status" id="payment-note">${payNote}</p>` : ""}
