@@ -30,6 +30,7 @@ let generation = 0;
 async function show(route) {
   const mine = ++generation;
   telegram.hideMainButton();
+  telegram.hideSecondaryButton();
   telegram.confirmClosing(false);
   telegram.setBackButton(router.isRoot() ? null : router.back);
   const match = ROUTES.map(([pattern, load]) => [route.path.match(pattern), load]).find(

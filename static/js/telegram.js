@@ -220,3 +220,79 @@ export function onReturn(handler) {
     }
   };
 }
+
+// SecondaryButton (7.10) ---------------------------------------------------------------------
+
+let secondaryHandler = null;
+
+if (webApp && supports("7.10")) {
+  webApp.SecondaryButton.onClick(() => secondaryHandler && secondaryHandler());
+}
+
+/** Show the SecondaryButton (a screen's alternative action) where the client has one; returns
+ * false where it does not, so the screen can draw its own button instead. */
+export function setSecondaryButton(text, handler) {
+  if (!supports("7.10")) {
+    return false;
+  }
+  secondaryHandler = handler;
+  webApp.SecondaryButton.setParams({ text, is_visible: true, is_active: true, position: "left" });
+  return true;
+}
+
+/** Hide the SecondaryButton (every screen shows its own). */
+export function hideSecondaryButton() {
+  secondaryHandler = null;
+  if (supports("7.10")) {
+    webApp.SecondaryButton.hide();
+  }
+}
+
+// The person's phone and location ------------------------------------------------------------
+
+/** The client can share the person's phone number with the Mini App (6.9). */
+export const canRequestPhone = () => supports("6.9");
+
+/** Ask Telegram for the person's phone: resolves with the number (digits, "+" first), "" when
+ * it was shared with the bot but not handed to the page, null when the person declined. */
+export function requestPhone() {
+  return new Promise((resolve) => {
+    webApp.requestContact((shared, result) => {
+      if (!shared) {
+        resolve(null);
+        return;
+      }
+      const unsafe = result && result.responseUnsafe;
+      const number = String((unsafe && unsafe.contact && unsafe.contact.phone_number) || "");
+      resolve(number && !number.startsWith("+") ? "+" + number : number);
+    });
+  });
+}
+
+/** The client has Telegram's LocationManager (8.0). */
+export const canLocate = () => supports("8.0") && Boolean(webApp.LocationManager);
+
+/** The device's location through Telegram ({latitude, longitude}), or null (unavailable,
+ * access refused). */
+export function locate() {
+  const manager = webApp.LocationManager;
+  return new Promise((resolve) => {
+    const ask = () => {
+      if (!manager.isLocationAvailable) {
+        resolve(null);
+        return;
+      }
+      try {
+        manager.getLocation((data) => resolve(data || null));
+      } catch (error) {
+        console.warn(error);
+        resolve(null);
+      }
+    };
+    if (manager.isInited) {
+      ask();
+    } else {
+      manager.init(ask);
+    }
+  });
+}

@@ -153,4 +153,15 @@ def mini_app_texts() -> dict[str, str]:
             "Pay on YooKassa's page, then come back here: the order updates itself."
         ),
         "payment_check": _("I have paid: check"),
+        # Checkout and cart helpers from Telegram
+        "continue_shopping": _("Continue shopping"),
+        "share_phone": _("Share my phone from Telegram"),
+        "phone_not_shared": _("The phone was not shared: type it instead."),
+        "use_my_location": _("Use my location"),
+        "location_unavailable": _(
+            "Telegram could not tell your location: type the address instead."
+        ),
+        "location_hint": _("Coordinates of your location: add the street and flat if you can."),
+        "personal_text_needed": _("Enter the text first (up to {max} characters)."),
+        "personal_text_limit": _("Up to {max} characters."),
     }

@@ -1,5 +1,6 @@
 // A product: swipeable photos (lazy, in fixed boxes), the 3D model where there is one, stock,
-// the seller's legal details; the MainButton adds it to the cart.
+// the seller's legal details; the MainButton adds it to the cart (with the customer's own text
+// for a product made with one: the same rule and limit as the chat's).
 import { html } from "lit-html";
 import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
@@ -54,6 +55,7 @@ export default async function product({ id, draw, stale }) {
   let modelReady = false;
   let fullscreen = false;
   let broken = false;
+  let personalText = "";
 
   function onScroll(event) {
     const box = event.currentTarget;
@@ -129,6 +131,7 @@ export default async function product({ id, draw, stale }) {
       <p class="price big">${card.price.formatted}</p>
       <p class="stock-${card.stock.state}">${card.stock.label}</p>
       ${card.description ? html`<p class="description">${card.description}</p>` : ""}
+      ${card.personal_text ? personalField(card.personal_text) : ""}
       <section class="card legal-info" aria-label=${t("seller")}>
         <h2>${t("seller")}</h2>
         <p>${card.provider.name}</p>
@@ -138,10 +141,33 @@ export default async function product({ id, draw, stale }) {
       </section>
     `);
 
+  function personalField(option) {
+    return html`<label class="card field">
+      <span>${option.prompt}</span>
+      <textarea id="personal-text" rows="2" maxlength=${option.max_length} .value=${personalText}
+        @input=${(event) => {
+          personalText = event.target.value;
+          telegram.confirmClosing(Boolean(personalText.trim()));
+        }}></textarea>
+      <small class="hint">${t("personal_text_limit", { max: option.max_length })}</small>
+    </label>`;
+  }
+
   async function addToCart(replace = false) {
+    const body = { product_id: card.id, quantity: 1, replace };
+    if (card.personal_text) {
+      body.personal_text = personalText.trim();
+      if (!body.personal_text) {
+        telegram.haptic("error");
+        toast(t("personal_text_needed", { max: card.personal_text.max_length }));
+        document.getElementById("personal-text")?.focus();
+        return;
+      }
+    }
     try {
-      const cart = await api.post("/cart/items", { product_id: card.id, quantity: 1, replace });
+      const cart = await api.post("/cart/items", body);
       const count = rememberCart(cart);
+      telegram.confirmClosing(false);
       telegram.haptic("success");
       toast(t("added_to_cart") + " " + t("in_cart", { count }));
       if (!stale()) {
