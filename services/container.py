@@ -18,6 +18,7 @@ from services.dedup import UpdateDeduplicator
 from services.events import ShopEvents
 from services.jobs import JobRunner
 from services.read_cache import ReadCache
+from services.share import Sharing
 from services.throttle import Throttler
 from services.user_cache import UserCache
 from services.users import stop_listening
@@ -43,6 +44,8 @@ class Services:
     """Serialised catalogue responses (shared through Redis when there is one)."""
     user_cache: UserCache = field(default_factory=UserCache)
     """Authenticated users of the Mini App API, for a short while."""
+    sharing: Sharing = field(default_factory=Sharing)
+    """Prepared share messages (the Mini App's "Send to a friend"); wired with the bot."""
 
     async def close(self) -> None:
         """Release connections."""

@@ -296,3 +296,26 @@ export function locate() {
     }
   });
 }
+
+// Sharing ----------------------------------------------------------------------------------------
+
+/** The client can send a prepared message to a chat the person picks (8.0). */
+export const canShareMessage = () => supports("8.0");
+
+/** Let the person send the prepared message `id` to a chat: resolves true when sent. */
+export function shareMessage(id) {
+  return new Promise((resolve) => {
+    try {
+      webApp.shareMessage(id, (sent) => resolve(Boolean(sent)));
+    } catch (error) {
+      console.warn(error); // already open: the first one is still on screen
+      resolve(false);
+    }
+  });
+}
+
+/** Older clients: Telegram's own "share a link" chat picker. */
+export function shareLink(url, text) {
+  const query = new URLSearchParams({ url, text });
+  openTelegramLink(`https://t.me/share/url?${query.toString().replace(/\+/g, "%20")}`);
+}

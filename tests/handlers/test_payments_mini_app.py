@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from db.models import ActorRole, Order, OrderStatus, Payment, PaymentStatus, User
-from services import consent, orders
+from services import catalog, consent, orders
 from tests.fakes.yookassa import SECRET_KEY, SHOP_ID, FakeYooKassa, serve_fake_yookassa
 from tests.handlers.conftest import Telegram, labels
 from tests.handlers.customer_data import make_product, make_settings, make_shop, relaxed_flood
@@ -144,3 +144,46 @@ async def test_the_bots_messages_about_an_order_open_it_in_the_app(telegram: Tel
     pushes = ann.messages[before:]
     assert [m.text for m in pushes] == [f"✅ Tea House accepted your order #{order.id}."]
     assert ann.find_button(APP_BUTTON, pushes[0]).web_app.url == url  # type: ignore[union-attr]
+
+
+async def test_send_to_a_friend_saves_the_products_card_at_telegram(telegram: Telegram) -> None:
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    tea = await make_product(shop, "Green tea", 15000, stock=5, description="Sencha, 100 g")
+    app = MiniApp(telegram)
+
+    status, shared = await app.call("POST", f"/products/{tea.id}/share")
+
+    assert status == 201, shared
+    link = f"https://t.me/prilavok_test_bot?start=p_{tea.id}"
+    assert shared["link"] == link
+    (call,) = telegram.emulator.calls_to("savePreparedInlineMessage")
+    assert int(call.params["user_id"]) == TG_USER["id"]
+    bot = telegram.emulator.bot(None)
+    prepared = bot.prepared_messages[shared["prepared_message_id"]]
+    assert prepared.user_id == TG_USER["id"]
+    card = prepared.result
+    assert card["title"] == "Green tea"
+    text = card["input_message_content"]["message_text"]
+    assert text.startswith("<b>Green tea</b>\n150.00") and "Tea House" in text
+    assert text.endswith("Sencha, 100 g")
+    (button,) = card["reply_markup"]["inline_keyboard"][0]
+    assert button == {"text": "🛍 Open in the shop", "url": link}
+
+
+async def test_a_hidden_product_cannot_be_shared(telegram: Telegram) -> None:
+    shop = await make_shop()
+    tea = await make_product(shop, "Green tea", 15000, stock=5)
+    await catalog.set_active(shop, tea.id, False)
+    app = MiniApp(telegram)
+
+    status, body = await app.call("POST", f"/products/{tea.id}/share")
+    assert status == 404 and body["error"]["code"] == "not_found"
+    status, body = await app.call("POST", "/products/999999/share")
+    assert status == 404
+
+    forged = MiniApp(telegram)
+    raw = sign_init_data(telegram.settings.token, user=TG_USER)
+    forged.headers.update(tma(tamper(raw, user='{"id": 1, "first_name": "Eve"}')))
+    status, body = await forged.call("POST", f"/products/{tea.id}/share")
+    assert status == 401
+    assert telegram.emulator.calls_to("savePreparedInlineMessage") == []

@@ -164,4 +164,6 @@ def mini_app_texts() -> dict[str, str]:
         "location_hint": _("Coordinates of your location: add the street and flat if you can."),
         "personal_text_needed": _("Enter the text first (up to {max} characters)."),
         "personal_text_limit": _("Up to {max} characters."),
+        "share_product": _("Send to a friend"),
+        "shared": _("Sent."),
     }

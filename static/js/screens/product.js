@@ -56,6 +56,7 @@ export default async function product({ id, draw, stale }) {
   let fullscreen = false;
   let broken = false;
   let personalText = "";
+  let sharing = false;
 
   function onScroll(event) {
     const box = event.currentTarget;
@@ -132,6 +133,8 @@ export default async function product({ id, draw, stale }) {
       <p class="stock-${card.stock.state}">${card.stock.label}</p>
       ${card.description ? html`<p class="description">${card.description}</p>` : ""}
       ${card.personal_text ? personalField(card.personal_text) : ""}
+      <button type="button" class="button secondary share" ?disabled=${sharing} @click=${share}>
+        ${t("share_product")}</button>
       <section class="card legal-info" aria-label=${t("seller")}>
         <h2>${t("seller")}</h2>
         <p>${card.provider.name}</p>
@@ -151,6 +154,37 @@ export default async function product({ id, draw, stale }) {
         }}></textarea>
       <small class="hint">${t("personal_text_limit", { max: option.max_length })}</small>
     </label>`;
+  }
+
+  /** "Send to a friend": the server prepares the card; Telegram lets the person pick a chat. */
+  async function share() {
+    if (sharing) {
+      return;
+    }
+    sharing = true;
+    redraw();
+    try {
+      const prepared = await api.post(`/products/${card.id}/share`);
+      if (telegram.canShareMessage()) {
+        if (await telegram.shareMessage(prepared.prepared_message_id)) {
+          telegram.haptic("success");
+          toast(t("shared"));
+        }
+      } else {
+        telegram.shareLink(prepared.link, card.title);
+      }
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        throw error;
+      }
+      telegram.haptic("error");
+      toast(error.message);
+    } finally {
+      sharing = false;
+      if (!stale()) {
+        redraw();
+      }
+    }
   }
 
   async function addToCart(replace = false) {
