@@ -213,3 +213,29 @@ async def test_yookassa_asks_for_the_receipt_contact_and_updates_on_return(
     assert (await Order.get(id=order["id"])).status is OrderStatus.paid
     await watched.shot("paid")
     assert watched.problems == []
+
+
+async def test_send_to_a_friend_shares_the_prepared_card(telegram: Telegram, browser: Any) -> None:
+    from playwright.async_api import expect
+
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    tea = await make_product(shop, "Green tea", 15000, stock=5)
+    start = f"product_{tea.id}"
+    init_data = sign_init_data(telegram.settings.token, start_param=start)
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "share")
+    await page.goto(
+        telegram.app_url + "/app?lang=en" + launch_hash(init_data, THEMES["dark"], start)
+    )
+    texts = await watched.texts()
+    await expect(page.get_by_role("heading", name="Green tea")).to_be_visible()
+    await page.evaluate(RECORD_EVENTS)
+
+    await page.get_by_role("button", name=texts["share_product"]).click()
+    sent = await asked(watched, "web_app_send_prepared_message")
+    prepared = telegram.emulator.bot(None).prepared_messages[sent["id"]]
+    assert prepared.user_id == TG_USER["id"] and prepared.result["title"] == "Green tea"
+    await watched.shot("share")
+    await page.evaluate("Telegram.WebView.receiveEvent('prepared_message_sent')")
+    await expect(page.locator("#toast")).to_have_text(texts["shared"])
+    assert watched.problems == []
