@@ -64,15 +64,25 @@ def telegram_settings(fake: FakeYooKassa) -> dict[str, Any]:
     }
 
 
-async def open_order(telegram: Telegram, browser: Any, order_id: int, folder: str) -> Watched:
-    """The Mini App opened from a deep link to the order (start parameter `order_<id>`)."""
-    start = f"order_{order_id}"
-    init_data = sign_init_data(telegram.settings.token, start_param=start)
+async def open_order(
+    telegram: Telegram, browser: Any, order_id: int, folder: str, *, from_chat: bool = False
+) -> Watched:
+    """The Mini App opened on the order: from a deep link (start parameter `order_<id>`), or
+    `from_chat` by the `web_app` button of the bot's message about it (`/app?order=<id>`)."""
     page = await browser.new_page(viewport=PHONE)
     watched = Watched(page, ARTIFACTS / folder)
-    await page.goto(
-        telegram.app_url + "/app?lang=en" + launch_hash(init_data, THEMES["light"], start)
-    )
+    if from_chat:
+        init_data = sign_init_data(telegram.settings.token)
+        url = telegram.settings.mini_app_order_url(order_id).replace(
+            telegram.settings.mini_app_url, telegram.app_url + "/app"
+        )
+        await page.goto(url + "&lang=en" + launch_hash(init_data, THEMES["light"]))
+    else:
+        start = f"order_{order_id}"
+        init_data = sign_init_data(telegram.settings.token, start_param=start)
+        await page.goto(
+            telegram.app_url + "/app?lang=en" + launch_hash(init_data, THEMES["light"], start)
+        )
     await page.wait_for_selector("#payment")
     await page.evaluate(RECORD_EVENTS)
     return watched
@@ -147,7 +157,7 @@ async def test_a_cancelled_invoice_keeps_the_order_waiting(
         shop, "Tea e-book", 250, stock=0, kind=ProductKind.digital, currency=STARS
     )
     order = await MiniApp(telegram).order(ebook.id)
-    watched = await open_order(telegram, browser, order["id"], "pay-cancelled")
+    watched = await open_order(telegram, browser, order["id"], "pay-cancelled", from_chat=True)
     texts = await watched.texts()
     page = watched.page
 
