@@ -249,3 +249,50 @@ async def test_send_to_a_friend_shares_the_prepared_card(telegram: Telegram, bro
     await page.evaluate("Telegram.WebView.receiveEvent('prepared_message_sent')")
     await expect(page.locator("#toast")).to_have_text(texts["shared"])
     assert watched.problems == []
+
+
+async def test_right_after_checkout_the_main_button_pays(telegram: Telegram, browser: Any) -> None:
+    from playwright.async_api import expect
+
+    shop = await make_shop(allow_cash=False, allow_delivery=False)
+    tea = await make_product(shop, "Green tea", 15000, stock=5)
+    start = f"product_{tea.id}"
+    init_data = sign_init_data(telegram.settings.token, start_param=start)
+    page = await browser.new_page(viewport=PHONE)
+    watched = Watched(page, ARTIFACTS / "pay-after-checkout")
+    await page.goto(
+        telegram.app_url + "/app?lang=en" + launch_hash(init_data, THEMES["dark"], start)
+    )
+    texts = await watched.texts()
+
+    # Product → cart → checkout (pickup, online: all this shop takes) → placed.
+    await expect(page.get_by_role("heading", name="Green tea")).to_be_visible()
+    await watched.press_main_button()
+    await page.get_by_role("link", name=texts["cart_count"].format(count=1)).click()
+    await expect(page.get_by_role("heading", name=texts["cart_title"])).to_be_visible()
+    await watched.press_main_button()
+    await expect(page.get_by_role("heading", name=texts["checkout_title"])).to_be_visible()
+    await watched.press_main_button()
+    await expect(page.locator("#order-placed")).to_be_visible()
+    order = await Order.get(customer__tg_id=TG_USER["id"])
+    assert order.status is OrderStatus.pending_payment
+
+    # The order screen's MainButton now pays by the first way, YooKassa, which needs a
+    # receipt contact first; "Pay in Telegram" opens Telegram's invoice over the page.
+    await expect(page.locator("#payment")).to_be_visible()
+    total = texts["pay_main"].split("{total}")[0]
+    assert (await watched.main_button())["text"].startswith(total)
+    await watched.press_main_button()
+    await expect(page.get_by_role("alert")).to_have_text(texts["receipt_contact_needed"])
+    await watched.shot("placed")
+    await page.evaluate(RECORD_EVENTS)
+    await page.get_by_role("button", name=texts["pay_telegram"]).click()
+    slug = (await asked(watched, "web_app_open_invoice"))["slug"]
+    payment = await Payment.get(order_id=order.id)
+    assert payment.channel.value == "telegram" and payment.invoice_link is not None
+    assert payment.invoice_link.endswith(slug)
+    await page.evaluate(
+        "(slug) => Telegram.WebView.receiveEvent('invoice_closed', {slug, status: 'pending'})", slug
+    )
+    await expect(page.locator("#payment-note")).to_have_text(texts["payment_pending"])
+    assert watched.problems == []
