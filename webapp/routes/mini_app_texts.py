@@ -103,10 +103,6 @@ def mini_app_texts() -> dict[str, str]:
         "order_placed": _("Order #{id} is placed."),
         "order_status": _("Status: {status}"),
         "pickup_code": _("Pickup code: {code}"),
-        "pay_in_chat": _(
-            "It waits for payment: pay for it in the chat with the bot, where /orders shows "
-            "it with a Pay button."
-        ),
         # Orders
         "account_nav": _("Your account"),
         "my_orders": _("My orders"),
