@@ -26,6 +26,7 @@ from limits.aio.storage import Storage as LimitsStorage
 from loguru import logger
 from redis.asyncio import Redis
 
+from bot.share import prepared_message_saver
 from core.config import Settings
 from core.errors import DomainError
 from core.i18n import create_i18n
@@ -267,3 +268,4 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
     )
     register_chat_jobs(runner, bot, services)
     register_homework_jobs(runner, bot, services)
+    services.sharing.save = prepared_message_saver(bot)

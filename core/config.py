@@ -282,6 +282,11 @@ class Settings(BaseSettings):
         url = self.mini_app_url
         return f"{url}{'&' if '?' in url else '?'}product={product_id}"
 
+    def mini_app_order_url(self, order_id: int) -> str:
+        """An order's page in the Mini App (the page reads `order` from its query)."""
+        url = self.mini_app_url
+        return f"{url}{'&' if '?' in url else '?'}order={order_id}"
+
     @property
     def mini_app_available(self) -> bool:
         """Telegram opens only https Mini Apps; the sandbox opens any."""

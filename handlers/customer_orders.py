@@ -151,6 +151,10 @@ async def order_screen(
     )
     if order.status is OrderStatus.pending_payment:
         keyboard.inline_keyboard.insert(0, [pay_kb.pay_button(order.id)])
+    if settings.mini_app_available:
+        keyboard.inline_keyboard.insert(
+            -1, [kb.order_in_app(settings.mini_app_order_url(order.id))]
+        )
     return Screen(await order_text(order, settings, locale), keyboard)
 
 

@@ -41,6 +41,7 @@ from handlers.provider_orders import NEEDS_PROVIDER, card_screen
 from keyboards import admin as admin_kb
 from keyboards import payments as pay_kb
 from keyboards import provider as kb
+from keyboards import shop as shop_kb
 from services import orders, users
 from services.container import Services
 from services.events import ShopListener
@@ -145,6 +146,7 @@ class TelegramShopNotifier(ShopListener):
         self._i18n = services.i18n
         self._default_locale = services.settings.default_locale
         self._admin_ids = services.settings.admin_ids
+        self._settings = services.settings
 
     # ShopListener --------------------------------------------------------------------------
 
@@ -187,6 +189,9 @@ class TelegramShopNotifier(ShopListener):
                     "with a new link while the order waits for payment."
                 ).format(number=order.id)
                 markup = pay_kb.pay_again(order.id)
+                in_app = self._order_in_app(order)
+                if in_app is not None:
+                    markup.inline_keyboard.extend(in_app.inline_keyboard)
             await self._send(int(customer.tg_id or 0), text, markup)
         except Exception:
             logger.exception("Payment failure push for order {} failed", order.id)
@@ -250,7 +255,15 @@ class TelegramShopNotifier(ShopListener):
             return
         with self._speaking(customer) as locale:
             text = customer_text(order, transition, locale)
-        await self._send(int(customer.tg_id or 0), text, None)
+            markup = self._order_in_app(order)
+        await self._send(int(customer.tg_id or 0), text, markup)
+
+    def _order_in_app(self, order: Order) -> InlineKeyboardMarkup | None:
+        """A button that opens the order in the Mini App, when Telegram can open the app."""
+        if not self._settings.mini_app_available:
+            return None
+        button = shop_kb.order_in_app(self._settings.mini_app_order_url(order.id))
+        return InlineKeyboardMarkup(inline_keyboard=[[button]])
 
     # Money -------------------------------------------------------------------------------------
 

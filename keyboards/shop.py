@@ -617,3 +617,8 @@ def search_results(choices: Sequence[Choice], number: int, pages: int) -> Inline
     _pager(builder, number, pages, SearchCB)
     builder.row(catalog_entry(), _menu_button())
     return builder.as_markup()
+
+
+def order_in_app(url: str) -> InlineKeyboardButton:
+    """Open the order (its payment, status and pickup code) in the Mini App."""
+    return InlineKeyboardButton(text=_("📱 Open the order in the app"), web_app=WebAppInfo(url=url))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from aiohttp import web
 from sandbox.common import JsonDict
 from sandbox.emulator import TelegramEmulator
 from sandbox.errors import ApiError
+from sandbox.initdata import sign_init_data
 from sandbox.params import read_form
 from sandbox.state import BotState, ChatEvent
 from sandbox.user import SandboxUser
@@ -46,6 +48,8 @@ def add_page_routes(app: web.Application) -> None:
         "webapp-data": _web_app_data,
         "pay": _pay,
         "block": _block,
+        "prepared": _prepared,
+        "requested-contact": _requested_contact,
     }
     for name, action in actions.items():
         router.add_post(f"/api/chats/{{user_id}}/{name}", _json_action(action))
@@ -251,6 +255,29 @@ async def _web_app(user: SandboxUser, body: JsonDict) -> JsonDict:
     message_id = body.get("message_id")
     message = int(message_id) if message_id else None
     return {"url": user.web_app_url(label, message=message, theme=body.get("theme") or None)}
+
+
+async def _prepared(user: SandboxUser, body: JsonDict) -> JsonDict:
+    """The message a Mini App asked to share (shareMessage(id)): the user's own, unexpired."""
+    prepared = user.bot.prepared_messages.get(str(body["id"]))
+    if prepared is None or prepared.user_id != user.profile.id:
+        raise ValueError("PREPARED_MESSAGE_NOT_FOUND")
+    if prepared.expiration_date < time.time():
+        raise ValueError("MESSAGE_EXPIRED")
+    return {"result": prepared.result}
+
+
+async def _requested_contact(user: SandboxUser, body: JsonDict) -> JsonDict:
+    """requestContact() agreed to: the contact goes into the chat with the bot, and the Mini App
+    gets it signed (the answer to its getRequestedContact custom method)."""
+    await user.share_contact(wait=False)
+    contact = {
+        "user_id": user.profile.id,
+        "phone_number": user.profile.phone_number,
+        "first_name": user.profile.first_name,
+    }
+    signed = sign_init_data(user.bot.token, user.profile.as_user(), extra={"contact": contact})
+    return {"result": signed}
 
 
 async def _web_app_data(user: SandboxUser, body: JsonDict) -> JsonDict:

@@ -303,6 +303,16 @@ class PendingQuery:
 
 
 @dataclass
+class PreparedMessage:
+    """A message saved with savePreparedInlineMessage for one user's Mini App to share."""
+
+    id: str
+    user_id: int
+    result: JsonDict
+    expiration_date: int
+
+
+@dataclass
 class Invoice:
     """An invoice sent with sendInvoice or made with createInvoiceLink."""
 
@@ -367,6 +377,7 @@ class BotState:
     pre_checkout_queries: dict[str, PendingQuery] = field(default_factory=dict)
     web_app_queries: dict[str, PendingQuery] = field(default_factory=dict)
     invoices: dict[str, Invoice] = field(default_factory=dict)
+    prepared_messages: dict[str, PreparedMessage] = field(default_factory=dict)
     payments: dict[str, Payment] = field(default_factory=dict)
     callback_answers: dict[int, list[CallbackAnswer]] = field(default_factory=dict)
     activity: Activity = field(default_factory=Activity)

@@ -19,6 +19,7 @@ from services.dedup import UpdateDeduplicator
 from services.events import ShopEvents
 from services.jobs import JobRunner
 from services.read_cache import ReadCache
+from services.share import Sharing
 from services.throttle import Throttler
 from services.user_cache import UserCache
 from services.users import stop_listening
@@ -46,6 +47,8 @@ class Services:
     """Authenticated users of the Mini App API, for a short while."""
     analytics: EventRecorder = field(default_factory=EventRecorder)
     """Product events for the admin's statistics, written in batches."""
+    sharing: Sharing = field(default_factory=Sharing)
+    """Prepared share messages (the Mini App's "Send to a friend"); wired with the bot."""
 
     async def close(self) -> None:
         """Release connections."""

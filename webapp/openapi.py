@@ -43,6 +43,7 @@ COMMON_ERRORS = {
     413: "The body is larger than the server takes (`request_too_large`).",
     422: "Malformed JSON, wrong types, unknown fields or out-of-range values (`invalid_input`).",
     500: "A bug on our side (`internal`).",
+    503: "Telegram did not answer or refused; try again later (`share_unavailable`).",
 }
 
 

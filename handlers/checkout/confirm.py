@@ -60,8 +60,12 @@ def placed_text(order: Order, settings: Settings, locale: str) -> str:
 def placed_keyboard(order: Order, settings: Settings) -> InlineKeyboardMarkup:
     """The ways to pay an order awaiting payment; else the order card and the menu."""
     if order.status is OrderStatus.pending_payment:
-        return pay_kb.pay_choices(order.id, payments.channels_for(order.currency, settings))
-    return kb.order_placed(order.id)
+        keyboard = pay_kb.pay_choices(order.id, payments.channels_for(order.currency, settings))
+    else:
+        keyboard = kb.order_placed(order.id)
+    if settings.mini_app_available:
+        keyboard.inline_keyboard.append([kb.order_in_app(settings.mini_app_order_url(order.id))])
+    return keyboard
 
 
 async def place(

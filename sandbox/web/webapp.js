@@ -111,6 +111,41 @@ const webAppEvents = {
     const status = await pay({ link: "https://t.me/$" + data.slug });
     postToWebApp("invoice_closed", { slug: data.slug, status: status === "paid" ? "paid" : "failed" });
   },
+  // requestContact(): ask, share the contact into the chat, hand it to the page when it asks.
+  web_app_request_phone: () => showModal("Share your phone number?", "The bot gets your contact in the chat.", [
+    { text: "Share", onClick: async () => {
+      const answer = await chatApi("requested-contact");
+      state.requestedContact = (answer && answer.result) || "";
+      postToWebApp("phone_requested", { status: answer ? "sent" : "cancelled" });
+    } },
+    { text: "Cancel", onClick: () => postToWebApp("phone_requested", { status: "cancelled" }) },
+  ]),
+  web_app_invoke_custom_method: (data) => {
+    if (data.method === "getRequestedContact") {
+      postToWebApp("custom_method_invoked", { req_id: data.req_id, result: state.requestedContact || "" });
+    } else {
+      postToWebApp("custom_method_invoked", { req_id: data.req_id, error: "METHOD_NOT_SUPPORTED" });
+    }
+  },
+  // LocationManager: the sandbox always has a location (Moscow, Red Square) and asks first.
+  web_app_check_location: () =>
+    postToWebApp("location_checked", { available: true, access_requested: true, access_granted: true }),
+  web_app_request_location: () => showModal("Share your location?", "The sandbox's location: 55.7539, 37.6208", [
+    { text: "Share", onClick: () => postToWebApp("location_requested", { available: true, latitude: 55.7539, longitude: 37.6208 }) },
+    { text: "Cancel", onClick: () => postToWebApp("location_requested", { available: false }) },
+  ]),
+  // shareMessage(id): show the card the bot prepared; "Send" reports it sent, as Telegram does.
+  web_app_send_prepared_message: async (data) => {
+    const answer = await chatApi("prepared", { id: data.id });
+    if (!answer) return postToWebApp("prepared_message_failed", { error: "MESSAGE_EXPIRED" });
+    const card = answer.result;
+    const content = card.input_message_content || {};
+    const text = (content.message_text || card.description || "").replace(/<[^>]*>/g, "");
+    showModal(`Send to a chat: ${card.title || "message"}`, text, [
+      { text: "Send", onClick: () => postToWebApp("prepared_message_sent") },
+      { text: "Cancel", onClick: () => postToWebApp("prepared_message_failed", { error: "USER_DECLINED" }) },
+    ]);
+  },
   web_app_open_popup: (data) => {
     const buttons = (data.buttons || [{ id: "", type: "close" }]).map((b) => ({
       text: b.text || { ok: "OK", close: "Close", cancel: "Cancel" }[b.type] || "OK",

@@ -37,6 +37,7 @@ let generation = 0;
 async function show(route) {
   const mine = ++generation;
   telegram.hideMainButton();
+  telegram.hideSecondaryButton();
   telegram.confirmClosing(false);
   telegram.setBackButton(router.isRoot() ? null : router.back);
   const match = ROUTES.map(([pattern, load]) => [route.path.match(pattern), load]).find(
@@ -117,8 +118,8 @@ function switchLocale(wanted) {
   return true;
 }
 
-/** The first route: the hash when it is one of ours, else `?product=ID` (the chat's "Open in
- * the app" button), else the start parameter. */
+/** The first route: the hash when it is one of ours, else `?product=ID` or `?order=ID` (the
+ * chat's "Open in the app" buttons), else the start parameter. */
 function firstRoute() {
   const hash = window.location.hash;
   if (hash.startsWith("#/")) {
@@ -127,6 +128,10 @@ function firstRoute() {
   const product = new URLSearchParams(window.location.search).get("product") || "";
   if (/^[1-9]\d{0,9}$/.test(product)) {
     return `#/product/${product}`;
+  }
+  const order = new URLSearchParams(window.location.search).get("order") || "";
+  if (/^[1-9]\d{0,9}$/.test(order)) {
+    return `#/order/${order}`; // a web_app button of the bot's message about the order
   }
   const [kind, id] = telegram.startParam().split("_");
   if (/^\d+$/.test(id || "")) {

@@ -189,3 +189,155 @@ export function closeScanQr() {
     webApp.closeScanQrPopup();
   }
 }
+// Paying and coming back --------------------------------------------------------------------
+
+/** Open a Telegram invoice link (Payments or Stars) over the page; resolves with Telegram's
+ * verdict: "paid" | "cancelled" | "failed" | "pending". An old client opens the link in the
+ * chat and the verdict is unknown ("pending": the server's record will tell). */
+export function openInvoice(link) {
+  if (supports("6.1")) {
+    let settle = null;
+    const verdict = new Promise((resolve) => {
+      settle = resolve;
+    });
+    try {
+      webApp.openInvoice(link, (status) => settle(status));
+      return verdict;
+    } catch (error) {
+      // Already open (a second press) or a link the script does not parse: Telegram opens it.
+      console.warn(error);
+    }
+  }
+  openTelegramLink(link);
+  return Promise.resolve("pending");
+}
+
+/** Open a t.me link inside Telegram (a chat, a bot, an invoice). */
+export function openTelegramLink(url) {
+  if (webApp && webApp.initData) {
+    webApp.openTelegramLink(url);
+  } else {
+    window.open(url, "_blank", "noopener");
+  }
+}
+
+/** Call `handler` whenever the person comes back to the Mini App (from a browser tab, another
+ * chat): Telegram's `activated` event (8.0) and the page becoming visible again. Returns the
+ * function that stops listening. */
+export function onReturn(handler) {
+  const visible = () => {
+    if (document.visibilityState === "visible") {
+      handler();
+    }
+  };
+  document.addEventListener("visibilitychange", visible);
+  const activated = supports("8.0");
+  if (activated) {
+    webApp.onEvent("activated", handler);
+  }
+  return () => {
+    document.removeEventListener("visibilitychange", visible);
+    if (activated) {
+      webApp.offEvent("activated", handler);
+    }
+  };
+}
+
+// SecondaryButton (7.10) ---------------------------------------------------------------------
+
+let secondaryHandler = null;
+
+if (webApp && supports("7.10")) {
+  webApp.SecondaryButton.onClick(() => secondaryHandler && secondaryHandler());
+}
+
+/** Show the SecondaryButton (a screen's alternative action) where the client has one; returns
+ * false where it does not, so the screen can draw its own button instead. */
+export function setSecondaryButton(text, handler) {
+  if (!supports("7.10")) {
+    return false;
+  }
+  secondaryHandler = handler;
+  webApp.SecondaryButton.setParams({ text, is_visible: true, is_active: true, position: "left" });
+  return true;
+}
+
+/** Hide the SecondaryButton (every screen shows its own). */
+export function hideSecondaryButton() {
+  secondaryHandler = null;
+  if (supports("7.10")) {
+    webApp.SecondaryButton.hide();
+  }
+}
+
+// The person's phone and location ------------------------------------------------------------
+
+/** The client can share the person's phone number with the Mini App (6.9). */
+export const canRequestPhone = () => supports("6.9");
+
+/** Ask Telegram for the person's phone: resolves with the number (digits, "+" first), "" when
+ * it was shared with the bot but not handed to the page, null when the person declined. */
+export function requestPhone() {
+  return new Promise((resolve) => {
+    webApp.requestContact((shared, result) => {
+      if (!shared) {
+        resolve(null);
+        return;
+      }
+      const unsafe = result && result.responseUnsafe;
+      const number = String((unsafe && unsafe.contact && unsafe.contact.phone_number) || "");
+      resolve(number && !number.startsWith("+") ? "+" + number : number);
+    });
+  });
+}
+
+/** The client has Telegram's LocationManager (8.0). */
+export const canLocate = () => supports("8.0") && Boolean(webApp.LocationManager);
+
+/** The device's location through Telegram ({latitude, longitude}), or null (unavailable,
+ * access refused). */
+export function locate() {
+  const manager = webApp.LocationManager;
+  return new Promise((resolve) => {
+    const ask = () => {
+      if (!manager.isLocationAvailable) {
+        resolve(null);
+        return;
+      }
+      try {
+        manager.getLocation((data) => resolve(data || null));
+      } catch (error) {
+        console.warn(error);
+        resolve(null);
+      }
+    };
+    if (manager.isInited) {
+      ask();
+    } else {
+      manager.init(ask);
+    }
+  });
+}
+
+// Sharing ----------------------------------------------------------------------------------------
+
+/** The client can send a prepared message to a chat the person picks (8.0). */
+export const canShareMessage = () => supports("8.0");
+
+/** Let the person send the prepared message `id` to a chat: resolves true when sent. */
+export function shareMessage(id) {
+  return new Promise((resolve) => {
+    try {
+      webApp.shareMessage(id, (sent) => resolve(Boolean(sent)));
+    } catch (error) {
+      console.warn(error); // already open: the first one is still on screen
+      resolve(false);
+    }
+  });
+}
+
+/** Older clients: Telegram's own "share a link" chat picker. */
+export function shareLink(url, text) {
+  const query = new URLSearchParams({ url, text });
+  openTelegramLink(`https://t.me/share/url?${query.toString().replace(/\+/g, "%20")}`);
+}

@@ -73,7 +73,11 @@ async def place_pickup_order(telegram: Telegram, product: Any) -> Any:
 
 async def test_pay_in_telegram_marks_the_order_paid_once(telegram: Telegram) -> None:
     ann = await place_pickup_order(telegram, await green_tea())
-    assert labels(ann.last_message) == ["💳 Pay in Telegram", "📦 Open the order"]
+    assert labels(ann.last_message) == [
+        "💳 Pay in Telegram",
+        "📦 Open the order",
+        "📱 Open the order in the app",
+    ]
 
     replies = await ann.click("💳 Pay in Telegram")
     invoice = replies[0]
@@ -124,7 +128,11 @@ async def test_a_digital_product_is_paid_in_stars_and_refunded_by_the_admin(
 ) -> None:
     ebook = await tea_ebook()
     ann = await place_pickup_order(telegram, ebook)
-    assert labels(ann.last_message) == ["⭐ Pay with Stars", "📦 Open the order"]
+    assert labels(ann.last_message) == [
+        "⭐ Pay with Stars",
+        "📦 Open the order",
+        "📱 Open the order in the app",
+    ]
     invoice = (await ann.click("⭐ Pay with Stars"))[0]
     assert invoice.invoice is not None and invoice.invoice.currency == STARS
 

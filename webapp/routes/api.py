@@ -15,6 +15,7 @@ from webapp.keys import SERVICES
 from webapp.routes import (
     custom_api,  # noqa: F401  (adds its endpoints to the shop's table)
     homework_api,  # noqa: F401  (adds its endpoints to the shop's table)
+    mini_app_api,  # noqa: F401  (adds its endpoints to the shop's table)
     seller_api,
     shop_api,
     shop_api_views,

@@ -104,10 +104,6 @@ def mini_app_texts() -> dict[str, str]:
         "order_placed": _("Order #{id} is placed."),
         "order_status": _("Status: {status}"),
         "pickup_code": _("Pickup code: {code}"),
-        "pay_in_chat": _(
-            "It waits for payment: pay for it in the chat with the bot, where /orders shows "
-            "it with a Pay button."
-        ),
         # Orders
         "account_nav": _("Your account"),
         "my_orders": _("My orders"),
@@ -166,4 +162,37 @@ def mini_app_texts() -> dict[str, str]:
         "hw_material_in_chat": _("(open it in the chat with /materials)"),
         "hw_achievements": _("Achievements"),
         "hw_no_achievements": _("No achievements yet."),
+        # Paying in the app
+        "pay_title": _("Payment"),
+        "pay_hint": _("The order waits for payment: {total}."),
+        "pay_main": _("Pay {total}"),
+        "pay_telegram": _("Pay in Telegram"),
+        "pay_stars": _("Pay with Telegram Stars"),
+        "pay_yookassa": _("Pay by card or SBP (YooKassa)"),
+        "receipt_contact": _("E-mail or phone for the receipt"),
+        "receipt_contact_hint": _("YooKassa sends the electronic receipt (54-FZ) there."),
+        "receipt_contact_needed": _("Enter an e-mail or phone for the receipt first."),
+        "payment_received": _("Payment received. Thank you!"),
+        "payment_cancelled": _("The payment was cancelled. You can pay again."),
+        "payment_failed": _("The payment did not go through. Try again."),
+        "payment_pending": _(
+            "The payment is being confirmed. The order turns paid as soon as it is."
+        ),
+        "payment_return_hint": _(
+            "Pay on YooKassa's page, then come back here: the order updates itself."
+        ),
+        "payment_check": _("I have paid: check"),
+        # Checkout and cart helpers from Telegram
+        "continue_shopping": _("Continue shopping"),
+        "share_phone": _("Share my phone from Telegram"),
+        "phone_not_shared": _("The phone was not shared: type it instead."),
+        "use_my_location": _("Use my location"),
+        "location_unavailable": _(
+            "Telegram could not tell your location: type the address instead."
+        ),
+        "location_hint": _("Coordinates of your location: add the street and flat if you can."),
+        "personal_text_needed": _("Enter the text first (up to {max} characters)."),
+        "personal_text_limit": _("Up to {max} characters."),
+        "share_product": _("Send to a friend"),
+        "shared": _("Sent."),
     }

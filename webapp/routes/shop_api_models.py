@@ -451,6 +451,11 @@ class Order(OrderSummary):
         description="How the order can be paid now (POST /orders/{id}/payments); empty when "
         "it does not wait for payment."
     )
+    receipt_contact_required: bool = Field(
+        default=False,
+        description="Paying by `yookassa` needs an `email` or `phone` for the 54-FZ receipt "
+        "(the order and the profile have none).",
+    )
     history: list[Transition]
 
 

@@ -14,6 +14,7 @@ from db.models import (
     Category,
     OrderStatus,
     OrderTransition,
+    PaymentChannel,
     Product,
     ProductPhoto,
     Provider,
@@ -321,6 +322,8 @@ def order(call: Call, order: OrderRow, history: list[OrderTransition]) -> m.Orde
         payment_channels=payments.channels_for(order.currency, call.settings)
         if order.status is OrderStatus.pending_payment
         else [],
+        receipt_contact_required=order.status is OrderStatus.pending_payment
+        and payments.needs_receipt_contact(order, call.user, PaymentChannel.yookassa),
         history=[_transition(record) for record in history],
     )
 

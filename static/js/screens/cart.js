@@ -1,5 +1,5 @@
 // The cart (the same one as in the chat): quantities, removal, what changed since it was
-// filled; the MainButton goes to checkout.
+// filled; the MainButton goes to checkout, the SecondaryButton back to the shop.
 import { html } from "lit-html";
 import { api } from "../api.js";
 import { t } from "../i18n.js";
@@ -62,11 +62,19 @@ export default async function cart({ draw, stale }) {
     </div>
   </li>`;
 
+  const shopHash = () => (state.provider ? `#/shop/${state.provider.id}` : "#/");
+
   function redraw() {
     if (stale()) {
       return;
     }
     const empty = !state.items.length;
+    // The alternative to checkout: back to the shop, on Telegram's own button where it has one.
+    const secondary =
+      !empty && telegram.setSecondaryButton(t("continue_shopping"), () => navigate(shopHash()));
+    if (empty) {
+      telegram.hideSecondaryButton();
+    }
     draw(html`
       ${title(t("cart_title"))}
       ${state.provider ? html`<p><a href="#/shop/${state.provider.id}">${state.provider.name}</a></p>` : ""}
@@ -81,7 +89,8 @@ export default async function cart({ draw, stale }) {
         ? html`<p class="card notice">${t("cart_empty")}</p>
             <a class="button" href="#/">${t("to_shops")}</a>`
         : html`<ul class="list">${state.items.map(row)}</ul>
-            <p class="total" id="cart-total">${t("cart_total", { total: state.total.formatted })}</p>`}
+            <p class="total" id="cart-total">${t("cart_total", { total: state.total.formatted })}</p>
+            ${secondary ? "" : html`<a class="button secondary" href=${shopHash()}>${t("continue_shopping")}</a>`}`}
     `);
     // Checkout waits until the changes are seen: the server refuses it before that.
     if (empty || state.changes.length) {

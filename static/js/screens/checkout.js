@@ -1,5 +1,6 @@
 // Checkout with the options the checkout service offers (GET /checkout/options): pickup or
-// delivery with a slot, address and phone, cash or online, a comment. The MainButton places
+// delivery with a slot, address ("use my location" through Telegram's LocationManager) and
+// phone (shared from Telegram where it can), cash or online, a comment. The MainButton places
 // the order (POST /checkout, one Idempotency-Key per visit, so a repeated press places one)
 // and opens it (the order screen, which then replaces checkout in the history).
 import { html } from "lit-html";
@@ -7,7 +8,7 @@ import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
 import { navigate } from "../router.js";
 import * as telegram from "../telegram.js";
-import { rememberCart, title } from "../ui.js";
+import { rememberCart, title, toast } from "../ui.js";
 
 function newKey() {
   const bytes = new Uint8Array(16);
@@ -25,8 +26,11 @@ export default async function checkout({ draw, stale }) {
     address: "",
     phone: "",
     comment: "",
+    latitude: null,
+    longitude: null,
   };
   let problem = null;
+  let asking = false; // Telegram is asking the person for their phone or location
 
   const pick = (name, value) => {
     form[name] = value;
@@ -55,6 +59,10 @@ export default async function checkout({ draw, stale }) {
       request.delivery_slot = form.delivery_slot;
       if (form.phone.trim()) {
         request.phone = form.phone.trim();
+      }
+      if (form.latitude !== null && form.address.trim()) {
+        request.latitude = form.latitude;
+        request.longitude = form.longitude;
       }
     }
     return request;
@@ -91,6 +99,44 @@ export default async function checkout({ draw, stale }) {
     }
   }
 
+  /** Ask Telegram (`ask` resolves with a value or null); the form is redrawn after. */
+  async function fromTelegram(ask, fill, refused) {
+    if (asking) {
+      return;
+    }
+    asking = true;
+    redraw();
+    try {
+      const value = await ask();
+      if (value) {
+        fill(value);
+        problem = null;
+        telegram.haptic("success");
+        telegram.confirmClosing(true);
+      } else {
+        toast(refused);
+      }
+    } finally {
+      asking = false;
+      redraw();
+    }
+  }
+
+  const usePhone = () =>
+    fromTelegram(telegram.requestPhone, (phone) => (form.phone = phone), t("phone_not_shared"));
+
+  // No geocoding service is reachable: the coordinates become the address text, to edit.
+  const useLocation = () =>
+    fromTelegram(
+      telegram.locate,
+      (place) => {
+        form.latitude = place.latitude;
+        form.longitude = place.longitude;
+        form.address = `${place.latitude.toFixed(5)}, ${place.longitude.toFixed(5)}`;
+      },
+      t("location_unavailable"),
+    );
+
   function fields() {
     const delivery = form.fulfilment === "delivery";
     const canDeliver = offer.contact.consent;
@@ -117,13 +163,22 @@ export default async function checkout({ draw, stale }) {
             <span>${t("address")}</span>
             <textarea rows="2" maxlength="300" .value=${form.address} @input=${typed("address")}
               aria-invalid=${String(Boolean(problem && problem.field === "address"))}></textarea>
+            ${form.latitude !== null ? html`<small class="hint">${t("location_hint")}</small>` : ""}
           </label>
+          ${telegram.canLocate()
+            ? html`<button type="button" class="button secondary" id="use-location"
+                ?disabled=${asking} @click=${useLocation}>${t("use_my_location")}</button>`
+            : ""}
           <label class="card field">
             <span>${t("phone")}</span>
             <input type="tel" autocomplete="tel" maxlength="32" .value=${form.phone} @input=${typed("phone")}
               aria-invalid=${String(Boolean(problem && problem.field === "phone"))}>
             ${offer.contact.has_phone ? html`<small class="hint">${t("phone_saved")}</small>` : ""}
-          </label>`
+          </label>
+          ${telegram.canRequestPhone()
+            ? html`<button type="button" class="button secondary" id="share-phone"
+                ?disabled=${asking} @click=${usePhone}>${t("share_phone")}</button>`
+            : ""}`
         : ""}
       <fieldset class="card">
         <legend>${t("payment")}</legend>

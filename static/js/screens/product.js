@@ -1,5 +1,6 @@
 // A product: swipeable photos (lazy, in fixed boxes), the 3D model where there is one, stock,
-// the seller's legal details; the MainButton adds it to the cart.
+// the seller's legal details; the MainButton adds it to the cart (with the customer's own text
+// for a product made with one: the same rule and limit as the chat's).
 import { html } from "lit-html";
 import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
@@ -67,6 +68,8 @@ export default async function product({ id, draw, stale }) {
   let modelReady = false;
   let fullscreen = false;
   let broken = false;
+  let personalText = "";
+  let sharing = false;
 
   function onScroll(event) {
     const box = event.currentTarget;
@@ -143,6 +146,9 @@ export default async function product({ id, draw, stale }) {
       <p class="stock-${card.stock.state}">${card.stock.label}</p>
       ${card.description ? html`<p class="description">${card.description}</p>` : ""}
       ${custom ? custom.view() : ""}
+      ${card.personal_text ? personalField(card.personal_text) : ""}
+      <button type="button" class="button secondary share" ?disabled=${sharing} @click=${share}>
+        ${t("share_product")}</button>
       <section class="card legal-info" aria-label=${t("seller")}>
         <h2>${t("seller")}</h2>
         <p>${card.provider.name}</p>
@@ -152,14 +158,67 @@ export default async function product({ id, draw, stale }) {
       </section>
     `);
 
-  async function addToCart(replace = false) {
+  function personalField(option) {
+    return html`<label class="card field">
+      <span>${option.prompt}</span>
+      <textarea id="personal-text" rows="2" maxlength=${option.max_length} .value=${personalText}
+        @input=${(event) => {
+          personalText = event.target.value;
+          telegram.confirmClosing(Boolean(personalText.trim()));
+        }}></textarea>
+      <small class="hint">${t("personal_text_limit", { max: option.max_length })}</small>
+    </label>`;
+  }
+
+  /** "Send to a friend": the server prepares the card; Telegram lets the person pick a chat. */
+  async function share() {
+    if (sharing) {
+      return;
+    }
+    sharing = true;
+    redraw();
     try {
-      const line = { product_id: card.id, quantity: 1, replace };
-      if (custom) {
-        line.design_id = custom.designId();
+      const prepared = await api.post(`/products/${card.id}/share`);
+      if (telegram.canShareMessage()) {
+        if (await telegram.shareMessage(prepared.prepared_message_id)) {
+          telegram.haptic("success");
+          toast(t("shared"));
+        }
+      } else {
+        telegram.shareLink(prepared.link, card.title);
       }
-      const cart = await api.post("/cart/items", line);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) {
+        throw error;
+      }
+      telegram.haptic("error");
+      toast(error.message);
+    } finally {
+      sharing = false;
+      if (!stale()) {
+        redraw();
+      }
+    }
+  }
+
+  async function addToCart(replace = false) {
+    const body = { product_id: card.id, quantity: 1, replace };
+    if (card.personal_text) {
+      body.personal_text = personalText.trim();
+      if (!body.personal_text) {
+        telegram.haptic("error");
+        toast(t("personal_text_needed", { max: card.personal_text.max_length }));
+        document.getElementById("personal-text")?.focus();
+        return;
+      }
+    }
+    if (custom) {
+      body.design_id = custom.designId();
+    }
+    try {
+      const cart = await api.post("/cart/items", body);
       const count = rememberCart(cart);
+      telegram.confirmClosing(false);
       telegram.haptic("success");
       toast(t("added_to_cart") + " " + t("in_cart", { count }));
       if (!stale()) {
