@@ -63,6 +63,14 @@ class JobKind(StrEnum):
     chat_setup = "chat.setup"
     """A person's command menu and menu button, in their language and for their duties, after
     either changed. Payload: user_id."""
+    lesson_reminder = "lesson.reminder"
+    """A reminder of a lesson to its student or tutor (at most once). Payload: lesson_id,
+    minutes, to (s or t)."""
+    waitlist_offer = "lesson.waitlist_offer"
+    """A freed start time offered to the next student on the waitlist. Payload: tutor_id,
+    starts_at."""
+    tutor_digest = "tutor.digest"
+    """A tutor's morning list of the day's lessons. Payload: tutor_id, date."""
 
     def key(self, subject: int | str) -> str:
         """The job key of this kind for one subject (an order, a payment, a refund)."""

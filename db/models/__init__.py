@@ -41,6 +41,18 @@ from db.models.shop import (
     OrderTransition,
     PaymentMethod,
 )
+from db.models.tutoring import (
+    AvailabilityOverride,
+    AvailabilityRule,
+    Lesson,
+    LessonEvent,
+    LessonStatus,
+    LessonType,
+    OverrideKind,
+    Package,
+    TutorProfile,
+    WaitlistEntry,
+)
 from db.models.users import AuditAction, AuditLog, Consent, ConsentKind, Role, User
 
 __all__ = [
@@ -49,6 +61,8 @@ __all__ = [
     "ActorRole",
     "AuditAction",
     "AuditLog",
+    "AvailabilityOverride",
+    "AvailabilityRule",
     "CartItem",
     "Category",
     "Consent",
@@ -60,11 +74,17 @@ __all__ = [
     "LedgerHead",
     "LedgerKind",
     "LedgerTransaction",
+    "Lesson",
+    "LessonEvent",
+    "LessonStatus",
+    "LessonType",
     "Order",
     "OrderItem",
     "OrderMessage",
     "OrderStatus",
     "OrderTransition",
+    "OverrideKind",
+    "Package",
     "Payment",
     "PaymentChannel",
     "PaymentMethod",
@@ -83,5 +103,7 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "Role",
+    "TutorProfile",
     "User",
+    "WaitlistEntry",
 ]
