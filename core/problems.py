@@ -9,6 +9,7 @@ from core.fiscal import VAT_CODES
 from core.i18n import get_i18n
 from core.i18n import gettext as _
 from core.money import format_price
+from core.tutoring_texts import TUTORING_CODES, TUTORING_FIELDS, explain_tutoring
 
 
 def _money(amount: object, currency: object) -> str:
@@ -71,6 +72,10 @@ def explain(error: DomainError) -> str:
     """One HTML-safe sentence for the person, in the current locale."""
     details = {key: escape(str(value)) for key, value in error.details.items()}
     code = error.code
+    if code in TUTORING_CODES or (
+        code == "invalid_input" and error.details.get("field") in TUTORING_FIELDS
+    ):
+        return explain_tutoring(error)
     if code == "not_found" and error.details.get("entity") == "invite":
         return _("This invite is no longer valid. Ask the administrator for a new one.")
     if code == "not_found":

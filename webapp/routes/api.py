@@ -12,7 +12,7 @@ from services.users import TelegramProfile
 from webapp.auth import InitDataError, VerifiedInitData, parse_authorization
 from webapp.errors import json_error
 from webapp.keys import SERVICES
-from webapp.routes import shop_api, shop_api_views
+from webapp.routes import shop_api, shop_api_views, tutoring_api
 
 API_V1 = "/api/v1"
 CURRENT_USER = web.RequestKey("current_user", User)
@@ -68,5 +68,6 @@ def create_api(token: str) -> web.Application:
     api = web.Application(middlewares=[tma_auth_middleware])
     api[VERIFIED_INIT_DATA] = VerifiedInitData(token)
     api.router.add_get("/me", me)
+    assert tutoring_api.routes is shop_api.routes  # registered on the shop's route table
     shop_api.setup(api)
     return api

@@ -1,0 +1,155 @@
+"""Request and response bodies of the tutoring API (tutors, slots, bookings)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from pydantic import AwareDatetime, Field
+
+from db.models import LessonStatus
+from services.tutoring.booking import Pay
+from webapp.routes.shop_api_models import (
+    MAX_ID,
+    JsonInt,
+    Money,
+    QueryParams,
+    RequestBody,
+    ResponseBody,
+)
+
+MAX_DAYS = 31
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+"""Times outside these are mistakes (and would overflow date arithmetic)."""
+TZ_DESCRIPTION = (
+    "IANA zone of the times in the answer (e.g. Europe/Moscow); unset: the person's profile "
+    "zone, else the server's TIMEZONE."
+)
+
+
+class LessonTypeOut(ResponseBody):
+    """A kind of lesson a tutor gives."""
+
+    id: int
+    title: str
+    duration: int = Field(description="Minutes.")
+    price: Money
+
+
+class TutorSummary(ResponseBody):
+    """A tutor in a list."""
+
+    id: int = Field(description="The tutor's provider id (as in the deep link tutor_<id>).")
+    name: str
+    subjects: list[str]
+    timezone: str
+
+
+class TutorList(ResponseBody):
+    """Tutors, by name."""
+
+    items: list[TutorSummary]
+
+
+class TutorOut(TutorSummary):
+    """A tutor's page."""
+
+    description: str
+    lesson_types: list[LessonTypeOut]
+    free_cancel_hours: int
+    requires_confirmation: bool
+    credits: int = Field(description="The signed-in person's unused prepaid lessons here.")
+
+
+class TutorsQuery(QueryParams):
+    """Optionally only tutors of one subject."""
+
+    subject: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class SlotsQuery(QueryParams):
+    """Which dates, in whose zone, for which lesson type."""
+
+    from_: date | None = Field(
+        default=None,
+        alias="from",
+        ge=EARLIEST.date(),
+        le=LATEST.date(),
+        description="First date (YYYY-MM-DD) in the caller's zone; unset: today.",
+    )
+    days: int = Field(default=7, ge=1, le=MAX_DAYS)
+    tz: str | None = Field(default=None, min_length=1, max_length=64, description=TZ_DESCRIPTION)
+    lesson_type: int | None = Field(
+        default=None, ge=1, le=MAX_ID, description="Lesson type id; unset: the tutor's first."
+    )
+
+
+class Slots(ResponseBody):
+    """Free start times (ISO 8601 with the caller's offset), soonest first."""
+
+    tutor_id: int
+    lesson_type_id: int
+    timezone: str
+    slots: list[str]
+
+
+class BookingRequest(RequestBody):
+    """One lesson at one of the offered start times."""
+
+    tutor_id: JsonInt = Field(ge=1, le=MAX_ID)
+    lesson_type_id: JsonInt = Field(ge=1, le=MAX_ID)
+    start: AwareDatetime = Field(
+        ge=EARLIEST, le=LATEST, description="ISO 8601 with offset, one of GET .../slots."
+    )
+    pay: Pay = Field(
+        default=Pay.credit,
+        description="`credit`: a prepaid lesson of a package; `per_lesson`: from the wallet.",
+    )
+
+
+class RescheduleRequest(RequestBody):
+    """The new start time (one of GET .../slots)."""
+
+    start: AwareDatetime = Field(ge=EARLIEST, le=LATEST)
+
+
+class BookingsQuery(QueryParams):
+    """Upcoming (soonest first) or past (latest first) lessons."""
+
+    scope: Literal["upcoming", "past"] = "upcoming"
+    tz: str | None = Field(default=None, min_length=1, max_length=64, description=TZ_DESCRIPTION)
+
+
+class BookingEvent(ResponseBody):
+    """One step of a lesson's history."""
+
+    action: str
+    at: str
+    from_start: str | None
+    to_start: str | None
+
+
+class Booking(ResponseBody):
+    """A booked lesson, times in the caller's zone."""
+
+    id: int
+    tutor_id: int
+    tutor_name: str
+    lesson_type_id: int
+    title: str
+    start: str
+    end: str
+    status: LessonStatus
+    status_text: str
+    location: str = Field(description="The meeting link or address.")
+    price: Money
+    paid_with: Pay
+    free_change_until: str = Field(description="Cancel or move for free until then.")
+    history: list[BookingEvent]
+
+
+class BookingList(ResponseBody):
+    """The person's lessons."""
+
+    items: list[Booking]
