@@ -123,7 +123,7 @@ async def test_someone_elses_booking_is_not_found(web: Web) -> None:
     lesson = (await booking.book(other, tutor.provider.id, tutor.hour.id, tomorrow_berlin())).lesson
     student = Student(web)
 
-    status, error = await student.call("POST", f"/bookings/{lesson.id}/cancel")
+    status, _ = await student.call("POST", f"/bookings/{lesson.id}/cancel")
 
     assert status == 404
     assert (await Lesson.get(id=lesson.id)).status == LessonStatus.booked
