@@ -9,7 +9,7 @@ leaves it `missed`, never sent twice. A reminder whose lesson has started by the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from core.config import parse_reminder_offsets
 from db.models import Job, JobState, Lesson, TutorProfile
@@ -87,3 +87,15 @@ async def move(lesson: Lesson, offsets: list[int], now: datetime) -> list[str]:
     """The lesson moved: cancel its waiting reminders and write those of the new time."""
     await cancel_all(lesson.id, "the lesson moved")
     return await schedule(lesson, offsets, now)
+
+
+async def mark_missed(job_id: int, reason: str) -> bool:
+    """A reminder that came too late to help (the lesson had started): recorded as missed."""
+    return bool(
+        await Job.filter(id=job_id, state=JobState.running).update(
+            state=JobState.missed,
+            pending_key=None,
+            finished_at=datetime.now(UTC),
+            last_error=reason,
+        )
+    )
