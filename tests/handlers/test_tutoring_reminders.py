@@ -9,7 +9,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from aiogram.types import Message
 
-from db.models import Job, JobState, Lesson, ProviderKind, Role, User
+from db.models import (
+    Job,
+    JobState,
+    Lesson,
+    LessonType,
+    Provider,
+    ProviderKind,
+    Role,
+    TutorProfile,
+    User,
+)
 from sandbox import SandboxUser
 from services.jobs import JobKind, JobRunner
 from services.tutoring import booking, money, profiles
@@ -34,7 +44,9 @@ async def person(telegram: Telegram, tg_id: int, name: str, language: str) -> Sa
     return user
 
 
-async def tutor_and_student(telegram: Telegram) -> tuple[SandboxUser, SandboxUser, object]:
+async def tutor_and_student(
+    telegram: Telegram,
+) -> tuple[SandboxUser, SandboxUser, tuple[Provider, TutorProfile, LessonType, User]]:
     """Anna tutors in Berlin (English chat), Boris studies in Yekaterinburg (Russian chat)."""
     anna = await person(telegram, 3001, "Anna", "en")
     boris = await person(telegram, 3002, "Boris", "ru")
@@ -111,7 +123,7 @@ async def test_both_get_each_reminder_once_in_their_language_with_a_date_time_en
 async def test_a_moved_lesson_reminds_at_its_new_time_and_a_cancelled_one_never(
     telegram: Telegram,
 ) -> None:
-    anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
+    _anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
     start = next_half_hour(timedelta(hours=30))
     lesson = (await booking.book(student, provider.id, lesson_type.id, start)).lesson
     moved_to = start + timedelta(hours=5)
@@ -136,7 +148,7 @@ async def test_a_moved_lesson_reminds_at_its_new_time_and_a_cancelled_one_never(
 async def test_due_during_a_ten_minute_outage_is_sent_on_start_while_the_lesson_is_ahead(
     telegram: Telegram,
 ) -> None:
-    anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
+    _anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
     start = next_half_hour(timedelta(hours=2))
     await booking.book(student, provider.id, lesson_type.id, start)
     before = len(from_bot(boris))
@@ -149,7 +161,7 @@ async def test_due_during_a_ten_minute_outage_is_sent_on_start_while_the_lesson_
 async def test_a_reminder_that_runs_after_the_lesson_started_is_marked_missed(
     telegram: Telegram,
 ) -> None:
-    anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
+    _anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
     start = next_half_hour(timedelta(hours=2))
     lesson = (await booking.book(student, provider.id, lesson_type.id, start)).lesson
     # A long outage: by the time the process is back the lesson has started.
@@ -164,7 +176,7 @@ async def test_a_reminder_that_runs_after_the_lesson_started_is_marked_missed(
 
 
 async def test_a_runner_that_died_after_claiming_never_sends_it_twice(telegram: Telegram) -> None:
-    anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
+    _anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
     start = next_half_hour(timedelta(hours=2))
     await booking.book(student, provider.id, lesson_type.id, start)
     due = start - timedelta(hours=1)
@@ -182,7 +194,7 @@ async def test_a_runner_that_died_after_claiming_never_sends_it_twice(telegram: 
 
 
 async def test_a_student_who_blocked_the_bot_is_marked_and_skipped(telegram: Telegram) -> None:
-    anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
+    _anna, boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
     start = next_half_hour(timedelta(hours=2))
     await booking.book(student, provider.id, lesson_type.id, start)
     boris.block()
