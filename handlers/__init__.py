@@ -21,6 +21,7 @@ from handlers import (
     provider_payouts,
     search,
     start,
+    tutoring,
 )
 
 
@@ -30,6 +31,7 @@ def get_routers() -> list[Router]:
         common.create_router(),  # /cancel and /help work in every state
         payments.create_router(),  # Telegram's payment updates come in any state
         admin.create_invite_router(),  # before start: it takes /start inv_<code>
+        tutoring.create_link_router(),  # before start: it takes /start tutor_<id>
         start.create_router(),
         admin.create_router(),  # admins only; others fall through to the catch-alls
         language.create_router(),
@@ -42,6 +44,7 @@ def get_routers() -> list[Router]:
         provider.create_router(),  # /shop for owners of a provider
         provider_orders.create_router(),  # order pushes' buttons, rejection reasons
         provider_payouts.create_router(),  # /shop → balance and payout requests
+        tutoring.create_router(),  # /tutors, /lessons, /tutor, /availability and their buttons
         search.create_router(),  # just before fallback: any plain text outside a conversation
         fallback.create_router(),  # must be last: catches what nothing else handled
     ]
