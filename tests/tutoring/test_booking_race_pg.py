@@ -11,7 +11,9 @@ import pytest
 from tortoise import Tortoise
 
 from db import close_db, init_db
-from db.models import Lesson, Package
+from db.models import Job, JobState, Lesson, Package
+from handlers.tutoring_jobs import REMINDER_POLICY
+from services.jobs import JobKind, JobRunner
 from services.tutoring import booking
 from services.tutoring.errors import NoCredits, SlotTaken
 from tests.services.test_stock_race_pg import POOL_SIZE
@@ -94,3 +96,26 @@ async def test_one_idempotency_key_pressed_ten_times_at_once_books_once(racing_d
         (await Lesson.get()).id
     }
     assert (await Package.get(student_id=student.id)).remaining == 4
+
+
+async def test_two_runners_on_one_database_send_each_reminder_once(racing_db: None) -> None:
+    tutor = await make_tutor()
+    students = [await make_student(credits=1, tutor=tutor) for _ in range(6)]
+    for day, student in enumerate(students):
+        start = datetime(2026, 3, 3 + day, 10, 0, tzinfo=BERLIN)
+        await booking.book(student, tutor.provider.id, tutor.hour.id, start, now=NOW)
+    sent: list[str] = []
+
+    async def send(job: Job) -> None:
+        await asyncio.sleep(0.01)  # a Bot API call: the other runner gets a chance to race
+        sent.append(str(job.key))
+
+    runners = [JobRunner(name=name) for name in ("one", "two")]
+    for runner in runners:
+        runner.register(JobKind.lesson_reminder, send, REMINDER_POLICY)
+
+    late = datetime(2026, 3, 20, tzinfo=BERLIN)  # every reminder is due
+    await asyncio.gather(*(runner.run_due(now=late) for runner in runners))
+
+    assert len(sent) == len(set(sent)) == 6 * 2 * 2
+    assert await Job.filter(kind=JobKind.lesson_reminder, state=JobState.done).count() == 24
