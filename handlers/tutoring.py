@@ -34,7 +34,7 @@ from keyboards.tutoring import (
     tutor_lesson_keyboard,
 )
 from services.events import ShopEvents
-from services.tutoring import booking, money, profiles
+from services.tutoring import booking, calendar, money, profiles
 
 TUTOR_PAYLOAD = r"^tutor_\d{1,10}$"
 DAYS_SHOWN = 3
@@ -386,6 +386,16 @@ async def availability_command(message: Message, command: CommandObject, user: U
     await message.answer(text)
 
 
+async def calendar_command(message: Message, user: User, settings: Settings) -> None:
+    """/calendar: the private iCalendar link of the person's lessons."""
+    token = await calendar.feed_token(user)
+    await message.answer(
+        _(
+            "Your lessons as a calendar (add it in your calendar app, keep it private):\n{url}"
+        ).format(url=escape(f"{settings.public_base_url}/calendar/{token}.ics"))
+    )
+
+
 def create_link_router() -> Router:
     """Must come before the /start router: tutor_<id> payloads are handled here."""
     router = Router(name=__name__ + ".link")
@@ -404,6 +414,7 @@ def create_router() -> Router:
     router.message.register(lessons_command, Command("lessons"))
     router.message.register(tutor_command, Command("tutor"))
     router.message.register(availability_command, Command("availability"))
+    router.message.register(calendar_command, Command("calendar"))
     router.callback_query.register(open_tutor, TutorCB.filter())
     router.callback_query.register(pick_slot, SlotCB.filter())
     router.callback_query.register(lesson_action, LessonCB.filter())

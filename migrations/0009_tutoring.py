@@ -12,6 +12,17 @@ class Migration(migrations.Migration):
 
     operations = [
         ops.CreateModel(
+            name='CalendarFeed',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('user', fields.OneToOneField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='calendar_feed', on_delete=OnDelete.CASCADE)),
+                ('token', fields.CharField(unique=True, max_length=48)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'tutor_calendar_feeds', 'app': 'models', 'pk_attr': 'id', 'table_description': "A person's private iCalendar feed: whoever knows the token reads their lessons."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
             name='TutorProfile',
             fields=[
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
@@ -30,7 +41,6 @@ class Migration(migrations.Migration):
                 ('free_cancel_hours', fields.IntField(default=24)),
                 ('requires_confirmation', fields.BooleanField(default=False)),
                 ('reminders', fields.CharField(null=True, max_length=64)),
-                ('calendar_token', fields.CharField(unique=True, max_length=48)),
                 ('booking_version', fields.BigIntField(default=0)),
             ],
             options={'table': 'tutor_profiles', 'app': 'models', 'pk_attr': 'id', 'table_description': 'The tutoring settings of a provider of kind tutor (one per provider).'},

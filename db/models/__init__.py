@@ -44,6 +44,7 @@ from db.models.shop import (
 from db.models.tutoring import (
     AvailabilityOverride,
     AvailabilityRule,
+    CalendarFeed,
     Lesson,
     LessonEvent,
     LessonStatus,
@@ -63,6 +64,7 @@ __all__ = [
     "AuditLog",
     "AvailabilityOverride",
     "AvailabilityRule",
+    "CalendarFeed",
     "CartItem",
     "Category",
     "Consent",

@@ -49,7 +49,6 @@ class TutorProfile(TimestampedModel):
     requires_confirmation = fields.BooleanField(default=False)
     reminders = fields.CharField(max_length=64, null=True)
     """Lesson reminders of this tutor (`24h,1h`); unset: LESSON_REMINDERS."""
-    calendar_token = fields.CharField(max_length=48, unique=True)
     booking_version = fields.BigIntField(default=0)
 
     provider_id: int
@@ -247,3 +246,19 @@ class WaitlistEntry(Model):
     class Meta:
         table = "tutor_waitlist"
         unique_together = (("tutor_id", "student_id", "starts_at"),)
+
+
+class CalendarFeed(Model):
+    """A person's private iCalendar feed: whoever knows the token reads their lessons."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="calendar_feed", on_delete=fields.CASCADE
+    )
+    token = fields.CharField(max_length=48, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    user_id: int
+
+    class Meta:
+        table = "tutor_calendar_feeds"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import re
-import secrets
 import zoneinfo
 from datetime import date
 
 from tortoise.transactions import in_transaction
 
 from core.config import parse_reminder_offsets
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from db.models import (
     AvailabilityOverride,
     AvailabilityRule,
@@ -69,7 +68,6 @@ async def create_tutor(provider: Provider, *, timezone: str = "Europe/Moscow") -
     return await TutorProfile.create(
         provider_id=provider.id,
         timezone=check_zone(timezone),
-        calendar_token=secrets.token_urlsafe(24),
     )
 
 
@@ -173,11 +171,3 @@ async def add_override(
             end_minute=0 if day_off else end_minute,
         )
     return await conflicting_lessons(tutor, day) if day_off else []
-
-
-async def tutor_by_token(token: str) -> TutorProfile:
-    """The tutor whose private calendar token this is."""
-    tutor = await TutorProfile.get_or_none(calendar_token=token)
-    if tutor is None:
-        raise NotFound(entity="calendar")
-    return tutor

@@ -252,3 +252,4 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])
     await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])
     await c(ann, "GET", "/bookings")
+    await c(ann, "GET", "/calendar")

@@ -156,3 +156,40 @@ async def make_student_package(user: User, tutor: Any) -> None:
         payment_reference=f"api-test:{user.id}",
         channel="telegram",
     )
+
+
+async def test_calendar_feed_parses_back_with_the_persons_lessons(web: Web) -> None:
+    from icalendar import Calendar
+
+    tutor = await make_tutor()
+    student = Student(web)
+    user = await signed_in(web, student)
+    await make_student_package(user, tutor)
+    start = tomorrow_berlin()
+    body = {
+        "tutor_id": tutor.provider.id,
+        "lesson_type_id": tutor.hour.id,
+        "start": start.isoformat(),
+    }
+    status, booked = await student.call(
+        "POST", "/bookings", body, **{"Idempotency-Key": "cal-12345"}
+    )
+    assert status == 201
+    status, link = await student.call("GET", "/calendar")
+    assert status == 200
+    path = link["url"].split("://", 1)[1].split("/", 1)[1]
+
+    response = await web.client.get("/" + path)
+    assert response.status == 200 and response.content_type == "text/calendar"
+    calendar = Calendar.from_ical(await response.read())
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 1
+    assert events[0]["uid"] == f"lesson-{booked['id']}@prilavok"
+    assert events[0].decoded("dtstart") == start.astimezone(UTC)
+    assert str(events[0]["summary"]) == "Lesson · Anna Math"
+    assert str(events[0]["status"]) == "CONFIRMED"
+
+    await student.call("POST", f"/bookings/{booked['id']}/cancel")
+    again = Calendar.from_ical(await (await web.client.get("/" + path)).read())
+    assert [str(e["status"]) for e in again.walk("VEVENT")] == ["CANCELLED"]
+    assert (await web.client.get("/calendar/not-a-real-token-000.ics")).status == 404

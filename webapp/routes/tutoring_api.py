@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from core.i18n import gettext as _
 from core.tutoring_texts import lesson_status_name
 from db.models import Lesson, LessonType, TutorProfile
-from services.tutoring import booking, money
+from services.tutoring import booking, calendar, money
 from webapp.routes import tutoring_api_models as t
 from webapp.routes.shop_api import _IDEMPOTENCY_RE, IDEMPOTENCY_KEY, IDEMPOTENCY_PATTERN, routes
 from webapp.routes.shop_api_kit import BadRequest, Call, Header
@@ -201,3 +201,10 @@ async def reschedule_booking(call: Call, booking_id: int, body: t.RescheduleRequ
         call.user, booking_id, body.start, default_reminders=call.settings.lesson_reminders
     )
     return await _booking(call, lesson, _zone(call, None))
+
+
+@routes.endpoint("GET", "/calendar", tag="tutoring")
+async def calendar_link(call: Call) -> t.CalendarLink:
+    """The private URL of the person's lessons as an iCalendar feed."""
+    token = await calendar.feed_token(call.user)
+    return t.CalendarLink(url=f"{call.settings.public_base_url}/calendar/{token}.ics")

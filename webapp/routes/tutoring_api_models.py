@@ -153,3 +153,9 @@ class BookingList(ResponseBody):
     """The person's lessons."""
 
     items: list[Booking]
+
+
+class CalendarLink(ResponseBody):
+    """The person's private iCalendar feed (subscribe to it in a calendar app)."""
+
+    url: str
