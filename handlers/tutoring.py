@@ -22,6 +22,7 @@ from core.config import Settings
 from core.errors import InvalidInput, NotFound
 from core.i18n import gettext as _
 from core.money import format_price
+from core.problems import explain
 from core.tutoring_texts import lesson_status_name
 from db.models import Lesson, LessonStatus, LessonType, TutorProfile, User
 from keyboards.tutoring import (
@@ -29,12 +30,15 @@ from keyboards.tutoring import (
     LessonCB,
     SlotCB,
     TutorCB,
+    WaitCB,
     cancel_confirm_keyboard,
     student_lesson_keyboard,
     tutor_lesson_keyboard,
+    waitlist_keyboard,
 )
 from services.events import ShopEvents
-from services.tutoring import booking, calendar, money, profiles
+from services.tutoring import booking, calendar, money, profiles, waitlist
+from services.tutoring.errors import SlotTaken
 
 TUTOR_PAYLOAD = r"^tutor_\d{1,10}$"
 DAYS_SHOWN = 3
@@ -180,16 +184,27 @@ async def pick_slot(
         )
         head = _("🔁 Moved to {time}.")
     else:
-        lesson = (
-            await booking.book(
-                user,
-                callback_data.tutor_id,
-                callback_data.lesson_type_id,
-                start,
-                client_key=f"chat-{callback.id}",
-                default_reminders=settings.lesson_reminders,
+        try:
+            lesson = (
+                await booking.book(
+                    user,
+                    callback_data.tutor_id,
+                    callback_data.lesson_type_id,
+                    start,
+                    client_key=f"chat-{callback.id}",
+                    default_reminders=settings.lesson_reminders,
+                )
+            ).lesson
+        except SlotTaken as taken:  # the flow branches: offer the waitlist
+            await callback.message.answer(
+                explain(taken)
+                + "\n"
+                + _("You can wait for it: if it frees, it is offered to you."),
+                reply_markup=waitlist_keyboard(
+                    callback_data.tutor_id, callback_data.lesson_type_id, callback_data.minute
+                ),
             )
-        ).lesson
+            return
         head = _("✅ Booked: {time}.")
         if lesson.status == LessonStatus.pending:
             head += "\n" + _("The tutor will confirm it.")
@@ -210,6 +225,20 @@ async def _send_lesson(
         reply_markup=student_lesson_keyboard(
             lesson.id, lesson_type.location, can_change=can_change
         ),
+    )
+
+
+async def join_waitlist(callback: CallbackQuery, callback_data: WaitCB, user: User) -> None:
+    """Wait for a taken time."""
+    tutor = await booking.get_tutor(callback_data.tutor_id)
+    lesson_type = await LessonType.get_or_none(id=callback_data.lesson_type_id, tutor_id=tutor.id)
+    if lesson_type is None:
+        raise NotFound(entity="lesson_type")
+    start = datetime.fromtimestamp(callback_data.minute * 60, UTC)
+    await waitlist.join(user, tutor, lesson_type, start)
+    assert isinstance(callback.message, Message)
+    await callback.message.answer(
+        _("⏳ You are on the waitlist. If the time frees, you will be offered it first in line.")
     )
 
 
@@ -257,7 +286,9 @@ async def lesson_action(
         )
         return
     if action == LessonAction.cancel_sure:
-        lesson = await booking.cancel_by_student(user, lesson_id, default_percent=percent)
+        lesson = await booking.cancel_by_student(
+            user, lesson_id, default_percent=percent, events=shop_events
+        )
     elif action == LessonAction.move:
         moving = await Lesson.get_or_none(id=lesson_id, student_id=user.id)
         if moving is None:
@@ -418,4 +449,5 @@ def create_router() -> Router:
     router.callback_query.register(open_tutor, TutorCB.filter())
     router.callback_query.register(pick_slot, SlotCB.filter())
     router.callback_query.register(lesson_action, LessonCB.filter())
+    router.callback_query.register(join_waitlist, WaitCB.filter())
     return router

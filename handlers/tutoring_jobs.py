@@ -21,15 +21,16 @@ from aiogram.types import InlineKeyboardMarkup, MessageEntity
 from core.i18n import gettext as _
 from core.i18n import pick_locale
 from db.models import Job, Lesson, LessonType, TutorProfile, User
-from keyboards.tutoring import student_lesson_keyboard, tutor_lesson_keyboard
+from keyboards.tutoring import offer_keyboard, student_lesson_keyboard, tutor_lesson_keyboard
 from services import jobs, users
 from services.container import Services
 from services.jobs import JobKind, JobPolicy, JobRunner
-from services.tutoring import booking, reminders
+from services.tutoring import booking, reminders, waitlist
 
 REMINDER_POLICY = JobPolicy(
     first_backoff=timedelta(seconds=30), max_backoff=timedelta(minutes=10), at_most_once=True
 )
+WAITLIST_POLICY = JobPolicy(first_backoff=timedelta(seconds=30), max_backoff=timedelta(minutes=5))
 DATE_TIME_FORMAT = "wdt"
 """Weekday, short date and short time in the reader's zone (Bot API date-time formatting)."""
 
@@ -110,6 +111,54 @@ class LessonReminder:
             raise jobs.Retry(f"Bot API: {exc}") from exc
 
 
+class WaitlistOffer:
+    """Offers a freed time to the next student on its waitlist (one step of the line)."""
+
+    def __init__(self, bot: Bot, services: Services) -> None:
+        self._bot = bot
+        self._i18n = services.i18n
+        self._settings = services.settings
+
+    async def __call__(self, job: Job) -> None:
+        """The job's handler."""
+        starts_at = datetime.fromisoformat(str(job.payload["starts_at"]))
+        # The step is due when the previous offer ran out: judge it at its due time even when
+        # the runner is late (or a test moves the runner's clock).
+        now = max(datetime.now(UTC), job.due_at)
+        entry = await waitlist.advance(
+            int(job.payload["tutor_id"]), starts_at, int(job.payload["step"]), now
+        )
+        if entry is None or entry.offered_until is None:
+            return
+        student = await User.get(id=entry.student_id)
+        tutor = await TutorProfile.get(id=entry.tutor_id).prefetch_related("provider")
+        if student.tg_id is None or student.bot_blocked or student.is_anonymized:
+            return
+        locale = pick_locale(
+            student.locale, student.language_code, default=self._settings.default_locale
+        )
+        zone = student.timezone or self._settings.timezone
+        with self._i18n.context(), self._i18n.use_locale(locale):
+            template = _(
+                "⏳ The time you waited for with {tutor} is free: {time}. It is held for you "
+                "for {minutes} minutes."
+            )
+            minutes = str(int(waitlist.OFFER_FOR.total_seconds() // 60))
+            text, entity = with_time(
+                template, starts_at, zone, tutor=tutor.provider.name, minutes=minutes
+            )
+            markup = offer_keyboard(
+                tutor.provider_id, entry.lesson_type_id, int(starts_at.timestamp()) // 60
+            )
+        try:
+            await self._bot.send_message(
+                student.tg_id, text, entities=[entity], parse_mode=None, reply_markup=markup
+            )
+        except TelegramForbiddenError:
+            await users.mark_bot_blocked(student.tg_id)
+
+
 def register_tutoring_jobs(runner: JobRunner, bot: Bot, services: Services) -> None:
-    """The lesson reminders."""
+    """The lesson reminders and the waitlist's offers."""
     runner.register(JobKind.lesson_reminder, LessonReminder(bot, services), REMINDER_POLICY)
+    runner.register(JobKind.waitlist_offer, WaitlistOffer(bot, services), WAITLIST_POLICY)

@@ -40,6 +40,14 @@ class SlotCB(CallbackData, prefix="sl"):
     """A lesson id being moved, 0 for a new booking."""
 
 
+class WaitCB(CallbackData, prefix="wl"):
+    """Join the waitlist of a taken start time (Unix minutes)."""
+
+    tutor_id: int
+    lesson_type_id: int
+    minute: int
+
+
 class TutorCB(CallbackData, prefix="tu"):
     """Open a tutor's page, or a lesson type's free times from day `day` (0: today)."""
 
@@ -104,4 +112,24 @@ def tutor_lesson_keyboard(lesson_id: int, *, pending: bool, started: bool) -> In
         callback_data=LessonCB(action=LessonAction.tutor_cancel, lesson_id=lesson_id),
     )
     builder.adjust(2)
+    return builder.as_markup()
+
+
+def waitlist_keyboard(tutor_id: int, lesson_type_id: int, minute: int) -> InlineKeyboardMarkup:
+    """Offer to wait for a taken time."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("⏳ Join the waitlist"),
+        callback_data=WaitCB(tutor_id=tutor_id, lesson_type_id=lesson_type_id, minute=minute),
+    )
+    return builder.as_markup()
+
+
+def offer_keyboard(tutor_id: int, lesson_type_id: int, minute: int) -> InlineKeyboardMarkup:
+    """Book the time offered from the waitlist."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("✅ Book it"),
+        callback_data=SlotCB(tutor_id=tutor_id, lesson_type_id=lesson_type_id, minute=minute),
+    )
     return builder.as_markup()

@@ -38,7 +38,7 @@ from db.models import (
     User,
 )
 from services.events import ShopEvents
-from services.tutoring import availability, money, reminders
+from services.tutoring import availability, money, reminders, waitlist
 from services.tutoring.availability import Busy, DateOverride, Policy, Window
 from services.tutoring.errors import (
     LessonChanged,
@@ -130,8 +130,15 @@ async def _lesson_type(tutor: TutorProfile, lesson_type_id: int) -> LessonType:
 
 
 async def _calendar(
-    tutor: TutorProfile, start: datetime, end: datetime, exclude: int | None = None
+    tutor: TutorProfile,
+    start: datetime,
+    end: datetime,
+    exclude: int | None = None,
+    for_student: int | None = None,
+    now: datetime | None = None,
 ) -> tuple[dict[int, list[Window]], list[DateOverride], list[Busy]]:
+    """Weekly windows, overrides near the span, and what is busy (lessons, and times offered
+    to someone else from the waitlist)."""
     weekly: dict[int, list[Window]] = {}
     for rule in await AvailabilityRule.filter(tutor_id=tutor.id):
         weekly.setdefault(rule.weekday, []).append(Window(rule.start_minute, rule.end_minute))
@@ -157,6 +164,10 @@ async def _calendar(
     if exclude is not None:
         lessons = lessons.exclude(id=exclude)
     busy = [Busy(lesson.starts_at, lesson.ends_at) for lesson in await lessons]
+    for offer in await waitlist.active_offers(tutor.id, now or _now()):
+        if offer.student_id != for_student:
+            ends = offer.starts_at + timedelta(minutes=offer.lesson_type.duration)
+            busy.append(Busy(offer.starts_at, ends))
     return weekly, overrides, busy
 
 
@@ -168,9 +179,11 @@ async def free_slots(
     *,
     now: datetime | None = None,
     exclude: int | None = None,
+    for_student: int | None = None,
 ) -> list[datetime]:
-    """Free UTC start times of this lesson type in `[start, end)`."""
-    weekly, overrides, busy = await _calendar(tutor, start, end, exclude)
+    """Free UTC start times of this lesson type in `[start, end)` (as `for_student` sees
+    them: a time offered to them from the waitlist is free for them alone)."""
+    weekly, overrides, busy = await _calendar(tutor, start, end, exclude, for_student, now)
     return availability.free_starts(
         start=start,
         end=end,
@@ -201,11 +214,12 @@ async def _ensure_free(
     start: datetime,
     now: datetime,
     exclude: int | None = None,
+    for_student: int | None = None,
 ) -> None:
     """Refuse a start that is not free now: taken (or overlapping) → SlotTaken, otherwise
     never offered → SlotNotOffered. Runs under the tutor's lock."""
     end = start + timedelta(minutes=lesson_type.duration)
-    weekly, overrides, busy = await _calendar(tutor, start, end, exclude)
+    weekly, overrides, busy = await _calendar(tutor, start, end, exclude, for_student, now)
     policy = policy_of(tutor)
 
     def offered(busy_now: list[Busy]) -> bool:
@@ -290,7 +304,7 @@ async def _book_locked(
     await _lock(tutor.id)
     if key is not None and await Lesson.exists(booking_key=key):
         raise IntegrityError("booked by the same key meanwhile")
-    await _ensure_free(tutor, lesson_type, start, now)
+    await _ensure_free(tutor, lesson_type, start, now, for_student=student.id)
     package = await _take_credit(student.id, tutor.id) if pay == Pay.credit else None
     lesson = await Lesson.create(
         tutor_id=tutor.id,
@@ -307,6 +321,7 @@ async def _book_locked(
     )
     if package is None:
         await money.prepay_lesson(lesson, tutor.provider_id)
+    await waitlist.booked_by(student.id, tutor.id, start)
     await LessonEvent.create(
         lesson_id=lesson.id, action="booked", actor_id=student.id, to_start=start
     )
@@ -381,7 +396,12 @@ async def _set_status(lesson: Lesson, to: LessonStatus, allowed: tuple[LessonSta
 
 
 async def cancel_by_student(
-    student: User, lesson_id: int, *, default_percent: Decimal, now: datetime | None = None
+    student: User,
+    lesson_id: int,
+    *,
+    default_percent: Decimal,
+    events: ShopEvents | None = None,
+    now: datetime | None = None,
 ) -> Lesson:
     """Cancel one's lesson: free (credit or money back) until the deadline, consumed after."""
     now = now or _now()
@@ -403,6 +423,9 @@ async def cancel_by_student(
             from_start=lesson.starts_at,
         )
         await reminders.cancel_all(lesson.id, "the lesson was cancelled")
+        offer = await waitlist.time_freed(lesson, now)
+    if events is not None and offer is not None:
+        await events.jobs_added([offer])
     return lesson
 
 
@@ -429,7 +452,9 @@ async def reschedule(
         current = await Lesson.get(id=lesson.id)
         if current.status not in ACTIVE or current.starts_at != lesson.starts_at:
             raise LessonChanged(status=str(current.status))
-        await _ensure_free(tutor, lesson_type, start, now, exclude=lesson.id)
+        await _ensure_free(
+            tutor, lesson_type, start, now, exclude=lesson.id, for_student=student.id
+        )
         before = lesson.starts_at
         lesson.starts_at = start
         lesson.ends_at = start + timedelta(minutes=lesson_type.duration)

@@ -186,7 +186,10 @@ async def cancel_booking(call: Call, booking_id: int) -> t.Booking:
     """Cancel: free until `free_change_until` (the credit or money comes back), later the
     lesson counts as given. A lesson no longer booked is 409 `lesson_changed`."""
     lesson = await booking.cancel_by_student(
-        call.user, booking_id, default_percent=call.settings.platform_commission_percent
+        call.user,
+        booking_id,
+        default_percent=call.settings.platform_commission_percent,
+        events=call.services.shop_events,
     )
     return await _booking(call, lesson, _zone(call, None))
 
