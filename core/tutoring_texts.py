@@ -23,6 +23,7 @@ TUTORING_FIELDS = frozenset(
     {
         "start",
         "timezone",
+        "tz",
         "time",
         "window",
         "weekday",
@@ -72,7 +73,7 @@ def _invalid_tutoring_input(error: DomainError) -> str:
     low, high = error.details.get("min"), error.details.get("max")
     if field == "start":
         return _("Send the start time with its offset, like 2026-03-03T10:00:00+03:00.")
-    if field == "timezone":
+    if field in ("timezone", "tz"):
         return _("That is not a time zone. Send one like Europe/Moscow or Asia/Yekaterinburg.")
     if field == "time":
         return _("Send a time like 10:00.")

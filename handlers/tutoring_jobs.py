@@ -11,7 +11,7 @@ TIMEZONE) for apps that do not know the entity.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from aiogram import Bot
@@ -25,12 +25,15 @@ from keyboards.tutoring import offer_keyboard, student_lesson_keyboard, tutor_le
 from services import jobs, users
 from services.container import Services
 from services.jobs import JobKind, JobPolicy, JobRunner
-from services.tutoring import booking, reminders, waitlist
+from services.tutoring import booking, digest, reminders, waitlist
 
 REMINDER_POLICY = JobPolicy(
     first_backoff=timedelta(seconds=30), max_backoff=timedelta(minutes=10), at_most_once=True
 )
 WAITLIST_POLICY = JobPolicy(first_backoff=timedelta(seconds=30), max_backoff=timedelta(minutes=5))
+DIGEST_POLICY = JobPolicy(first_backoff=timedelta(minutes=1), max_backoff=timedelta(minutes=30))
+"""At least once: a runner that died after claiming it runs it again, so the chain of digests
+never breaks (the price: a rare second digest)."""
 DATE_TIME_FORMAT = "wdt"
 """Weekday, short date and short time in the reader's zone (Bot API date-time formatting)."""
 
@@ -158,7 +161,48 @@ class WaitlistOffer:
             await users.mark_bot_blocked(student.tg_id)
 
 
+class TutorDigest:
+    """The tutor's morning list of the day's lessons; writes the next day's digest first."""
+
+    def __init__(self, bot: Bot, services: Services) -> None:
+        self._bot = bot
+        self._i18n = services.i18n
+        self._settings = services.settings
+
+    async def __call__(self, job: Job) -> None:
+        """The job's handler."""
+        tutor = await TutorProfile.get_or_none(id=int(job.payload["tutor_id"]))
+        if tutor is None:
+            return
+        now = max(datetime.now(UTC), job.due_at)
+        day = date.fromisoformat(str(job.payload["date"]))
+        await digest.schedule_next(tutor, max(now, job.due_at + timedelta(minutes=1)))
+        if not digest.still_that_day(tutor, day, now):
+            return
+        lessons = await digest.lessons_of_day(tutor, day)
+        await tutor.fetch_related("provider__owner")
+        owner = tutor.provider.owner
+        if not lessons or owner is None or owner.tg_id is None or owner.bot_blocked:
+            return
+        locale = pick_locale(
+            owner.locale, owner.language_code, default=self._settings.default_locale
+        )
+        with self._i18n.context(), self._i18n.use_locale(locale):
+            lines = [_("☀️ Your lessons today ({zone}):").format(zone=tutor.timezone)]
+            zone = ZoneInfo(tutor.timezone)
+            for lesson in lessons:
+                when = lesson.starts_at.astimezone(zone).strftime("%H:%M")
+                lines.append(f"{when} · {lesson.lesson_type.title} · {lesson.student.full_name}")
+        try:
+            await self._bot.send_message(owner.tg_id, "\n".join(lines), parse_mode=None)
+        except TelegramForbiddenError:
+            await users.mark_bot_blocked(owner.tg_id)
+        except TelegramAPIError as exc:
+            raise jobs.Retry(f"Bot API: {exc}") from exc
+
+
 def register_tutoring_jobs(runner: JobRunner, bot: Bot, services: Services) -> None:
     """The lesson reminders and the waitlist's offers."""
     runner.register(JobKind.lesson_reminder, LessonReminder(bot, services), REMINDER_POLICY)
     runner.register(JobKind.waitlist_offer, WaitlistOffer(bot, services), WAITLIST_POLICY)
+    runner.register(JobKind.tutor_digest, TutorDigest(bot, services), DIGEST_POLICY)

@@ -241,9 +241,15 @@ async def _ensure_free(
     raise SlotNotOffered(start=start.isoformat())
 
 
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
+"""A start outside these years is never offered (and would overflow date arithmetic)."""
+
+
 def _utc(start: datetime) -> datetime:
     if start.tzinfo is None:
         raise InvalidInput(field="start", reason="offset")
+    if not EARLIEST_YEAR <= start.year <= LATEST_YEAR:
+        raise SlotNotOffered(start=start.isoformat())
     return start.astimezone(UTC).replace(second=0, microsecond=0)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
-from datetime import date
+from datetime import UTC, date, datetime
 
 from tortoise.transactions import in_transaction
 
@@ -20,6 +20,7 @@ from db.models import (
     ProviderKind,
     TutorProfile,
 )
+from services.tutoring import digest
 from services.tutoring.availability import valid_window
 from services.tutoring.booking import conflicting_lessons
 
@@ -65,10 +66,10 @@ async def create_tutor(provider: Provider, *, timezone: str = "Europe/Moscow") -
     existing = await TutorProfile.get_or_none(provider_id=provider.id)
     if existing is not None:
         return existing
-    return await TutorProfile.create(
-        provider_id=provider.id,
-        timezone=check_zone(timezone),
-    )
+    async with in_transaction():
+        tutor = await TutorProfile.create(provider_id=provider.id, timezone=check_zone(timezone))
+        await digest.schedule_next(tutor, datetime.now(UTC))
+    return tutor
 
 
 async def update_settings(tutor: TutorProfile, **values: object) -> TutorProfile:

@@ -97,7 +97,8 @@ async def test_both_get_each_reminder_once_in_their_language_with_a_date_time_en
     await telegram.services.jobs.run_due(now=day_before)
     await telegram.services.jobs.run_due(now=day_before + timedelta(minutes=1))
 
-    to_boris, to_anna = from_bot(boris)[before_s:], from_bot(anna)[before_t:]
+    to_boris = from_bot(boris)[before_s:]
+    to_anna = [m for m in from_bot(anna)[before_t:] if "Reminder" in text_of(m)]
     assert len(to_boris) == 1 and len(to_anna) == 1
     assert "Напоминание" in text_of(to_boris[0]) and "Algebra" in text_of(to_boris[0])
     assert "(Asia/Yekaterinburg)" in text_of(to_boris[0])
@@ -203,3 +204,25 @@ async def test_a_student_who_blocked_the_bot_is_marked_and_skipped(telegram: Tel
 
     assert (await User.get(tg_id=3002)).bot_blocked
     assert await Job.filter(kind="lesson.reminder", state=JobState.done).count() == 2
+
+
+async def test_the_tutor_gets_a_morning_digest_and_the_next_one_is_written(
+    telegram: Telegram,
+) -> None:
+    anna, _boris, (provider, _tutor, lesson_type, student) = await tutor_and_student(telegram)
+    job = await Job.get(kind="tutor.digest", state=JobState.pending)
+    berlin = ZoneInfo("Europe/Berlin")
+    assert job.due_at.astimezone(berlin).strftime("%H:%M") == "08:00"
+    day = job.due_at.astimezone(berlin).date()
+    start = datetime(day.year, day.month, day.day, 15, 0, tzinfo=berlin)  # always ahead
+    await booking.book(student, provider.id, lesson_type.id, start)
+    before = len(from_bot(anna))
+
+    await telegram.services.jobs.run_due(now=job.due_at)
+
+    digests = [m for m in from_bot(anna)[before:] if "☀️" in text_of(m)]
+    assert len(digests) == 1
+    assert "15:00" in text_of(digests[0]) and "Boris" in text_of(digests[0])
+    nxt = await Job.get(kind="tutor.digest", state=JobState.pending)
+    local = nxt.due_at.astimezone(berlin)
+    assert (local.date(), local.strftime("%H:%M")) == (day + timedelta(days=1), "08:00")
