@@ -10,6 +10,7 @@ import zoneinfo
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from core.errors import NotFound
 from core.i18n import gettext as _
 from core.tutoring_texts import lesson_status_name
 from db.models import Lesson, LessonType, TutorProfile
@@ -79,13 +80,16 @@ async def get_tutor(call: Call, tutor_id: int) -> t.TutorOut:
 
 @routes.endpoint("GET", "/tutors/{tutor_id}/slots", tag="tutoring", errors=(404,))
 async def tutor_slots(call: Call, tutor_id: int, query: t.SlotsQuery) -> t.Slots:
-    """Free start times of a lesson type for `days` dates from `from`, in the caller's zone."""
+    """Free start times of a lesson type for `days` dates from `from`, in the caller's zone.
+
+    A tutor or lesson type that does not exist (or is not on offer) is 404.
+    """
     zone = _zone(call, query.tz)
     tutor = await booking.get_tutor(tutor_id)
     types = await booking.lesson_types(tutor)
     chosen = next((x for x in types if query.lesson_type in (None, x.id)), None)
     if chosen is None:
-        raise BadRequest(_("This tutor has no such lesson type."), "lesson_type")
+        raise NotFound(entity="lesson_type")
     first = query.from_ or datetime.now(UTC).astimezone(zone).date()
     start, end = booking.viewer_range(first, query.days, zone)
     slots = await booking.free_slots(tutor, chosen, start, end)
