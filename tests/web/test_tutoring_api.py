@@ -193,3 +193,27 @@ async def test_calendar_feed_parses_back_with_the_persons_lessons(web: Web) -> N
     again = Calendar.from_ical(await (await web.client.get("/" + path)).read())
     assert [str(e["status"]) for e in again.walk("VEVENT")] == ["CANCELLED"]
     assert (await web.client.get("/calendar/not-a-real-token-000.ics")).status == 404
+
+
+async def test_far_off_dates_get_no_times_and_are_never_booked(web: Web) -> None:
+    tutor = await make_tutor()
+    student = Student(web)
+    user = await signed_in(web, student)
+    await make_student_package(user, tutor)
+
+    status, slots = await student.call("GET", f"/tutors/{tutor.provider.id}/slots?from=0170-12-08")
+    assert (status, slots["slots"]) == (200, [])
+    body = {
+        "tutor_id": tutor.provider.id,
+        "lesson_type_id": tutor.hour.id,
+        "start": "9999-12-31T23:30:00-05:00",
+    }
+    status, error = await student.call(
+        "POST", "/bookings", body, **{"Idempotency-Key": "far-12345"}
+    )
+    assert status == 409 and error["error"]["code"] == "slot_not_offered"
+    status, error = await student.call(
+        "GET", f"/tutors/{tutor.provider.id}/slots?lesson_type=999999"
+    )
+    assert status == 404
+    assert not await Lesson.exists()

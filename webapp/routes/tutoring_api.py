@@ -91,8 +91,10 @@ async def tutor_slots(call: Call, tutor_id: int, query: t.SlotsQuery) -> t.Slots
     if chosen is None:
         raise NotFound(entity="lesson_type")
     first = query.from_ or datetime.now(UTC).astimezone(zone).date()
-    start, end = booking.viewer_range(first, query.days, zone)
-    slots = await booking.free_slots(tutor, chosen, start, end)
+    slots = []
+    if booking.EARLIEST_YEAR <= first.year < booking.LATEST_YEAR:  # nothing is ever offered else
+        start, end = booking.viewer_range(first, query.days, zone)
+        slots = await booking.free_slots(tutor, chosen, start, end)
     return t.Slots(
         tutor_id=tutor_id,
         lesson_type_id=chosen.id,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+import re
+from datetime import date
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, available_timezones
 
-from pydantic import AfterValidator, AwareDatetime, Field, WithJsonSchema
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 
 from db.models import LessonStatus
 from services.tutoring.booking import Pay
@@ -36,10 +37,21 @@ Zone = Annotated[
 ]
 """An IANA zone name such as Europe/Moscow (the document lists every one)."""
 
+
+def _iso_date(value: object) -> date:
+    """Only `YYYY-MM-DD` (pydantic alone would read "0" as a Unix timestamp)."""
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise ValueError("not a YYYY-MM-DD date")
+    return date.fromisoformat(value)
+
+
+IsoDate = Annotated[
+    date, BeforeValidator(_iso_date), WithJsonSchema({"type": "string", "format": "date"})
+]
+
 MAX_DAYS = 31
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2100, 1, 1, tzinfo=UTC)
-"""Times outside these are mistakes (and would overflow date arithmetic)."""
 TZ_DESCRIPTION = (
     "IANA zone of the times in the answer (e.g. Europe/Moscow); unset: the person's profile "
     "zone, else the server's TIMEZONE."
@@ -89,11 +101,9 @@ class TutorsQuery(QueryParams):
 class SlotsQuery(QueryParams):
     """Which dates, in whose zone, for which lesson type."""
 
-    from_: date | None = Field(
+    from_: IsoDate | None = Field(
         default=None,
         alias="from",
-        ge=EARLIEST.date(),
-        le=LATEST.date(),
         description="First date (YYYY-MM-DD) in the caller's zone; unset: today.",
     )
     days: int = Field(default=7, ge=1, le=MAX_DAYS)
