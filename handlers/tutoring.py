@@ -13,13 +13,16 @@ from datetime import UTC, date, datetime, timedelta
 from html import escape
 from zoneinfo import ZoneInfo
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
+from loguru import logger
 
 from core.config import Settings
 from core.errors import InvalidInput, NotFound
+from core.i18n import I18n, pick_locale
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
@@ -36,6 +39,7 @@ from keyboards.tutoring import (
     tutor_lesson_keyboard,
     waitlist_keyboard,
 )
+from services import users
 from services.events import ShopEvents
 from services.tutoring import booking, calendar, money, profiles, waitlist
 from services.tutoring.errors import SlotTaken
@@ -271,6 +275,8 @@ async def lesson_action(
     user: User,
     settings: Settings,
     shop_events: ShopEvents,
+    bot: Bot,
+    i18n: I18n,
 ) -> None:
     """A student's or tutor's button on a lesson."""
     action, lesson_id = callback_data.action, callback_data.lesson_id
@@ -315,6 +321,31 @@ async def lesson_action(
             status=lesson_status_name(lesson.status),
         )
     )
+    if action in (LessonAction.confirm, LessonAction.tutor_cancel):
+        await _tell_student(bot, i18n, settings, lesson)
+
+
+async def _tell_student(bot: Bot, i18n: I18n, settings: Settings, lesson: Lesson) -> None:
+    """The tutor confirmed or cancelled: the student hears of it in their language (a push that
+    only informs: the lesson's state is already saved)."""
+    student = await User.get(id=lesson.student_id)
+    if student.tg_id is None or student.bot_blocked or student.is_anonymized:
+        return
+    zone = _zone(student, settings)
+    locale = pick_locale(student.locale, student.language_code, default=settings.default_locale)
+    with i18n.use_locale(locale):
+        when = _when(lesson.starts_at, zone) + f" ({zone})"
+        if lesson.status == LessonStatus.cancelled_by_tutor:
+            text = _("✖️ The tutor cancelled the lesson of {time}. Your prepaid lesson is back.")
+        else:
+            text = _("✅ The tutor confirmed the lesson of {time}.")
+        text = text.format(time=when)
+    try:
+        await bot.send_message(student.tg_id, text)
+    except TelegramForbiddenError:
+        await users.mark_bot_blocked(student.tg_id)
+    except TelegramAPIError as exc:
+        logger.warning("Could not tell student {} about lesson {}: {}", student.id, lesson.id, exc)
 
 
 async def tutor_command(message: Message, user: User, settings: Settings) -> None:

@@ -175,3 +175,36 @@ async def test_lessons_command_cancels_with_confirmation(telegram: Telegram) -> 
 
     assert "cancelled" in text_of(done[-1])
     assert (await Package.get(student_id=student.id)).remaining == 1
+
+
+async def test_tutor_cancels_and_the_student_hears_of_it_with_the_credit_back(
+    telegram: Telegram,
+) -> None:
+    anna = telegram.user(4201, first_name="Anna", language_code="en")
+    await anna.send("/start")
+    owner = await User.get(tg_id=4201)
+    provider = await make_provider(owner, kind=ProviderKind.tutor, name="Anna Math")
+    tutor = await profiles.create_tutor(provider, timezone="Europe/Berlin")
+    await profiles.update_settings(tutor, min_notice=0, requires_confirmation=True)
+    for weekday in range(7):
+        await profiles.add_rule(tutor, weekday, 0, 24 * 60)
+    lesson_type = await profiles.add_lesson_type(tutor, title="Algebra", duration=60, price=1000)
+    boris = telegram.user(4202, first_name="Boris", language_code="ru")
+    await boris.send("/start")
+    student = await User.get(tg_id=4202)
+    await money.buy_package(
+        student, tutor, lessons=1, lesson_price=1000, payment_reference="tc-1", channel="telegram"
+    )
+    start = (datetime.now(UTC) + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    lesson = (await booking.book(student, provider.id, lesson_type.id, start)).lesson
+    assert lesson.status == LessonStatus.pending
+
+    card = next(m for m in await anna.send("/tutor") if "Boris" in text_of(m))
+    await anna.click("✅ Confirm", card)
+    assert "подтвердил" in text_of(from_bot(boris)[-1])
+    card = next(m for m in await anna.send("/tutor") if "Boris" in text_of(m))
+    await anna.click("✖️ Cancel lesson", card)
+
+    assert "отменил" in text_of(from_bot(boris)[-1])
+    assert (await Lesson.get(id=lesson.id)).status == LessonStatus.cancelled_by_tutor
+    assert (await Package.get(student_id=student.id)).remaining == 1
