@@ -38,7 +38,9 @@ from handlers.homework_jobs import register_homework_jobs
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
 from handlers.routing import resolve_magic_filters_inline
+from handlers.tutoring_jobs import register_tutoring_jobs
 from middlewares import setup_middlewares
+from services.achievements import LessonAchievements
 from services.analytics import RecordOrderSteps
 from services.container import Services
 from services.dedup import MemoryDeduplicator, RedisDeduplicator
@@ -259,6 +261,7 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
     events.subscribe(TelegramShopNotifier(bot, services))
     events.subscribe(RunJobsAtOnce(runner))
     events.subscribe(RecordOrderSteps(services.analytics))
+    events.subscribe(LessonAchievements(events))
     register_money_jobs(
         runner,
         backends=backends,
@@ -269,3 +272,4 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
     register_chat_jobs(runner, bot, services)
     register_homework_jobs(runner, bot, services)
     services.sharing.save = prepared_message_saver(bot)
+    register_tutoring_jobs(runner, bot, services)

@@ -77,6 +77,24 @@ SANDBOX_PROVIDER_TOKEN = "sandbox:TEST"  # noqa: S105 - emulator only
 """Stands in for BotFather's payment provider token inside the sandbox."""
 
 
+_REMINDER_OFFSET = re.compile(r"^(\d{1,4})([mhd])$")
+_REMINDER_UNITS = {"m": 1, "h": 60, "d": 24 * 60}
+
+
+def parse_reminder_offsets(value: str) -> list[int]:
+    """Minutes before a lesson of each reminder, largest first: `24h,1h,2m` is [1440, 60, 2];
+    a malformed item raises ValueError."""
+    offsets: set[int] = set()
+    for item in value.split(","):
+        match = _REMINDER_OFFSET.match(item.strip().lower())
+        if match is None or int(match.group(1)) == 0:
+            raise ValueError("must be durations such as 24h,1h or 30m, comma-separated")
+        offsets.add(int(match.group(1)) * _REMINDER_UNITS[match.group(2)])
+    if len(offsets) > 5:
+        raise ValueError("takes at most 5 reminders")
+    return sorted(offsets, reverse=True)
+
+
 class Settings(BaseSettings):
     """Every setting of the process; a wrong value stops start-up naming the variable."""
 
@@ -131,6 +149,10 @@ class Settings(BaseSettings):
     # Shop
     order_payment_timeout: int = Field(default=30, ge=1, le=7 * 24 * 60)
     """Minutes an unpaid online order holds its stock before it is cancelled."""
+
+    # Tutoring
+    lesson_reminders: str = "24h,1h"
+    """How long before a lesson its reminders go out (`24h,1h`; `m` for minutes)."""
 
     # Behaviour
     default_locale: Literal["ru", "en"] = "ru"
@@ -214,6 +236,12 @@ class Settings(BaseSettings):
             zoneinfo.ZoneInfo(value)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             raise ValueError("is not a known IANA time zone such as Europe/Moscow") from None
+        return value
+
+    @field_validator("lesson_reminders")
+    @classmethod
+    def _check_lesson_reminders(cls, value: str) -> str:
+        parse_reminder_offsets(value)
         return value
 
     @field_validator("throttle_rate")

@@ -10,6 +10,7 @@ from core.homework_texts import concerns_homework, explain_homework
 from core.i18n import get_i18n
 from core.i18n import gettext as _
 from core.money import format_price
+from core.tutoring_texts import TUTORING_CODES, TUTORING_FIELDS, explain_tutoring
 
 
 def _money(amount: object, currency: object) -> str:
@@ -77,6 +78,10 @@ def explain(error: DomainError) -> str:
         return _upload_problem(code, error.details)
     if concerns_homework(error):
         return explain_homework(error)
+    if code in TUTORING_CODES or (
+        code == "invalid_input" and error.details.get("field") in TUTORING_FIELDS
+    ):
+        return explain_tutoring(error)
     if code == "not_found" and error.details.get("entity") == "invite":
         return _("This invite is no longer valid. Ask the administrator for a new one.")
     if code == "not_found":

@@ -26,6 +26,7 @@ from handlers import (
     provider_pickup,
     search,
     start,
+    tutoring,
 )
 
 
@@ -35,6 +36,7 @@ def get_routers() -> list[Router]:
         common.create_router(),  # /cancel and /help work in every state
         payments.create_router(),  # Telegram's payment updates come in any state
         admin.create_invite_router(),  # before start: it takes /start inv_<code>
+        tutoring.create_link_router(),  # before start: it takes /start tutor_<id>
         start.create_router(),
         admin.create_router(),  # admins only; others fall through to the catch-alls
         language.create_router(),
@@ -52,6 +54,7 @@ def get_routers() -> list[Router]:
         provider_pickup.create_router(),  # /shop → 🔑 Pickup code: hand over by the digits
         homework_student.create_router(),  # /homework, /materials, answers to homework
         homework_tutor.create_router(),  # /tutor_homework and its buttons, for tutors
+        tutoring.create_router(),  # /tutors, /lessons, /tutor, /availability and their buttons
         search.create_router(),  # just before fallback: any plain text outside a conversation
         fallback.create_router(),  # must be last: catches what nothing else handled
     ]

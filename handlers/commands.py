@@ -25,6 +25,9 @@ def customer_commands() -> list[Command]:
         ("start", __("Main menu")),
         ("cart", __("Your cart")),
         ("orders", __("Your orders")),
+        ("tutors", __("Find a tutor and book a lesson")),
+        ("lessons", __("Your lessons: upcoming and past")),
+        ("homework", __("Your homework and grades")),
         ("language", __("Change the language")),
         ("cancel", __("Stop the current action")),
         ("privacy", __("Personal data, consent and the policy")),
@@ -36,9 +39,15 @@ def customer_commands() -> list[Command]:
     ]
 
 
-def seller_commands() -> list[Command]:
-    """A seller's extra commands (their own chat scope)."""
-    return [("shop", __("Your shop: products, orders, balance and payouts"))]
+def seller_commands(duties: Duties | None = None) -> list[Command]:
+    """A seller's extra commands (their own chat scope); a tutor's tutoring ones too."""
+    commands: list[Command] = [("shop", __("Your shop: products, orders, balance and payouts"))]
+    if duties is not None and duties.tutor:
+        commands += [
+            ("tutor", __("Tutoring: lessons, hours, students")),
+            ("tutor_homework", __("Homework and materials for your students")),
+        ]
+    return commands
 
 
 def admin_commands() -> list[Command]:
@@ -57,7 +66,7 @@ def commands_for(duties: Duties) -> list[Command]:
     """Every command this person may use, customers' first."""
     commands = customer_commands()
     if duties.seller:
-        commands += seller_commands()
+        commands += seller_commands(duties)
     if duties.admin:
         commands += admin_commands()
     return commands
@@ -70,7 +79,7 @@ def help_text(duties: Duties) -> str:
     lines.append(_("Any other text — search the catalog"))
     if duties.seller:
         lines += ["", _("<b>Selling</b>")]
-        lines += [f"/{name} — {text}" for name, text in seller_commands()]
+        lines += [f"/{name} — {text}" for name, text in seller_commands(duties)]
     if duties.admin:
         lines += ["", _("<b>Administration</b>")]
         lines += [f"/{name} — {text}" for name, text in admin_commands()]

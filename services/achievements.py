@@ -13,10 +13,19 @@ from datetime import UTC, date, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from db.models import Achievement, AchievementCode, Homework, HomeworkStatus, Submission, User
+from db.models import (
+    Achievement,
+    AchievementCode,
+    Homework,
+    HomeworkStatus,
+    Lesson,
+    Submission,
+    User,
+)
 from services import jobs
-from services.events import ShopEvents
+from services.events import ShopEvents, ShopListener
 from services.jobs import JobKind
+from services.tutoring.booking import held_lesson_times
 
 TEN_LESSONS = 10
 STREAK_WEEKS = 4
@@ -87,6 +96,19 @@ async def lessons_achievements(
     if events is not None:
         await events.jobs_added(keys)
     return earned
+
+
+class LessonAchievements(ShopListener):
+    """Lesson achievements checked whenever a tutor marks a lesson held (from all the
+    student's held lessons, so one missed check is made good by the next lesson)."""
+
+    def __init__(self, events: ShopEvents) -> None:
+        self._events = events
+
+    async def lesson_held(self, lesson: Lesson) -> None:
+        """Record and announce what the student's held lessons now earn."""
+        times = await held_lesson_times(lesson.student_id)
+        await lessons_achievements(lesson.student_id, times, self._events)
 
 
 def month_period(moment: datetime) -> tuple[str, datetime, datetime]:

@@ -33,6 +33,7 @@ from services import admin, catalog_versions
 from services.catalog import normalize_search
 from services.demo_custom import DEMO_CUSTOM_MUG_SKU, ensure_demo_template
 from services.media import save_photo, write_demo_glb
+from services.tutoring.demo import ensure_demo_tutoring
 
 DEMO_MODEL = Path("media/models/demo-cube.glb")
 DEMO_EBOOK = Path("media/digital/tea-recipes.pdf")
@@ -455,6 +456,7 @@ async def load_demo_data(data_dir: Path) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for spec in DEMO_PROVIDERS:
         await _ensure_provider(spec, data_dir, counts)
+    await ensure_demo_tutoring()
     logger.info(
         "Demo data: {} providers and {} products created, the rest were already there",
         counts["providers_created"],

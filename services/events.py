@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from loguru import logger
 
-from db.models import Order, OrderTransition, Payment, Payout, Product, Refund
+from db.models import Lesson, Order, OrderTransition, Payment, Payout, Product, Refund
 
 
 class ShopListener:
@@ -38,6 +38,9 @@ class ShopListener:
 
     async def jobs_added(self, keys: Sequence[str]) -> None:
         """A transaction that wrote these jobs (services.jobs) has committed."""
+
+    async def lesson_held(self, lesson: Lesson) -> None:
+        """A tutor marked a lesson held (its credit is spent)."""
 
 
 class ShopEvents:
@@ -74,6 +77,10 @@ class ShopEvents:
         """Tell every listener (the job runner runs them at once); errors are logged."""
         if keys:
             await self._fan_out("jobs_added", list(keys))
+
+    async def lesson_held(self, lesson: Lesson) -> None:
+        """Tell every listener; errors are logged."""
+        await self._fan_out("lesson_held", lesson)
 
     async def _fan_out(self, event: str, *args: object) -> None:
         for listener in self._listeners:

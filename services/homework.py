@@ -24,6 +24,7 @@ from db.models import (
     GradeKind,
     Homework,
     HomeworkStatus,
+    Lesson,
     Material,
     Provider,
     ProviderKind,
@@ -166,8 +167,12 @@ async def tutor_of(user: User, provider_id: int) -> Provider:
 
 
 async def known_students(provider: Provider) -> list[User]:
-    """People who have homework or a personal material from this tutor, by name."""
+    """People who had lessons with this tutor or have homework or a personal material from
+    them, by name."""
     ids = set(await Homework.filter(provider_id=provider.id).values_list("student_id", flat=True))
+    ids |= set(
+        await Lesson.filter(tutor__provider_id=provider.id).values_list("student_id", flat=True)
+    )
     ids |= set(
         await Material.filter(provider_id=provider.id, student_id__isnull=False).values_list(
             "student_id", flat=True

@@ -77,6 +77,14 @@ class JobKind(StrEnum):
     """Tell a student about a shared material. Payload: material_id, user_id."""
     achievement_earned = "achievement.earned"
     """Announce an earned achievement. Payload: achievement_id."""
+    lesson_reminder = "lesson.reminder"
+    """A reminder of a lesson to its student or tutor (at most once). Payload: lesson_id,
+    minutes, to (s or t)."""
+    waitlist_offer = "lesson.waitlist_offer"
+    """A freed start time offered to the next student on the waitlist. Payload: tutor_id,
+    starts_at."""
+    tutor_digest = "tutor.digest"
+    """A tutor's morning list of the day's lessons. Payload: tutor_id, date."""
 
     def key(self, subject: int | str) -> str:
         """The job key of this kind for one subject (an order, a payment, a refund)."""

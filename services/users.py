@@ -14,7 +14,7 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.i18n import pick_locale
-from db.models import AuditAction, AuditLog, Provider, Role, User
+from db.models import AuditAction, AuditLog, Provider, ProviderKind, Role, User
 from services import jobs
 from services.jobs import JobKind
 
@@ -175,6 +175,8 @@ class Duties:
 
     seller: bool = False
     admin: bool = False
+    tutor: bool = False
+    """Owns a tutor profile (gets the tutoring commands besides the seller's)."""
 
     @property
     def staff(self) -> bool:
@@ -184,8 +186,12 @@ class Duties:
 
 async def duties_of(user: User, admin_ids: list[int]) -> Duties:
     """The person's duties, from their role, ADMIN_IDS and the providers they own."""
-    seller = await Provider.filter(owner_id=user.id).exists()
-    return Duties(seller=seller, admin=is_admin(user, admin_ids))
+    kinds = set(await Provider.filter(owner_id=user.id).values_list("kind", flat=True))
+    return Duties(
+        seller=bool(kinds),
+        admin=is_admin(user, admin_ids),
+        tutor=ProviderKind.tutor in kinds,
+    )
 
 
 async def admin_recipients(admin_ids: list[int]) -> dict[int, User | None]:

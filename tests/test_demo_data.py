@@ -368,3 +368,21 @@ async def test_demo_shop_has_a_custom_mug_with_a_front_and_a_back(data_dir: Path
     version = template.version
     await load_demo_data(data_dir)  # a second run keeps the template as it is
     assert (await custom_products.template_of(mug.id)).version == version
+
+
+async def test_demo_tutor_has_hours_lesson_types_and_free_times(data_dir: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from db.models import AvailabilityRule, LessonType, TutorProfile
+    from services.tutoring import booking
+
+    await load_demo_data(data_dir)
+    await load_demo_data(data_dir)
+
+    tutor = await TutorProfile.get(provider__slug="demo-tutor").prefetch_related("provider")
+    types = await LessonType.filter(tutor_id=tutor.id).order_by("duration")
+    assert [t.duration for t in types] == [60, 90]
+    assert await AvailabilityRule.filter(tutor_id=tutor.id).count() == 10
+    now = datetime.now(UTC)
+    slots = await booking.free_slots(tutor, types[0], now, now + timedelta(days=8))
+    assert slots and all(s >= now + timedelta(hours=12) for s in slots)

@@ -15,7 +15,7 @@ from db import close_db, init_db
 from services.container import Services
 from webapp.keys import BOT, DISPATCHER, SERVICES
 from webapp.middlewares import api_errors_middleware, locale_middleware, metrics_middleware
-from webapp.routes import api, media, ops, pages, telegram, yookassa
+from webapp.routes import api, calendar, media, ops, pages, telegram, yookassa
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -92,6 +92,7 @@ def create_app(
     ops.setup(app)
     pages.setup(app)
     media.setup(app)
+    calendar.setup(app)
     yookassa.setup(app)
     app.add_subapp(api.API_V1, api.create_api(settings.token))
     if settings.webhook_secret is not None:

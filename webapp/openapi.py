@@ -225,6 +225,7 @@ def build_openapi(routes: Iterable[Endpoint]) -> dict[str, Any]:
             {"name": "account", "description": "The signed-in person."},
             {"name": "seller", "description": "Seller mode: a shop's staff and their orders."},
             {"name": "homework", "description": "Homework, materials and achievements."},
+            {"name": "tutoring", "description": "Tutors, free times and bookings."},
             {"name": "meta", "description": "About the API."},
         ],
         "paths": dict(sorted(paths.items())),

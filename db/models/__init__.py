@@ -61,6 +61,19 @@ from db.models.templates import (
     ProductTemplate,
     TemplateImage,
 )
+from db.models.tutoring import (
+    AvailabilityOverride,
+    AvailabilityRule,
+    CalendarFeed,
+    Lesson,
+    LessonEvent,
+    LessonStatus,
+    LessonType,
+    OverrideKind,
+    Package,
+    TutorProfile,
+    WaitlistEntry,
+)
 from db.models.users import AuditAction, AuditLog, Consent, ConsentKind, Role, User
 
 __all__ = [
@@ -71,6 +84,9 @@ __all__ = [
     "ActorRole",
     "AuditAction",
     "AuditLog",
+    "AvailabilityOverride",
+    "AvailabilityRule",
+    "CalendarFeed",
     "CartItem",
     "Category",
     "ChatPicture",
@@ -92,6 +108,10 @@ __all__ = [
     "LedgerHead",
     "LedgerKind",
     "LedgerTransaction",
+    "Lesson",
+    "LessonEvent",
+    "LessonStatus",
+    "LessonType",
     "Material",
     "MaterialKind",
     "Order",
@@ -99,6 +119,8 @@ __all__ = [
     "OrderMessage",
     "OrderStatus",
     "OrderTransition",
+    "OverrideKind",
+    "Package",
     "Payment",
     "PaymentChannel",
     "PaymentMethod",
@@ -121,5 +143,7 @@ __all__ = [
     "Role",
     "Submission",
     "TemplateImage",
+    "TutorProfile",
     "User",
+    "WaitlistEntry",
 ]

@@ -27,6 +27,9 @@ class LedgerKind(StrEnum):
     payout_request = "payout_request"  # a provider's balance put on hold for a payout
     payout_paid = "payout_paid"  # a payout approved: the hold leaves the platform
     payout_returned = "payout_returned"  # a payout rejected: the hold goes back to the balance
+    lessons_prepaid = "lessons_prepaid"  # a lesson package or one lesson paid ahead: unearned
+    lesson_consumed = "lesson_consumed"  # a lesson held, missed or cancelled late: to the tutor
+    lessons_returned = "lessons_returned"  # unused lessons' money back to the student's wallet
 
 
 class Account(Model):

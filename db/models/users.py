@@ -34,6 +34,8 @@ class User(TimestampedModel):
     last_name = fields.CharField(max_length=128, null=True)
     language_code = fields.CharField(max_length=16, null=True)
     locale = fields.CharField(max_length=8, null=True)
+    timezone = fields.CharField(max_length=64, null=True)
+    """The person's IANA zone for times shown to them; unset: TIMEZONE."""
     phone = fields.CharField(max_length=32, null=True)
     role = fields.CharEnumField(Role, max_length=16, default=Role.customer)
     is_banned = fields.BooleanField(default=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -10,13 +11,16 @@ from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import validate
 
 from db.models import User
+from services.tutoring import money
 from tests.conftest import TEST_TOKEN
+from tests.tutoring.tutor_data import make_tutor
 from tests.web.conftest import TG_USER, Web
 from tests.web.test_custom_api import exercise_custom_products
 from tests.web.test_homework_api import homework_for
 from tests.web.test_pickup_and_profile_api import READY, move
 from tests.web.test_seller_api import seller_session
 from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
+from tests.web.test_tutoring_api import tomorrow_berlin
 from webapp.routes.api import create_api
 
 Document = dict[str, Any]
@@ -215,6 +219,7 @@ async def test_responses_of_a_whole_session_match_the_document(
     await c(ann, "POST", answer, homework_id=work.id, body={"text": "Again"})
     await c(ann, "GET", "/materials")
     await c(ann, "GET", "/achievements")
+    await tutoring_session(web, c, ann)
 
     unsigned = await web.client.get("/api/v1/cart")
     contract.check("GET", "/cart", unsigned.status, await unsigned.json())
@@ -237,3 +242,33 @@ def test_the_contract_check_can_fail(document: Document) -> None:
         contract.check("GET", "/cart", 401, {"error": {"code": "auth_missing"}})
     with pytest.raises(AssertionError, match="undocumented"):
         contract.schema("GET", "/catalog", 404)
+
+
+async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
+    """Every tutoring operation, answered and refused, against the document."""
+    tutor = await make_tutor()
+    me = await User.get(tg_id=ann.tg_user["id"])
+    await money.buy_package(
+        me, tutor.profile, lessons=1, lesson_price=100, payment_reference="contract-package",
+        channel="telegram",
+    )  # fmt: skip
+    tid = tutor.provider.id
+    await c(ann, "GET", "/tutors", query="?subject=maths")
+    await c(ann, "GET", "/tutors/{tutor_id}", tutor_id=tid)
+    await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?days=2&tz=Asia/Tokyo")
+    await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?days=99")
+    start = tomorrow_berlin().isoformat()
+    body = {"tutor_id": tid, "lesson_type_id": tutor.hour.id, "start": start}
+    key = {"Idempotency-Key": "lesson-key-1"}
+    status, lesson = await c(ann, "POST", "/bookings", body=body, headers=key)
+    assert status == 201
+    assert (await c(ann, "POST", "/bookings", body=body, headers=key))[0] == 200
+    await c(ann, "POST", "/bookings", body=body, headers={"Idempotency-Key": "lesson-key-2"})
+    await c(ann, "GET", "/bookings", query="?scope=past")
+    moved = {"start": (tomorrow_berlin() + timedelta(hours=1)).isoformat()}
+    await c(ann, "POST", "/bookings/{booking_id}/reschedule", booking_id=lesson["id"], body=moved)
+    await c(ann, "POST", "/bookings/{booking_id}/reschedule", booking_id=lesson["id"], body={})
+    await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])
+    await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])
+    await c(ann, "GET", "/bookings")
+    await c(ann, "GET", "/calendar")

@@ -19,6 +19,7 @@ from webapp.routes import (
     seller_api,
     shop_api,
     shop_api_views,
+    tutoring_api,  # noqa: F401  (adds its endpoints to the shop's table)
 )
 
 API_V1 = "/api/v1"

@@ -1,0 +1,40 @@
+"""Refusals of tutoring, with stable codes (explained by core.tutoring_texts)."""
+
+from __future__ import annotations
+
+from core.errors import DomainError
+
+
+class SlotTaken(DomainError):
+    """Someone else booked this time (or an overlapping one) a moment ago (`start`)."""
+
+    code = "slot_taken"
+    status = 409
+
+
+class SlotNotOffered(DomainError):
+    """The tutor does not offer this start time for this lesson (`start`)."""
+
+    code = "slot_not_offered"
+    status = 409
+
+
+class NoCredits(DomainError):
+    """The student has no unused package credits with this tutor."""
+
+    code = "no_credits"
+    status = 409
+
+
+class LessonChanged(DomainError):
+    """The lesson is no longer in a state that allows this (`status`)."""
+
+    code = "lesson_changed"
+    status = 409
+
+
+class TooLateToMove(DomainError):
+    """A move asked for after the free-change deadline (`hours`)."""
+
+    code = "too_late_to_move"
+    status = 409
