@@ -16,6 +16,7 @@ from core.i18n import I18n
 from core.metrics import Metrics
 from services.dedup import UpdateDeduplicator
 from services.events import ShopEvents
+from services.faq import FaqSearch
 from services.jobs import JobRunner
 from services.read_cache import ReadCache
 from services.throttle import Throttler
@@ -43,6 +44,8 @@ class Services:
     """Serialised catalogue responses (shared through Redis when there is one)."""
     user_cache: UserCache = field(default_factory=UserCache)
     """Authenticated users of the Mini App API, for a short while."""
+    faq: FaqSearch = field(default_factory=FaqSearch)
+    """The FAQ's search index, rebuilt when the FAQ changes."""
 
     async def close(self) -> None:
         """Release connections."""

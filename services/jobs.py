@@ -63,6 +63,8 @@ class JobKind(StrEnum):
     chat_setup = "chat.setup"
     """A person's command menu and menu button, in their language and for their duties, after
     either changed. Payload: user_id."""
+    support_sla = "support.sla"
+    """A support ticket waits for an agent too long: remind the agents. Payload: ticket_id."""
 
     def key(self, subject: int | str) -> str:
         """The job key of this kind for one subject (an order, a payment, a refund)."""

@@ -41,6 +41,14 @@ from db.models.shop import (
     OrderTransition,
     PaymentMethod,
 )
+from db.models.support import (
+    FaqEntry,
+    FaqFeedback,
+    Ticket,
+    TicketDirection,
+    TicketMessage,
+    TicketStatus,
+)
 from db.models.users import AuditAction, AuditLog, Consent, ConsentKind, Role, User
 
 __all__ = [
@@ -53,6 +61,8 @@ __all__ = [
     "Category",
     "Consent",
     "ConsentKind",
+    "FaqEntry",
+    "FaqFeedback",
     "Fulfilment",
     "Job",
     "JobState",
@@ -83,5 +93,9 @@ __all__ = [
     "Refund",
     "RefundStatus",
     "Role",
+    "Ticket",
+    "TicketDirection",
+    "TicketMessage",
+    "TicketStatus",
     "User",
 ]
