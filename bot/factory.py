@@ -35,6 +35,7 @@ from handlers.errors import ErrorHandler, answer_refusal, answerable
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
 from handlers.routing import resolve_magic_filters_inline
+from handlers.support_jobs import register_support_jobs
 from middlewares import setup_middlewares
 from services.container import Services
 from services.dedup import MemoryDeduplicator, RedisDeduplicator
@@ -257,3 +258,4 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
         commission_percent=services.settings.platform_commission_percent,
     )
     register_chat_jobs(runner, bot, services)
+    register_support_jobs(runner, bot, services)

@@ -21,6 +21,9 @@ from handlers import (
     provider_payouts,
     search,
     start,
+    support,
+    support_faq,
+    support_group,
 )
 
 
@@ -42,6 +45,9 @@ def get_routers() -> list[Router]:
         provider.create_router(),  # /shop for owners of a provider
         provider_orders.create_router(),  # order pushes' buttons, rejection reasons
         provider_payouts.create_router(),  # /shop → balance and payout requests
+        support_group.create_router(),  # the support group's messages; /tickets
+        support_faq.create_router(),  # /faq for admins
+        support.create_router(),  # before search: the question and the ticket's messages
         search.create_router(),  # just before fallback: any plain text outside a conversation
         fallback.create_router(),  # must be last: catches what nothing else handled
     ]

@@ -51,14 +51,11 @@ async def get_entry(entry_id: int) -> FaqEntry:
 
 async def add_entry(question_ru: str, answer_ru: str, question_en: str, answer_en: str) -> FaqEntry:
     """A new entry (every text validated)."""
-    values = {
-        "question_ru": question_ru,
-        "answer_ru": answer_ru,
-        "question_en": question_en,
-        "answer_en": answer_en,
-    }
     return await FaqEntry.create(
-        **{name: clean_text(name, value) for name, value in values.items()}
+        question_ru=clean_text("question_ru", question_ru),
+        answer_ru=clean_text("answer_ru", answer_ru),
+        question_en=clean_text("question_en", question_en),
+        answer_en=clean_text("answer_en", answer_en),
     )
 
 

@@ -72,6 +72,7 @@ class Ticket(TimestampedModel):
     user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="tickets", on_delete=fields.CASCADE, db_index=True
     )
+    user_id: int
     order: fields.ForeignKeyNullableRelation[Order] = fields.ForeignKeyField(
         "models.Order", related_name="tickets", null=True, on_delete=fields.SET_NULL
     )
@@ -113,6 +114,7 @@ class TicketMessage(Model):
     ticket: fields.ForeignKeyRelation[Ticket] = fields.ForeignKeyField(
         "models.Ticket", related_name="messages", on_delete=fields.CASCADE, db_index=True
     )
+    ticket_id: int
     direction = fields.CharEnumField(TicketDirection, max_length=8)
     author: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(
         "models.User", related_name="ticket_messages", null=True, on_delete=fields.SET_NULL
