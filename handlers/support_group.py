@@ -9,6 +9,8 @@ to no ticket (agents talking among themselves) are left alone.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html import escape
 from typing import Any
 
@@ -19,6 +21,7 @@ from aiogram.types import Message
 
 from core.config import Settings
 from core.i18n import gettext as _
+from core.i18n import pick_locale
 from core.texts import local_time
 from db.models import Ticket, TicketDirection, TicketStatus, User
 from handlers.support import ask_rating
@@ -51,6 +54,16 @@ class TicketOf(BaseFilter):
         return {"ticket": ticket} if ticket is not None else False
 
 
+@contextmanager
+def in_customers_language(customer: User, services: Services) -> Iterator[None]:
+    """Texts for the customer in their language (not the agent's)."""
+    locale = pick_locale(
+        customer.locale, customer.language_code, default=services.settings.default_locale
+    )
+    with services.i18n.context(), services.i18n.use_locale(locale):
+        yield
+
+
 async def _agent_or_refuse(message: Message, user: User | None, settings: Settings) -> bool:
     if support.is_agent(user, settings.admin_ids):
         return True
@@ -73,12 +86,11 @@ async def agent_answers(
     if customer.tg_id is None or customer.is_anonymized:
         await message.reply(_("This customer's data was erased: nobody can receive the answer."))
         return
+    with in_customers_language(customer, services):
+        keyboard = kb.agent_answer(ticket.id)
     try:
         copied = await bot.copy_message(
-            customer.tg_id,
-            message.chat.id,
-            message.message_id,
-            reply_markup=kb.agent_answer(ticket.id),
+            customer.tg_id, message.chat.id, message.message_id, reply_markup=keyboard
         )
     except TelegramForbiddenError:
         await users.mark_bot_blocked(customer.tg_id)
@@ -111,8 +123,7 @@ async def close_command(
     await message.reply(_("✅ Ticket #{id} is closed.").format(id=ticket.id))
     if customer.tg_id is None or customer.is_anonymized:
         return
-    i18n = services.i18n
-    with i18n.context(), i18n.use_locale(closed.locale):
+    with in_customers_language(customer, services):
         try:
             await bot.send_message(customer.tg_id, **ask_rating(closed))
         except TelegramForbiddenError:

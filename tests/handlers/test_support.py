@@ -86,8 +86,8 @@ async def test_faq_first_then_a_ticket_in_a_forum_topic_answered_closed_and_rate
     assert f"Request #{ticket.id} is sent to support" in text_of(anna.last_message)
     assert group.topics[ticket.thread_id].startswith(f"#{ticket.id} Anna")
     topic = group.in_topic(ticket.thread_id)
-    header = next(m for m in topic if m.text and "Ticket #" in m.text)
-    assert "Language: en" in header.text  # type: ignore[operator]
+    header = next(m for m in topic if m.text and "Обращение №" in m.text)  # agents: ru
+    assert "Язык: en" in header.text  # type: ignore[operator]
     assert topic[-1].text == "what is the price of delivery?"
     assert await Job.filter(key=f"support.sla:{ticket.id}", state=JobState.pending).exists()
 
@@ -104,7 +104,7 @@ async def test_faq_first_then_a_ticket_in_a_forum_topic_answered_closed_and_rate
     # Someone in the group who is not an agent: refused, nothing reaches Anna.
     before = len(anna.messages)
     await stranger.send("I can help!", thread_id=ticket.thread_id)
-    assert "Only support agents answer tickets" in text_of(group.last_message)
+    assert "Only support agents answer tickets" in text_of(group.last_message)  # in their language
     assert len(anna.messages) == before
 
     # The agent answers in the topic: Anna gets it, with Reply and Problem solved.
@@ -126,7 +126,7 @@ async def test_faq_first_then_a_ticket_in_a_forum_topic_answered_closed_and_rate
     await anna.click("⭐", rating)  # a second press of the stale keyboard
     assert anna.callback_answers[-1].text == "You have already rated this request."
     assert (await Ticket.get(id=ticket.id)).csat == 4
-    assert "rated ticket" in text_of(group.last_message)
+    assert "Клиент оценил обращение" in text_of(group.last_message)
 
     # A new message to the closed ticket (Anna is still in its conversation) reopens it.
     await anna.send("One more question")
@@ -151,16 +151,18 @@ async def test_reply_threads_in_a_plain_group_and_the_sla_reminder(telegram: Tel
 
     # The clock moves past the SLA: the agents are reminded once, under the ticket.
     runner = telegram.services.jobs
-    assert await runner.run_due(now=datetime.now(UTC) + timedelta(minutes=10)) == 0
-    assert await runner.run_due(now=datetime.now(UTC) + timedelta(minutes=31)) == 1
+    await runner.run_due(now=datetime.now(UTC) + timedelta(minutes=10))
+    assert group.messages[-1].message_id == relayed.message_id  # not yet
+    await runner.run_due(now=datetime.now(UTC) + timedelta(minutes=31))
     reminder = group.last_message
-    assert reminder is not None and f"Ticket #{ticket.id} waits for an answer" in text_of(reminder)
+    assert reminder is not None and f"Обращение №{ticket.id} ждёт ответа" in text_of(reminder)
     assert reminder.reply_to_message is not None
-    assert await runner.run_due(now=datetime.now(UTC) + timedelta(minutes=90)) == 0
+    await runner.run_due(now=datetime.now(UTC) + timedelta(minutes=90))
+    assert group.last_message == reminder  # once
 
     # A non-agent's reply is refused; the agent's reply reaches Boris.
     await stranger.send("hm", reply_to=relayed.message_id)
-    assert "Only support agents" in text_of(group.last_message)
+    assert "Only support agents answer tickets" in text_of(group.last_message)  # in their language
     await agent.send("Ваш заказ в пути.", reply_to=relayed.message_id)
     answer = boris.last_message
     assert text_of(answer) == "Ваш заказ в пути."
@@ -177,10 +179,10 @@ async def test_reply_threads_in_a_plain_group_and_the_sla_reminder(telegram: Tel
     assert (await Ticket.get(id=ticket.id)).csat == 5
 
     # /tickets: agents only.
-    agent_chat = telegram.user(AGENT_ID)
+    agent_chat = telegram.user(AGENT_ID, language_code="en")
     replies = await agent_chat.send("/tickets")
     assert "No open tickets" in text_of(replies[-1])
-    replies = await telegram.user(STRANGER_ID).send("/tickets")
+    replies = await telegram.user(STRANGER_ID, language_code="en").send("/tickets")
     assert "did not understand" in text_of(replies[-1])
 
 
