@@ -24,6 +24,7 @@ from core.errors import NotFound
 from core.i18n import gettext as _
 from db.models import Ticket, TicketDirection, TicketStatus, User
 from handlers.support_desk import SupportDesk
+from handlers.support_drafts import post_draft
 from handlers.ui import edit_in_place
 from keyboards import support as kb
 from keyboards.support import CsatCB, SupportAction, SupportCB
@@ -160,6 +161,8 @@ async def open_and_relay(
     await state.set_state(SupportStates.chatting)
     await state.set_data({"ticket_id": ticket.id})
     await message.answer(chatting_text(ticket, opened))
+    if opened:
+        await post_draft(desk, ticket, services)
 
 
 async def show_faq_answer(
@@ -248,6 +251,8 @@ async def to_a_person(
     await state.set_state(SupportStates.chatting)
     await state.set_data({"ticket_id": ticket.id})
     await callback.message.answer(chatting_text(ticket, opened))
+    if opened:
+        await post_draft(desk, ticket, services)
 
 
 async def write_in_ticket(

@@ -129,3 +129,18 @@ class FaqSearch:
         matches = (await self.index()).search(question, limit=limit)
         entries = {e.id: e for e in await FaqEntry.filter(id__in=[m.entry_id for m in matches])}
         return [(entries[m.entry_id], m) for m in matches if m.entry_id in entries]
+
+
+def draft_messages(question: str, entries: list[FaqEntry], locale: str) -> list[dict[str, str]]:
+    """The chat messages asking an OpenAI-compatible model to draft an answer for an agent
+    from these FAQ entries only (the agent decides what the person gets)."""
+    language = "English" if locale == "en" else "Russian"
+    faq_text = "\n\n".join(
+        f"Q: {entry.question(locale)}\nA: {entry.answer(locale)}" for entry in entries
+    )
+    system = (
+        "You draft answers for a shop's support agent. Use only the FAQ below; if it does not "
+        f"answer the question, say so in one sentence. Answer in {language}, briefly.\n\n"
+        f"FAQ:\n{faq_text or '(empty)'}"
+    )
+    return [{"role": "system", "content": system}, {"role": "user", "content": question}]
