@@ -18,11 +18,14 @@ from db.models import (
     Ticket,
     TicketMessage,
     TicketStatus,
+    User,
 )
 from sandbox import SandboxGroup
 from services import faq, users
 from tests.handlers.admin_support import ADMIN_ID, make_settings
 from tests.handlers.conftest import Telegram, labels, text_of
+from tests.handlers.customer_data import make_product, make_shop
+from tests.handlers.test_customer_orders import place
 
 __all__ = ["make_settings"]
 
@@ -219,3 +222,26 @@ async def test_admin_keeps_the_faq_in_chat(telegram: Telegram) -> None:
     # Not an admin: /faq is not revealed.
     replies = await telegram.user(1003, first_name="Eve").send("/faq")
     assert "No questions" not in text_of(replies[-1])
+
+
+async def test_writing_about_an_order_carries_it_to_the_agents(telegram: Telegram) -> None:
+    group, _agent, _stranger = group_with_people(telegram, forum=False)
+    ann = telegram.user(1004, first_name="Ann", language_code="en")
+    await ann.send("/start")
+    tea = await make_product(await make_shop(), "Green tea", 15000, stock=10)
+    order = await place(await User.get(tg_id=1004), tea, 2)
+
+    replies = await ann.click("📦 My orders")
+    await ann.click(labels(replies[0])[0])
+    replies = await ann.click("✉️ Write to support")
+    assert f"About order #{order.id}." in text_of(replies[-1])
+    await ann.send_document(b"%PDF-1.4", "check.pdf", caption="wrong item")  # no FAQ: a file
+    ticket = await Ticket.get(user__tg_id=1004)
+    assert ticket.order_id == order.id and ticket.subject == "wrong item"  # type: ignore[attr-defined]
+    assert [o["id"] for o in ticket.context["orders"]] == [order.id]
+    header = next(m for m in group.messages if m.message_id == ticket.header_message_id)
+    assert f"По заказу №{order.id}" in text_of(header) and f"#{order.id} · " in text_of(header)
+    relayed = group.messages[-1]
+    assert relayed.document is not None and relayed.document.file_name == "check.pdf"
+    assert relayed.reply_to_message is not None
+    assert relayed.reply_to_message.message_id == ticket.header_message_id
