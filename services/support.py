@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 from core.errors import InvalidInput, NotFound
 from core.money import format_price
 from db.models import (
+    FaqFeedback,
     Order,
     Role,
     Ticket,
@@ -267,3 +268,44 @@ async def still_waiting(ticket_id: int) -> Ticket | None:
     return await Ticket.get_or_none(
         id=ticket_id, status=TicketStatus.open, waiting_since__isnull=False
     ).prefetch_related("user")
+
+
+async def export_tickets(user: User) -> list[dict[str, Any]]:
+    """The person's tickets and what they wrote in them (for /my_data)."""
+    tickets = await Ticket.filter(user_id=user.id).order_by("id")
+    exported = []
+    for ticket in tickets:
+        messages = await TicketMessage.filter(ticket_id=ticket.id).order_by("id")
+        exported.append(
+            {
+                "id": ticket.id,
+                "status": str(ticket.status),
+                "subject": ticket.subject,
+                "opened_at": ticket.created_at.isoformat(),
+                "rating": ticket.csat,
+                "messages": [
+                    {
+                        "from": str(m.direction),
+                        "kind": m.kind,
+                        "text": m.text,
+                        "at": m.created_at.isoformat(),
+                    }
+                    for m in messages
+                    if m.direction is not TicketDirection.bot
+                ],
+            }
+        )
+    return exported
+
+
+async def erase_tickets(user: User) -> None:
+    """Erasure (/delete_my_data): the person's tickets are closed and their texts, context
+    and FAQ questions erased; the rows stay for the support statistics."""
+    ids = await Ticket.filter(user_id=user.id).values_list("id", flat=True)
+    for ticket_id in ids:
+        await jobs.cancel(sla_key(int(str(ticket_id))), "erased")
+    await Ticket.filter(id__in=ids).update(
+        subject="", context={}, status=TicketStatus.closed, waiting_since=None
+    )
+    await TicketMessage.filter(ticket_id__in=ids).update(text="")
+    await FaqFeedback.filter(user_id=user.id).update(query="")

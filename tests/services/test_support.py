@@ -8,7 +8,16 @@ from datetime import timedelta
 import pytest
 
 from core.errors import InvalidInput, NotFound
-from db.models import Job, JobState, Role, Ticket, TicketDirection, TicketStatus, User
+from db.models import (
+    Job,
+    JobState,
+    Role,
+    Ticket,
+    TicketDirection,
+    TicketMessage,
+    TicketStatus,
+    User,
+)
 from services import support
 
 SLA = timedelta(minutes=30)
@@ -100,3 +109,27 @@ async def test_lookups_by_topic_header_and_relayed_messages(db: None) -> None:
     assert (await support.by_thread(CHAT, 42)).id == ticket.id  # type: ignore[union-attr]
     assert support.is_agent(await person(9, Role.support), [])
     assert support.is_agent(await person(10), [10]) and not support.is_agent(anna, [])
+
+
+async def test_my_data_exports_tickets_and_erasure_clears_their_texts(db: None) -> None:
+    from services import privacy
+
+    anna = await person()
+    ticket, _ = await support.open_ticket(
+        anna, locale="ru", subject="мой адрес Тверская 1", support_chat_id=CHAT, sla=SLA
+    )
+    await support.remember(
+        ticket, TicketDirection.user, author=anna, kind="text", text="мой адрес Тверская 1"
+    )
+    await support.remember(ticket, TicketDirection.bot, author=None, kind="text", text="⏰")
+    [exported] = (await privacy.export_user_data(anna))["support_tickets"]
+    assert exported["subject"] == "мой адрес Тверская 1"
+    assert [m["text"] for m in exported["messages"]] == ["мой адрес Тверская 1"]
+
+    await privacy.anonymize_user(anna)
+    stored = await Ticket.get(id=ticket.id)
+    assert stored.subject == "" and stored.context == {} and stored.status is TicketStatus.closed
+    assert set(await TicketMessage.filter(ticket_id=ticket.id).values_list("text", flat=True)) == {
+        ""
+    }
+    assert await sla_states(ticket) == ["cancelled"]
