@@ -190,7 +190,7 @@ async def helped(
 ) -> None:
     """The answer helped: recorded once, the conversation ends."""
     data = await state.get_data()
-    if "query" not in data:
+    if not data.get("query"):
         callback_answer.text = _("Thank you, noted already.")
         return
     await faq.record_feedback(user, callback_data.entry_id, data["query"], helpful=True)
@@ -212,11 +212,10 @@ async def to_a_person(
 ) -> None:
     """No answer helped: recorded, and the question goes to a person as a ticket."""
     data = await state.get_data()
-    if "query" not in data or not isinstance(callback.message, Message):
+    if not data.get("query") or not isinstance(callback.message, Message):
         callback_answer.text = _("This question is handled already.")
         return
     await faq.record_feedback(user, callback_data.entry_id or None, data["query"], helpful=False)
-    await state.update_data(query=None)
     settings = services.settings
     if settings.support_chat_id is None:
         await open_and_relay(

@@ -29,7 +29,7 @@ from db.models import (
     Role,
     User,
 )
-from services import admin, catalog_versions
+from services import admin, catalog_versions, faq
 from services.catalog import normalize_search
 from services.media import save_photo, write_demo_glb
 
@@ -445,6 +445,7 @@ async def load_demo_data(data_dir: Path) -> dict[str, int]:
     counts: Counter[str] = Counter()
     for spec in DEMO_PROVIDERS:
         await _ensure_provider(spec, data_dir, counts)
+    await faq.ensure_demo_faq()
     logger.info(
         "Demo data: {} providers and {} products created, the rest were already there",
         counts["providers_created"],

@@ -144,3 +144,40 @@ def draft_messages(question: str, entries: list[FaqEntry], locale: str) -> list[
         f"FAQ:\n{faq_text or '(empty)'}"
     )
     return [{"role": "system", "content": system}, {"role": "user", "content": question}]
+
+
+DEMO_FAQ = (
+    (
+        "Сколько стоит доставка?",
+        "Стоимость доставки задаёт магазин, она видна в корзине. Самовывоз бесплатный.",
+        "How much is delivery?",
+        "Each shop sets its delivery fee; you see it in the cart before paying. Pickup is free.",
+    ),
+    (
+        "Как отменить заказ?",
+        "Откройте «Мои заказы», выберите заказ и нажмите «Отменить», пока магазин его не принял.",
+        "How can I cancel an order?",
+        "Open My orders, choose the order and press Cancel while the shop has not accepted it.",
+    ),
+    (
+        "Где скачать купленную электронную книгу?",
+        "Файлы приходят в чат сразу после оплаты; в заказе есть кнопка «Прислать файлы ещё раз».",
+        "Where do I download the e-book I bought?",
+        "Files arrive in the chat right after payment; the order has Send my files again.",
+    ),
+    (
+        "Как сменить язык бота?",
+        "Команда /language или кнопка «Язык» в меню.",
+        "How do I switch the bot's language?",
+        "The /language command or the Language button in the menu.",
+    ),
+)
+
+
+async def ensure_demo_faq() -> int:
+    """A few FAQ entries for the demo, when the FAQ is empty; how many were added."""
+    if await FaqEntry.exists():
+        return 0
+    for texts in DEMO_FAQ:
+        await add_entry(*texts)
+    return len(DEMO_FAQ)
