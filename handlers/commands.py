@@ -47,6 +47,8 @@ def admin_commands() -> list[Command]:
         ("admin", __("Administration: shops, moderation, orders, payouts")),
         ("refund", __("Refund an order: /refund ORDER [amount] [reason]")),
         ("settlement", __("A shop's settlement report: /settlement SHOP FROM TO")),
+        ("faq", __("Questions and answers offered before a support ticket")),
+        ("tickets", __("Support tickets that are not closed")),
     ]
 
 
