@@ -260,7 +260,10 @@ async def open_tickets(limit: int = 50) -> list[Ticket]:
         .limit(limit)
         .prefetch_related("user")
     )
-    return sorted(tickets, key=lambda t: (t.status is not TicketStatus.open, t.id))
+    return sorted(
+        tickets,
+        key=lambda t: (t.status is not TicketStatus.open, t.waiting_since or t.updated_at, t.id),
+    )
 
 
 async def still_waiting(ticket_id: int) -> Ticket | None:

@@ -104,6 +104,11 @@ async def test_faq_first_then_a_ticket_in_a_forum_topic_answered_closed_and_rate
     assert topic[-1].document and topic[-1].document.file_name == "receipt.pdf"
     assert await TicketMessage.filter(ticket_id=ticket.id, direction="user").count() == 4
 
+    # /tickets in the agent's private chat lists it as waiting for an agent.
+    listing = (await telegram.user(AGENT_ID, language_code="en").send("/tickets"))[-1]
+    assert "Open tickets: 1" in text_of(listing)
+    assert f"#{ticket.id} · 🟡 waits for an agent · Anna · " in text_of(listing)
+
     # Someone in the group who is not an agent: refused, nothing reaches Anna.
     before = len(anna.messages)
     await stranger.send("I can help!", thread_id=ticket.thread_id)
