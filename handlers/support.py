@@ -13,11 +13,13 @@ from html import escape
 from typing import Any
 
 from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import BaseFilter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram.utils.callback_answer import CallbackAnswer
+from loguru import logger
 
 from core.config import Settings
 from core.errors import NotFound
@@ -154,7 +156,8 @@ async def open_and_relay(
     )
     desk = SupportDesk(bot, settings, services.i18n)
     if opened:
-        await desk.create_thread(ticket, user)
+        if not await thread_or_apology(desk, ticket, user, state, message):
+            return
     else:
         await support.user_wrote(ticket, sla(settings))
     await desk.relay_from_user(ticket, user, message)
@@ -163,6 +166,22 @@ async def open_and_relay(
     await message.answer(chatting_text(ticket, opened))
     if opened:
         await post_draft(desk, ticket, services)
+
+
+async def thread_or_apology(
+    desk: SupportDesk, ticket: Ticket, user: User, state: FSMContext, message: Message
+) -> bool:
+    """Open the ticket's topic or thread; when the support group cannot be reached (the bot
+    is not in it, a wrong SUPPORT_CHAT_ID), the ticket is closed unseen and the person told."""
+    try:
+        await desk.create_thread(ticket, user)
+    except TelegramAPIError as exc:
+        logger.error("Support group {} refused ticket {}: {}", desk.chat_id, ticket.id, exc)
+        await support.close_ticket(ticket.id, None)
+        await state.clear()
+        await message.answer(_("Support cannot be reached right now. Please try again later."))
+        return False
+    return True
 
 
 async def show_faq_answer(
@@ -232,7 +251,8 @@ async def to_a_person(
     )
     desk = SupportDesk(bot, settings, services.i18n)
     if opened:
-        await desk.create_thread(ticket, user)
+        if not await thread_or_apology(desk, ticket, user, state, callback.message):
+            return
     else:
         await support.user_wrote(ticket, sla(settings))
     copied = await bot.copy_message(

@@ -250,3 +250,19 @@ async def test_writing_about_an_order_carries_it_to_the_agents(telegram: Telegra
     assert relayed.document is not None and relayed.document.file_name == "check.pdf"
     assert relayed.reply_to_message is not None
     assert relayed.reply_to_message.message_id == ticket.header_message_id
+
+
+async def test_an_unreachable_support_group_is_told_and_nothing_is_left_open(
+    telegram: Telegram,
+) -> None:
+    # SUPPORT_CHAT_ID names a group the bot is not in (no emulator group created).
+    lena = telegram.user(1005, first_name="Lena", language_code="en")
+    await lena.send("/start")
+    await lena.click("✉️ Write to support")
+    replies = await lena.send("Nobody answers my calls")
+    assert text_of(replies[-1]) == "Support cannot be reached right now. Please try again later."
+    ticket = await Ticket.get(user__tg_id=1005)
+    assert ticket.status is TicketStatus.closed
+    assert await Job.filter(key=f"support.sla:{ticket.id}", state=JobState.pending).count() == 0
+    replies = await lena.send("hello?")  # out of the conversation: plain text searches again
+    assert "Support cannot be reached" not in text_of(replies[-1])
