@@ -266,3 +266,24 @@ async def test_an_unreachable_support_group_is_told_and_nothing_is_left_open(
     assert await Job.filter(key=f"support.sla:{ticket.id}", state=JobState.pending).count() == 0
     replies = await lena.send("hello?")  # out of the conversation: plain text searches again
     assert "Support cannot be reached" not in text_of(replies[-1])
+
+
+async def test_an_faq_answer_that_helped_is_recorded_once_and_opens_no_ticket(
+    telegram: Telegram,
+) -> None:
+    entry = await delivery_faq()
+    mia = telegram.user(1006, first_name="Мия")
+    await mia.send("/start")
+    await mia.click("✉️ Написать в поддержку")
+    replies = await mia.send("доствка платная?")  # a typo
+    assert labels(replies[-1])[0] == "Сколько стоит доставка?"
+    await mia.click("Сколько стоит доставка?")
+    answer = mia.last_message
+    assert "Стоимость доставки задаёт магазин" in text_of(answer)
+    await mia.click("👍 Да, спасибо", answer)
+    assert "👍 Рады, что помогло!" in text_of(mia.last_message)
+    await mia.click("👍 Да, спасибо", answer)  # a double click
+    assert mia.callback_answers[-1].text == "Спасибо, уже отмечено."
+    rows = await FaqFeedback.all().values_list("entry_id", "helpful", "query")
+    assert rows == [(entry.id, True, "доствка платная?")]
+    assert not await Ticket.exists()
