@@ -38,6 +38,7 @@ from handlers.homework_jobs import register_homework_jobs
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
 from handlers.routing import resolve_magic_filters_inline
+from handlers.support_jobs import register_support_jobs
 from handlers.tutoring_jobs import register_tutoring_jobs
 from middlewares import setup_middlewares
 from services.achievements import LessonAchievements
@@ -273,3 +274,4 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
     register_homework_jobs(runner, bot, services)
     services.sharing.save = prepared_message_saver(bot)
     register_tutoring_jobs(runner, bot, services)
+    register_support_jobs(runner, bot, services)

@@ -153,6 +153,15 @@ class Settings(BaseSettings):
     # Tutoring
     lesson_reminders: str = "24h,1h"
     """How long before a lesson its reminders go out (`24h,1h`; `m` for minutes)."""
+    # Support
+    support_chat_id: int | None = None
+    """The support group (a forum: one topic per ticket; else reply threads); unset: no tickets."""
+    support_sla_minutes: int = Field(default=30, ge=1, le=7 * 24 * 60)
+    """Minutes a person's message may wait for an agent before the agents are reminded."""
+    openai_base_url: str | None = None
+    openai_api_key: SecretStr | None = None
+    openai_model: str = "gpt-4o-mini"
+    openai_timeout: float = Field(default=20.0, gt=0, le=120)
 
     # Behaviour
     default_locale: Literal["ru", "en"] = "ru"
@@ -204,7 +213,7 @@ class Settings(BaseSettings):
             raise ValueError("must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
         return value
 
-    @field_validator("telegram_api_url", "yookassa_api_url")
+    @field_validator("telegram_api_url", "yookassa_api_url", "openai_base_url")
     @classmethod
     def _check_api_url(cls, value: str | None) -> str | None:
         return None if not value else _check_http_url(value, require_https=False)
@@ -326,6 +335,12 @@ class Settings(BaseSettings):
         return bool(self.yookassa_shop_id) and self.yookassa_secret_key is not None
 
     @property
+    def support_drafts_enabled(self) -> bool:
+        """Draft answers from an OpenAI-compatible endpoint: on when OPENAI_BASE_URL is set
+        (OPENAI_API_KEY is sent when set; a local server may need none)."""
+        return bool(self.openai_base_url)
+
+    @property
     def telegram_payments_enabled(self) -> bool:
         """Telegram Payments (roubles, through BotFather's provider) are configured; the
         sandbox's emulated Telegram takes any token."""
@@ -365,6 +380,7 @@ class Settings(BaseSettings):
             self.webhook_secret,
             self.yookassa_secret_key,
             self.telegram_payments_provider_token,
+            self.openai_api_key,
         ]
         values = [s.get_secret_value() for s in secrets if s is not None]
         values += _url_passwords(self.database_url, self.redis_url)

@@ -26,6 +26,9 @@ from handlers import (
     provider_pickup,
     search,
     start,
+    support,
+    support_faq,
+    support_group,
     tutoring,
 )
 
@@ -55,6 +58,9 @@ def get_routers() -> list[Router]:
         homework_student.create_router(),  # /homework, /materials, answers to homework
         homework_tutor.create_router(),  # /tutor_homework and its buttons, for tutors
         tutoring.create_router(),  # /tutors, /lessons, /tutor, /availability and their buttons
+        support_group.create_router(),  # the support group's messages; /tickets
+        support_faq.create_router(),  # /faq for admins
+        support.create_router(),  # before search: the question and the ticket's messages
         search.create_router(),  # just before fallback: any plain text outside a conversation
         fallback.create_router(),  # must be last: catches what nothing else handled
     ]

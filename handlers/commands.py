@@ -59,6 +59,8 @@ def admin_commands() -> list[Command]:
         ("stats", __("Statistics: sales, conversion, funnel by source, chart")),
         ("users", __("Find people, change roles, ban: /users ID, @username or phone")),
         ("audit", __("The audit log of admin actions")),
+        ("faq", __("Questions and answers offered before a support ticket")),
+        ("tickets", __("Support tickets that are not closed")),
     ]
 
 

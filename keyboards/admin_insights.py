@@ -98,7 +98,7 @@ def people(found: list[User]) -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-ROLE_CHOICES = (Role.customer, Role.staff, Role.admin)
+ROLE_CHOICES = (Role.customer, Role.staff, Role.support, Role.admin)
 
 
 def role_label(role: Role) -> str:
@@ -107,6 +107,7 @@ def role_label(role: Role) -> str:
         Role.customer: _("customer"),
         Role.provider: _("provider"),
         Role.staff: _("staff"),
+        Role.support: _("support agent"),
         Role.admin: _("admin"),
     }.get(role, role.value)
 

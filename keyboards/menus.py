@@ -25,6 +25,7 @@ from keyboards.callbacks import (
     ProfileAction,
     ProfileCB,
 )
+from keyboards.support import support_entry
 
 LANGUAGE_NAMES = {"ru": "🇷🇺 Русский", "en": "🇬🇧 English"}
 
@@ -53,7 +54,8 @@ def _build_main_menu(mini_app_url: str | None) -> InlineKeyboardMarkup:
     builder.button(text=_("🌐 Language"), callback_data=MenuCB(action=MenuAction.language))
     builder.button(text=_("❓ Help"), callback_data=MenuCB(action=MenuAction.help))
     builder.button(text=_("🔒 Privacy"), callback_data=MenuCB(action=MenuAction.privacy))
-    builder.adjust(1, 1, 2, 2, 2) if mini_app_url else builder.adjust(1, 2, 2, 2)
+    builder.add(support_entry())
+    builder.adjust(1, 1, 2, 2, 2, 1) if mini_app_url else builder.adjust(1, 2, 2, 2, 1)
     return builder.as_markup()
 
 

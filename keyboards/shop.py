@@ -23,6 +23,7 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from core.i18n import gettext as _
 from core.texts import shorten
 from keyboards.callbacks import MenuAction, MenuCB
+from keyboards.support import support_entry
 
 MAX_LIST_BUTTONS = 90
 """Telegram allows 100 buttons per keyboard; lists leave room for navigation."""
@@ -586,6 +587,7 @@ def order_card(
             text=_("✖️ Cancel order"),
             callback_data=OrdersCB(action=OrdersAction.cancel, order_id=order_id, page=page),
         )
+    builder.add(support_entry(order_id))
     builder.button(
         text=_("⬅️ My orders"), callback_data=OrdersCB(action=OrdersAction.list, page=page)
     )

@@ -173,6 +173,7 @@ class TelegramEmulator:
         *,
         username: str | None = None,
         supergroup: bool = True,
+        forum: bool = False,
         bot: str | None = None,
     ) -> SandboxGroup:
         """A group (e.g. a support chat) with the bot as an administrator and these members."""
@@ -184,6 +185,8 @@ class TelegramEmulator:
         }
         if username:
             chat["username"] = username
+        if forum:
+            chat["is_forum"] = True
         member_ids = [member.profile.id for member in members]
         existing = state.chats.get(chat_id)
         if existing is None:

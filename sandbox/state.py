@@ -107,6 +107,8 @@ class ChatState:
         self.reply_keyboard: JsonDict | None = None
         self.menu_button: JsonDict | None = None
         self.pinned: list[int] = []
+        self.topics: dict[int, str] = {}
+        """Forum topics by message_thread_id (forum supergroups only)."""
         self.blocked = False
         self.events: list[ChatEvent] = []
         self.closed = False
@@ -131,6 +133,17 @@ class ChatState:
         return self.chat["type"] in ("group", "supergroup")
 
     @property
+    def is_forum(self) -> bool:
+        """Whether this supergroup has topics (createForumTopic works)."""
+        return bool(self.chat.get("is_forum"))
+
+    def thread(self, thread_id: int | None) -> JsonDict:
+        """{"message_thread_id", "is_topic_message"} of a forum topic, or {} outside a forum."""
+        if thread_id is None or not self.is_forum:
+            return {}
+        return {"message_thread_id": thread_id, "is_topic_message": True}
+
+    @property
     def seq(self) -> int:
         """The number of the latest change; wait for events after it."""
         return self.events[-1].seq if self.events else self._first_seq
@@ -146,6 +159,7 @@ class ChatState:
                 "reply_keyboard": self.reply_keyboard,
                 "menu_button": self.menu_button,
                 "pinned": self.pinned,
+                "topics": {str(key): name for key, name in self.topics.items()},
                 "blocked": self.blocked,
                 "seq": self.seq,
             }
@@ -160,6 +174,7 @@ class ChatState:
         chat.reply_keyboard = data["reply_keyboard"]
         chat.menu_button = data["menu_button"]
         chat.pinned = list(data["pinned"])
+        chat.topics = {int(key): name for key, name in data.get("topics", {}).items()}
         chat.blocked = bool(data["blocked"])
         chat._first_seq = int(data["seq"])
         return chat

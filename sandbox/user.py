@@ -94,9 +94,15 @@ class ChatSession:
     # --- sending ---------------------------------------------------------------------------
 
     async def send(
-        self, text: str, *, reply_to: int | None = None, wait: bool = True
+        self,
+        text: str,
+        *,
+        reply_to: int | None = None,
+        thread_id: int | None = None,
+        wait: bool = True,
     ) -> list[Message]:
-        """Send a text (commands included); returns the bot's new or edited messages."""
+        """Send a text (commands included), in a forum topic with `thread_id`; returns the
+        bot's new or edited messages."""
         formatted = add_auto_entities(FormattedText(text))
         content: JsonDict = {"text": formatted.text}
         if formatted.entities:
@@ -106,15 +112,22 @@ class ChatSession:
             if replied is None:
                 raise AssertionError(f"message {reply_to} is not in the chat")
             content["reply_to_message"] = replied
-        return await self.send_content(content, wait)
+        return await self.send_content(content | self._topic(thread_id), wait)
 
     async def send_photo(
-        self, data: bytes, caption: str | None = None, *, wait: bool = True
+        self,
+        data: bytes,
+        caption: str | None = None,
+        *,
+        thread_id: int | None = None,
+        wait: bool = True,
     ) -> list[Message]:
         """Send a photo (bytes Pillow cannot read get placeholder sizes)."""
         sizes = await self.emulator.files.save_photo(data, strict=False)
         content: JsonDict = {"photo": [size.as_photo_size() for size in sizes]}
-        return await self.send_content(content | self._caption(caption), wait)
+        return await self.send_content(
+            content | self._caption(caption) | self._topic(thread_id), wait
+        )
 
     async def send_document(
         self,
@@ -123,12 +136,15 @@ class ChatSession:
         caption: str | None = None,
         *,
         mime_type: str | None = None,
+        thread_id: int | None = None,
         wait: bool = True,
     ) -> list[Message]:
         """Send a file as a document."""
         stored = await self.emulator.files.save(data, "document", filename, mime_type)
         content: JsonDict = {"document": stored.as_document()}
-        return await self.send_content(content | self._caption(caption), wait)
+        return await self.send_content(
+            content | self._caption(caption) | self._topic(thread_id), wait
+        )
 
     async def send_location(
         self, latitude: float, longitude: float, *, wait: bool = True
@@ -329,6 +345,14 @@ class ChatSession:
     def _from_bot(self, message: Message) -> bool:
         return message.from_user is not None and message.from_user.id == self.bot.id
 
+    def _topic(self, thread_id: int | None) -> JsonDict:
+        if thread_id is None:
+            return {}
+        chat = self._open_chat()
+        if thread_id not in chat.topics:
+            raise AssertionError(f"chat {chat.id} has no topic {thread_id}")
+        return chat.thread(thread_id)
+
     def _caption(self, caption: str | None) -> JsonDict:
         if not caption:
             return {}
@@ -459,6 +483,15 @@ class SandboxGroup:
             if data["from"]["id"] == self.bot.id:
                 return self._view(data)
         return None
+
+    @property
+    def topics(self) -> dict[int, str]:
+        """The forum's topics by message_thread_id."""
+        return dict(self.chat.topics)
+
+    def in_topic(self, thread_id: int) -> list[Message]:
+        """The messages of one forum topic, oldest first."""
+        return [m for m in self.messages if m.message_thread_id == thread_id]
 
     def add_member(self, user: SandboxUser) -> None:
         """Let one more user into the group."""

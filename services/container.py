@@ -17,6 +17,7 @@ from core.metrics import Metrics
 from services.analytics import EventRecorder
 from services.dedup import UpdateDeduplicator
 from services.events import ShopEvents
+from services.faq import FaqSearch
 from services.jobs import JobRunner
 from services.read_cache import ReadCache
 from services.share import Sharing
@@ -49,6 +50,8 @@ class Services:
     """Product events for the admin's statistics, written in batches."""
     sharing: Sharing = field(default_factory=Sharing)
     """Prepared share messages (the Mini App's "Send to a friend"); wired with the bot."""
+    faq: FaqSearch = field(default_factory=FaqSearch)
+    """The FAQ's search index, rebuilt when the FAQ changes."""
 
     async def close(self) -> None:
         """Release connections."""

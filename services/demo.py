@@ -29,7 +29,7 @@ from db.models import (
     Role,
     User,
 )
-from services import admin, catalog_versions
+from services import admin, catalog_versions, faq
 from services.catalog import normalize_search
 from services.demo_custom import DEMO_CUSTOM_MUG_SKU, ensure_demo_template
 from services.media import save_photo, write_demo_glb
@@ -457,6 +457,7 @@ async def load_demo_data(data_dir: Path) -> dict[str, int]:
     for spec in DEMO_PROVIDERS:
         await _ensure_provider(spec, data_dir, counts)
     await ensure_demo_tutoring()
+    await faq.ensure_demo_faq()
     logger.info(
         "Demo data: {} providers and {} products created, the rest were already there",
         counts["providers_created"],

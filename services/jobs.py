@@ -85,6 +85,8 @@ class JobKind(StrEnum):
     starts_at."""
     tutor_digest = "tutor.digest"
     """A tutor's morning list of the day's lessons. Payload: tutor_id, date."""
+    support_sla = "support.sla"
+    """A support ticket waits for an agent too long: remind the agents. Payload: ticket_id."""
 
     def key(self, subject: int | str) -> str:
         """The job key of this kind for one subject (an order, a payment, a refund)."""

@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from db.models import AuditAction, AuditLog, CartItem, Consent, Order, OrderMessage, User
-from services import custom_products
+from services import custom_products, support
 from services.users import user_changed
 
 
@@ -120,6 +120,7 @@ async def export_user_data(user: User) -> dict[str, Any]:
         "orders": await _orders(user),
         "cart": await _cart(user),
         "designs": await custom_products.export_designs(user),
+        "support_tickets": await support.export_tickets(user),
     }
 
 
@@ -140,6 +141,7 @@ async def anonymize_user(user: User, *, now: datetime | None = None) -> None:
             await OrderMessage.filter(order_id__in=order_ids, chat_id=user.tg_id).delete()
         await CartItem.filter(user_id=user.id).delete()
         await custom_products.forget_person(user)
+        await support.erase_tickets(user)
         await User.filter(id=user.id).update(
             tg_id=None,
             username=None,

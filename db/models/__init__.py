@@ -53,6 +53,14 @@ from db.models.shop import (
     OrderTransition,
     PaymentMethod,
 )
+from db.models.support import (
+    FaqEntry,
+    FaqFeedback,
+    Ticket,
+    TicketDirection,
+    TicketMessage,
+    TicketStatus,
+)
 from db.models.templates import (
     ChatPicture,
     Design,
@@ -97,6 +105,8 @@ __all__ = [
     "DesignStatus",
     "EventChannel",
     "EventKind",
+    "FaqEntry",
+    "FaqFeedback",
     "Fulfilment",
     "Grade",
     "GradeKind",
@@ -143,6 +153,10 @@ __all__ = [
     "Role",
     "Submission",
     "TemplateImage",
+    "Ticket",
+    "TicketDirection",
+    "TicketMessage",
+    "TicketStatus",
     "TutorProfile",
     "User",
     "WaitlistEntry",

@@ -17,6 +17,8 @@ class Role(StrEnum):
     provider = "provider"
     staff = "staff"
     admin = "admin"
+    support = "support"
+    """A support agent: answers tickets in the support group (admins may too)."""
 
 
 class User(TimestampedModel):
@@ -37,7 +39,14 @@ class User(TimestampedModel):
     timezone = fields.CharField(max_length=64, null=True)
     """The person's IANA zone for times shown to them; unset: TIMEZONE."""
     phone = fields.CharField(max_length=32, null=True)
-    role = fields.CharEnumField(Role, max_length=16, default=Role.customer)
+    role = fields.CharEnumField(
+        Role,
+        max_length=16,
+        default=Role.customer,
+        # The column comment as first created: SQLite cannot change a column's comment in
+        # place, so a new role (support) leaves it as it was instead of a migration.
+        description="customer: customer\nprovider: provider\nstaff: staff\nadmin: admin",
+    )
     is_banned = fields.BooleanField(default=False)
     bot_blocked = fields.BooleanField(default=False)
     referrer: fields.ForeignKeyNullableRelation[User] = fields.ForeignKeyField(

@@ -94,6 +94,13 @@ def reply_to(chat: ChatState, reply_parameters: Any) -> JsonDict:
     return {"reply_to_message": {k: v for k, v in replied.items() if k != "reply_to_message"}}
 
 
+def topic(chat: ChatState, thread_id: int | None) -> JsonDict:
+    """The forum topic a message goes to ({} outside a forum); 400 if there is no such topic."""
+    if thread_id is not None and chat.is_forum and thread_id not in chat.topics:
+        raise bad_request("message thread not found")
+    return chat.thread(thread_id)
+
+
 async def photo_sizes(ctx: CallContext, value: str | InputFile) -> list[JsonDict]:
     """PhotoSize objects for an uploaded photo, a URL or a photo's file_id."""
     files = ctx.emulator.files

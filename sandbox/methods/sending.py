@@ -23,6 +23,7 @@ from sandbox.methods.content import (
     photo_sizes,
     reply_to,
     text_content,
+    topic,
 )
 
 _CHAT_ACTIONS = frozenset(action.value for action in ChatAction)
@@ -33,7 +34,7 @@ async def send_message(ctx: CallContext, call: m.SendMessage) -> JsonDict:
     chat = ctx.chat(call.chat_id)
     content = text_content(call.text, parse_mode_of(call.parse_mode), call.entities)
     markup = check_reply_markup(call.reply_markup, private_chat=chat.is_private)
-    content |= reply_to(chat, call.reply_parameters)
+    content |= reply_to(chat, call.reply_parameters) | topic(chat, call.message_thread_id)
     ctx.admit(chat)
     return ctx.post(chat, content, markup)
 
@@ -43,7 +44,7 @@ async def send_photo(ctx: CallContext, call: m.SendPhoto) -> JsonDict:
     chat = ctx.chat(call.chat_id)
     caption = caption_content(call.caption, parse_mode_of(call.parse_mode), call.caption_entities)
     markup = check_reply_markup(call.reply_markup, private_chat=chat.is_private)
-    replied = reply_to(chat, call.reply_parameters)
+    replied = reply_to(chat, call.reply_parameters) | topic(chat, call.message_thread_id)
     ctx.admit(chat)
     photo = await photo_sizes(ctx, call.photo)
     return ctx.post(chat, {"photo": photo, **caption, **replied}, markup)
@@ -55,7 +56,7 @@ async def send_document_like(ctx: CallContext, call: Any) -> JsonDict:
     chat = ctx.chat(call.chat_id)
     caption = caption_content(call.caption, parse_mode_of(call.parse_mode), call.caption_entities)
     markup = check_reply_markup(call.reply_markup, private_chat=chat.is_private)
-    replied = reply_to(chat, call.reply_parameters)
+    replied = reply_to(chat, call.reply_parameters) | topic(chat, call.message_thread_id)
     ctx.admit(chat)
     media = await document_like(ctx, getattr(call, kind), DOCUMENT_KINDS[kind])
     return ctx.post(chat, {kind: media, **caption, **replied}, markup)
@@ -146,7 +147,8 @@ async def copy_message(ctx: CallContext, call: m.CopyMessage) -> JsonDict:
         content |= caption_content(call.caption, mode, call.caption_entities)
     markup = check_reply_markup(call.reply_markup, private_chat=chat.is_private)
     ctx.admit(chat)
-    message = ctx.post(chat, content | reply_to(chat, call.reply_parameters), markup)
+    content |= reply_to(chat, call.reply_parameters) | topic(chat, call.message_thread_id)
+    message = ctx.post(chat, content, markup)
     return {"message_id": message["message_id"]}
 
 

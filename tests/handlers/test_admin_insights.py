@@ -135,7 +135,14 @@ async def test_admin_finds_a_person_changes_the_role_bans_and_reads_the_audit_lo
     card = text_of(replies[0])
     assert "Telegram id: 1001" in card
     assert "Role: customer" in card
-    assert labels(replies[0]) == ["• customer", "staff", "admin", "⛔ Ban", "⬅️ Admin menu"]
+    assert labels(replies[0]) == [
+        "• customer",
+        "staff",
+        "support agent",
+        "admin",
+        "⛔ Ban",
+        "⬅️ Admin menu",
+    ]
 
     await root.click("staff")
     assert (await User.get(tg_id=1001)).role is Role.staff

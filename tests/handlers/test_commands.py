@@ -102,6 +102,8 @@ async def test_the_command_menu_follows_duties(telegram: Telegram) -> None:
         "stats",
         "users",
         "audit",
+        "faq",
+        "tickets",
     }
     help_text = (await seller.send("/help"))[0].text or ""
     assert "/shop" in help_text and "/admin" not in help_text
