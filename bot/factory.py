@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,7 +12,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -23,7 +22,6 @@ from aiogram.methods.base import Response, TelegramType
 from limits.aio.storage import MemoryStorage as LimitsMemoryStorage
 from limits.aio.storage import RedisStorage as LimitsRedisStorage
 from limits.aio.storage import Storage as LimitsStorage
-from loguru import logger
 from redis.asyncio import Redis
 
 from core.config import Settings
@@ -31,11 +29,13 @@ from core.errors import DomainError
 from core.i18n import create_i18n
 from core.metrics import Metrics
 from handlers import get_routers
+from handlers.broadcast_send import register_broadcast_jobs
 from handlers.errors import ErrorHandler, answer_refusal, answerable
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
 from handlers.routing import resolve_magic_filters_inline
 from middlewares import setup_middlewares
+from middlewares.send_limit import SendLimitMiddleware
 from services.container import Services
 from services.dedup import MemoryDeduplicator, RedisDeduplicator
 from services.effects import register_money_jobs
@@ -43,12 +43,12 @@ from services.events import ShopEvents
 from services.jobs import JobRunner, RunJobsAtOnce
 from services.read_cache import ReadCache
 from services.refunds import RefundBackends
+from services.send_pacer import MemorySlots, RedisSlots, SendPacer, SlotStore
 from services.throttle import Throttler
 from services.user_cache import UserCache
 from services.yookassa_gateway import YooKassaGateway
 
 SANDBOX_API_PATH = "/sandbox/tg"
-MAX_RETRY_AFTER_SECONDS = 5.0
 
 
 class ApiMetricsMiddleware(BaseRequestMiddleware):
@@ -73,37 +73,6 @@ class ApiMetricsMiddleware(BaseRequestMiddleware):
             raise
 
 
-class RetryAfterMiddleware(BaseRequestMiddleware):
-    """Wait out Telegram's 429 `retry_after` and try again, a bounded number of times.
-
-    aiogram has no flood control of its own; a short wait keeps a reply instead of losing it,
-    while a long one is left to the caller (broadcasts schedule their own pace).
-    """
-
-    def __init__(self, max_wait: float = MAX_RETRY_AFTER_SECONDS, attempts: int = 3) -> None:
-        self._max_wait = max_wait
-        self._attempts = attempts
-
-    async def __call__(
-        self,
-        make_request: Callable[[Bot, TelegramMethod[TelegramType]], Awaitable[Response[Any]]],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
-        """Retry after the server's delay while it is short."""
-        for attempt in range(1, self._attempts + 1):
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as exc:
-                if attempt == self._attempts or exc.retry_after > self._max_wait:
-                    raise
-                logger.info(
-                    "Flood control on {}: waiting {} s", method.__api_method__, exc.retry_after
-                )
-                await asyncio.sleep(exc.retry_after)
-        raise AssertionError("unreachable")
-
-
 def telegram_api_base(settings: Settings) -> str | None:
     """TELEGRAM_API_URL, or the built-in emulator in sandbox mode, or Telegram itself."""
     if settings.telegram_api_url:
@@ -119,7 +88,6 @@ def create_bot(settings: Settings, metrics: Metrics) -> Bot:
     api = TelegramAPIServer.from_base(base) if base else None
     session = AiohttpSession(api=api) if api else AiohttpSession()
     session.middleware(ApiMetricsMiddleware(metrics))
-    session.middleware(RetryAfterMiddleware())
     return Bot(
         settings.token,
         session=session,
@@ -205,7 +173,18 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
         jobs=JobRunner(),
         read_cache=ReadCache(redis, namespace=database_namespace(settings.database_url)),
         user_cache=UserCache(redis),
+        send_pacer=build_send_pacer(settings, redis),
     )
+
+
+def build_send_pacer(settings: Settings, redis: Redis | None) -> SendPacer:
+    """BROADCAST_RATE for every send; slots in Redis (all replicas) when there is one."""
+    slots: SlotStore = (
+        RedisSlots(redis, namespace=settings.token.split(":", 1)[0])
+        if redis is not None
+        else MemorySlots()
+    )
+    return SendPacer(slots, settings.broadcast_rate)
 
 
 def build_yookassa(settings: Settings) -> YooKassaGateway | None:
@@ -257,3 +236,6 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
         commission_percent=services.settings.platform_commission_percent,
     )
     register_chat_jobs(runner, bot, services)
+    register_broadcast_jobs(runner, bot, services)
+    # Innermost: every send waits for its slot; a 429 pauses every sender, then retries.
+    bot.session.middleware(SendLimitMiddleware(services.send_pacer))

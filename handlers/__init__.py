@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    broadcast_send,
     cart,
     catalog,
     checkout,
@@ -31,6 +32,7 @@ def get_routers() -> list[Router]:
         payments.create_router(),  # Telegram's payment updates come in any state
         admin.create_invite_router(),  # before start: it takes /start inv_<code>
         start.create_router(),
+        broadcast_send.create_router(),  # the recipients' "Stop these messages", any state
         admin.create_router(),  # admins only; others fall through to the catch-alls
         language.create_router(),
         privacy.create_router(),

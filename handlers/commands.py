@@ -47,6 +47,7 @@ def admin_commands() -> list[Command]:
         ("admin", __("Administration: shops, moderation, orders, payouts")),
         ("refund", __("Refund an order: /refund ORDER [amount] [reason]")),
         ("settlement", __("A shop's settlement report: /settlement SHOP FROM TO")),
+        ("broadcast", __("Send a message to a segment of customers")),
     ]
 
 

@@ -18,6 +18,7 @@ from services.dedup import UpdateDeduplicator
 from services.events import ShopEvents
 from services.jobs import JobRunner
 from services.read_cache import ReadCache
+from services.send_pacer import MemorySlots, SendPacer
 from services.throttle import Throttler
 from services.user_cache import UserCache
 from services.users import stop_listening
@@ -43,6 +44,8 @@ class Services:
     """Serialised catalogue responses (shared through Redis when there is one)."""
     user_cache: UserCache = field(default_factory=UserCache)
     """Authenticated users of the Mini App API, for a short while."""
+    send_pacer: SendPacer = field(default_factory=lambda: SendPacer(MemorySlots(), 28.0))
+    """The one pace of every message the bot sends (shared through Redis when there is one)."""
 
     async def close(self) -> None:
         """Release connections."""

@@ -1,5 +1,6 @@
 """All Tortoise models; `db.models` is the single models module of the `models` app."""
 
+from db.models.broadcasts import Broadcast, BroadcastRecipient, BroadcastState, RecipientState
 from db.models.catalog import (
     Category,
     Product,
@@ -49,6 +50,9 @@ __all__ = [
     "ActorRole",
     "AuditAction",
     "AuditLog",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastState",
     "CartItem",
     "Category",
     "Consent",
@@ -80,6 +84,7 @@ __all__ = [
     "Receipt",
     "ReceiptKind",
     "ReceiptStatus",
+    "RecipientState",
     "Refund",
     "RefundStatus",
     "Role",
