@@ -38,6 +38,7 @@ from services.send_pacer import slot_taken
 
 SLICE = timedelta(seconds=20)
 PROGRESS_EVERY = timedelta(seconds=3)
+LANES = 2
 BROADCAST_POLICY = JobPolicy(
     first_backoff=timedelta(seconds=10),
     max_backoff=timedelta(minutes=5),
@@ -68,15 +69,9 @@ class BroadcastSender:
             return
         await broadcasts.recover(broadcast_id)
         deadline = time.monotonic() + self._slice.total_seconds()
-        batch = max(8, int(self._pacer.paid_rate if broadcast.paid else self._pacer.rate))
-        while time.monotonic() < deadline:
-            if await self._cancelled(broadcast_id):
-                return
-            _, rows = await broadcasts.claim(broadcast_id, limit=batch)
-            if not rows:
-                break
-            await self._send_batch(broadcast, rows)
-            await self._progress(broadcast)
+        rate = self._pacer.paid_rate if broadcast.paid else self._pacer.rate
+        batch = max(4, int(rate) // LANES)
+        await asyncio.gather(*(self._lane(broadcast, batch, deadline) for _ in range(LANES)))
         if await self._cancelled(broadcast_id):
             return
         due = await broadcasts.next_due(broadcast_id)
@@ -88,6 +83,18 @@ class BroadcastSender:
             raise jobs.Retry("another sender holds rows", delay=broadcasts.LEASE)
         if await broadcasts.finish(broadcast_id):
             await self.report(await broadcasts.get(broadcast_id))
+
+    async def _lane(self, broadcast: Broadcast, batch: int, deadline: float) -> None:
+        """Claim a batch, send it, again; while one lane is between batches (claiming,
+        recording) the other keeps the send pace busy."""
+        while time.monotonic() < deadline:
+            if await self._cancelled(broadcast.id):
+                return
+            _, rows = await broadcasts.claim(broadcast.id, limit=batch)
+            if not rows:
+                return
+            await self._send_batch(broadcast, rows)
+            await self._progress(broadcast)
 
     async def _cancelled(self, broadcast_id: int) -> bool:
         broadcast = await Broadcast.get_or_none(id=broadcast_id)
