@@ -39,6 +39,8 @@ from services.send_pacer import slot_taken
 SLICE = timedelta(seconds=20)
 PROGRESS_EVERY = timedelta(seconds=3)
 LANES = 2
+OTHERS_WAIT = timedelta(seconds=5)
+"""Another sender holds the last rows: look again this soon (it reports the end if it can)."""
 BROADCAST_POLICY = JobPolicy(
     first_backoff=timedelta(seconds=10),
     max_backoff=timedelta(minutes=5),
@@ -80,7 +82,7 @@ class BroadcastSender:
             wait = max(timedelta(0), due - datetime.now(UTC))
             raise jobs.Retry("rows wait", delay=min(wait, timedelta(hours=1)))
         if await broadcasts.in_flight(broadcast_id):
-            raise jobs.Retry("another sender holds rows", delay=broadcasts.LEASE)
+            raise jobs.Retry("another sender holds rows", delay=OTHERS_WAIT)
         if await broadcasts.finish(broadcast_id):
             await self.report(await broadcasts.get(broadcast_id))
 

@@ -413,9 +413,13 @@ async def counts(broadcast_id: int) -> dict[RecipientState, int]:
 
 
 async def next_due(broadcast_id: int) -> datetime | None:
-    """When the earliest row still waiting is due (None: none waits)."""
+    """When the earliest row still waiting for a sender is due (None: none waits; rows
+    another sender holds are `in_flight`)."""
+    free = Q(claim__isnull=True) | Q(lease_until__lt=_now())
     row = (
-        await BroadcastRecipient.filter(broadcast_id=broadcast_id, state=RecipientState.pending)
+        await BroadcastRecipient.filter(
+            free, broadcast_id=broadcast_id, state=RecipientState.pending
+        )
         .order_by("due_at")
         .first()
     )

@@ -3,6 +3,7 @@ bad input; stale buttons; blocked people; "Stop these messages"; cancel; schedul
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,7 +20,10 @@ from db.models import (
     RecipientState,
     User,
 )
+from handlers.broadcast_send import BroadcastSender
 from sandbox import SandboxUser
+from sandbox.errors import too_many_requests
+from services.jobs import Retry
 from tests.handlers.admin_support import ADMIN_ID, make_settings
 from tests.handlers.conftest import Telegram, labels, text_of
 
@@ -214,3 +218,51 @@ async def test_quiet_hours_defer_copies_to_the_morning(
     assert {row.state for row in rows} == {RecipientState.pending}
     assert all(row.due_at > datetime.now(UTC) + timedelta(minutes=59) for row in rows)
     assert "Waiting (quiet hours or their turn): 2" in text_of(shown(root, screen.message_id))
+
+
+async def test_a_429_mid_broadcast_pauses_everyone_and_loses_nobody(
+    telegram: Telegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = await customers(telegram, 6)
+    root = await composed(telegram)
+    monkeypatch.setattr(telegram.settings, "broadcast_paid", True)
+    await root.click("🚀 Send now")
+    flood = telegram.emulator.flood
+    admitted, refused = [], []
+    check = flood.check
+
+    def once_429(bot_id: int, chat_id: int, is_group: bool) -> None:
+        if len(admitted) == 3 and not refused:
+            refused.append(chat_id)
+            raise too_many_requests(1)
+        check(bot_id, chat_id, is_group)
+        admitted.append(chat_id)
+
+    monkeypatch.setattr(flood, "check", once_429)
+    await telegram.services.jobs.run_due()
+
+    assert len(refused) == 1  # the one injected; the pause kept every other send within limits
+    assert sorted(admitted) == sorted([p.id for p in people] + [ADMIN_ID])
+    assert await BroadcastRecipient.filter(state=RecipientState.sent).count() == 7
+    sends = [c for c in telegram.emulator.calls_to("sendMessage") if c.params.get("text")]
+    assert any(str(c.params.get("allow_paid_broadcast")).lower() == "true" for c in sends)
+
+
+async def test_two_senders_at_once_send_each_copy_once(telegram: Telegram) -> None:
+    people = await customers(telegram, 8)
+    root = await composed(telegram)
+    await root.click("🚀 Send now")
+    broadcast = await Broadcast.get()
+    senders = [BroadcastSender(telegram.bot, telegram.services) for _ in range(2)]
+    outcomes = await asyncio.gather(
+        *(sender.run(broadcast.id) for sender in senders), return_exceptions=True
+    )
+    # One reports the end; the other, if it ran out while the first held rows, comes back.
+    assert all(outcome is None or isinstance(outcome, Retry) for outcome in outcomes)
+    if any(isinstance(outcome, Retry) for outcome in outcomes):
+        await senders[0].run(broadcast.id)
+    for person in people:
+        assert [text_of(m) for m in person.messages].count("Big sale today") == 1
+    rows = await BroadcastRecipient.filter(broadcast_id=broadcast.id)
+    assert {row.state for row in rows} == {RecipientState.sent} and len(rows) == 9
+    assert (await Broadcast.get(id=broadcast.id)).state is BroadcastState.done
