@@ -59,10 +59,21 @@ class BroadcastSender:
         self._settings = services.settings
         self._pacer = services.send_pacer
         self._slice = slice_
+        self.runner: JobRunner | None = None
+        """The runner this sender's job is registered with (whose other jobs go first)."""
 
     async def __call__(self, job: Job) -> None:
-        """The job's handler: one slice; `jobs.Retry` to come again for the rest."""
-        await self.run(int(job.payload["broadcast_id"]))
+        """The job's handler: slice after slice while rows are due and no other deferred
+        effect waits for the runner; else `jobs.Retry` to come again for the rest."""
+        while True:
+            try:
+                await self.run(int(job.payload["broadcast_id"]))
+                return
+            except jobs.Retry as retry:
+                due_now = retry.delay is not None and retry.delay <= timedelta(0)
+                kinds = self.runner.kinds if self.runner else [str(JobKind.broadcast)]
+                if not (due_now and await broadcasts.keep_job(job, BROADCAST_POLICY.lease, kinds)):
+                    raise
 
     async def run(self, broadcast_id: int) -> None:
         """Send for one slice, then come again (Retry) while rows wait."""
@@ -89,14 +100,14 @@ class BroadcastSender:
     async def _lane(self, broadcast: Broadcast, batch: int, deadline: float) -> None:
         """Claim a batch, send it, again; while one lane is between batches (claiming,
         recording) the other keeps the send pace busy."""
-        while time.monotonic() < deadline:
-            if await self._cancelled(broadcast.id):
-                return
+        while not await self._cancelled(broadcast.id):
             _, rows = await broadcasts.claim(broadcast.id, limit=batch)
             if not rows:
                 return
             await self._send_batch(broadcast, rows)
             await self._progress(broadcast)
+            if time.monotonic() >= deadline:
+                return
 
     async def _cancelled(self, broadcast_id: int) -> bool:
         broadcast = await Broadcast.get_or_none(id=broadcast_id)
@@ -272,6 +283,7 @@ def register_broadcast_jobs(runner: JobRunner, bot: Bot, services: Services) -> 
     """The `broadcast.send` job kind on this process's runner."""
     sender = BroadcastSender(bot, services)
     runner.register(JobKind.broadcast, sender, BROADCAST_POLICY)
+    sender.runner = runner
     return sender
 
 

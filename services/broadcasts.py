@@ -32,6 +32,8 @@ from db.models import (
     CartItem,
     Consent,
     ConsentKind,
+    Job,
+    JobState,
     Order,
     Provider,
     ProviderKind,
@@ -452,6 +454,21 @@ async def progress_due(broadcast_id: int, every: timedelta) -> bool:
         await Broadcast.filter(
             Q(progress_at__isnull=True) | Q(progress_at__lte=now - every), id=broadcast_id
         ).update(progress_at=now)
+    )
+
+
+async def keep_job(job: Job, lease: timedelta, kinds: Iterable[str]) -> bool:
+    """Between two slices of sending: when no other job of these kinds (the runner's) is due,
+    the job keeps its claim for another `lease` (True) and the next slice follows at once,
+    with no gap in the pace; otherwise the runner gets to the others first."""
+    now = _now()
+    others = Job.filter(state=JobState.pending, due_at__lte=now, kind__in=list(kinds))
+    if await others.exclude(id=job.id).exists():
+        return False
+    return bool(
+        await Job.filter(id=job.id, state=JobState.running, claimed_by=job.claimed_by).update(
+            lease_until=now + lease
+        )
     )
 
 

@@ -17,13 +17,15 @@ from db.models import (
     BroadcastState,
     Consent,
     ConsentKind,
+    Job,
+    JobState,
     RecipientState,
     User,
 )
 from handlers.broadcast_send import BroadcastSender
 from sandbox import SandboxUser
 from sandbox.errors import too_many_requests
-from services.jobs import Retry
+from services.jobs import JobKind, JobRunner, Retry
 from tests.handlers.admin_support import ADMIN_ID, make_settings
 from tests.handlers.conftest import Telegram, labels, text_of
 
@@ -266,3 +268,21 @@ async def test_two_senders_at_once_send_each_copy_once(telegram: Telegram) -> No
     rows = await BroadcastRecipient.filter(broadcast_id=broadcast.id)
     assert {row.state for row in rows} == {RecipientState.sent} and len(rows) == 9
     assert (await Broadcast.get(id=broadcast.id)).state is BroadcastState.done
+
+
+async def test_slices_follow_each_other_until_the_end(
+    telegram: Telegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    people = await customers(telegram, 10)
+    root = await composed(telegram)
+    await root.click("🚀 Send now")
+    monkeypatch.setattr(telegram.services.send_pacer, "rate", 8)  # batches of 4, two lanes
+    sender = BroadcastSender(telegram.bot, telegram.services, slice_=timedelta(0))
+    runner = JobRunner(name="slices")
+    runner.register(JobKind.broadcast, sender)
+    assert await runner.run_due() == 1  # one run of the job, slice after slice, to the end
+    for person in people:
+        assert [text_of(m) for m in person.messages].count("Big sale today") == 1
+    assert (await Broadcast.get()).state is BroadcastState.done
+    job = await Job.get(kind=JobKind.broadcast)
+    assert job.state is JobState.done and job.attempts == 1
