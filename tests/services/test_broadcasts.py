@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncio
 import zoneinfo
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from core.config import Settings
+from core.config import Settings, SettingsError
 from db.models import (
     Broadcast,
     BroadcastRecipient,
@@ -236,3 +237,12 @@ async def test_opt_out_and_cancel(quiet_off: Settings) -> None:
     assert (await Broadcast.get(id=broadcast.id)).state is BroadcastState.cancelled
     assert (await Job.get(key=f"broadcast.send:{broadcast.id}")).state is JobState.cancelled
     assert await broadcasts.start(broadcast.id) is None
+
+
+def test_quiet_hours_setting_is_checked(make_settings: Any) -> None:
+    assert make_settings(quiet_hours="22-9").quiet_window == (22, 9)
+    assert make_settings(quiet_hours=" 23-07 ").quiet_hours == "23-7"
+    assert make_settings(quiet_hours="").quiet_window is None
+    for wrong in ("22", "25-3", "evening", "22-9-1"):
+        with pytest.raises(SettingsError, match="QUIET_HOURS"):
+            make_settings(quiet_hours=wrong)
