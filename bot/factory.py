@@ -178,10 +178,10 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
 
 
 def build_send_pacer(settings: Settings, redis: Redis | None) -> SendPacer:
-    """BROADCAST_RATE for every send; slots in Redis (all replicas) when there is one."""
+    """BROADCAST_RATE for every send; slots in Redis (all replicas) when REDIS_URL is set."""
     slots: SlotStore = (
         RedisSlots(redis, namespace=settings.token.split(":", 1)[0])
-        if redis is not None
+        if settings.redis_url and redis is not None
         else MemorySlots()
     )
     return SendPacer(slots, settings.broadcast_rate)

@@ -10,9 +10,10 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import EditMessageText, SendMessage
 
+from bot.factory import build_services
 from middlewares.send_limit import SendLimitMiddleware
 from services.send_pacer import MemorySlots, RedisSlots, SendPacer, slot_taken
-from tests.conftest import TEST_TOKEN
+from tests.conftest import REDIS_URL, TEST_TOKEN
 
 
 class Clock:
@@ -133,3 +134,14 @@ async def test_the_middleware_gives_up_on_a_long_wait_and_paces_only_sends() -> 
         slot_taken.reset(token)
     assert clock.now == 103
     await bot.session.close()
+
+
+async def test_the_pace_is_shared_through_redis_when_configured(
+    make_settings: Any, real_redis: Any
+) -> None:
+    shared = build_services(make_settings(redis_url=REDIS_URL, broadcast_rate=20))
+    alone = build_services(make_settings())
+    assert isinstance(shared.send_pacer.slots, RedisSlots) and shared.send_pacer.rate == 20
+    assert isinstance(alone.send_pacer.slots, MemorySlots) and alone.send_pacer.rate == 28
+    await shared.close()
+    await alone.close()
