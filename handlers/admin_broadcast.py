@@ -221,11 +221,14 @@ async def _next_audience(
         await _save(turn, replace(segment, audience=following, provider_id=None))
         return
     providers = await broadcasts.providers_for(following)
-    if not providers and following is Audience.provider:
+    no_shops = not providers and following is Audience.provider
+    if no_shops:
         following = Audience.tutor
         providers = await broadcasts.providers_for(following)
     if not providers:
-        callback_answer.text = _("There are no shops or tutors yet.")
+        callback_answer.text = (
+            _("There are no shops or tutors yet.") if no_shops else _("There are no tutors yet.")
+        )
         await _save(turn, replace(segment, audience=Audience.all, provider_id=None))
         return
     await turn.state.update_data(
@@ -274,8 +277,6 @@ async def _create(
     scheduled_at: datetime | None,
     reply_to: Message | None = None,
 ) -> None:
-    if segment.audience is not Audience.all and segment.provider_id is None:
-        segment = replace(segment, audience=Audience.all)
     if not await broadcasts.count(segment, turn.settings):
         text = _("Nobody is in this segment: change it before sending.")
         if callback_answer is not None:

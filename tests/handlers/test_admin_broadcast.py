@@ -19,6 +19,7 @@ from db.models import (
     ConsentKind,
     Job,
     JobState,
+    OrderStatus,
     RecipientState,
     User,
 )
@@ -28,6 +29,7 @@ from sandbox.errors import too_many_requests
 from services.jobs import JobKind, JobRunner, Retry
 from tests.handlers.admin_support import ADMIN_ID, make_settings
 from tests.handlers.conftest import Telegram, labels, text_of
+from tests.services.shop_data import make_provider, order_in
 
 __all__ = ["make_settings"]  # the fixture override: a generous throttle for fast typing
 
@@ -286,3 +288,27 @@ async def test_slices_follow_each_other_until_the_end(
     assert (await Broadcast.get()).state is BroadcastState.done
     job = await Job.get(kind=JobKind.broadcast)
     assert job.state is JobState.done and job.attempts == 1
+
+
+async def test_customers_of_a_shop(telegram: Telegram) -> None:
+    ann, _bob = await customers(telegram, 2)
+    shop = await make_provider(name="Lavka")
+    await order_in(OrderStatus.completed, await User.get(tg_id=ann.id), shop)
+    root = await composed(telegram)
+    replies = await root.click("👥 Everyone")
+    assert "Whose customers" in text_of(replies[-1])
+    replies = await root.click("« Back")  # no shop chosen: nobody, and sending is refused
+    assert "Recipients now: 0" in text_of(replies[-1])
+    await root.click("🚀 Send now")
+    assert "Nobody is in this segment" in root.callback_answers[-1].text
+    await root.click("👥 Customers of a shop")  # on to tutors: there are none, back to everyone
+    assert "no tutors yet" in root.callback_answers[-1].text
+    assert "Recipients now: 3" in text_of(root.messages[-1])
+    await root.click("👥 Everyone")
+    replies = await root.click("Lavka")
+    assert "Customers of a shop: Lavka" in text_of(replies[-1])
+    assert "Recipients now: 1" in text_of(replies[-1])
+    await root.click("🚀 Send now")
+    await telegram.services.jobs.run_due()
+    assert text_of(ann.messages[-1]) == "Big sale today"
+    assert await BroadcastRecipient.all().count() == 1
