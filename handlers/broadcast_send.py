@@ -20,7 +20,7 @@ from aiogram.exceptions import (
     TelegramForbiddenError,
     TelegramRetryAfter,
 )
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 from loguru import logger
 
@@ -308,7 +308,7 @@ async def stop_messages(
         ]
         try:
             await message.edit_reply_markup(
-                reply_markup=kb.InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+                reply_markup=InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
             )
         except TelegramBadRequest as exc:
             if not not_modified(exc):
