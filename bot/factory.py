@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -13,7 +12,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramRetryAfter
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
 from aiogram.fsm.storage.base import BaseEventIsolation, BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage, SimpleEventIsolation
@@ -23,7 +22,6 @@ from aiogram.methods.base import Response, TelegramType
 from limits.aio.storage import MemoryStorage as LimitsMemoryStorage
 from limits.aio.storage import RedisStorage as LimitsRedisStorage
 from limits.aio.storage import Storage as LimitsStorage
-from loguru import logger
 from redis.asyncio import Redis
 
 from bot.share import prepared_message_saver
@@ -33,6 +31,7 @@ from core.i18n import create_i18n
 from core.metrics import Metrics
 from handlers import get_routers
 from handlers.analytics import install as record_funnel_steps
+from handlers.broadcast_send import register_broadcast_jobs
 from handlers.errors import ErrorHandler, answer_refusal, answerable
 from handlers.homework_jobs import register_homework_jobs
 from handlers.jobs import register_chat_jobs
@@ -41,6 +40,7 @@ from handlers.routing import resolve_magic_filters_inline
 from handlers.support_jobs import register_support_jobs
 from handlers.tutoring_jobs import register_tutoring_jobs
 from middlewares import setup_middlewares
+from middlewares.send_limit import SendLimitMiddleware
 from services.achievements import LessonAchievements
 from services.analytics import RecordOrderSteps
 from services.container import Services
@@ -50,13 +50,13 @@ from services.events import ShopEvents
 from services.jobs import JobRunner, RunJobsAtOnce
 from services.read_cache import ReadCache
 from services.refunds import RefundBackends
+from services.send_pacer import MemorySlots, RedisSlots, SendPacer, SlotStore
 from services.throttle import Throttler
 from services.user_cache import UserCache
 from services.users import ChatDefaults
 from services.yookassa_gateway import YooKassaGateway
 
 SANDBOX_API_PATH = "/sandbox/tg"
-MAX_RETRY_AFTER_SECONDS = 5.0
 
 
 class ApiMetricsMiddleware(BaseRequestMiddleware):
@@ -81,37 +81,6 @@ class ApiMetricsMiddleware(BaseRequestMiddleware):
             raise
 
 
-class RetryAfterMiddleware(BaseRequestMiddleware):
-    """Wait out Telegram's 429 `retry_after` and try again, a bounded number of times.
-
-    aiogram has no flood control of its own; a short wait keeps a reply instead of losing it,
-    while a long one is left to the caller (broadcasts schedule their own pace).
-    """
-
-    def __init__(self, max_wait: float = MAX_RETRY_AFTER_SECONDS, attempts: int = 3) -> None:
-        self._max_wait = max_wait
-        self._attempts = attempts
-
-    async def __call__(
-        self,
-        make_request: Callable[[Bot, TelegramMethod[TelegramType]], Awaitable[Response[Any]]],
-        bot: Bot,
-        method: TelegramMethod[TelegramType],
-    ) -> Response[TelegramType]:
-        """Retry after the server's delay while it is short."""
-        for attempt in range(1, self._attempts + 1):
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as exc:
-                if attempt == self._attempts or exc.retry_after > self._max_wait:
-                    raise
-                logger.info(
-                    "Flood control on {}: waiting {} s", method.__api_method__, exc.retry_after
-                )
-                await asyncio.sleep(exc.retry_after)
-        raise AssertionError("unreachable")
-
-
 def telegram_api_base(settings: Settings) -> str | None:
     """TELEGRAM_API_URL, or the built-in emulator in sandbox mode, or Telegram itself."""
     if settings.telegram_api_url:
@@ -127,7 +96,6 @@ def create_bot(settings: Settings, metrics: Metrics) -> Bot:
     api = TelegramAPIServer.from_base(base) if base else None
     session = AiohttpSession(api=api) if api else AiohttpSession()
     session.middleware(ApiMetricsMiddleware(metrics))
-    session.middleware(RetryAfterMiddleware())
     return Bot(
         settings.token,
         session=session,
@@ -217,7 +185,18 @@ def build_services(settings: Settings, *, redis: Redis | None = None) -> Service
             redis,
             defaults=ChatDefaults(settings.default_locale, frozenset(settings.admin_ids)),
         ),
+        send_pacer=build_send_pacer(settings, redis),
     )
+
+
+def build_send_pacer(settings: Settings, redis: Redis | None) -> SendPacer:
+    """BROADCAST_RATE for every send; slots in Redis (all replicas) when REDIS_URL is set."""
+    slots: SlotStore = (
+        RedisSlots(redis, namespace=settings.token.split(":", 1)[0])
+        if settings.redis_url and redis is not None
+        else MemorySlots()
+    )
+    return SendPacer(slots, settings.broadcast_rate)
 
 
 def build_yookassa(settings: Settings) -> YooKassaGateway | None:
@@ -275,3 +254,6 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
     services.sharing.save = prepared_message_saver(bot)
     register_tutoring_jobs(runner, bot, services)
     register_support_jobs(runner, bot, services)
+    register_broadcast_jobs(runner, bot, services)
+    # Innermost: every send waits for its slot; a 429 pauses every sender, then retries.
+    bot.session.middleware(SendLimitMiddleware(services.send_pacer))

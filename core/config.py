@@ -167,6 +167,12 @@ class Settings(BaseSettings):
     default_locale: Literal["ru", "en"] = "ru"
     timezone: str = "Europe/Moscow"
     throttle_rate: str = "20/10seconds"
+    broadcast_rate: float = Field(default=28.0, gt=0, le=1000)
+    """Messages a second the bot sends in all (Telegram allows about 30 for free)."""
+    broadcast_paid: bool = False
+    """Broadcasts with `allow_paid_broadcast`: up to 1000 a second, paid in Stars."""
+    quiet_hours: str = "22-9"
+    """Local hours (start-end) when non-urgent messages wait; empty: no quiet hours."""
     log_level: Literal["TRACE", "DEBUG", "INFO", "SUCCESS", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["text", "json"] = "text"
 
@@ -252,6 +258,17 @@ class Settings(BaseSettings):
     def _check_lesson_reminders(cls, value: str) -> str:
         parse_reminder_offsets(value)
         return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _check_quiet_hours(cls, value: str) -> str:
+        value = value.strip()
+        if value in ("", "off"):
+            return ""
+        start, _, end = value.partition("-")
+        if not (start.isdigit() and end.isdigit() and int(start) < 24 and int(end) < 24):
+            raise ValueError("must be two hours such as 22-9 (from 22:00 to 09:00), or empty")
+        return f"{int(start)}-{int(end)}"
 
     @field_validator("throttle_rate")
     @classmethod
@@ -385,6 +402,14 @@ class Settings(BaseSettings):
         values = [s.get_secret_value() for s in secrets if s is not None]
         values += _url_passwords(self.database_url, self.redis_url)
         return [v for v in values if v]
+
+    @property
+    def quiet_window(self) -> tuple[int, int] | None:
+        """QUIET_HOURS as (start hour, end hour), or None when there are none."""
+        if not self.quiet_hours:
+            return None
+        start, end = self.quiet_hours.split("-")
+        return int(start), int(end)
 
     @cached_property
     def throttle(self) -> limits.RateLimitItem:

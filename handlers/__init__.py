@@ -6,6 +6,7 @@ from aiogram import Router
 
 from handlers import (
     admin,
+    broadcast_send,
     cart,
     catalog,
     checkout,
@@ -41,6 +42,7 @@ def get_routers() -> list[Router]:
         admin.create_invite_router(),  # before start: it takes /start inv_<code>
         tutoring.create_link_router(),  # before start: it takes /start tutor_<id>
         start.create_router(),
+        broadcast_send.create_router(),  # the recipients' "Stop these messages", any state
         admin.create_router(),  # admins only; others fall through to the catch-alls
         language.create_router(),
         privacy.create_router(),

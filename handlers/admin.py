@@ -17,6 +17,7 @@ from core.errors import NotFound
 from core.i18n import gettext as _
 from db.models import User
 from handlers import (
+    admin_broadcast,
     admin_csv,
     admin_insights,
     admin_moderation,
@@ -90,5 +91,6 @@ def create_router() -> Router:
         admin_refunds.create_router(),
         admin_payouts.create_router(),
         admin_insights.create_router(),
+        admin_broadcast.create_router(),
     )
     return router

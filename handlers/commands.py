@@ -61,6 +61,7 @@ def admin_commands() -> list[Command]:
         ("audit", __("The audit log of admin actions")),
         ("faq", __("Questions and answers offered before a support ticket")),
         ("tickets", __("Support tickets that are not closed")),
+        ("broadcast", __("Send a message to a segment of customers")),
     ]
 
 

@@ -20,6 +20,7 @@ from services.events import ShopEvents
 from services.faq import FaqSearch
 from services.jobs import JobRunner
 from services.read_cache import ReadCache
+from services.send_pacer import MemorySlots, SendPacer
 from services.share import Sharing
 from services.throttle import Throttler
 from services.user_cache import UserCache
@@ -52,6 +53,8 @@ class Services:
     """Prepared share messages (the Mini App's "Send to a friend"); wired with the bot."""
     faq: FaqSearch = field(default_factory=FaqSearch)
     """The FAQ's search index, rebuilt when the FAQ changes."""
+    send_pacer: SendPacer = field(default_factory=lambda: SendPacer(MemorySlots(), 28.0))
+    """The one pace of every message the bot sends (shared through Redis when there is one)."""
 
     async def close(self) -> None:
         """Release connections."""

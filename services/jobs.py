@@ -60,6 +60,8 @@ class JobKind(StrEnum):
     """A YooKassa payment whose notification may be lost. Payload: payment_id."""
     deliver_digital = "order.deliver_digital"
     """A paid order's digital goods, to the customer's chat. Payload: order_id."""
+    broadcast = "broadcast.send"
+    """An admin's broadcast: sends its recipient rows in slices. Payload: broadcast_id."""
     chat_setup = "chat.setup"
     """A person's command menu and menu button, in their language and for their duties, after
     either changed. Payload: user_id."""

@@ -1,6 +1,7 @@
 """All Tortoise models; `db.models` is the single models module of the `models` app."""
 
 from db.models.analytics import EventChannel, EventKind, ProductEvent
+from db.models.broadcasts import Broadcast, BroadcastRecipient, BroadcastState, RecipientState
 from db.models.catalog import (
     Category,
     Product,
@@ -94,6 +95,9 @@ __all__ = [
     "AuditLog",
     "AvailabilityOverride",
     "AvailabilityRule",
+    "Broadcast",
+    "BroadcastRecipient",
+    "BroadcastState",
     "CalendarFeed",
     "CartItem",
     "Category",
@@ -148,6 +152,7 @@ __all__ = [
     "Receipt",
     "ReceiptKind",
     "ReceiptStatus",
+    "RecipientState",
     "Refund",
     "RefundStatus",
     "Role",

@@ -104,6 +104,7 @@ async def test_the_command_menu_follows_duties(telegram: Telegram) -> None:
         "audit",
         "faq",
         "tickets",
+        "broadcast",
     }
     help_text = (await seller.send("/help"))[0].text or ""
     assert "/shop" in help_text and "/admin" not in help_text
