@@ -105,3 +105,12 @@ class PaymentChannelUnavailable(InvalidInput):
     """Online payment chosen while no payment channel takes this currency (`field`)."""
 
     code = "payment_channel_unavailable"
+
+
+class PromoRefused(DomainError):
+    """A promo code that cannot be applied to this order; `reason` says why (`unknown`,
+    `inactive`, `not_started`, `expired`, `min_order`, `other_provider`, `currency`,
+    `first_order`, `used_up`, `used_by_you`)."""
+
+    code = "promo_refused"
+    status = 409

@@ -21,6 +21,7 @@ from handlers import (
     admin_moderation,
     admin_orders,
     admin_payouts,
+    admin_promo,
     admin_providers,
     admin_refunds,
 )
@@ -88,5 +89,6 @@ def create_router() -> Router:
         admin_csv.create_router(),
         admin_refunds.create_router(),
         admin_payouts.create_router(),
+        admin_promo.create_router(),
     )
     return router

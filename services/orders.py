@@ -31,6 +31,7 @@ from db.models import (
     User,
 )
 from services import catalog_versions, jobs
+from services import promo as promos
 from services.catalog import PAGE_SIZE, STOCK_TRACKED, Page, paginate
 from services.events import ShopEvents
 from services.jobs import JobKind
@@ -197,6 +198,8 @@ async def apply_transition(
         raise IllegalTransition(order_id=order.id, current=order.status.value, target=to.value)
     if to in (S.cancelled, S.refunded) and previous in RESERVING:
         await release_stock(order)
+    if to in (S.cancelled, S.refunded):
+        await promos.release(order.id)  # its promo code's use goes back
     record = await OrderTransition.create(
         order_id=order.id,
         from_status=previous,

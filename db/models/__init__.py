@@ -9,6 +9,7 @@ from db.models.catalog import (
     ProviderInvite,
     ProviderKind,
 )
+from db.models.engagement import PromoCode, PromoKind, PromoRedemption
 from db.models.jobs import Job, JobState
 from db.models.ledger import (
     Account,
@@ -74,6 +75,9 @@ __all__ = [
     "Product",
     "ProductKind",
     "ProductPhoto",
+    "PromoCode",
+    "PromoKind",
+    "PromoRedemption",
     "Provider",
     "ProviderInvite",
     "ProviderKind",

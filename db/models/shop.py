@@ -93,6 +93,8 @@ class Order(TimestampedModel):
     comment = fields.TextField(default="")
     items_total = fields.BigIntField()
     delivery_fee = fields.BigIntField(default=0)
+    discount = fields.BigIntField(default=0, db_default=0)
+    """Taken off the goods by a promo code: total = items_total + delivery_fee − discount."""
     total = fields.BigIntField()
     currency = fields.CharField(max_length=3)
     checkout_key = fields.CharField(max_length=64, unique=True)

@@ -42,6 +42,7 @@ class CheckoutStates(StatesGroup):
     payment = State()
     comment = State()
     confirm = State()
+    promo = State()
 
 
 def choice_of(kind: type[Choice], value: str, field: str) -> Choice:
@@ -101,6 +102,7 @@ def draft_of(given: dict[str, Any]) -> checkout.CheckoutDraft:
         delivery_slot=given.get("slot"),
         phone=given.get("phone"),
         comment=given.get("comment") or "",
+        promo_code=given.get("promo") or None,
     )
 
 

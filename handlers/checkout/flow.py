@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from core.errors import EmptyCart
+from core.errors import EmptyCart, PromoRefused
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
@@ -107,13 +107,24 @@ async def show_confirmation(turn: Turn, notice: str = "") -> None:
     provider = cart.provider
     assert provider is not None
     given = await answers(turn.state)
+    discount = 0
+    if given.get("promo"):
+        try:
+            options = await checkout.options(
+                turn.user, turn.settings, cart=cart, promo_code=given["promo"]
+            )
+            discount = options.discount
+        except PromoRefused as refusal:  # used up or ended since it was typed
+            await remember(turn.state, promo=None)
+            given["promo"] = None
+            notice = "\n".join(part for part in (notice, explain(refusal)) if part)
     key = checkout.new_checkout_key()
     await remember(turn.state, key=key)
     await turn.state.set_state(CheckoutStates.confirm)
     await say(
         turn,
-        _confirmation_text(cart, provider, given, turn, notice),
-        kb.checkout_confirm(key),
+        _confirmation_text(cart, provider, given, turn, notice, discount),
+        kb.checkout_confirm(key, promo_applied=bool(given.get("promo"))),
     )
 
 
@@ -141,7 +152,12 @@ def _address_text(given: dict[str, Any]) -> str:
 
 
 def _confirmation_text(
-    cart: CartView, provider: Provider, given: dict[str, Any], turn: Turn, notice: str
+    cart: CartView,
+    provider: Provider,
+    given: dict[str, Any],
+    turn: Turn,
+    notice: str,
+    discount: int = 0,
 ) -> str:
     locale = turn.locale
     delivery = given.get("fulfilment") == Fulfilment.delivery.value
@@ -160,14 +176,22 @@ def _confirmation_text(
     if given.get("comment"):
         parts.append(_("💬 Comment: {comment}").format(comment=escape(given["comment"])))
     parts.append("")
-    if fee:
+    if fee or discount:
         parts.append(
             _("Products: {amount}").format(amount=format_price(cart.total, cart.currency, locale))
         )
+    if discount:
+        parts.append(
+            _("🏷 Promo code {code}: −{amount}").format(
+                code=escape(str(given.get("promo"))),
+                amount=format_price(discount, cart.currency, locale),
+            )
+        )
+    if fee:
         parts.append(_("Delivery: {fee}").format(fee=format_price(fee, cart.currency, locale)))
     parts.append(
         _("<b>Total: {total}</b>").format(
-            total=format_price(cart.total + fee, cart.currency, locale)
+            total=format_price(cart.total - discount + fee, cart.currency, locale)
         )
     )
     return "\n".join(parts)

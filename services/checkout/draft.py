@@ -28,6 +28,8 @@ class CheckoutDraft:
     delivery_slot: str | None = None
     phone: str | None = None
     comment: str = ""
+    promo_code: str | None = None
+    """As typed; checked by services.promo (the options show its discount)."""
 
     @property
     def has_location(self) -> bool:

@@ -210,14 +210,16 @@ async def _order_response(call: Call, order_id: int) -> m.Order:
 
 
 @routes.endpoint("GET", "/checkout/options", tag="orders", errors=(409,))
-async def checkout_options(call: Call) -> m.CheckoutOffer:
+async def checkout_options(call: Call, query: m.CheckoutQuery) -> m.CheckoutOffer:
     """What the cart can be checked out with now: the same options the chat offers.
 
     Fulfilment kinds, free delivery slots (send one's `id` as `delivery_slot`), payment
     methods and channels, and the contact data needed with whether consent covers it.
-    Refused with `empty_cart` when there is nothing to check out.
+    Refused with `empty_cart` when there is nothing to check out; with `promo_code`, the
+    quote shows its discount, or `promo_refused` says why it does not apply.
     """
-    return views.checkout_offer(call, await checkout.options(call.user, call.settings))
+    offered = await checkout.options(call.user, call.settings, promo_code=query.promo_code)
+    return views.checkout_offer(call, offered)
 
 
 def _draft(body: m.CheckoutRequest) -> checkout.CheckoutDraft:
@@ -230,6 +232,7 @@ def _draft(body: m.CheckoutRequest) -> checkout.CheckoutDraft:
         delivery_slot=body.delivery_slot,
         phone=body.phone,
         comment=body.comment,
+        promo_code=body.promo_code or None,
     )
 
 

@@ -325,6 +325,26 @@ class ContactNeeds(ResponseBody):
     has_phone: bool = Field(description="The profile's phone can be used (consent given).")
 
 
+class CheckoutQuery(QueryParams):
+    """A promo code to price the cart with."""
+
+    promo_code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="Refused with `promo_refused` (its `reason` says why) when it does not fit.",
+    )
+
+
+class Quote(ResponseBody):
+    """What the order will cost: goods, the promo code's discount, delivery when chosen."""
+
+    items_total: Money
+    promo_code: str | None = Field(description="The code applied, upper-cased; null: none.")
+    discount: Money
+    total_pickup: Money = Field(description="Goods minus the discount.")
+    total_delivery: Money = Field(description="Goods minus the discount, plus delivery.")
+
+
 class CheckoutOffer(ResponseBody):
     """What the caller's cart can be checked out with now (the chat offers the same)."""
 
@@ -343,6 +363,7 @@ class CheckoutOffer(ResponseBody):
         description="How an online order can be paid; empty: online payment is unavailable."
     )
     contact: ContactNeeds
+    quote: Quote
 
 
 class CheckoutRequest(RequestBody):
@@ -371,6 +392,12 @@ class CheckoutRequest(RequestBody):
         "when left out.",
     )
     comment: str = Field(default="", max_length=MAX_COMMENT)
+    promo_code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="A promo code, checked again when the order is placed; refused with "
+        "`promo_refused` (used up meanwhile included).",
+    )
 
 
 class OrderItem(ResponseBody):
@@ -421,6 +448,7 @@ class Order(OrderSummary):
     items: list[OrderItem]
     items_total: Money
     delivery_fee: Money
+    discount: Money = Field(description="Taken off the goods by a promo code.")
     address: str | None
     latitude: float | None
     longitude: float | None

@@ -12,6 +12,7 @@ from core.texts import status_name
 from db.models import (
     ActorRole,
     Category,
+    Fulfilment,
     OrderStatus,
     OrderTransition,
     Product,
@@ -281,6 +282,13 @@ def checkout_offer(call: Call, options: CheckoutOptions) -> m.CheckoutOffer:
             consent=contact.consent,
             has_phone=contact.known_phone is not None,
         ),
+        quote=m.Quote(
+            items_total=call.money(options.items_total, options.currency),
+            promo_code=options.promo.code if options.promo is not None else None,
+            discount=call.money(options.discount, options.currency),
+            total_pickup=call.money(options.total(Fulfilment.pickup), options.currency),
+            total_delivery=call.money(options.total(Fulfilment.delivery), options.currency),
+        ),
     )
 
 
@@ -305,6 +313,7 @@ def order(call: Call, order: OrderRow, history: list[OrderTransition]) -> m.Orde
         ],
         items_total=call.money(order.items_total, currency),
         delivery_fee=call.money(order.delivery_fee, currency),
+        discount=call.money(order.discount, currency),
         address=order.address,
         latitude=order.latitude,
         longitude=order.longitude,

@@ -1,0 +1,77 @@
+"""Engagement: promo codes and their redemptions."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+from db.models.catalog import Provider
+from db.models.shop import Order
+from db.models.users import User
+
+
+class PromoKind(StrEnum):
+    """How a promo code takes money off an order."""
+
+    percent = "percent"  # `value` percent of the goods
+    fixed = "fixed"  # `value` minor units of `currency`
+
+
+class PromoCode(Model):
+    """A code a customer types at checkout for a discount on the goods (not on delivery).
+
+    A code of one provider is funded by that provider; a code of every provider (no
+    provider) is funded by the platform.
+    """
+
+    id = fields.IntField(primary_key=True)
+    code = fields.CharField(max_length=32, unique=True)
+    kind = fields.CharEnumField(PromoKind, max_length=16)
+    value = fields.BigIntField()
+    currency = fields.CharField(max_length=3, null=True)
+    min_order = fields.BigIntField(default=0)
+    starts_at = fields.DatetimeField(null=True)
+    ends_at = fields.DatetimeField(null=True)
+    total_limit = fields.IntField(null=True)
+    per_user_limit = fields.IntField(null=True)
+    used = fields.IntField(default=0)
+    """Redemptions held by orders that were not cancelled (the total limit counts these)."""
+    provider: fields.ForeignKeyNullableRelation[Provider] = fields.ForeignKeyField(
+        "models.Provider", related_name="promo_codes", null=True, on_delete=fields.CASCADE
+    )
+    first_order_only = fields.BooleanField(default=False)
+    active = fields.BooleanField(default=True)
+    created_by_id = fields.IntField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    provider_id: int | None
+
+    class Meta:
+        table = "promo_codes"
+
+
+class PromoRedemption(Model):
+    """A promo code applied to one order (one row per order, whatever was clicked twice)."""
+
+    id = fields.IntField(primary_key=True)
+    promo: fields.ForeignKeyRelation[PromoCode] = fields.ForeignKeyField(
+        "models.PromoCode", related_name="redemptions", on_delete=fields.RESTRICT
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="promo_redemptions", on_delete=fields.CASCADE
+    )
+    order: fields.OneToOneRelation[Order] = fields.OneToOneField(
+        "models.Order", related_name="promo_redemption", on_delete=fields.CASCADE
+    )
+    amount = fields.BigIntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    promo_id: int
+    user_id: int
+    order_id: int
+
+    class Meta:
+        table = "promo_redemptions"
+        indexes = (("promo_id", "user_id"),)
