@@ -209,7 +209,7 @@ async def _order_response(call: Call, order_id: int) -> m.Order:
     return views.order(call, order, await orders.history(order))
 
 
-@routes.endpoint("GET", "/checkout/options", tag="orders", errors=(409,))
+@routes.endpoint("GET", "/checkout/options", tag="orders", errors=(409, 422))
 async def checkout_options(call: Call, query: m.CheckoutQuery) -> m.CheckoutOffer:
     """What the cart can be checked out with now: the same options the chat offers.
 
