@@ -41,6 +41,7 @@ from services.dedup import MemoryDeduplicator, RedisDeduplicator
 from services.effects import register_money_jobs
 from services.events import ShopEvents
 from services.jobs import JobRunner, RunJobsAtOnce
+from services.loyalty import register_loyalty_jobs
 from services.read_cache import ReadCache
 from services.refunds import RefundBackends
 from services.throttle import Throttler
@@ -257,3 +258,4 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
         commission_percent=services.settings.platform_commission_percent,
     )
     register_chat_jobs(runner, bot, services)
+    register_loyalty_jobs(runner, services.settings)

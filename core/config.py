@@ -131,6 +131,11 @@ class Settings(BaseSettings):
     # Shop
     order_payment_timeout: int = Field(default=30, ge=1, le=7 * 24 * 60)
     """Minutes an unpaid online order holds its stock before it is cancelled."""
+    loyalty_earn_percent: Decimal = Field(default=Decimal(5), ge=0, le=100, decimal_places=2)
+    """Points (1 point = 1 rouble) a completed order earns, percent of what its goods cost;
+    a provider's own rate (LoyaltyRule) overrides it."""
+    loyalty_points_days: int = Field(default=365, ge=1, le=3650)
+    """Days earned points stay usable before they expire."""
 
     # Behaviour
     default_locale: Literal["ru", "en"] = "ru"

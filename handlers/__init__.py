@@ -13,6 +13,7 @@ from handlers import (
     customer_orders,
     fallback,
     language,
+    loyalty,
     payments,
     privacy,
     profile,
@@ -33,6 +34,7 @@ def get_routers() -> list[Router]:
         start.create_router(),
         admin.create_router(),  # admins only; others fall through to the catch-alls
         language.create_router(),
+        loyalty.create_router(),  # /card in any state
         privacy.create_router(),
         profile.create_router(),
         catalog.create_router(),

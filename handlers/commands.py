@@ -25,6 +25,7 @@ def customer_commands() -> list[Command]:
         ("start", __("Main menu")),
         ("cart", __("Your cart")),
         ("orders", __("Your orders")),
+        ("card", __("Your member card and points")),
         ("language", __("Change the language")),
         ("cancel", __("Stop the current action")),
         ("privacy", __("Personal data, consent and the policy")),
@@ -47,6 +48,7 @@ def admin_commands() -> list[Command]:
         ("admin", __("Administration: shops, moderation, orders, payouts")),
         ("refund", __("Refund an order: /refund ORDER [amount] [reason]")),
         ("settlement", __("A shop's settlement report: /settlement SHOP FROM TO")),
+        ("promo", __("Promo codes: list, /promo add …, /promo off CODE")),
     ]
 
 

@@ -1,6 +1,6 @@
 from tortoise import migrations
 from tortoise.migrations import operations as ops
-from db.models.engagement import PromoKind
+from db.models.engagement import PointsLotKind, PromoKind
 from tortoise.fields.base import OnDelete
 from tortoise import fields
 from tortoise.indexes import Index
@@ -11,6 +11,42 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
+        ops.CreateModel(
+            name='LoyaltyCard',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('user', fields.OneToOneField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='loyalty_card', on_delete=OnDelete.CASCADE)),
+                ('member_id', fields.CharField(unique=True, max_length=16)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'loyalty_cards', 'app': 'models', 'pk_attr': 'id', 'table_description': "A person's member card: the id its QR code carries (shown to the seller at the till)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='LoyaltyRule',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('provider', fields.OneToOneField('models.Provider', source_field='provider_id', db_constraint=True, to_field='id', related_name='loyalty_rule', on_delete=OnDelete.CASCADE)),
+                ('earn_basis_points', fields.IntField()),
+            ],
+            options={'table': 'loyalty_rules', 'app': 'models', 'pk_attr': 'id', 'table_description': "A provider's own rate of points (percent of what was paid for goods)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='PointsLot',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='points_lots', on_delete=OnDelete.CASCADE)),
+                ('order', fields.ForeignKeyField('models.Order', source_field='order_id', null=True, db_constraint=True, to_field='id', related_name='points_lots', on_delete=OnDelete.SET_NULL)),
+                ('kind', fields.CharEnumField(description='earned: earned', enum_type=PointsLotKind, max_length=16)),
+                ('points', fields.BigIntField()),
+                ('remaining', fields.BigIntField()),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'points_lots', 'app': 'models', 'unique_together': (('order_id', 'kind'),), 'indexes': [Index(fields=['user_id', 'expires_at'])], 'pk_attr': 'id', 'table_description': 'Points given at once, expired or taken back as a whole lot (the ledger holds the balance).'},
+            bases=['Model'],
+        ),
         ops.CreateModel(
             name='PromoCode',
             fields=[

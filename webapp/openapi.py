@@ -210,6 +210,7 @@ def build_openapi(routes: Iterable[Endpoint]) -> dict[str, Any]:
             {"name": "cart", "description": "The one cart, shared with the chat."},
             {"name": "orders", "description": "Checkout and the person's orders."},
             {"name": "account", "description": "The signed-in person."},
+            {"name": "loyalty", "description": "Member card, points, reviews and referrals."},
             {"name": "meta", "description": "About the API."},
         ],
         "paths": dict(sorted(paths.items())),

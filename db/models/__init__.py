@@ -9,7 +9,15 @@ from db.models.catalog import (
     ProviderInvite,
     ProviderKind,
 )
-from db.models.engagement import PromoCode, PromoKind, PromoRedemption
+from db.models.engagement import (
+    LoyaltyCard,
+    LoyaltyRule,
+    PointsLot,
+    PointsLotKind,
+    PromoCode,
+    PromoKind,
+    PromoRedemption,
+)
 from db.models.jobs import Job, JobState
 from db.models.ledger import (
     Account,
@@ -61,6 +69,8 @@ __all__ = [
     "LedgerHead",
     "LedgerKind",
     "LedgerTransaction",
+    "LoyaltyCard",
+    "LoyaltyRule",
     "Order",
     "OrderItem",
     "OrderMessage",
@@ -72,6 +82,8 @@ __all__ = [
     "PaymentStatus",
     "Payout",
     "PayoutStatus",
+    "PointsLot",
+    "PointsLotKind",
     "Product",
     "ProductKind",
     "ProductPhoto",

@@ -1,4 +1,4 @@
-"""Engagement: promo codes and their redemptions."""
+"""Engagement: promo codes and their redemptions, loyalty cards and points."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ class PromoKind(StrEnum):
 class PromoCode(Model):
     """A code a customer types at checkout for a discount on the goods (not on delivery).
 
-    A code of one provider is funded by that provider; a code of every provider (no
+    A code of one provider is funded by that provider, a code of every provider (no
     provider) is funded by the platform.
     """
 
@@ -75,3 +75,66 @@ class PromoRedemption(Model):
     class Meta:
         table = "promo_redemptions"
         indexes = (("promo_id", "user_id"),)
+
+
+class LoyaltyCard(Model):
+    """A person's member card: the id its QR code carries (shown to the seller at the till)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.OneToOneRelation[User] = fields.OneToOneField(
+        "models.User", related_name="loyalty_card", on_delete=fields.CASCADE
+    )
+    member_id = fields.CharField(max_length=16, unique=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    user_id: int
+
+    class Meta:
+        table = "loyalty_cards"
+
+
+class LoyaltyRule(Model):
+    """A provider's own rate of points (percent of what was paid for goods)."""
+
+    id = fields.IntField(primary_key=True)
+    provider: fields.OneToOneRelation[Provider] = fields.OneToOneField(
+        "models.Provider", related_name="loyalty_rule", on_delete=fields.CASCADE
+    )
+    earn_basis_points = fields.IntField()
+    """250 = 2.5 % of the goods' price in points (1 point = 1 rouble)."""
+
+    provider_id: int
+
+    class Meta:
+        table = "loyalty_rules"
+
+
+class PointsLotKind(StrEnum):
+    """Why points were given."""
+
+    earned = "earned"  # a completed order
+
+
+class PointsLot(Model):
+    """Points given at once, expired or taken back as a whole lot (the ledger holds the balance)."""
+
+    id = fields.IntField(primary_key=True)
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="points_lots", on_delete=fields.CASCADE
+    )
+    order: fields.ForeignKeyNullableRelation[Order] = fields.ForeignKeyField(
+        "models.Order", related_name="points_lots", null=True, on_delete=fields.SET_NULL
+    )
+    kind = fields.CharEnumField(PointsLotKind, max_length=16)
+    points = fields.BigIntField()
+    remaining = fields.BigIntField()
+    expires_at = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    user_id: int
+    order_id: int | None
+
+    class Meta:
+        table = "points_lots"
+        unique_together = (("order_id", "kind"),)
+        indexes = (("user_id", "expires_at"),)

@@ -27,6 +27,8 @@ class LedgerKind(StrEnum):
     payout_request = "payout_request"  # a provider's balance put on hold for a payout
     payout_paid = "payout_paid"  # a payout approved: the hold leaves the platform
     payout_returned = "payout_returned"  # a payout rejected: the hold goes back to the balance
+    points_earned = "points_earned"  # loyalty points for a completed order (currency PTS)
+    points_closed = "points_closed"  # points expired, or taken back by a refund
 
 
 class Account(Model):

@@ -21,6 +21,7 @@ CUSTOMER_COMMANDS = {
     "start",
     "cart",
     "orders",
+    "card",
     "language",
     "cancel",
     "privacy",
@@ -96,6 +97,7 @@ async def test_the_command_menu_follows_duties(telegram: Telegram) -> None:
         "admin",
         "refund",
         "settlement",
+        "promo",
     }
     help_text = (await seller.send("/help"))[0].text or ""
     assert "/shop" in help_text and "/admin" not in help_text

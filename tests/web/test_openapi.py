@@ -162,6 +162,8 @@ async def test_responses_of_a_whole_session_match_the_document(
     await c(ann, "POST", "/cart/acknowledge")
     status, options = await c(ann, "GET", "/checkout/options")
     assert status == 200 and options["delivery_slots"]
+    await c(ann, "GET", "/checkout/options", query="?promo_code=NOPE")  # 409 promo_refused
+    await c(ann, "GET", "/checkout/options", query="?promo_code=x")  # 422 not a code
 
     choices = {"fulfilment": "pickup", "payment_method": "cash"}
     key = {"Idempotency-Key": "contract-key-1"}
@@ -192,6 +194,7 @@ async def test_responses_of_a_whole_session_match_the_document(
     assert (await c(ann, "GET", "/checkout/options"))[0] == 409
 
     await c(ann, "GET", "/me")
+    await c(ann, "GET", "/loyalty")
     await c(ann, "PATCH", "/me", body={"locale": "ru"})
     await c(ann, "PATCH", "/me", body={"locale": "xx"})
 

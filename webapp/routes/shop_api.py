@@ -33,6 +33,7 @@ from services.invoices import invoice_fields
 from webapp.keys import BOT
 from webapp.openapi import build_openapi
 from webapp.qr import qr_png
+from webapp.routes import engagement_api
 from webapp.routes import shop_api_models as m
 from webapp.routes import shop_api_views as views
 from webapp.routes.shop_api_kit import ApiError, BadRequest, Call, Header, Png, RouteTable
@@ -441,6 +442,7 @@ async def openapi_document(request: web.Request) -> web.Response:
 def setup(api: web.Application) -> None:
     """Register the shop endpoints and the OpenAPI document on the /api/v1 sub-app."""
     routes.setup(api)
-    api[OPENAPI] = build_openapi(routes)
+    engagement_api.routes.setup(api)
+    api[OPENAPI] = build_openapi([*routes, *engagement_api.routes])
     api[OPENAPI_JSON] = orjson.dumps(api[OPENAPI])
     api.router.add_get(OPENAPI_PATH, openapi_document)
