@@ -136,6 +136,8 @@ class Settings(BaseSettings):
     a provider's own rate (LoyaltyRule) overrides it."""
     loyalty_points_days: int = Field(default=365, ge=1, le=3650)
     """Days earned points stay usable before they expire."""
+    loyalty_spend_cap_percent: int = Field(default=30, ge=0, le=99)
+    """At most this percent of an order's goods (after a promo code) is paid with points."""
 
     # Behaviour
     default_locale: Literal["ru", "en"] = "ru"

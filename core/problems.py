@@ -212,6 +212,10 @@ def _invalid_input(error: DomainError, details: dict[str, str]) -> str:
     limit = details.get("max", "")
     if field in _CHECKOUT_FIELDS:
         return _checkout_input(error)
+    if field == "points":
+        return _("You can pay with at most {count} points on this order.").format(
+            count=details.get("max", 0)
+        )
     if field == "promo_code":
         return _("A promo code is 3 to 32 Latin letters, digits, “-” or “_”.")
     if field == "promo":

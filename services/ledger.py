@@ -170,6 +170,13 @@ async def commission_account(currency: str) -> Account:
     return await get_account(commission_code(currency), AccountKind.platform, currency)
 
 
+async def loyalty_account(currency: str) -> Account:
+    """The platform's loyalty expense (negative: what points paid of customers' orders)."""
+    return await get_account(
+        f"platform:loyalty:{currency}", AccountKind.platform, currency, allow_negative=True
+    )
+
+
 async def promo_account(currency: str) -> Account:
     """The platform's promo expense (negative: what its codes took off customers' orders)."""
     return await get_account(

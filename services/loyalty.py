@@ -19,6 +19,7 @@ from typing import Protocol
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
+from core.errors import InvalidInput
 from db.models import (
     Account,
     AccountKind,
@@ -51,6 +52,9 @@ class LoyaltySettings(Protocol):
     @property
     def loyalty_points_days(self) -> int: ...
 
+    @property
+    def loyalty_spend_cap_percent(self) -> int: ...
+
 
 @dataclass(frozen=True, slots=True)
 class PointsMove:
@@ -59,7 +63,7 @@ class PointsMove:
     at: datetime
     points: int
     kind: str
-    """`earned`, `expired` or `taken_back`."""
+    """`earned`, `spent`, `returned`, `expired` or `taken_back`."""
     order_id: int | None
 
 
@@ -227,6 +231,10 @@ async def summary(user: User, now: datetime | None = None) -> LoyaltySummary:
             kind = (
                 "earned"
                 if reference.startswith("points-earned-")
+                else "spent"
+                if reference.startswith("points-spent-")
+                else "returned"
+                if reference.startswith("points-returned-")
                 else "expired"
                 if reference.startswith("points-expired-")
                 else "taken_back"
@@ -264,3 +272,95 @@ def register_loyalty_jobs(runner: JobRunner, settings: LoyaltySettings) -> None:
 
     runner.register(JobKind.loyalty_earn, earn, LOYALTY_POLICY)
     runner.register(JobKind.loyalty_expire, expire, LOYALTY_POLICY)
+
+
+# Spending at checkout ------------------------------------------------------------------------
+
+POINT = 100
+"""Kopecks one point pays."""
+
+
+def spend_cap(goods: int, cap_percent: int, currency: str) -> int:
+    """The most points an order with `goods` kopecks (after a promo code) may be paid with."""
+    if currency != "RUB" or goods <= POINT:
+        return 0  # Stars are not discounted by points; something is always paid in money
+    return min(goods * cap_percent // 100, goods - 1) // POINT
+
+
+def choose_points(requested: int | None, balance_points: int, cap: int) -> int:
+    """The points a draft asks for, if the person has them and the cap allows; InvalidInput
+    naming `points` (with `max`) otherwise."""
+    if not requested:
+        return 0
+    allowed = min(balance_points, cap)
+    if requested < 0 or requested > allowed:
+        raise InvalidInput(field="points", max=allowed)
+    return requested
+
+
+async def spend(order: Order, points: int) -> None:
+    """Inside the order's transaction: take the points off the person, oldest lots first.
+
+    The ledger refuses to take an account below zero with its row locked, so two orders
+    spending the same points at once never both get them (InvalidInput naming `points`).
+    """
+    holder, issuer = await points_account(order.customer_id), await issuer_account()
+    try:
+        await ledger.post(
+            f"points-spent-{order.id}",
+            ledger.LedgerKind.points_closed,
+            [ledger.Posting(holder, -points), ledger.Posting(issuer, points)],
+            description=ledger.order_description(order.id),
+        )
+    except ledger.InsufficientFunds as error:
+        raise InvalidInput(field="points", max=error.details.get("available", 0)) from error
+    left = points
+    lots = await PointsLot.filter(user_id=order.customer_id, remaining__gt=0).order_by(
+        "expires_at", "id"
+    )
+    for lot in lots:
+        if left <= 0:
+            break
+        take = min(lot.remaining, left)
+        if await PointsLot.filter(id=lot.id, remaining=lot.remaining).update(
+            remaining=lot.remaining - take
+        ):
+            left -= take
+
+
+async def give_back_spent(order: Order, settings: LoyaltySettings | None = None) -> int:
+    """A cancelled or refunded order's spent points come back as a new lot, once."""
+    if not order.points_spent:
+        return 0
+    days = settings.loyalty_points_days if settings is not None else 365
+    expires_at = datetime.now(UTC) + timedelta(days=days)
+    holder, issuer = await points_account(order.customer_id), await issuer_account()
+    try:
+        async with in_transaction():
+            lot = await PointsLot.create(
+                user_id=order.customer_id,
+                order_id=order.id,
+                kind=PointsLotKind.returned,
+                points=order.points_spent,
+                remaining=order.points_spent,
+                expires_at=expires_at,
+            )
+            await ledger.post(
+                f"points-returned-{order.id}",
+                ledger.LedgerKind.points_earned,
+                [
+                    ledger.Posting(issuer, -order.points_spent),
+                    ledger.Posting(holder, order.points_spent),
+                ],
+                description=ledger.order_description(order.id),
+            )
+            await jobs.enqueue(
+                JobKind.loyalty_expire,
+                JobKind.loyalty_expire.key(lot.id),
+                {"lot_id": lot.id},
+                due_at=expires_at,
+                once=True,
+            )
+    except IntegrityError:
+        return 0  # given back already
+    return order.points_spent

@@ -202,6 +202,8 @@ async def apply_transition(
         await promos.release(order.id)  # its promo code's use goes back
     if to is S.refunded:
         await loyalty.take_back(order.id)  # the points it earned
+    if to in (S.cancelled, S.refunded):
+        await loyalty.give_back_spent(order)  # the points it was paid with
     record = await OrderTransition.create(
         order_id=order.id,
         from_status=previous,

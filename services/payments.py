@@ -39,7 +39,7 @@ from db.models import (
     Provider,
     User,
 )
-from services import jobs, ledger, orders, receipts
+from services import jobs, ledger, loyalty, orders, receipts
 from services import promo as promos
 from services.events import ShopEvents
 from services.jobs import JobKind
@@ -559,31 +559,37 @@ async def sale_postings(
     """How `amount` paid for the order splits between the provider and the platform.
 
     Without a discount, or with a provider's own promo code (the provider funds it), the
-    commission is taken from what was paid. A platform-wide code is the platform's
-    marketing: the provider gets its share of the undiscounted goods, the commission is taken
-    from them too, and the discount is the platform's expense (`platform:promo`).
+    commission is taken from what was paid. A platform-wide code and loyalty points are the
+    platform's marketing: the provider gets its share of the price before them, the
+    commission is taken from it too, and they are the platform's expense (`platform:promo`,
+    `platform:loyalty`).
     """
     percent = commission_percent_of(provider, default_percent)
     currency = order.currency
     provider_account = await ledger.provider_account(provider.id, currency)
     platform = await ledger.commission_account(currency)
     redemption = await promos.redemption_of(order.id) if order.discount else None
-    if redemption is None or not promos.platform_funded(redemption) or amount != order.total:
+    promo_part = redemption.amount if redemption and promos.platform_funded(redemption) else 0
+    points_part = order.points_spent * loyalty.POINT
+    if not promo_part + points_part or amount != order.total:
         commission = min(commission_of(amount, percent), amount)
         return [
             Posting(clearing, -amount),
             Posting(provider_account, amount - commission),
             Posting(platform, commission),
         ]
-    gross = amount + order.discount
+    gross = amount + promo_part + points_part
     commission = min(commission_of(gross, percent), gross)
-    promo_expense = await ledger.promo_account(currency)
-    return [
+    postings = [
         Posting(clearing, -amount),
         Posting(provider_account, gross - commission),
         Posting(platform, commission),
-        Posting(promo_expense, -order.discount),
     ]
+    if promo_part:
+        postings.append(Posting(await ledger.promo_account(currency), -promo_part))
+    if points_part:
+        postings.append(Posting(await ledger.loyalty_account(currency), -points_part))
+    return postings
 
 
 async def refund_late(payment_id: int) -> tuple[str, ...]:

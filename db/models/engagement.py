@@ -113,6 +113,7 @@ class PointsLotKind(StrEnum):
     """Why points were given."""
 
     earned = "earned"  # a completed order
+    returned = "returned"  # points spent on an order that was cancelled or refunded
 
 
 class PointsLot(Model):

@@ -15,7 +15,7 @@ from core.errors import EmptyCart
 from core.money import STARS
 from db.models import Fulfilment, PaymentChannel, PaymentMethod, Provider, User
 from services import cart as carts
-from services import consent
+from services import consent, loyalty
 from services import promo as promos
 from services.cart import CartView
 from services.checkout import slots as delivery
@@ -23,7 +23,7 @@ from services.checkout.slots import Slot
 from services.payments import YOOKASSA, PaymentSettings, channels_for
 
 
-class CheckoutSettings(PaymentSettings, Protocol):
+class CheckoutSettings(PaymentSettings, loyalty.LoyaltySettings, Protocol):
     """What checkout reads of core.config.Settings."""
 
     @property
@@ -78,15 +78,27 @@ class CheckoutOptions:
     promo: promos.PromoQuote | None = None
     """The promo code asked about, when it fits the cart (a code that does not is refused)."""
 
+    points_balance: int = 0
+    """The person's loyalty points."""
+    points_max: int = 0
+    """The most points this order may be paid with (balance and cap)."""
+    points: int = 0
+    """The points asked for, when they fit (more than `points_max` is refused)."""
+
     @property
     def discount(self) -> int:
         """What the promo code takes off the goods."""
         return self.promo.discount if self.promo is not None else 0
 
+    @property
+    def points_value(self) -> int:
+        """What the points pay, in kopecks."""
+        return self.points * loyalty.POINT
+
     def total(self, fulfilment: Fulfilment) -> int:
-        """What the order costs with this fulfilment, the discount taken off."""
+        """What the order costs with this fulfilment, the discount and points taken off."""
         fee = self.delivery_fee if fulfilment is Fulfilment.delivery else 0
-        return self.items_total - self.discount + fee
+        return self.items_total - self.discount - self.points_value + fee
 
     def slot(self, slot_id: str) -> Slot | None:
         """The offered slot with this id."""
@@ -155,10 +167,12 @@ async def options(
     cart: CartView | None = None,
     now: datetime | None = None,
     promo_code: str | None = None,
+    points: int | None = None,
 ) -> CheckoutOptions:
     """The options for the person's cart (EmptyCart when there is nothing to check out).
 
-    With `promo_code` they carry its discount, or PromoRefused says why it does not fit.
+    With `promo_code` they carry its discount, or PromoRefused says why it does not fit;
+    with `points`, the points applied (InvalidInput naming `points` beyond `points_max`).
     """
     cart = cart if cart is not None else await carts.view(user)
     provider = cart.provider
@@ -191,4 +205,14 @@ async def options(
         timezone=settings.timezone,
         now=now,
     )
-    return replace(offered, items_total=cart.total, promo=quote)
+    balance = await loyalty.balance(user.id)
+    goods = cart.total - (quote.discount if quote is not None else 0)
+    most = min(balance, loyalty.spend_cap(goods, settings.loyalty_spend_cap_percent, cart.currency))
+    return replace(
+        offered,
+        items_total=cart.total,
+        promo=quote,
+        points_balance=balance,
+        points_max=most,
+        points=loyalty.choose_points(points, balance, most),
+    )

@@ -24,7 +24,7 @@ from db.models import (
     User,
 )
 from services import cart as carts
-from services import catalog_versions
+from services import catalog_versions, loyalty
 from services import promo as promos
 from services.catalog import tracks_stock
 from services.checkout import slots as delivery
@@ -88,7 +88,9 @@ async def place_order(
     provider = cart.provider
     assert provider is not None
     now = now or datetime.now(UTC)
-    offered = await options(user, settings, cart=cart, now=now, promo_code=draft.promo_code)
+    offered = await options(
+        user, settings, cart=cart, now=now, promo_code=draft.promo_code, points=draft.points
+    )
     terms = validate(draft, offered)
     if payment_timeout is None:
         payment_timeout = timedelta(minutes=settings.order_payment_timeout)
@@ -134,8 +136,14 @@ async def place_order(
                 # Checked again with the code's row locked: its last use may be gone.
                 discount = await promos.redeem(offered.promo.code, order=order, now=now)
                 order.discount = discount
-                order.total = order.items_total + order.delivery_fee - discount
-                await order.save(update_fields=["discount", "total"])
+            if offered.points:
+                # The ledger refuses points spent meanwhile (its account row is locked).
+                await loyalty.spend(order, offered.points)
+                order.points_spent = offered.points
+                order.discount += offered.points_value
+            if order.discount:
+                order.total = order.items_total + order.delivery_fee - order.discount
+                await order.save(update_fields=["discount", "points_spent", "total"])
             await OrderItem.bulk_create(
                 [
                     OrderItem(

@@ -8,8 +8,11 @@ from decimal import Decimal
 
 import pytest
 
+from core.errors import InvalidInput
 from db.models import (
     ActorRole,
+    CartItem,
+    Fulfilment,
     Job,
     JobState,
     LoyaltyRule,
@@ -17,13 +20,25 @@ from db.models import (
     OrderStatus,
     PaymentMethod,
     PointsLot,
+    PointsLotKind,
     Provider,
     User,
 )
-from services import ledger, loyalty, orders
+from services import cart, checkout, ledger, loyalty, orders
 from services.events import ShopEvents
 from services.jobs import JobKind, JobRunner
-from tests.services.shop_data import make_product, make_provider, make_user, order_in
+from services.payments import process_yookassa_notification, start_yookassa_payment
+from services.yookassa_gateway import YooKassaGateway
+from tests.fakes.yookassa import FakeYooKassa
+from tests.services.payments_data import postings_of
+from tests.services.shop_data import (
+    RULES,
+    make_product,
+    make_provider,
+    make_user,
+    order_in,
+    order_of,
+)
 
 pytestmark = pytest.mark.usefixtures("db")
 
@@ -151,3 +166,61 @@ async def test_a_member_card_is_issued_once() -> None:
     ann = await make_user()
     first, second = await loyalty.card(ann), await loyalty.card(ann)
     assert first.id == second.id and len(first.member_id) == 10 and first.member_id.isdigit()
+
+
+async def with_points(count: int) -> tuple[User, Provider]:
+    """Ann holds `count` points (earned on a completed order of a 10 % shop)."""
+    ann, shop = await make_user(), await make_provider()
+    await LoyaltyRule.create(provider_id=shop.id, earn_basis_points=1000)
+    await completed(ann, shop, price=count * 1000)
+    await runner().run_due()
+    assert await points(ann) == count
+    return ann, shop
+
+
+async def test_points_pay_part_of_an_order_up_to_the_cap_and_a_cancel_gives_them_back() -> None:
+    ann, shop = await with_points(50)
+    tea = await make_product(shop, price=10000, stock=10)  # 100 ₽: at most 30 % in points
+    await cart.add(ann, tea.id, 1)
+    offered = await checkout.options(ann, RULES, points=30)
+    assert (offered.points_balance, offered.points_max, offered.points) == (50, 30, 30)
+    assert offered.total(Fulfilment.pickup) == 7000
+    with pytest.raises(InvalidInput) as refused:
+        await checkout.options(ann, RULES, points=31)
+    assert refused.value.details == {"field": "points", "max": 30}
+    await CartItem.filter(user_id=ann.id).delete()
+
+    order = await order_of(ann, tea, points=30)
+
+    assert (order.points_spent, order.discount, order.total) == (30, 3000, 7000)
+    assert await points(ann) == 20
+    assert sum(lot.remaining for lot in await PointsLot.filter(user_id=ann.id)) == 20
+    await orders.transition(
+        order.id, OrderStatus.cancelled, role=ActorRole.customer, actor=ann, events=ShopEvents()
+    )
+    assert await points(ann) == 50  # the points came back, as a lot of their own
+    returned = await PointsLot.get(order_id=order.id, kind=PointsLotKind.returned)
+    assert returned.remaining == 30
+    assert (await ledger.verify()).ok
+
+
+async def test_points_of_an_online_order_are_the_platforms_expense(
+    fake: FakeYooKassa, gateway: YooKassaGateway
+) -> None:
+    ann, shop = await with_points(50)
+    tea = await make_product(shop, price=10000, stock=10)
+    order = await order_of(ann, tea, points=20)
+    payment = await start_yookassa_payment(order, ann, gateway)
+    assert payment.amount == 8000 and payment.external_id is not None
+    fake.succeed(payment.external_id)
+    await process_yookassa_notification(
+        fake.notification(payment.external_id), gateway, ShopEvents()
+    )
+
+    assert await postings_of(payment.external_id) == {
+        ledger.clearing_code("yookassa", "RUB"): -8000,
+        ledger.provider_code(shop.id, "RUB"): 9000,  # 100 ₽ before the points, − 10 %
+        ledger.commission_code("RUB"): 1000,
+        "platform:loyalty:RUB": -2000,
+    }
+    assert (await ledger.verify()).ok

@@ -8,7 +8,7 @@ from db.models import OrderStatus, PointsLot, User
 from services import loyalty
 from tests.web.conftest import TG_USER, Web
 from tests.web.test_pickup_and_profile_api import READY, move, placed_order
-from tests.web.test_shop_api import OTHER_USER, Customer
+from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
 
 
 class Rates:
@@ -49,3 +49,29 @@ async def test_the_card_shows_points_earned_by_a_completed_order(web: Web) -> No
 async def test_the_card_needs_signed_init_data(web: Web) -> None:
     response = await web.client.get("/api/v1/loyalty")
     assert response.status == 401
+
+
+async def test_points_pay_part_of_a_checkout_through_the_api(web: Web) -> None:
+    shop = await open_shop(web)
+    ann = Customer(web)
+    assert (await ann.add(shop.bread, 2))[0] == 200
+    status, first = await ann.checkout("points-0001")
+    assert status == 201, first
+    await move(web, first["id"], *READY, OrderStatus.completed)
+    await web.services.jobs.run_due()
+    anna = await User.get(tg_id=TG_USER["id"])
+    balance = await loyalty.balance(anna.id)
+    assert balance > 0
+
+    assert (await ann.add(shop.bread, 2))[0] == 200
+    status, refused = await ann.checkout("points-0002", points=10**6)  # more than allowed
+    assert status == 422 and refused["error"]["field"] == "points", refused
+    status, options = await ann.get("/checkout/options?points=1")
+    assert status == 200, options
+    quote = options["quote"]
+    assert quote["points_balance"] == balance and quote["points"] == 1
+    assert quote["total_pickup"]["amount"] == quote["items_total"]["amount"] - 100
+    status, placed = await ann.checkout("points-0003", points=1)
+    assert status == 201, placed
+    assert placed["points_spent"] == 1 and placed["discount"]["amount"] == 100
+    assert await loyalty.balance(anna.id) == balance - 1

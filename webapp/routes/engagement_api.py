@@ -21,8 +21,10 @@ class PointsMove(ResponseBody):
     """One change of the person's points."""
 
     at: datetime
-    points: int = Field(description="Positive: earned; negative: expired or taken back.")
-    kind: Literal["earned", "expired", "taken_back"]
+    points: int = Field(
+        description="Positive: earned or given back; negative: spent, expired or taken back."
+    )
+    kind: Literal["earned", "spent", "returned", "expired", "taken_back"]
     order_id: int | None
 
 

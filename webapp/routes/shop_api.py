@@ -217,9 +217,12 @@ async def checkout_options(call: Call, query: m.CheckoutQuery) -> m.CheckoutOffe
     Fulfilment kinds, free delivery slots (send one's `id` as `delivery_slot`), payment
     methods and channels, and the contact data needed with whether consent covers it.
     Refused with `empty_cart` when there is nothing to check out; with `promo_code`, the
-    quote shows its discount, or `promo_refused` says why it does not apply.
+    quote shows its discount, or `promo_refused` says why it does not apply; with `points`,
+    the points applied (422 `points` beyond `quote.points_max`).
     """
-    offered = await checkout.options(call.user, call.settings, promo_code=query.promo_code)
+    offered = await checkout.options(
+        call.user, call.settings, promo_code=query.promo_code, points=query.points
+    )
     return views.checkout_offer(call, offered)
 
 
@@ -234,6 +237,7 @@ def _draft(body: m.CheckoutRequest) -> checkout.CheckoutDraft:
         phone=body.phone,
         comment=body.comment,
         promo_code=body.promo_code or None,
+        points=body.points or None,
     )
 
 

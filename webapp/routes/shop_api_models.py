@@ -333,6 +333,12 @@ class CheckoutQuery(QueryParams):
         max_length=32,
         description="Refused with `promo_refused` (its `reason` says why) when it does not fit.",
     )
+    points: int | None = Field(
+        default=None,
+        ge=0,
+        le=10**9,
+        description="Loyalty points to pay with; more than `quote.points_max` is 422 `points`.",
+    )
 
 
 class Quote(ResponseBody):
@@ -341,8 +347,12 @@ class Quote(ResponseBody):
     items_total: Money
     promo_code: str | None = Field(description="The code applied, upper-cased; null: none.")
     discount: Money
-    total_pickup: Money = Field(description="Goods minus the discount.")
-    total_delivery: Money = Field(description="Goods minus the discount, plus delivery.")
+    points_balance: int = Field(description="The person's loyalty points (1 point = 1 ₽).")
+    points_max: int = Field(description="The most points this order may be paid with.")
+    points: int = Field(description="The points asked for, applied.")
+    points_value: Money = Field(description="What those points pay.")
+    total_pickup: Money = Field(description="Goods minus the discount and points.")
+    total_delivery: Money = Field(description="Goods minus the discount and points, plus delivery.")
 
 
 class CheckoutOffer(ResponseBody):
@@ -398,6 +408,12 @@ class CheckoutRequest(RequestBody):
         description="A promo code, checked again when the order is placed; refused with "
         "`promo_refused` (used up meanwhile included).",
     )
+    points: int | None = Field(
+        default=None,
+        ge=0,
+        le=10**9,
+        description="Loyalty points to pay with (up to the options' `quote.points_max`).",
+    )
 
 
 class OrderItem(ResponseBody):
@@ -448,7 +464,8 @@ class Order(OrderSummary):
     items: list[OrderItem]
     items_total: Money
     delivery_fee: Money
-    discount: Money = Field(description="Taken off the goods by a promo code.")
+    discount: Money = Field(description="Taken off the goods by a promo code and points.")
+    points_spent: int = Field(description="Loyalty points paid with (part of `discount`).")
     address: str | None
     latitude: float | None
     longitude: float | None
