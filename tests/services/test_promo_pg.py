@@ -1,5 +1,6 @@
 """On PostgreSQL, where orders placed at once really overlap: a code's last use goes to one
-order, and an expired code applied twice in parallel is refused twice."""
+order, an expired code applied twice in parallel is refused twice, and the same
+points pay for one order only."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from tortoise.transactions import in_transaction
 
-from core.errors import PromoRefused
-from db.models import Order, PromoCode, PromoKind, PromoRedemption
-from tests.services.shop_data import make_product, make_provider, make_user, order_of
+from core.errors import InvalidInput, PromoRefused
+from db.models import Order, OrderStatus, PromoCode, PromoKind, PromoRedemption
+from services import ledger, loyalty
+from tests.services.shop_data import make_product, make_provider, make_user, order_in, order_of
 
 pytestmark = pytest.mark.postgres
 
@@ -65,3 +68,29 @@ async def test_one_person_racing_a_once_only_code_gets_it_once(pg_db: str) -> No
     assert await PromoRedemption.filter(user_id=ann.id).count() == 1
     assert await Order.filter(customer_id=ann.id, discount__gt=0).count() == 1
     assert all(isinstance(r, Order | PromoRefused) for r in results), results
+
+
+async def test_the_same_points_spent_by_two_orders_at_once_pay_only_one(pg_db: str) -> None:
+    ann, shop = await make_user(), await make_provider()
+    holder, issuer = await loyalty.points_account(ann.id), await loyalty.issuer_account()
+    await ledger.post(
+        "points-earned-race",
+        ledger.LedgerKind.points_earned,
+        [ledger.Posting(issuer, -300), ledger.Posting(holder, 300)],
+    )
+    tea = await make_product(shop, price=100000, stock=50)
+    first = await order_in(OrderStatus.pending_payment, ann, shop, product=tea)
+    second = await order_in(OrderStatus.pending_payment, ann, shop, product=tea)
+
+    async def spend(order: Order) -> bool:
+        try:
+            async with in_transaction():
+                await loyalty.spend(order, 300)
+        except InvalidInput:
+            return False
+        return True
+
+    results = await asyncio.gather(spend(first), spend(second))
+
+    assert sorted(results) == [False, True]
+    assert await loyalty.balance(ann.id) == 0
