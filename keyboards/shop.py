@@ -114,6 +114,7 @@ class CheckoutAction(StrEnum):
     abort = "ab"
     promo = "pc"
     promo_back = "pb"
+    points = "pt"
 
 
 class CheckoutCB(CallbackData, prefix="co"):
@@ -500,8 +501,14 @@ def checkout_comment() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def checkout_confirm(checkout_key: str, promo_applied: bool = False) -> InlineKeyboardMarkup:
-    """Place the order (bound to this confirmation's key), a promo code, start over, or cancel."""
+def checkout_confirm(
+    checkout_key: str,
+    promo_applied: bool = False,
+    points_offer: int = 0,
+    points_applied: int = 0,
+) -> InlineKeyboardMarkup:
+    """Place the order (bound to this confirmation's key), a promo code, points, start over,
+    or cancel."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("✅ Place order"),
@@ -515,6 +522,16 @@ def checkout_confirm(checkout_key: str, promo_applied: bool = False) -> InlineKe
     else:
         builder.button(
             text=_("🏷 Promo code"), callback_data=CheckoutCB(action=CheckoutAction.promo)
+        )
+    if points_applied:
+        builder.button(
+            text=_("⭐ Do not use points"),
+            callback_data=CheckoutCB(action=CheckoutAction.points, value="0"),
+        )
+    elif points_offer:
+        builder.button(
+            text=_("⭐ Use {count} points").format(count=points_offer),
+            callback_data=CheckoutCB(action=CheckoutAction.points, value=str(points_offer)),
         )
     builder.button(
         text=_("✏️ Change details"), callback_data=CheckoutCB(action=CheckoutAction.restart)

@@ -79,6 +79,7 @@ FORGET_ON_REFUSAL = {
     "delivery_slot": ("slot",),
     "phone": ("phone",),
     "comment": ("comment",),
+    "points": ("points",),
 }
 """Answers to ask again when the service refuses a field of the draft."""
 
@@ -103,6 +104,7 @@ def draft_of(given: dict[str, Any]) -> checkout.CheckoutDraft:
         phone=given.get("phone"),
         comment=given.get("comment") or "",
         promo_code=given.get("promo") or None,
+        points=given.get("points") or None,
     )
 
 

@@ -12,7 +12,7 @@ from aiogram.filters import StateFilter
 from aiogram.types import CallbackQuery, Message
 
 from core.i18n import gettext as _
-from handlers.checkout.conversation import CheckoutStates, Turn, remember, say
+from handlers.checkout.conversation import CheckoutStates, Turn, answers, remember, say
 from handlers.checkout.flow import show_confirmation
 from keyboards import shop as kb
 from keyboards.shop import CheckoutAction, CheckoutCB
@@ -39,6 +39,18 @@ async def promo_back(callback: CallbackQuery, turn: Turn) -> None:
     await show_confirmation(turn)
 
 
+async def use_points(callback: CallbackQuery, callback_data: CheckoutCB, turn: Turn) -> None:
+    """ "⭐ Use N points" (or "Do not use points"): the service checks the number again."""
+    value = callback_data.value
+    count = int(value) if value.isdigit() and len(value) <= 9 else -1
+    given = await answers(turn.state)
+    await checkout.options(  # InvalidInput naming points: refused
+        turn.user, turn.settings, promo_code=given.get("promo"), points=count
+    )
+    await remember(turn.state, points=count or None)
+    await show_confirmation(turn)
+
+
 async def promo_wrong_input(message: Message) -> None:
     """Anything but text while we wait for a code."""
     await message.answer(_("Please send the promo code as text, or press “Without a promo code”."))
@@ -57,6 +69,11 @@ def create_router() -> Router:
         promo_back,
         CheckoutCB.filter(F.action == CheckoutAction.promo_back),
         StateFilter(CheckoutStates.confirm, CheckoutStates.promo),
+    )
+    cb.register(
+        use_points,
+        CheckoutCB.filter(F.action == CheckoutAction.points),
+        StateFilter(CheckoutStates.confirm),
     )
     msg = router.message
     msg.register(promo_text, StateFilter(CheckoutStates.promo), F.text, ~F.text.startswith("/"))

@@ -13,8 +13,10 @@ from typing import Any
 
 import pytest
 
-from db.models import Order, Product, PromoCode, PromoKind, PromoRedemption
+from db.models import Order, Product, PromoCode, PromoKind, PromoRedemption, User
+from keyboards.shop import CheckoutAction, CheckoutCB
 from sandbox import SandboxUser
+from services import ledger, loyalty
 from tests.handlers.conftest import Telegram, labels, text_of
 from tests.handlers.customer_data import (
     make_product,
@@ -24,7 +26,7 @@ from tests.handlers.customer_data import (
     relaxed_flood,
     rub,
 )
-from tests.handlers.test_checkout_both_faces import MiniApp, refusal
+from tests.handlers.test_checkout_both_faces import MiniApp, forge_click, refusal
 
 __all__ = ["make_settings", "relaxed_flood"]  # fixtures: fast clicks, more messages per second
 pytestmark = pytest.mark.usefixtures("relaxed_flood")
@@ -140,3 +142,31 @@ async def test_a_code_used_up_before_place_order_is_refused_there(telegram: Tele
     order = await Order.get(customer__tg_id=ann.id)
     assert (order.discount, order.total) == (0, 15000)
     assert await PromoRedemption.all().count() == 1
+
+
+async def test_points_pay_part_of_the_order_from_the_confirmation(telegram: Telegram) -> None:
+    shop = await make_shop(allow_cash=True, allow_delivery=False)
+    tea = await make_product(shop, "Green tea", 15000, stock=10)
+    ann = telegram.user(1001, first_name="Ann", language_code="en")
+    await ann.send("/start")
+    person = await User.get(tg_id=ann.id)
+    holder, issuer = await loyalty.points_account(person.id), await loyalty.issuer_account()
+    await ledger.post(
+        "points-earned-chat",
+        ledger.LedgerKind.points_earned,
+        [ledger.Posting(issuer, -100), ledger.Posting(holder, 100)],
+    )
+    ann = await to_the_confirmation(telegram, tea)
+    assert "⭐ Use 45 points" in labels(ann.last_message)  # 30 % of 150 ₽
+
+    replies = await ann.click("⭐ Use 45 points")
+    confirmation = text_of(replies[-1])
+    assert f"⭐ Points: 45 = −{rub(4500)}" in confirmation
+    assert f"Total: {rub(10500)}" in confirmation
+    await forge_click(ann, CheckoutCB(action=CheckoutAction.points, value="99").pack())
+    assert ann.callback_answers[-1].text == "You can pay with at most 45 points on this order."
+
+    await ann.click("✅ Place order")
+    order = await Order.get(customer__tg_id=ann.id)
+    assert (order.points_spent, order.discount, order.total) == (45, 4500, 10500)
+    assert await loyalty.balance(person.id) == 55
