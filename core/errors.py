@@ -114,3 +114,10 @@ class PromoRefused(DomainError):
 
     code = "promo_refused"
     status = 409
+
+
+class ReviewRefused(DomainError):
+    """A review that cannot be written; `reason`: `not_completed` or `exists`."""
+
+    code = "review_refused"
+    status = 409

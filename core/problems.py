@@ -93,6 +93,10 @@ def explain(error: DomainError) -> str:
         return _invalid_input(error, details)
     if code == "promo_refused":
         return _promo_refused(error)
+    if code == "review_refused":
+        if error.details.get("reason") == "exists":
+            return _("This order has a review already.")
+        return _("An order can be reviewed once it is completed.")
     if code == "sold_out":
         available = int(error.details.get("available", 0))
         if available > 0:
@@ -212,6 +216,8 @@ def _invalid_input(error: DomainError, details: dict[str, str]) -> str:
     limit = details.get("max", "")
     if field in _CHECKOUT_FIELDS:
         return _checkout_input(error)
+    if field == "rating":
+        return _("A rating is a whole number from 1 to 5.")
     if field == "points":
         return _("You can pay with at most {count} points on this order.").format(
             count=details.get("max", 0)

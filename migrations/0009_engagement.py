@@ -83,6 +83,22 @@ class Migration(migrations.Migration):
             options={'table': 'promo_redemptions', 'app': 'models', 'indexes': [Index(fields=['promo_id', 'user_id'])], 'pk_attr': 'id', 'table_description': 'A promo code applied to one order (one row per order, whatever was clicked twice).'},
             bases=['Model'],
         ),
+        ops.CreateModel(
+            name='Review',
+            fields=[
+                ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
+                ('order', fields.OneToOneField('models.Order', source_field='order_id', db_constraint=True, to_field='id', related_name='review', on_delete=OnDelete.CASCADE)),
+                ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='reviews', on_delete=OnDelete.CASCADE)),
+                ('provider', fields.ForeignKeyField('models.Provider', source_field='provider_id', db_constraint=True, to_field='id', related_name='reviews', on_delete=OnDelete.CASCADE)),
+                ('rating', fields.SmallIntField()),
+                ('text', fields.TextField(default='', unique=False)),
+                ('reply', fields.TextField(null=True, unique=False)),
+                ('hidden', fields.BooleanField(default=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'reviews', 'app': 'models', 'indexes': [Index(fields=['provider_id', 'hidden', 'created_at'])], 'pk_attr': 'id', 'table_description': "A customer's review of a completed order (one per order), the provider's reply."},
+            bases=['Model'],
+        ),
         ops.AddField(
             model_name='Order',
             name='discount',

@@ -17,6 +17,7 @@ from db.models.engagement import (
     PromoCode,
     PromoKind,
     PromoRedemption,
+    Review,
 )
 from db.models.jobs import Job, JobState
 from db.models.ledger import (
@@ -98,6 +99,7 @@ __all__ = [
     "ReceiptStatus",
     "Refund",
     "RefundStatus",
+    "Review",
     "Role",
     "User",
 ]

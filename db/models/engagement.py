@@ -139,3 +139,32 @@ class PointsLot(Model):
         table = "points_lots"
         unique_together = (("order_id", "kind"),)
         indexes = (("user_id", "expires_at"),)
+
+
+class Review(Model):
+    """A customer's review of a completed order (one per order), the provider's reply."""
+
+    id = fields.IntField(primary_key=True)
+    order: fields.OneToOneRelation[Order] = fields.OneToOneField(
+        "models.Order", related_name="review", on_delete=fields.CASCADE
+    )
+    user: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="reviews", on_delete=fields.CASCADE
+    )
+    provider: fields.ForeignKeyRelation[Provider] = fields.ForeignKeyField(
+        "models.Provider", related_name="reviews", on_delete=fields.CASCADE
+    )
+    rating = fields.SmallIntField()
+    text = fields.TextField(default="")
+    reply = fields.TextField(null=True)
+    hidden = fields.BooleanField(default=False)
+    """Hidden by an admin (moderation): not shown, not counted in the rating."""
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    order_id: int
+    user_id: int
+    provider_id: int
+
+    class Meta:
+        table = "reviews"
+        indexes = (("provider_id", "hidden", "created_at"),)

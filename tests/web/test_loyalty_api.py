@@ -75,3 +75,30 @@ async def test_points_pay_part_of_a_checkout_through_the_api(web: Web) -> None:
     assert status == 201, placed
     assert placed["points_spent"] == 1 and placed["discount"]["amount"] == 100
     assert await loyalty.balance(anna.id) == balance - 1
+
+
+async def test_a_review_of_a_completed_order_shows_on_the_providers_reviews(web: Web) -> None:
+    ann = Customer(web)
+    order = await placed_order(web, ann)
+    path = f"/orders/{order['id']}/review"
+
+    status, early = await ann.request("POST", path, body={"rating": 5})
+    assert status == 409 and early["error"]["code"] == "review_refused"
+    await move(web, order["id"], *READY, OrderStatus.completed)
+    status, _ = await ann.request("POST", path, body={"rating": "abc"})
+    assert status == 422
+    status, _ = await Customer(web, user=OTHER_USER).request("POST", path, body={"rating": 5})
+    assert status == 404  # someone else's order
+
+    status, review = await ann.request("POST", path, body={"rating": 4, "text": "Good"})
+    assert status == 201, review
+    assert (review["rating"], review["text"], review["reply"]) == (4, "Good", None)
+    status, again = await ann.request("POST", path, body={"rating": 5})
+    assert status == 409 and again["error"]["message"] == "This order has a review already."
+
+    provider_id = order["provider"]["id"]
+    status, page = await ann.get(f"/providers/{provider_id}/reviews")
+    assert status == 200, page
+    assert (page["rating"], page["rating_count"], page["total"]) == (4.0, 1, 1)
+    assert [item["id"] for item in page["items"]] == [review["id"]]
+    assert (await ann.get("/providers/999999/reviews"))[0] == 404

@@ -9,6 +9,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import validate
 
+from db.models import OrderStatus
 from tests.conftest import TEST_TOKEN
 from tests.web.conftest import Web
 from tests.web.test_pickup_and_profile_api import READY, move
@@ -187,6 +188,15 @@ async def test_responses_of_a_whole_session_match_the_document(
     qr = await web.client.get(f"/api/v1/orders/{ready['id']}/pickup-qr", headers=ann.headers)
     contract.check_media("GET", "/orders/{order_id}/pickup-qr", qr.status, qr.content_type)
     assert qr.status == 200
+    review = "/orders/{order_id}/review"
+    await c(ann, "POST", review, order_id=ready["id"], body={"rating": 5})  # 409 not completed
+    await c(ann, "POST", review, order_id=ready["id"], body={"rating": "abc"})  # 422
+    await c(ann, "POST", review, order_id=999_999, body={"rating": 5})  # 404
+    await move(web, ready["id"], OrderStatus.completed)
+    await c(ann, "POST", review, order_id=ready["id"], body={"rating": 4, "text": "Good"})
+    reviews_of = "/providers/{provider_id}/reviews"
+    await c(ann, "GET", reviews_of, provider_id=shop.bakery.id)
+    await c(ann, "GET", reviews_of, provider_id=999_999)
     pay = "/orders/{order_id}/payments"
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "telegram"})  # cancelled
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "bitcoin"})

@@ -1,4 +1,4 @@
-"""The engagement part of /api/v1: the loyalty card with its points and history.
+"""The engagement part of /api/v1: the loyalty card with its points and history, reviews.
 
 Its endpoints join the shop API's document (`shop_api.setup` registers this table too).
 """
@@ -10,9 +10,10 @@ from typing import Literal
 
 from pydantic import Field
 
-from services import loyalty
+from db.models import Review as ReviewRow
+from services import loyalty, reviews
 from webapp.routes.shop_api_kit import Call, RouteTable
-from webapp.routes.shop_api_models import ResponseBody
+from webapp.routes.shop_api_models import JsonInt, Page, PageQuery, RequestBody, ResponseBody
 
 routes = RouteTable()
 
@@ -51,4 +52,65 @@ async def get_loyalty(call: Call) -> Loyalty:
             PointsMove(at=move.at, points=move.points, kind=move.kind, order_id=move.order_id)
             for move in summary.history
         ],
+    )
+
+
+class ReviewRequest(RequestBody):
+    """A review of a completed order."""
+
+    rating: JsonInt = Field(ge=1, le=5, description="1 to 5 stars.")
+    text: str = Field(default="", max_length=reviews.MAX_TEXT)
+
+
+class Review(ResponseBody):
+    """A customer's review and the provider's reply."""
+
+    id: int
+    order_id: int
+    rating: int
+    text: str
+    reply: str | None
+    created_at: datetime
+
+
+class ReviewList(Page):
+    """One page of a provider's reviews, newest first, with its rating."""
+
+    items: list[Review]
+    rating: float | None = Field(description="Average of the visible reviews; null: none yet.")
+    rating_count: int
+
+
+def _review(row: ReviewRow) -> Review:
+    return Review(
+        id=row.id,
+        order_id=row.order_id,
+        rating=row.rating,
+        text=row.text,
+        reply=row.reply,
+        created_at=row.created_at,
+    )
+
+
+@routes.endpoint(
+    "POST", "/orders/{order_id}/review", tag="loyalty", status=201, errors=(404, 409, 422)
+)
+async def write_review(call: Call, body: ReviewRequest, order_id: int) -> Review:
+    """Review one's own completed order, once (`review_refused` with `not_completed` or
+    `exists`; someone else's order is 404)."""
+    return _review(await reviews.write(call.user, order_id, body.rating, body.text))
+
+
+@routes.endpoint("GET", "/providers/{provider_id}/reviews", tag="loyalty", errors=(404,))
+async def provider_reviews(call: Call, query: PageQuery, provider_id: int) -> ReviewList:
+    """A provider's reviews (hidden ones left out), newest first, and its rating."""
+    page = await reviews.provider_reviews(provider_id, query.page)
+    rating = await reviews.rating(provider_id)
+    return ReviewList(
+        items=[_review(row) for row in page.items],
+        page=page.number,
+        pages=page.pages,
+        total=page.total,
+        rating=rating.average,
+        rating_count=rating.count,
     )

@@ -333,7 +333,7 @@ class CheckoutQuery(QueryParams):
         max_length=32,
         description="Refused with `promo_refused` (its `reason` says why) when it does not fit.",
     )
-    points: int | None = Field(
+    points: JsonInt | None = Field(
         default=None,
         ge=0,
         le=10**9,
@@ -408,7 +408,7 @@ class CheckoutRequest(RequestBody):
         description="A promo code, checked again when the order is placed; refused with "
         "`promo_refused` (used up meanwhile included).",
     )
-    points: int | None = Field(
+    points: JsonInt | None = Field(
         default=None,
         ge=0,
         le=10**9,
