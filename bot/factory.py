@@ -258,4 +258,4 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
         commission_percent=services.settings.platform_commission_percent,
     )
     register_chat_jobs(runner, bot, services)
-    register_loyalty_jobs(runner, services.settings)
+    register_loyalty_jobs(runner, services.settings, referrals=services.settings)

@@ -136,6 +136,10 @@ class Settings(BaseSettings):
     a provider's own rate (LoyaltyRule) overrides it."""
     loyalty_points_days: int = Field(default=365, ge=1, le=3650)
     """Days earned points stay usable before they expire."""
+    referral_points: int = Field(default=100, ge=0, le=100_000)
+    """Points a person gets when someone they invited completes their first order."""
+    referral_max_rewards: int = Field(default=20, ge=0, le=10_000)
+    """Referral rewards one person may get at most."""
     loyalty_spend_cap_percent: int = Field(default=30, ge=0, le=99)
     """At most this percent of an order's goods (after a promo code) is paid with points."""
 

@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('id', fields.IntField(generated=True, primary_key=True, unique=True, db_index=True)),
                 ('user', fields.ForeignKeyField('models.User', source_field='user_id', db_constraint=True, to_field='id', related_name='points_lots', on_delete=OnDelete.CASCADE)),
                 ('order', fields.ForeignKeyField('models.Order', source_field='order_id', null=True, db_constraint=True, to_field='id', related_name='points_lots', on_delete=OnDelete.SET_NULL)),
-                ('kind', fields.CharEnumField(description='earned: earned\nreturned: returned', enum_type=PointsLotKind, max_length=16)),
+                ('kind', fields.CharEnumField(description='earned: earned\nreturned: returned\nreferral: referral', enum_type=PointsLotKind, max_length=16)),
                 ('points', fields.BigIntField()),
                 ('remaining', fields.BigIntField()),
                 ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),

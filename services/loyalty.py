@@ -56,6 +56,16 @@ class LoyaltySettings(Protocol):
     def loyalty_spend_cap_percent(self) -> int: ...
 
 
+class ReferralSettings(Protocol):
+    """What the referral reward reads of core.config.Settings."""
+
+    @property
+    def referral_points(self) -> int: ...
+
+    @property
+    def referral_max_rewards(self) -> int: ...
+
+
 @dataclass(frozen=True, slots=True)
 class PointsMove:
     """One line of a person's points history."""
@@ -260,11 +270,15 @@ LOYALTY_POLICY = JobPolicy(first_backoff=timedelta(minutes=1), max_backoff=timed
 """Points are given and expire once by their lot (idempotent): run again after a crash."""
 
 
-def register_loyalty_jobs(runner: JobRunner, settings: LoyaltySettings) -> None:
-    """Earning points for completed orders and expiring lots."""
+def register_loyalty_jobs(
+    runner: JobRunner, settings: LoyaltySettings, referrals: ReferralSettings | None = None
+) -> None:
+    """Earning points for completed orders (and the inviter's reward), expiring lots."""
 
     async def earn(job: Job) -> None:
         await earn_for_order(int(job.payload["order_id"]), settings)
+        if referrals is not None:
+            await reward_referrer(int(job.payload["order_id"]), referrals)
 
     async def expire(job: Job) -> None:
         # The job is due when the lot ends: a runner's clock a little behind still expires it.
@@ -364,3 +378,74 @@ async def give_back_spent(order: Order, settings: LoyaltySettings | None = None)
     except IntegrityError:
         return 0  # given back already
     return order.points_spent
+
+
+# Referrals ------------------------------------------------------------------------------------
+
+
+async def reward_referrer(order_id: int, settings: ReferralSettings) -> int:
+    """The inviter's points when the invited person's first order is completed, once, up to
+    REFERRAL_MAX_REWARDS per inviter; how many points (0: none due)."""
+    order = await Order.get_or_none(id=order_id)
+    if order is None or order.status is not OrderStatus.completed or not settings.referral_points:
+        return 0
+    customer = await User.get_or_none(id=order.customer_id)
+    inviter: int | None = getattr(customer, "referrer_id", None)
+    if customer is None or inviter is None or inviter == customer.id:
+        return 0
+    earlier = Order.filter(customer_id=customer.id, id__lt=order.id).exclude(
+        status__in=(OrderStatus.cancelled, OrderStatus.refunded)
+    )
+    if await earlier.exists():
+        return 0  # not the first order
+    given = await PointsLot.filter(user_id=inviter, kind=PointsLotKind.referral).count()
+    if given >= settings.referral_max_rewards:
+        return 0
+    points = settings.referral_points
+    holder, issuer = await points_account(inviter), await issuer_account()
+    expires_at = datetime.now(UTC) + timedelta(days=getattr(settings, "loyalty_points_days", 365))
+    try:
+        async with in_transaction():
+            lot = await PointsLot.create(
+                user_id=inviter,
+                order_id=order.id,
+                kind=PointsLotKind.referral,
+                points=points,
+                remaining=points,
+                expires_at=expires_at,
+            )
+            await ledger.post(
+                f"points-earned-referral-{order.id}",
+                ledger.LedgerKind.points_earned,
+                [ledger.Posting(issuer, -points), ledger.Posting(holder, points)],
+                description=ledger.order_description(order.id),
+            )
+            await jobs.enqueue(
+                JobKind.loyalty_expire,
+                JobKind.loyalty_expire.key(lot.id),
+                {"lot_id": lot.id},
+                due_at=expires_at,
+                once=True,
+            )
+    except IntegrityError:
+        return 0  # rewarded already
+    return points
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralSummary:
+    """A person's invitations: how many joined, rewards and the points they brought."""
+
+    invited: int
+    rewarded: int
+    points: int
+
+
+async def referral_summary(user: User) -> ReferralSummary:
+    """Who the person invited and what it brought them."""
+    lots = await PointsLot.filter(user_id=user.id, kind=PointsLotKind.referral)
+    return ReferralSummary(
+        invited=await User.filter(referrer_id=user.id).count(),
+        rewarded=len(lots),
+        points=sum(lot.points for lot in lots),
+    )

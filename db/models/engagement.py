@@ -114,6 +114,7 @@ class PointsLotKind(StrEnum):
 
     earned = "earned"  # a completed order
     returned = "returned"  # points spent on an order that was cancelled or refunded
+    referral = "referral"  # the person invited made their first order (the order is theirs)
 
 
 class PointsLot(Model):

@@ -224,3 +224,34 @@ async def test_points_of_an_online_order_are_the_platforms_expense(
         "platform:loyalty:RUB": -2000,
     }
     assert (await ledger.verify()).ok
+
+
+class Referrals:
+    referral_points = 100
+    referral_max_rewards = 1
+    loyalty_points_days = 30
+
+
+async def test_an_inviter_gets_points_once_when_the_invited_persons_first_order_completes() -> None:
+    from services import onboarding
+
+    inviter, shop = await make_user(), await make_provider()
+    newcomer, regular, third = await make_user(), await make_user(), await make_user()
+    await order_in(OrderStatus.completed, regular, shop)  # a customer already
+    assert (await onboarding.start(newcomer, f"ref_{inviter.pseudonym}")).referrer is not None
+    assert (await onboarding.start(regular, f"ref_{inviter.pseudonym}")).referrer is None
+    assert (await onboarding.start(inviter, f"ref_{inviter.pseudonym}")).referrer is None
+    await onboarding.start(third, f"ref_{inviter.pseudonym}")
+
+    first = await completed(newcomer, shop, price=10000)
+    second = await completed(newcomer, shop, price=10000)
+    assert await loyalty.reward_referrer(second.id, Referrals()) == 0  # not the first order
+    assert await loyalty.reward_referrer(first.id, Referrals()) == 100
+    assert await loyalty.reward_referrer(first.id, Referrals()) == 0  # once
+    later = await completed(third, shop, price=10000)
+    assert await loyalty.reward_referrer(later.id, Referrals()) == 0  # the cap of 1
+
+    assert await points(inviter) == 100
+    summary = await loyalty.referral_summary(inviter)
+    assert (summary.invited, summary.rewarded, summary.points) == (2, 1, 100)
+    assert (await ledger.verify()).ok

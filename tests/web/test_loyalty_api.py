@@ -102,3 +102,13 @@ async def test_a_review_of_a_completed_order_shows_on_the_providers_reviews(web:
     assert (page["rating"], page["rating_count"], page["total"]) == (4.0, 1, 1)
     assert [item["id"] for item in page["items"]] == [review["id"]]
     assert (await ann.get("/providers/999999/reviews"))[0] == 404
+
+
+async def test_my_referral_link(web: Web) -> None:
+    ann = Customer(web)
+    status, referral = await ann.get("/referral")
+    assert status == 200, referral
+    anna = await User.get(tg_id=TG_USER["id"])
+    assert referral["start_parameter"] == f"ref_{anna.pseudonym}"
+    assert referral["link"] is None or referral["link"].endswith(f"?start=ref_{anna.pseudonym}")
+    assert (referral["invited"], referral["rewarded"], referral["points"]) == (0, 0, 0)

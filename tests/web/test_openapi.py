@@ -205,6 +205,7 @@ async def test_responses_of_a_whole_session_match_the_document(
 
     await c(ann, "GET", "/me")
     await c(ann, "GET", "/loyalty")
+    await c(ann, "GET", "/referral")
     await c(ann, "PATCH", "/me", body={"locale": "ru"})
     await c(ann, "PATCH", "/me", body={"locale": "xx"})
 

@@ -5,13 +5,19 @@ Its endpoints join the shop API's document (`shop_api.setup` registers this tabl
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from typing import Literal
 
+import aiohttp
+from aiogram.exceptions import TelegramAPIError
+from loguru import logger
 from pydantic import Field
 
 from db.models import Review as ReviewRow
 from services import loyalty, reviews
+from services.deeplinks import referral_link
+from webapp.keys import BOT
 from webapp.routes.shop_api_kit import Call, RouteTable
 from webapp.routes.shop_api_models import JsonInt, Page, PageQuery, RequestBody, ResponseBody
 
@@ -89,6 +95,38 @@ def _review(row: ReviewRow) -> Review:
         text=row.text,
         reply=row.reply,
         created_at=row.created_at,
+    )
+
+
+class Referral(ResponseBody):
+    """The caller's invitation link and what it brought."""
+
+    start_parameter: str = Field(description="`ref_<code>`: the /start payload of the link.")
+    link: str | None = Field(
+        description="t.me link with that start parameter; null while Telegram cannot be asked "
+        "for the bot's username."
+    )
+    invited: int = Field(description="People who joined through it.")
+    rewarded: int = Field(description="Of them, those whose first order was completed.")
+    points: int = Field(description="Points the invitations brought.")
+
+
+@routes.endpoint("GET", "/referral", tag="loyalty")
+async def get_referral(call: Call) -> Referral:
+    """The caller's personal link (start=ref_<code>) and the rewards it brought."""
+    summary = await loyalty.referral_summary(call.user)
+    link: str | None = None
+    try:  # aiogram keeps the answer after the first call
+        me = await asyncio.wait_for(call.request.config_dict[BOT].me(), timeout=3)
+        link = referral_link(me.username or "", call.user.pseudonym) if me.username else None
+    except (TelegramAPIError, aiohttp.ClientError, TimeoutError) as error:
+        logger.warning("Referral link without the bot's username: {}", error)
+    return Referral(
+        start_parameter=f"ref_{call.user.pseudonym}",
+        link=link,
+        invited=summary.invited,
+        rewarded=summary.rewarded,
+        points=summary.points,
     )
 
 
