@@ -48,6 +48,7 @@ from services.dedup import MemoryDeduplicator, RedisDeduplicator
 from services.effects import register_money_jobs
 from services.events import ShopEvents
 from services.jobs import JobRunner, RunJobsAtOnce
+from services.loyalty import register_loyalty_jobs
 from services.read_cache import ReadCache
 from services.refunds import RefundBackends
 from services.send_pacer import MemorySlots, RedisSlots, SendPacer, SlotStore
@@ -257,3 +258,4 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
     register_broadcast_jobs(runner, bot, services)
     # Innermost: every send waits for its slot; a 429 pauses every sender, then retries.
     bot.session.middleware(SendLimitMiddleware(services.send_pacer))
+    register_loyalty_jobs(runner, services.settings, referrals=services.settings)

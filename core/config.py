@@ -149,6 +149,17 @@ class Settings(BaseSettings):
     # Shop
     order_payment_timeout: int = Field(default=30, ge=1, le=7 * 24 * 60)
     """Minutes an unpaid online order holds its stock before it is cancelled."""
+    loyalty_earn_percent: Decimal = Field(default=Decimal(5), ge=0, le=100, decimal_places=2)
+    """Points (1 point = 1 rouble) a completed order earns, percent of what its goods cost;
+    a provider's own rate (LoyaltyRule) overrides it."""
+    loyalty_points_days: int = Field(default=365, ge=1, le=3650)
+    """Days earned points stay usable before they expire."""
+    referral_points: int = Field(default=100, ge=0, le=100_000)
+    """Points a person gets when someone they invited completes their first order."""
+    referral_max_rewards: int = Field(default=20, ge=0, le=10_000)
+    """Referral rewards one person may get at most."""
+    loyalty_spend_cap_percent: int = Field(default=30, ge=0, le=99)
+    """At most this percent of an order's goods (after a promo code) is paid with points."""
 
     # Tutoring
     lesson_reminders: str = "24h,1h"

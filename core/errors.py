@@ -166,3 +166,19 @@ class NotStaff(Forbidden):
     """Seller tools asked for by someone who is on the staff of no shop."""
 
     code = "not_staff"
+
+
+class PromoRefused(DomainError):
+    """A promo code that cannot be applied to this order; `reason` says why (`unknown`,
+    `inactive`, `not_started`, `expired`, `min_order`, `other_provider`, `currency`,
+    `first_order`, `used_up`, `used_by_you`)."""
+
+    code = "promo_refused"
+    status = 409
+
+
+class ReviewRefused(DomainError):
+    """A review that cannot be written; `reason`: `not_completed` or `exists`."""
+
+    code = "review_refused"
+    status = 409

@@ -106,6 +106,12 @@ def explain(error: DomainError) -> str:
         return _("Online payment is not available right now.")
     if code == "invalid_input":
         return _invalid_input(error, details)
+    if code == "promo_refused":
+        return _promo_refused(error)
+    if code == "review_refused":
+        if error.details.get("reason") == "exists":
+            return _("This order has a review already.")
+        return _("An order can be reviewed once it is completed.")
     if code == "sold_out":
         available = int(error.details.get("available", 0))
         if available > 0:
@@ -246,6 +252,16 @@ def _invalid_input(error: DomainError, details: dict[str, str]) -> str:
     limit = details.get("max", "")
     if field in _CHECKOUT_FIELDS:
         return _checkout_input(error)
+    if field == "rating":
+        return _("A rating is a whole number from 1 to 5.")
+    if field == "points":
+        return _("You can pay with at most {count} points on this order.").format(
+            count=details.get("max", 0)
+        )
+    if field == "promo_code":
+        return _("A promo code is 3 to 32 Latin letters, digits, “-” or “_”.")
+    if field == "promo":
+        return _promo_spec_problem(error.details)
     if field == "personal_text":
         return _personal_text_problem(error.details)
     if field == "vat_code":
@@ -286,6 +302,49 @@ def _invalid_input(error: DomainError, details: dict[str, str]) -> str:
     return _("Please check the {field}.").format(field=field_name(field))
 
 
+def _promo_spec_problem(details: dict[str, object]) -> str:
+    """What is wrong with an admin's description of a new promo code."""
+    part = escape(str(details.get("part", ""))[:40])
+    if details.get("reason") == "exists":
+        return _("A promo code {code} already exists.").format(code=part)
+    if details.get("reason") == "provider":
+        return _("There is no shop with id {id}.").format(id=part)
+    return _(
+        "I could not understand “{part}”. Example: /promo add SPRING10 10% min=500 "
+        "from=2026-03-01 to=2026-03-31 limit=100 per_user=1 shop=3 first"
+    ).format(part=part)
+
+
+def _promo_refused(error: DomainError) -> str:
+    """Why a promo code does not apply (the same words in the chat and the API)."""
+    reason = error.details.get("reason")
+    code = escape(str(error.details.get("code", ""))[:32])
+    if reason == "unknown":
+        return _("There is no promo code {code}.").format(code=code)
+    if reason == "inactive":
+        return _("The promo code {code} is no longer valid.").format(code=code)
+    if reason == "not_started":
+        return _("The promo code {code} is not valid yet.").format(code=code)
+    if reason == "expired":
+        return _("The promo code {code} has expired.").format(code=code)
+    if reason == "min_order":
+        return _("The promo code {code} works for orders from {amount}.").format(
+            code=code,
+            amount=_money(error.details.get("min_order"), error.details.get("currency")),
+        )
+    if reason == "other_provider":
+        return _("The promo code {code} is for another shop.").format(code=code)
+    if reason == "currency":
+        return _("The promo code {code} does not work for this currency.").format(code=code)
+    if reason == "first_order":
+        return _("The promo code {code} is for the first order only.").format(code=code)
+    if reason == "used_up":
+        return _("The promo code {code} has been used up.").format(code=code)
+    if reason == "used_by_you":
+        return _("You have already used the promo code {code}.").format(code=code)
+    return _("The promo code {code} cannot be applied.").format(code=code)
+
+
 def _payment_refused(error: DomainError) -> str:
     """Why Telegram's pre-checkout of an invoice was declined (Telegram shows it in its form)."""
     reason = error.details.get("reason")
@@ -295,6 +354,8 @@ def _payment_refused(error: DomainError) -> str:
         return _("The order no longer waits for payment (the time ran out or it was cancelled).")
     if reason == "price":
         return _("The amount changed. Please open the order and pay again.")
+    if reason == "promo":
+        return _("The order's promo code has ended. Cancel the order and place it again.")
     if reason == "sold_out":
         return _("“{title}” is no longer sold. The order cannot be paid.").format(
             title=escape(str(error.details.get("title", ""))[:60])

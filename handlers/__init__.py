@@ -18,6 +18,7 @@ from handlers import (
     homework_student,
     homework_tutor,
     language,
+    loyalty,
     payments,
     privacy,
     profile,
@@ -45,6 +46,7 @@ def get_routers() -> list[Router]:
         broadcast_send.create_router(),  # the recipients' "Stop these messages", any state
         admin.create_router(),  # admins only; others fall through to the catch-alls
         language.create_router(),
+        loyalty.create_router(),  # /card in any state
         privacy.create_router(),
         profile.create_router(),
         catalog.create_router(),

@@ -23,6 +23,7 @@ from handlers import (
     admin_moderation,
     admin_orders,
     admin_payouts,
+    admin_promo,
     admin_providers,
     admin_refunds,
 )
@@ -92,5 +93,6 @@ def create_router() -> Router:
         admin_payouts.create_router(),
         admin_insights.create_router(),
         admin_broadcast.create_router(),
+        admin_promo.create_router(),
     )
     return router

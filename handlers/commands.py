@@ -28,6 +28,7 @@ def customer_commands() -> list[Command]:
         ("tutors", __("Find a tutor and book a lesson")),
         ("lessons", __("Your lessons: upcoming and past")),
         ("homework", __("Your homework and grades")),
+        ("card", __("Your member card and points")),
         ("language", __("Change the language")),
         ("cancel", __("Stop the current action")),
         ("privacy", __("Personal data, consent and the policy")),
@@ -62,6 +63,7 @@ def admin_commands() -> list[Command]:
         ("faq", __("Questions and answers offered before a support ticket")),
         ("tickets", __("Support tickets that are not closed")),
         ("broadcast", __("Send a message to a segment of customers")),
+        ("promo", __("Promo codes: list, /promo add …, /promo off CODE")),
     ]
 
 

@@ -113,6 +113,9 @@ class CheckoutAction(StrEnum):
     place = "pl"
     restart = "rs"
     abort = "ab"
+    promo = "pc"
+    promo_back = "pb"
+    points = "pt"
 
 
 class CheckoutCB(CallbackData, prefix="co"):
@@ -499,17 +502,53 @@ def checkout_comment() -> InlineKeyboardMarkup:
     return builder.as_markup()
 
 
-def checkout_confirm(checkout_key: str) -> InlineKeyboardMarkup:
-    """Place the order (bound to this confirmation's key), start over, or cancel."""
+def checkout_confirm(
+    checkout_key: str,
+    promo_applied: bool = False,
+    points_offer: int = 0,
+    points_applied: int = 0,
+) -> InlineKeyboardMarkup:
+    """Place the order (bound to this confirmation's key), a promo code, points, start over,
+    or cancel."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("✅ Place order"),
         callback_data=CheckoutCB(action=CheckoutAction.place, value=checkout_key),
     )
+    if promo_applied:
+        builder.button(
+            text=_("🏷 Remove the promo code"),
+            callback_data=CheckoutCB(action=CheckoutAction.promo_back, value="remove"),
+        )
+    else:
+        builder.button(
+            text=_("🏷 Promo code"), callback_data=CheckoutCB(action=CheckoutAction.promo)
+        )
+    if points_applied:
+        builder.button(
+            text=_("⭐ Do not use points"),
+            callback_data=CheckoutCB(action=CheckoutAction.points, value="0"),
+        )
+    elif points_offer:
+        builder.button(
+            text=_("⭐ Use {count} points").format(count=points_offer),
+            callback_data=CheckoutCB(action=CheckoutAction.points, value=str(points_offer)),
+        )
     builder.button(
         text=_("✏️ Change details"), callback_data=CheckoutCB(action=CheckoutAction.restart)
     )
     builder.adjust(1)
+    builder.row(_abort_button())
+    return builder.as_markup()
+
+
+def checkout_promo() -> InlineKeyboardMarkup:
+    """While the promo code is asked: back to the order without one, or cancel."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("↩️ Without a promo code"),
+        callback_data=CheckoutCB(action=CheckoutAction.promo_back),
+    )
     builder.row(_abort_button())
     return builder.as_markup()
 

@@ -46,6 +46,11 @@ def parse_payload(payload: str | None) -> DeepLink | None:
     return DeepLink(DeepLinkKind(match.group(1)), match.group(2))
 
 
+def referral_link(bot_username: str, pseudonym: str) -> str:
+    """A person's own link that invites others (`start=ref_<pseudonym>`)."""
+    return f"https://t.me/{bot_username}?start={DeepLink(DeepLinkKind.referral, pseudonym).payload}"
+
+
 def invite_link(bot_username: str, code: str) -> str:
     """A t.me link that hands a provider to whoever opens it first."""
     return f"https://t.me/{bot_username}?start={DeepLink(DeepLinkKind.invite, code).payload}"

@@ -90,6 +90,11 @@ class JobKind(StrEnum):
     support_sla = "support.sla"
     """A support ticket waits for an agent too long: remind the agents. Payload: ticket_id."""
 
+    loyalty_earn = "loyalty.earn"
+    """A completed order's points for its customer. Payload: order_id."""
+    loyalty_expire = "loyalty.expire"
+    """A lot of points reaches its end: what is left of it expires. Payload: lot_id."""
+
     def key(self, subject: int | str) -> str:
         """The job key of this kind for one subject (an order, a payment, a refund)."""
         return f"{self.value}:{subject}"

@@ -95,6 +95,11 @@ def commission_code(currency: str) -> str:
     return f"platform:commission:{currency}"
 
 
+def promo_code(currency: str) -> str:
+    """Discounts of platform-wide promo codes: the platform's marketing expense."""
+    return f"platform:promo:{currency}"
+
+
 def clearing_code(channel: str, currency: str) -> str:
     """Money in transit at a payment provider (yookassa, telegram, stars)."""
     return f"clearing:{channel}:{currency}"
@@ -163,6 +168,20 @@ async def provider_account(provider_id: int, currency: str) -> Account:
 async def commission_account(currency: str) -> Account:
     """The platform's commission income."""
     return await get_account(commission_code(currency), AccountKind.platform, currency)
+
+
+async def loyalty_account(currency: str) -> Account:
+    """The platform's loyalty expense (negative: what points paid of customers' orders)."""
+    return await get_account(
+        f"platform:loyalty:{currency}", AccountKind.platform, currency, allow_negative=True
+    )
+
+
+async def promo_account(currency: str) -> Account:
+    """The platform's promo expense (negative: what its codes took off customers' orders)."""
+    return await get_account(
+        promo_code(currency), AccountKind.platform, currency, allow_negative=True
+    )
 
 
 # Posting ----------------------------------------------------------------------------------------

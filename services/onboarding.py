@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from db.models import Product, Provider, User
+from db.models import Order, Product, Provider, User
 from services.deeplinks import DeepLink, DeepLinkKind, parse_payload
 
 
@@ -44,6 +44,8 @@ async def _credit_referrer(user: User, pseudonym: str) -> User | None:
     referrer = await User.get_or_none(pseudonym=pseudonym, anonymized_at__isnull=True)
     if referrer is None or referrer.id == user.id:
         return None
+    if await Order.exists(customer_id=user.id):
+        return None  # already a customer: nobody invited them
     changed = await User.filter(id=user.id, referrer_id__isnull=True).update(
         referrer_id=referrer.id
     )

@@ -30,7 +30,8 @@ from db.models import (
     ProductKind,
     User,
 )
-from services import catalog_versions, jobs
+from services import catalog_versions, jobs, loyalty
+from services import promo as promos
 from services.catalog import PAGE_SIZE, STOCK_TRACKED, Page, paginate
 from services.events import ShopEvents
 from services.jobs import JobKind
@@ -197,6 +198,12 @@ async def apply_transition(
         raise IllegalTransition(order_id=order.id, current=order.status.value, target=to.value)
     if to in (S.cancelled, S.refunded) and previous in RESERVING:
         await release_stock(order)
+    if to in (S.cancelled, S.refunded):
+        await promos.release(order.id)  # its promo code's use goes back
+    if to is S.refunded:
+        await loyalty.take_back(order.id)  # the points it earned
+    if to in (S.cancelled, S.refunded):
+        await loyalty.give_back_spent(order)  # the points it was paid with
     record = await OrderTransition.create(
         order_id=order.id,
         from_status=previous,
@@ -217,6 +224,8 @@ async def _effects(order: Order, previous: OrderStatus, to: OrderStatus) -> tupl
         wanted.append(JobKind.refund_cancelled_order)
     if to is S.completed and online and order.currency != STARS:
         wanted.append(JobKind.closing_receipt)
+    if to is S.completed and order.currency != STARS:
+        wanted.append(JobKind.loyalty_earn)  # points for the goods, at the provider's rate
     if to is S.paid and await order.items.filter(kind=ProductKind.digital).exists():
         wanted.append(JobKind.deliver_digital)
     keys = []

@@ -26,6 +26,7 @@ from core.config import DEFAULT_COMMISSION_PERCENT
 from core.errors import DomainError, IllegalTransition, InvalidInput, NotFound
 from core.money import STARS
 from db.models import (
+    Account,
     ActorRole,
     Job,
     Order,
@@ -38,7 +39,8 @@ from db.models import (
     Provider,
     User,
 )
-from services import jobs, ledger, orders, receipts
+from services import jobs, ledger, loyalty, orders, receipts
+from services import promo as promos
 from services.events import ShopEvents
 from services.jobs import JobKind
 from services.ledger import LedgerKind, Posting
@@ -162,6 +164,7 @@ async def payable_order(order_id: int, user: User) -> Order:
         raise IllegalTransition(
             order_id=order.id, current=order.status.value, target=OrderStatus.paid.value
         )
+    await promos.still_valid(order)  # PromoRefused: a code disabled or expired meanwhile
     return order
 
 
@@ -499,16 +502,10 @@ async def settle_payment(
     clearing = await ledger.clearing_account(channel.value, currency)
     customer = await ledger.customer_account(payment.user_id, currency)
     provider_postings: list[Posting] = []
-    if provider is not None:
-        percent = commission_percent_of(provider, default_percent)
-        commission = min(commission_of(payment.amount, percent), payment.amount)
-        provider_account = await ledger.provider_account(provider.id, currency)
-        platform = await ledger.commission_account(currency)
-        provider_postings = [
-            Posting(clearing, -payment.amount),
-            Posting(provider_account, payment.amount - commission),
-            Posting(platform, commission),
-        ]
+    if provider is not None and order is not None:
+        provider_postings = await sale_postings(
+            order, provider, payment.amount, clearing, default_percent
+        )
     change: orders.Change | None = None
     late: tuple[str, ...] = ()
     try:
@@ -550,6 +547,49 @@ async def settle_payment(
         await orders.announce(events, change)
     await events.jobs_added(late)
     return True
+
+
+async def sale_postings(
+    order: Order,
+    provider: Provider,
+    amount: int,
+    clearing: Account,
+    default_percent: Decimal,
+) -> list[Posting]:
+    """How `amount` paid for the order splits between the provider and the platform.
+
+    Without a discount, or with a provider's own promo code (the provider funds it), the
+    commission is taken from what was paid. A platform-wide code and loyalty points are the
+    platform's marketing: the provider gets its share of the price before them, the
+    commission is taken from it too, and they are the platform's expense (`platform:promo`,
+    `platform:loyalty`).
+    """
+    percent = commission_percent_of(provider, default_percent)
+    currency = order.currency
+    provider_account = await ledger.provider_account(provider.id, currency)
+    platform = await ledger.commission_account(currency)
+    redemption = await promos.redemption_of(order.id) if order.discount else None
+    promo_part = redemption.amount if redemption and promos.platform_funded(redemption) else 0
+    points_part = order.points_spent * loyalty.POINT
+    if not promo_part + points_part or amount != order.total:
+        commission = min(commission_of(amount, percent), amount)
+        return [
+            Posting(clearing, -amount),
+            Posting(provider_account, amount - commission),
+            Posting(platform, commission),
+        ]
+    gross = amount + promo_part + points_part
+    commission = min(commission_of(gross, percent), gross)
+    postings = [
+        Posting(clearing, -amount),
+        Posting(provider_account, gross - commission),
+        Posting(platform, commission),
+    ]
+    if promo_part:
+        postings.append(Posting(await ledger.promo_account(currency), -promo_part))
+    if points_part:
+        postings.append(Posting(await ledger.loyalty_account(currency), -points_part))
+    return postings
 
 
 async def refund_late(payment_id: int) -> tuple[str, ...]:

@@ -157,7 +157,11 @@ class Line:
 
 
 def order_lines(order: Order, items: Sequence[OrderItem]) -> list[Line]:
-    """The order's items, plus delivery when it costs something (as the first item is taxed)."""
+    """The order's items, plus delivery when it costs something (as the first item is taxed).
+
+    A promo code's discount is spread over the goods as `allocate` spreads a partial refund
+    (never over delivery), so the lines add up to what was paid.
+    """
     lines = [
         Line(
             item.title,
@@ -170,6 +174,8 @@ def order_lines(order: Order, items: Sequence[OrderItem]) -> list[Line]:
         )
         for item in items
     ]
+    if order.discount and lines:
+        lines = allocate(lines, _sum(lines) - order.discount)
     if order.delivery_fee:
         lines.append(
             Line(

@@ -399,29 +399,34 @@ async def complete_refund(refund_id: int, events: ShopEvents) -> bool:
 async def _reversal(payment: Payment, refund: Refund) -> list[Posting]:
     """The payment's postings turned around, in proportion to the refunded part.
 
-    The platform's share of each refund is the change in its proportional share of everything
-    refunded so far, so a refund in parts gives back exactly the original commission.
+    Each share other than the holder's (the provider's, or the customer's wallet) is the
+    change in its proportional share of everything refunded so far, so a refund in parts
+    gives back exactly the original commission (and promo expense); the holder balances it.
     """
     assert payment.external_id is not None
     original = await LedgerTransaction.get(
         reference=payment_reference(payment.external_id, PaymentChannel(payment.channel))
     )
     entries = await LedgerEntry.filter(transaction_id=original.id).prefetch_related("account")
-    clearing = next(e for e in entries if e.amount < 0)
-    platform = next((e for e in entries if e.account.kind is AccountKind.platform), None)
-    holder = next(e for e in entries if e.amount > 0 and e is not platform)
+    clearing = next(
+        e for e in entries if e.amount < 0 and e.account.kind is not AccountKind.platform
+    )
+    shared = [e for e in entries if e.account.kind is AccountKind.platform]
+    holder = next(e for e in entries if e is not clearing and e not in shared)
     postings = [Posting(clearing.account, refund.amount)]
-    part = 0
-    if platform is not None:
+    parts = 0
+    if shared:
         before = await _refunded_before(refund)
         after = before + refund.amount
-        part = _share(platform.amount, payment.amount, after) - _share(
-            platform.amount, payment.amount, before
-        )
-        if part:
-            postings.append(Posting(platform.account, -part))
-    if refund.amount - part:
-        postings.append(Posting(holder.account, -(refund.amount - part)))
+        for entry in shared:
+            part = _share(entry.amount, payment.amount, after) - _share(
+                entry.amount, payment.amount, before
+            )
+            if part:
+                postings.append(Posting(entry.account, -part))
+                parts += part
+    if refund.amount - parts:
+        postings.append(Posting(holder.account, -(refund.amount - parts)))
     return postings
 
 

@@ -28,7 +28,6 @@ from core.errors import InvalidInput, NotFound
 from core.money import STARS
 from db.models import (
     Account,
-    AccountKind,
     LedgerEntry,
     LedgerKind,
     LedgerTransaction,
@@ -217,7 +216,8 @@ async def settlement_csv(provider_id: int, start: date, end: date, tz: tzinfo) -
         elif account.id in holds:
             if entry.transaction_id in payout_set:
                 row.hold += entry.amount
-        elif account.kind is AccountKind.platform:
+        elif account.code == ledger.commission_code(account.currency):
+            # not the platform's promo expense: a provider sees sales at their full price
             row.commission += entry.amount
 
     buffer = io.StringIO()

@@ -20,7 +20,7 @@ from loguru import logger
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from core.errors import DomainError, InvalidInput
+from core.errors import DomainError, InvalidInput, PromoRefused
 from core.money import STARS
 from db.models import (
     Order,
@@ -34,6 +34,7 @@ from db.models import (
     User,
 )
 from services import ledger
+from services import promo as promos
 from services.events import ShopEvents
 from services.ledger import LedgerKind, Posting
 from services.payments import (
@@ -45,7 +46,7 @@ from services.payments import (
     refund_late,
     settle_payment,
 )
-from services.payments_receipts import order_lines
+from services.payments_receipts import DELIVERY_LINE, order_lines
 
 TELEGRAM_CHANNELS = (PaymentChannel.telegram, PaymentChannel.stars)
 PAYLOAD_PREFIX = "pay:"
@@ -137,6 +138,13 @@ async def invoice_lines(order: Order) -> list[tuple[str, int]]:
     items = await OrderItem.filter(order_id=order.id).order_by("id")
     if order.currency == STARS:
         return [(items[0].title if len(items) == 1 else f"№{order.id}", order.total)]
+    if order.discount:  # the goods at their discounted prices, as the receipt has them
+        return [
+            (f"{line.description[:26]} × {line.quantity}", line.total)
+            if line.description != DELIVERY_LINE
+            else ("🚚", line.total)
+            for line in order_lines(order, items)
+        ]
     lines = [(f"{item.title[:26]} × {item.quantity}", item.price * item.quantity) for item in items]
     if order.delivery_fee:
         lines.append(("🚚", order.delivery_fee))
@@ -174,6 +182,10 @@ async def check_pre_checkout(user: User, payload: str, currency: str, total_amou
     order = await Order.get(id=payment.order_id)
     if order.status is not OrderStatus.pending_payment or order.stock_released:
         raise PaymentRefused(reason="expired")
+    try:
+        await promos.still_valid(order)
+    except PromoRefused as error:
+        raise PaymentRefused(reason="promo") from error
     if (total_amount, currency) != (payment.amount, payment.currency) or (
         payment.amount != order.total
     ):

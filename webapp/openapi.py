@@ -226,6 +226,7 @@ def build_openapi(routes: Iterable[Endpoint]) -> dict[str, Any]:
             {"name": "seller", "description": "Seller mode: a shop's staff and their orders."},
             {"name": "homework", "description": "Homework, materials and achievements."},
             {"name": "tutoring", "description": "Tutors, free times and bookings."},
+            {"name": "loyalty", "description": "Member card, points, reviews and referrals."},
             {"name": "meta", "description": "About the API."},
         ],
         "paths": dict(sorted(paths.items())),

@@ -30,6 +30,8 @@ class LedgerKind(StrEnum):
     lessons_prepaid = "lessons_prepaid"  # a lesson package or one lesson paid ahead: unearned
     lesson_consumed = "lesson_consumed"  # a lesson held, missed or cancelled late: to the tutor
     lessons_returned = "lessons_returned"  # unused lessons' money back to the student's wallet
+    points_earned = "points_earned"  # loyalty points for a completed order (currency PTS)
+    points_closed = "points_closed"  # points expired, or taken back by a refund
 
 
 class Account(Model):

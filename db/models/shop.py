@@ -100,6 +100,11 @@ class Order(TimestampedModel):
     comment = fields.TextField(default="")
     items_total = fields.BigIntField()
     delivery_fee = fields.BigIntField(default=0)
+    discount = fields.BigIntField(default=0, db_default=0)
+    """Taken off the goods by a promo code and loyalty points:
+    total = items_total + delivery_fee − discount."""
+    points_spent = fields.BigIntField(default=0, db_default=0)
+    """Loyalty points paid with (1 point = 1 rouble, part of `discount`)."""
     total = fields.BigIntField()
     currency = fields.CharField(max_length=3)
     checkout_key = fields.CharField(max_length=64, unique=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from handlers.checkout import address, confirm, contact, payment, start
+from handlers.checkout import address, confirm, contact, payment, promo, start
 from handlers.checkout.refusals import RefusalMiddleware
 from handlers.turn import with_turns
 
@@ -28,6 +28,7 @@ def create_router() -> Router:
         address.create_router(),
         contact.create_router(),
         payment.create_router(),
+        promo.create_router(),
         confirm.create_router(),  # last: its fallback takes typing in states waiting for buttons
     )
     return router

@@ -8,7 +8,14 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from core.config import Settings
-from core.errors import CartChanged, ConsentRequired, EmptyCart, InvalidInput, SoldOut
+from core.errors import (
+    CartChanged,
+    ConsentRequired,
+    EmptyCart,
+    InvalidInput,
+    PromoRefused,
+    SoldOut,
+)
 from core.i18n import gettext as _
 from core.money import STARS, format_price
 from core.problems import explain
@@ -24,6 +31,7 @@ from handlers.checkout.conversation import (
     finish,
     forget,
     leave,
+    remember,
     say,
 )
 from handlers.checkout.flow import advance, show_confirmation
@@ -96,6 +104,12 @@ async def place(
     except CartChanged as error:  # the confirmation again, with the changes
         callback_answer.text = explain(error)
         await show_confirmation(turn)
+        return
+    except PromoRefused as error:  # used up or ended meanwhile: the order without it
+        callback_answer.text = explain(error)
+        callback_answer.show_alert = True
+        await remember(state, promo=None)
+        await show_confirmation(turn, explain(error))
         return
     except SoldOut as error:  # the cart again
         await leave(state)

@@ -42,6 +42,7 @@ class CheckoutStates(StatesGroup):
     payment = State()
     comment = State()
     confirm = State()
+    promo = State()
 
 
 def choice_of(kind: type[Choice], value: str, field: str) -> Choice:
@@ -78,6 +79,7 @@ FORGET_ON_REFUSAL = {
     "delivery_slot": ("slot",),
     "phone": ("phone",),
     "comment": ("comment",),
+    "points": ("points",),
 }
 """Answers to ask again when the service refuses a field of the draft."""
 
@@ -101,6 +103,8 @@ def draft_of(given: dict[str, Any]) -> checkout.CheckoutDraft:
         delivery_slot=given.get("slot"),
         phone=given.get("phone"),
         comment=given.get("comment") or "",
+        promo_code=given.get("promo") or None,
+        points=given.get("points") or None,
     )
 
 

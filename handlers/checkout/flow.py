@@ -9,7 +9,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from core.errors import EmptyCart
+from core.errors import EmptyCart, InvalidInput, PromoRefused
 from core.i18n import gettext as _
 from core.money import format_price
 from core.problems import explain
@@ -107,13 +107,37 @@ async def show_confirmation(turn: Turn, notice: str = "") -> None:
     provider = cart.provider
     assert provider is not None
     given = await answers(turn.state)
+    options = None
+    while options is None:
+        try:
+            options = await checkout.options(
+                turn.user,
+                turn.settings,
+                cart=cart,
+                promo_code=given.get("promo"),
+                points=given.get("points"),
+            )
+        except PromoRefused as refusal:  # used up or ended since it was typed
+            given["promo"] = None
+            notice = "\n".join(part for part in (notice, explain(refusal)) if part)
+        except InvalidInput as refusal:  # fewer points than asked for now
+            if not given.get("points"):
+                raise
+            given["points"] = None
+            notice = "\n".join(part for part in (notice, explain(refusal)) if part)
+    await remember(turn.state, promo=given.get("promo"), points=given.get("points"))
     key = checkout.new_checkout_key()
     await remember(turn.state, key=key)
     await turn.state.set_state(CheckoutStates.confirm)
     await say(
         turn,
-        _confirmation_text(cart, provider, given, turn, notice),
-        kb.checkout_confirm(key),
+        _confirmation_text(cart, provider, given, turn, notice, options),
+        kb.checkout_confirm(
+            key,
+            promo_applied=bool(given.get("promo")),
+            points_offer=0 if options.points else options.points_max,
+            points_applied=options.points,
+        ),
     )
 
 
@@ -141,11 +165,18 @@ def _address_text(given: dict[str, Any]) -> str:
 
 
 def _confirmation_text(
-    cart: CartView, provider: Provider, given: dict[str, Any], turn: Turn, notice: str
+    cart: CartView,
+    provider: Provider,
+    given: dict[str, Any],
+    turn: Turn,
+    notice: str,
+    options: checkout.CheckoutOptions,
 ) -> str:
     locale = turn.locale
     delivery = given.get("fulfilment") == Fulfilment.delivery.value
     fee = provider.delivery_fee if delivery else 0
+    discount = options.discount
+    points_value = options.points_value
     parts = [notice, ""] if notice else []
     parts += [
         _("<b>Check your order</b> · {shop}").format(shop=escape(provider.name)),
@@ -160,14 +191,28 @@ def _confirmation_text(
     if given.get("comment"):
         parts.append(_("💬 Comment: {comment}").format(comment=escape(given["comment"])))
     parts.append("")
-    if fee:
+    if fee or discount or points_value:
         parts.append(
             _("Products: {amount}").format(amount=format_price(cart.total, cart.currency, locale))
         )
+    if discount:
+        parts.append(
+            _("🏷 Promo code {code}: −{amount}").format(
+                code=escape(str(given.get("promo"))),
+                amount=format_price(discount, cart.currency, locale),
+            )
+        )
+    if points_value:
+        parts.append(
+            _("⭐ Points: {count} = −{amount}").format(
+                count=options.points, amount=format_price(points_value, cart.currency, locale)
+            )
+        )
+    if fee:
         parts.append(_("Delivery: {fee}").format(fee=format_price(fee, cart.currency, locale)))
     parts.append(
         _("<b>Total: {total}</b>").format(
-            total=format_price(cart.total + fee, cart.currency, locale)
+            total=format_price(cart.total - discount - points_value + fee, cart.currency, locale)
         )
     )
     return "\n".join(parts)

@@ -28,6 +28,10 @@ class CheckoutDraft:
     delivery_slot: str | None = None
     phone: str | None = None
     comment: str = ""
+    promo_code: str | None = None
+    """As typed; checked by services.promo (the options show its discount)."""
+    points: int | None = None
+    """Loyalty points to pay with (1 point = 1 rouble), up to the options' `points_max`."""
 
     @property
     def has_location(self) -> bool:

@@ -7,7 +7,7 @@ below, without I/O, so the rules are tested as plain functions.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -15,14 +15,15 @@ from core.errors import EmptyCart
 from core.money import STARS
 from db.models import Fulfilment, PaymentChannel, PaymentMethod, Provider, User
 from services import cart as carts
-from services import consent
+from services import consent, loyalty
+from services import promo as promos
 from services.cart import CartView
 from services.checkout import slots as delivery
 from services.checkout.slots import Slot
 from services.payments import YOOKASSA, PaymentSettings, channels_for
 
 
-class CheckoutSettings(PaymentSettings, Protocol):
+class CheckoutSettings(PaymentSettings, loyalty.LoyaltySettings, Protocol):
     """What checkout reads of core.config.Settings."""
 
     @property
@@ -72,6 +73,32 @@ class CheckoutOptions:
     contact: ContactNeeds
     timezone: str
     now: datetime
+    items_total: int = 0
+    """The goods at current prices (delivery not included)."""
+    promo: promos.PromoQuote | None = None
+    """The promo code asked about, when it fits the cart (a code that does not is refused)."""
+
+    points_balance: int = 0
+    """The person's loyalty points."""
+    points_max: int = 0
+    """The most points this order may be paid with (balance and cap)."""
+    points: int = 0
+    """The points asked for, when they fit (more than `points_max` is refused)."""
+
+    @property
+    def discount(self) -> int:
+        """What the promo code takes off the goods."""
+        return self.promo.discount if self.promo is not None else 0
+
+    @property
+    def points_value(self) -> int:
+        """What the points pay, in kopecks."""
+        return self.points * loyalty.POINT
+
+    def total(self, fulfilment: Fulfilment) -> int:
+        """What the order costs with this fulfilment, the discount and points taken off."""
+        fee = self.delivery_fee if fulfilment is Fulfilment.delivery else 0
+        return self.items_total - self.discount - self.points_value + fee
 
     def slot(self, slot_id: str) -> Slot | None:
         """The offered slot with this id."""
@@ -139,8 +166,14 @@ async def options(
     *,
     cart: CartView | None = None,
     now: datetime | None = None,
+    promo_code: str | None = None,
+    points: int | None = None,
 ) -> CheckoutOptions:
-    """The options for the person's cart (EmptyCart when there is nothing to check out)."""
+    """The options for the person's cart (EmptyCart when there is nothing to check out).
+
+    With `promo_code` they carry its discount, or PromoRefused says why it does not fit;
+    with `points`, the points applied (InvalidInput naming `points` beyond `points_max`).
+    """
     cart = cart if cart is not None else await carts.view(user)
     provider = cart.provider
     if cart.empty or provider is None:
@@ -148,7 +181,17 @@ async def options(
     now = now or datetime.now(UTC)
     windows = [] if cart.digital_only else delivery.delivery_slots(now, settings.timezone)
     taken = await delivery.booked(provider.id, windows) if provider.allow_delivery else {}
-    return offer(
+    quote = None
+    if promo_code:
+        quote = await promos.quote(
+            promo_code,
+            user_id=user.id,
+            provider_id=provider.id,
+            items_total=cart.total,
+            currency=cart.currency,
+            now=now,
+        )
+    offered = offer(
         provider,
         currency=cart.currency,
         digital_only=cart.digital_only,
@@ -161,4 +204,15 @@ async def options(
         profile_phone=user.phone,
         timezone=settings.timezone,
         now=now,
+    )
+    balance = await loyalty.balance(user.id)
+    goods = cart.total - (quote.discount if quote is not None else 0)
+    most = min(balance, loyalty.spend_cap(goods, settings.loyalty_spend_cap_percent, cart.currency))
+    return replace(
+        offered,
+        items_total=cart.total,
+        promo=quote,
+        points_balance=balance,
+        points_max=most,
+        points=loyalty.choose_points(points, balance, most),
     )

@@ -9,7 +9,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from core.errors import CartChanged, EmptyCart, InvalidInput, SoldOut
+from core.errors import CartChanged, EmptyCart, InvalidInput, PromoRefused, SoldOut
 from db.models import (
     ActorRole,
     CartItem,
@@ -24,7 +24,8 @@ from db.models import (
     User,
 )
 from services import cart as carts
-from services import catalog_versions, custom_products
+from services import catalog_versions, custom_products, loyalty
+from services import promo as promos
 from services.catalog import tracks_stock
 from services.checkout import slots as delivery
 from services.checkout.draft import CheckoutDraft
@@ -87,7 +88,10 @@ async def place_order(
     provider = cart.provider
     assert provider is not None
     now = now or datetime.now(UTC)
-    terms = validate(draft, await options(user, settings, cart=cart, now=now))
+    offered = await options(
+        user, settings, cart=cart, now=now, promo_code=draft.promo_code, points=draft.points
+    )
+    terms = validate(draft, offered)
     if payment_timeout is None:
         payment_timeout = timedelta(minutes=settings.order_payment_timeout)
     online = terms.payment_method is PaymentMethod.online
@@ -124,9 +128,22 @@ async def place_order(
                 total=cart.total + delivery_fee,
                 currency=cart.currency,
                 checkout_key=checkout_key,
+                discount=0,
                 pickup_code=f"{secrets.randbelow(10**6):06d}",
                 expires_at=now + payment_timeout if online else None,
             )
+            if offered.promo is not None:
+                # Checked again with the code's row locked: its last use may be gone.
+                discount = await promos.redeem(offered.promo.code, order=order, now=now)
+                order.discount = discount
+            if offered.points:
+                # The ledger refuses points spent meanwhile (its account row is locked).
+                await loyalty.spend(order, offered.points)
+                order.points_spent = offered.points
+                order.discount += offered.points_value
+            if order.discount:
+                order.total = order.items_total + order.delivery_fee - order.discount
+                await order.save(update_fields=["discount", "points_spent", "total"])
             await OrderItem.bulk_create(
                 [
                     OrderItem(
@@ -158,7 +175,7 @@ async def place_order(
                 actor_role=ActorRole.customer,
             )
             await CartItem.filter(user_id=user.id).delete()
-    except (IntegrityError, SoldOut):
+    except (IntegrityError, SoldOut, PromoRefused):
         # The same key raced in from a second click: the other request created the order
         # (and may have taken the last items, so this one found them sold out).
         existing = await Order.get_or_none(checkout_key=checkout_key, customer_id=user.id)

@@ -24,6 +24,7 @@ CUSTOMER_COMMANDS = {
     "tutors",
     "lessons",
     "homework",
+    "card",
     "language",
     "cancel",
     "privacy",
@@ -105,6 +106,7 @@ async def test_the_command_menu_follows_duties(telegram: Telegram) -> None:
         "faq",
         "tickets",
         "broadcast",
+        "promo",
     }
     help_text = (await seller.send("/help"))[0].text or ""
     assert "/shop" in help_text and "/admin" not in help_text

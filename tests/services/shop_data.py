@@ -52,6 +52,9 @@ class CheckoutRules:
     order_payment_timeout: int = 30
     yookassa_enabled: bool = False
     telegram_payments_enabled: bool = True
+    loyalty_earn_percent: Decimal = Decimal(5)
+    loyalty_points_days: int = 365
+    loyalty_spend_cap_percent: int = 30
 
 
 RULES = CheckoutRules()

@@ -173,6 +173,8 @@ async def test_responses_of_a_whole_session_match_the_document(
     await c(ann, "POST", "/cart/acknowledge")
     status, options = await c(ann, "GET", "/checkout/options")
     assert status == 200 and options["delivery_slots"]
+    await c(ann, "GET", "/checkout/options", query="?promo_code=NOPE")  # 409 promo_refused
+    await c(ann, "GET", "/checkout/options", query="?promo_code=x")  # 422 not a code
 
     choices = {"fulfilment": "pickup", "payment_method": "cash"}
     key = {"Idempotency-Key": "contract-key-1"}
@@ -196,7 +198,15 @@ async def test_responses_of_a_whole_session_match_the_document(
     qr = await web.client.get(f"/api/v1/orders/{ready['id']}/pickup-qr", headers=ann.headers)
     contract.check_media("GET", "/orders/{order_id}/pickup-qr", qr.status, qr.content_type)
     assert qr.status == 200
-    await seller_session(web, contract, shop.bakery, ready)
+    review = "/orders/{order_id}/review"
+    await c(ann, "POST", review, order_id=ready["id"], body={"rating": 5})  # 409 not completed
+    await c(ann, "POST", review, order_id=ready["id"], body={"rating": "abc"})  # 422
+    await c(ann, "POST", review, order_id=999_999, body={"rating": 5})  # 404
+    await seller_session(web, contract, shop.bakery, ready)  # hands the order over: completed
+    await c(ann, "POST", review, order_id=ready["id"], body={"rating": 4, "text": "Good"})
+    reviews_of = "/providers/{provider_id}/reviews"
+    await c(ann, "GET", reviews_of, provider_id=shop.bakery.id)
+    await c(ann, "GET", reviews_of, provider_id=999_999)
     pay = "/orders/{order_id}/payments"
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "telegram"})  # cancelled
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "bitcoin"})
@@ -207,6 +217,8 @@ async def test_responses_of_a_whole_session_match_the_document(
     assert (await c(ann, "GET", "/checkout/options"))[0] == 409
 
     await c(ann, "GET", "/me")
+    await c(ann, "GET", "/loyalty")
+    await c(ann, "GET", "/referral")
     await c(ann, "PATCH", "/me", body={"locale": "ru"})
     await c(ann, "PATCH", "/me", body={"locale": "xx"})
 

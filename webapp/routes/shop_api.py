@@ -32,6 +32,7 @@ from services.invoices import invoice_fields
 from webapp.keys import BOT
 from webapp.openapi import build_openapi
 from webapp.qr import qr_png
+from webapp.routes import engagement_api
 from webapp.routes import shop_api_models as m
 from webapp.routes import shop_api_views as views
 from webapp.routes.shop_api_kit import ApiError, BadRequest, Call, Header, Png, RouteTable
@@ -209,16 +210,25 @@ async def _order_response(call: Call, order_id: int) -> m.Order:
 
 
 @routes.endpoint(
-    "GET", "/checkout/options", tag="orders", errors=(409,), records=EventKind.checkout_started
+    "GET",
+    "/checkout/options",
+    tag="orders",
+    errors=(409, 422),
+    records=EventKind.checkout_started,
 )
-async def checkout_options(call: Call) -> m.CheckoutOffer:
+async def checkout_options(call: Call, query: m.CheckoutQuery) -> m.CheckoutOffer:
     """What the cart can be checked out with now: the same options the chat offers.
 
     Fulfilment kinds, free delivery slots (send one's `id` as `delivery_slot`), payment
     methods and channels, and the contact data needed with whether consent covers it.
-    Refused with `empty_cart` when there is nothing to check out.
+    Refused with `empty_cart` when there is nothing to check out; with `promo_code`, the
+    quote shows its discount, or `promo_refused` says why it does not apply; with `points`,
+    the points applied (422 `points` beyond `quote.points_max`).
     """
-    return views.checkout_offer(call, await checkout.options(call.user, call.settings))
+    offered = await checkout.options(
+        call.user, call.settings, promo_code=query.promo_code, points=query.points
+    )
+    return views.checkout_offer(call, offered)
 
 
 def _draft(body: m.CheckoutRequest) -> checkout.CheckoutDraft:
@@ -231,6 +241,8 @@ def _draft(body: m.CheckoutRequest) -> checkout.CheckoutDraft:
         delivery_slot=body.delivery_slot,
         phone=body.phone,
         comment=body.comment,
+        promo_code=body.promo_code or None,
+        points=body.points or None,
     )
 
 
@@ -438,8 +450,10 @@ def setup(api: web.Application, *more: RouteTable) -> None:
     """Register the shop endpoints (and other features' tables) and the OpenAPI document of
     them all on the /api/v1 sub-app."""
     routes.setup(api)
-    for table in more:
+    for table in (*more, engagement_api.routes):
         table.setup(api)
-    api[OPENAPI] = build_openapi([*routes, *(endpoint for table in more for endpoint in table)])
+    api[OPENAPI] = build_openapi(
+        [*routes, *(endpoint for table in (*more, engagement_api.routes) for endpoint in table)]
+    )
     api[OPENAPI_JSON] = orjson.dumps(api[OPENAPI])
     api.router.add_get(OPENAPI_PATH, openapi_document)

@@ -335,6 +335,36 @@ class ContactNeeds(ResponseBody):
     has_phone: bool = Field(description="The profile's phone can be used (consent given).")
 
 
+class CheckoutQuery(QueryParams):
+    """A promo code to price the cart with."""
+
+    promo_code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="Refused with `promo_refused` (its `reason` says why) when it does not fit.",
+    )
+    points: JsonInt | None = Field(
+        default=None,
+        ge=0,
+        le=10**9,
+        description="Loyalty points to pay with; more than `quote.points_max` is 422 `points`.",
+    )
+
+
+class Quote(ResponseBody):
+    """What the order will cost: goods, the promo code's discount, delivery when chosen."""
+
+    items_total: Money
+    promo_code: str | None = Field(description="The code applied, upper-cased; null: none.")
+    discount: Money
+    points_balance: int = Field(description="The person's loyalty points (1 point = 1 ₽).")
+    points_max: int = Field(description="The most points this order may be paid with.")
+    points: int = Field(description="The points asked for, applied.")
+    points_value: Money = Field(description="What those points pay.")
+    total_pickup: Money = Field(description="Goods minus the discount and points.")
+    total_delivery: Money = Field(description="Goods minus the discount and points, plus delivery.")
+
+
 class CheckoutOffer(ResponseBody):
     """What the caller's cart can be checked out with now (the chat offers the same)."""
 
@@ -353,6 +383,7 @@ class CheckoutOffer(ResponseBody):
         description="How an online order can be paid; empty: online payment is unavailable."
     )
     contact: ContactNeeds
+    quote: Quote
 
 
 class CheckoutRequest(RequestBody):
@@ -381,6 +412,18 @@ class CheckoutRequest(RequestBody):
         "when left out.",
     )
     comment: str = Field(default="", max_length=MAX_COMMENT)
+    promo_code: str | None = Field(
+        default=None,
+        max_length=32,
+        description="A promo code, checked again when the order is placed; refused with "
+        "`promo_refused` (used up meanwhile included).",
+    )
+    points: JsonInt | None = Field(
+        default=None,
+        ge=0,
+        le=10**9,
+        description="Loyalty points to pay with (up to the options' `quote.points_max`).",
+    )
 
 
 class OrderItem(ResponseBody):
@@ -434,6 +477,8 @@ class Order(OrderSummary):
     items: list[OrderItem]
     items_total: Money
     delivery_fee: Money
+    discount: Money = Field(description="Taken off the goods by a promo code and points.")
+    points_spent: int = Field(description="Loyalty points paid with (part of `discount`).")
     address: str | None
     latitude: float | None
     longitude: float | None

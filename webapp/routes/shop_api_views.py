@@ -12,6 +12,7 @@ from core.texts import status_name
 from db.models import (
     ActorRole,
     Category,
+    Fulfilment,
     OrderStatus,
     OrderTransition,
     PaymentChannel,
@@ -283,6 +284,17 @@ def checkout_offer(call: Call, options: CheckoutOptions) -> m.CheckoutOffer:
             consent=contact.consent,
             has_phone=contact.known_phone is not None,
         ),
+        quote=m.Quote(
+            items_total=call.money(options.items_total, options.currency),
+            promo_code=options.promo.code if options.promo is not None else None,
+            discount=call.money(options.discount, options.currency),
+            points_balance=options.points_balance,
+            points_max=options.points_max,
+            points=options.points,
+            points_value=call.money(options.points_value, options.currency),
+            total_pickup=call.money(options.total(Fulfilment.pickup), options.currency),
+            total_delivery=call.money(options.total(Fulfilment.delivery), options.currency),
+        ),
     )
 
 
@@ -308,6 +320,8 @@ def order(call: Call, order: OrderRow, history: list[OrderTransition]) -> m.Orde
         ],
         items_total=call.money(order.items_total, currency),
         delivery_fee=call.money(order.delivery_fee, currency),
+        discount=call.money(order.discount, currency),
+        points_spent=order.points_spent,
         address=order.address,
         latitude=order.latitude,
         longitude=order.longitude,

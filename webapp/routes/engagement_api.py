@@ -1,0 +1,154 @@
+"""The engagement part of /api/v1: the loyalty card with its points and history, reviews.
+
+Its endpoints join the shop API's document (`shop_api.setup` registers this table too).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Literal
+
+import aiohttp
+from aiogram.exceptions import TelegramAPIError
+from loguru import logger
+from pydantic import Field
+
+from db.models import Review as ReviewRow
+from services import loyalty, reviews
+from services.deeplinks import referral_link
+from webapp.keys import BOT
+from webapp.routes.shop_api_kit import Call, RouteTable
+from webapp.routes.shop_api_models import JsonInt, Page, PageQuery, RequestBody, ResponseBody
+
+routes = RouteTable()
+
+
+class PointsMove(ResponseBody):
+    """One change of the person's points."""
+
+    at: datetime
+    points: int = Field(
+        description="Positive: earned or given back; negative: spent, expired or taken back."
+    )
+    kind: Literal["earned", "spent", "returned", "expired", "taken_back"]
+    order_id: int | None
+
+
+class Loyalty(ResponseBody):
+    """The person's member card: its id (the QR code shows it), points and latest moves."""
+
+    member_id: str = Field(description="10 digits; the chat's /card shows it as a QR code.")
+    points: int = Field(description="1 point = 1 rouble.")
+    next_expiry: datetime | None = Field(description="When the points earned first expire.")
+    expiring: int = Field(description="How many points expire then.")
+    history: list[PointsMove] = Field(description="Newest first, at most 20.")
+
+
+@routes.endpoint("GET", "/loyalty", tag="loyalty")
+async def get_loyalty(call: Call) -> Loyalty:
+    """The caller's member card (issued on first use), points and their latest moves."""
+    summary = await loyalty.summary(call.user)
+    return Loyalty(
+        member_id=summary.member_id,
+        points=summary.points,
+        next_expiry=summary.next_expiry,
+        expiring=summary.expiring,
+        history=[
+            PointsMove(at=move.at, points=move.points, kind=move.kind, order_id=move.order_id)
+            for move in summary.history
+        ],
+    )
+
+
+class ReviewRequest(RequestBody):
+    """A review of a completed order."""
+
+    rating: JsonInt = Field(ge=1, le=5, description="1 to 5 stars.")
+    text: str = Field(default="", max_length=reviews.MAX_TEXT)
+
+
+class Review(ResponseBody):
+    """A customer's review and the provider's reply."""
+
+    id: int
+    order_id: int
+    rating: int
+    text: str
+    reply: str | None
+    created_at: datetime
+
+
+class ReviewList(Page):
+    """One page of a provider's reviews, newest first, with its rating."""
+
+    items: list[Review]
+    rating: float | None = Field(description="Average of the visible reviews; null: none yet.")
+    rating_count: int
+
+
+def _review(row: ReviewRow) -> Review:
+    return Review(
+        id=row.id,
+        order_id=row.order_id,
+        rating=row.rating,
+        text=row.text,
+        reply=row.reply,
+        created_at=row.created_at,
+    )
+
+
+class Referral(ResponseBody):
+    """The caller's invitation link and what it brought."""
+
+    start_parameter: str = Field(description="`ref_<code>`: the /start payload of the link.")
+    link: str | None = Field(
+        description="t.me link with that start parameter; null while Telegram cannot be asked "
+        "for the bot's username."
+    )
+    invited: int = Field(description="People who joined through it.")
+    rewarded: int = Field(description="Of them, those whose first order was completed.")
+    points: int = Field(description="Points the invitations brought.")
+
+
+@routes.endpoint("GET", "/referral", tag="loyalty")
+async def get_referral(call: Call) -> Referral:
+    """The caller's personal link (start=ref_<code>) and the rewards it brought."""
+    summary = await loyalty.referral_summary(call.user)
+    link: str | None = None
+    try:  # aiogram keeps the answer after the first call
+        me = await asyncio.wait_for(call.request.config_dict[BOT].me(), timeout=3)
+        link = referral_link(me.username or "", call.user.pseudonym) if me.username else None
+    except (TelegramAPIError, aiohttp.ClientError, TimeoutError) as error:
+        logger.warning("Referral link without the bot's username: {}", error)
+    return Referral(
+        start_parameter=f"ref_{call.user.pseudonym}",
+        link=link,
+        invited=summary.invited,
+        rewarded=summary.rewarded,
+        points=summary.points,
+    )
+
+
+@routes.endpoint(
+    "POST", "/orders/{order_id}/review", tag="loyalty", status=201, errors=(404, 409, 422)
+)
+async def write_review(call: Call, body: ReviewRequest, order_id: int) -> Review:
+    """Review one's own completed order, once (`review_refused` with `not_completed` or
+    `exists`; someone else's order is 404)."""
+    return _review(await reviews.write(call.user, order_id, body.rating, body.text))
+
+
+@routes.endpoint("GET", "/providers/{provider_id}/reviews", tag="loyalty", errors=(404,))
+async def provider_reviews(call: Call, query: PageQuery, provider_id: int) -> ReviewList:
+    """A provider's reviews (hidden ones left out), newest first, and its rating."""
+    page = await reviews.provider_reviews(provider_id, query.page)
+    rating = await reviews.rating(provider_id)
+    return ReviewList(
+        items=[_review(row) for row in page.items],
+        page=page.number,
+        pages=page.pages,
+        total=page.total,
+        rating=rating.average,
+        rating_count=rating.count,
+    )
