@@ -315,7 +315,7 @@ async def test_two_runner_processes_do_every_effect_once(pg_world: World) -> Non
         )
         books.append((order_id, person))
     due = Job.filter(state=JobState.pending, due_at__lte=datetime.now(UTC))
-    assert await due.count() == 9  # 3 refunds, 3 receipts, 3 deliveries
+    assert await due.count() == 12  # 3 refunds, 3 receipts, 3 deliveries, 3 loyalty points
 
     assert await asyncio.gather(world.child("run"), world.child("run")) == [0, 0]
 

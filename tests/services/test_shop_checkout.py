@@ -9,6 +9,7 @@ import pytest
 
 from core.errors import (
     CartChanged,
+    ChoiceRefused,
     ConsentRequired,
     DomainError,
     EmptyCart,
@@ -483,9 +484,9 @@ def delivery(**changes: object) -> CheckoutDraft:
 
 
 REFUSALS: dict[str, tuple[CheckoutDraft, CheckoutOptions, type[DomainError], dict[str, object]]] = {
-    "no pickup": (CheckoutDraft(), offered(shop(allow_pickup=False)), InvalidInput,
+    "no pickup": (CheckoutDraft(), offered(shop(allow_pickup=False)), ChoiceRefused,
                   {"field": "fulfilment"}),
-    "no delivery": (delivery(), offered(shop(allow_delivery=False)), InvalidInput,
+    "no delivery": (delivery(), offered(shop(allow_delivery=False)), ChoiceRefused,
                     {"field": "fulfilment"}),
     "no address": (delivery(address=None), offered(), InvalidInput, {"field": "address", "min": 5}),
     "blank address": (delivery(address="   "), offered(), InvalidInput,
@@ -509,7 +510,7 @@ REFUSALS: dict[str, tuple[CheckoutDraft, CheckoutOptions, type[DomainError], dic
     "letters for a phone": (delivery(phone="call me"), offered(), InvalidInput, {"field": "phone"}),
     "too short a phone": (delivery(phone="+7999"), offered(), InvalidInput, {"field": "phone"}),
     "cash not taken": (CheckoutDraft(payment_method=PaymentMethod.cash),
-                       offered(shop(allow_cash=False)), InvalidInput, {"field": "payment_method"}),
+                       offered(shop(allow_cash=False)), ChoiceRefused, {"field": "payment_method"}),
     "no payment channel": (CheckoutDraft(), offered(channels=()), PaymentChannelUnavailable,
                            {"field": "payment_method"}),
     "long comment": (CheckoutDraft(comment="x" * 501), offered(), InvalidInput,
@@ -518,10 +519,10 @@ REFUSALS: dict[str, tuple[CheckoutDraft, CheckoutOptions, type[DomainError], dic
     "a phone without consent": (CheckoutDraft(phone="+79990001122"),
                                 offered(consent_given=False), ConsentRequired, {}),
     "digital goods delivered": (delivery(), offered(digital=True, channels=(PaymentChannel.stars,)),
-                                InvalidInput, {"field": "fulfilment"}),
+                                ChoiceRefused, {"field": "fulfilment"}),
     "digital goods for cash": (CheckoutDraft(payment_method=PaymentMethod.cash),
                                offered(digital=True, channels=(PaymentChannel.stars,)),
-                               InvalidInput, {"field": "payment_method"}),
+                               ChoiceRefused, {"field": "payment_method"}),
 }  # fmt: skip
 
 
