@@ -7,7 +7,8 @@ import { sellerLink } from "../seller_nav.js";
 
 function storefront(shop) {
   return html`<li>
-    <a class="card row-link storefront" href="#/shop/${shop.id}">
+    <a class="card row-link storefront"
+      href=${shop.kind === "tutor" ? `#/tutor/${shop.id}` : `#/shop/${shop.id}`}>
       <span class="badge">${shop.kind === "tutor" ? t("kind_tutor") : t("kind_shop")}</span>
       <strong class="storefront-name">${shop.name}</strong>
       ${shop.description ? html`<span class="hint clamp">${shop.description}</span>` : ""}
@@ -24,6 +25,8 @@ export default async function shops({ draw }) {
       <a class="chip" href="#/profile">${t("profile_title")}</a>
       ${sellerLink()}
       <a class="chip" href="#/homework">${t("hw_title")}</a>
+      <a class="chip" href="#/tutors">${t("bk_tutors_title")}</a>
+      <a class="chip" href="#/lessons">${t("bk_lessons_title")}</a>
     </nav>
     <a class="search-box search-link" href="#/search" aria-label=${t("search_label")}>
       ${t("search_placeholder")}</a>
