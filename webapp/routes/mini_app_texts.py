@@ -190,6 +190,7 @@ def mini_app_texts() -> dict[str, str]:
             "counts as given."
         ),
         "bk_lesson_cancelled": _("The lesson is cancelled."),
+        "bk_tutor_shop": _("Lesson packages in the shop"),
         # Paying in the app
         "pay_title": _("Payment"),
         "pay_hint": _("The order waits for payment: {total}."),

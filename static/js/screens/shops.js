@@ -7,8 +7,7 @@ import { sellerLink } from "../seller_nav.js";
 
 function storefront(shop) {
   return html`<li>
-    <a class="card row-link storefront"
-      href=${shop.kind === "tutor" ? `#/tutor/${shop.id}` : `#/shop/${shop.id}`}>
+    <a class="card row-link storefront" href="#/shop/${shop.id}">
       <span class="badge">${shop.kind === "tutor" ? t("kind_tutor") : t("kind_shop")}</span>
       <strong class="storefront-name">${shop.name}</strong>
       ${shop.description ? html`<span class="hint clamp">${shop.description}</span>` : ""}

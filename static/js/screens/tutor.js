@@ -173,7 +173,10 @@ export default async function tutor({ id, draw, stale }) {
       <p class="hint">${t("bk_times_in_zone", { zone: slots.timezone })}</p>
       ${problem ? html`<p class="notice error" role="alert" id="booking-problem">${problem}</p>` : ""}
       ${calendar()}
-      <nav class="chips"><a class="chip" href="#/lessons">${t("bk_lessons_title")}</a></nav>`);
+      <nav class="chips">
+        <a class="chip" href="#/lessons">${t("bk_lessons_title")}</a>
+        <a class="chip" href="#/shop/${id}">${t("bk_tutor_shop")}</a>
+      </nav>`);
   }
 
   await loadSlots();
