@@ -29,6 +29,9 @@ const ROUTES = [
   [/^\/seller\/stock$/, () => import("./screens/seller_stock.js")],
   [/^\/seller\/dashboard$/, () => import("./screens/seller_dashboard.js")],
   [/^\/homework$/, () => import("./screens/homework.js")],
+  [/^\/tutors$/, () => import("./screens/tutors.js")],
+  [/^\/tutor\/(\d+)$/, () => import("./screens/tutor.js")],
+  [/^\/lessons$/, () => import("./screens/lessons.js")],
 ];
 
 let generation = 0;
@@ -138,8 +141,11 @@ function firstRoute() {
     if (kind === "product") {
       return `#/product/${id}`;
     }
-    if (kind === "shop" || kind === "tutor") {
+    if (kind === "shop") {
       return `#/shop/${id}`;
+    }
+    if (kind === "tutor") {
+      return `#/tutor/${id}`;
     }
     if (kind === "order") {
       return `#/order/${id}`;

@@ -162,6 +162,35 @@ def mini_app_texts() -> dict[str, str]:
         "hw_material_in_chat": _("(open it in the chat with /materials)"),
         "hw_achievements": _("Achievements"),
         "hw_no_achievements": _("No achievements yet."),
+        # Booking lessons
+        "bk_tutors_title": _("Tutors"),
+        "bk_tutors_none": _("No tutors take bookings yet."),
+        "bk_lesson_types": _("Lessons"),
+        "bk_minutes": _("{count} min"),
+        "bk_free_cancel": _("Free cancellation until {hours} h before the lesson."),
+        "bk_credits_left": _("Prepaid lessons left: {count}"),
+        "bk_free_times": _("Free times"),
+        "bk_times_in_zone": _("Times in your zone: {zone}"),
+        "bk_no_slots": _(
+            "No free times in the coming days. Try another lesson or come back later."
+        ),
+        "bk_book_at": _("Book {when}"),
+        "bk_booked": _("Booked. See you at the lesson!"),
+        "bk_lessons_title": _("My lessons"),
+        "bk_lessons_upcoming": _("Upcoming"),
+        "bk_lessons_past": _("Past"),
+        "bk_lessons_none": _("No lessons here yet."),
+        "bk_join_lesson": _("Join the lesson"),
+        "bk_lesson_place": _("Where: {place}"),
+        "bk_free_change_until": _("Free cancellation until {when}"),
+        "bk_cancel_lesson": _("Cancel the lesson"),
+        "bk_cancel_lesson_free": _("Cancel the lesson on {when}? The lesson or money comes back."),
+        "bk_cancel_lesson_late": _(
+            "Cancel the lesson on {when}? It is too late for a free cancellation: the lesson "
+            "counts as given."
+        ),
+        "bk_lesson_cancelled": _("The lesson is cancelled."),
+        "bk_tutor_shop": _("Lesson packages in the shop"),
         # Paying in the app
         "pay_title": _("Payment"),
         "pay_hint": _("The order waits for payment: {total}."),

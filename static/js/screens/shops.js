@@ -24,6 +24,8 @@ export default async function shops({ draw }) {
       <a class="chip" href="#/profile">${t("profile_title")}</a>
       ${sellerLink()}
       <a class="chip" href="#/homework">${t("hw_title")}</a>
+      <a class="chip" href="#/tutors">${t("bk_tutors_title")}</a>
+      <a class="chip" href="#/lessons">${t("bk_lessons_title")}</a>
     </nav>
     <a class="search-box search-link" href="#/search" aria-label=${t("search_label")}>
       ${t("search_placeholder")}</a>
