@@ -130,6 +130,8 @@ class Storefront(ResponseBody):
     description: str
     legal_name: str
     inn: str
+    rating: float | None = Field(description="Average of visible reviews, 1–5; null when none")
+    reviews_count: int
 
 
 class Catalog(ResponseBody):

@@ -23,7 +23,7 @@ from db.models import (
 )
 from db.models import Order as OrderRow
 from services import cart as carts
-from services import consent, orders, payments, seller
+from services import consent, orders, payments, reviews, seller
 from services.cart import CartLine as CartRow
 from services.cart import CartView
 from services.catalog import Page as ServicePage
@@ -34,8 +34,8 @@ from webapp.routes.media import media_url
 from webapp.routes.shop_api_kit import Call
 
 
-def storefront(provider: Provider) -> m.Storefront:
-    """A provider as listed in the catalog."""
+def storefront(provider: Provider, rating: reviews.Rating) -> m.Storefront:
+    """A provider as listed in the catalog, with its rating."""
     return m.Storefront(
         id=provider.id,
         slug=provider.slug,
@@ -44,6 +44,8 @@ def storefront(provider: Provider) -> m.Storefront:
         description=provider.description,
         legal_name=provider.legal_name,
         inn=provider.inn,
+        rating=rating.average,
+        reviews_count=rating.count,
     )
 
 
@@ -52,10 +54,12 @@ def provider_ref(provider: Provider) -> m.ProviderRef:
     return m.ProviderRef(id=provider.id, slug=provider.slug, name=provider.name)
 
 
-def provider_page(call: Call, provider: Provider, categories: list[Category]) -> m.ProviderOut:
+def provider_page(
+    call: Call, provider: Provider, categories: list[Category], rating: reviews.Rating
+) -> m.ProviderOut:
     """A storefront with its categories and what it offers at checkout."""
     return m.ProviderOut(
-        **storefront(provider).model_dump(),
+        **storefront(provider, rating).model_dump(),
         categories=[m.CategoryOut(id=c.id, title=c.title) for c in categories],
         checkout=m.CheckoutOptions(
             pickup=provider.allow_pickup,

@@ -1,0 +1,39 @@
+"""Ratings on the storefront: a new or hidden review shows on the very next (cached) read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from db.models import OrderStatus, User
+from services import reviews
+from tests.web.conftest import TG_USER, Web
+from tests.web.test_pickup_and_profile_api import READY, move, placed_order
+from tests.web.test_shop_api import Customer
+
+
+async def rating_of(ann: Customer, provider_id: int) -> tuple[Any, Any, Any, Any]:
+    """The storefront's and the catalogue's rating and count of the provider."""
+    status, page = await ann.get(f"/providers/{provider_id}")
+    assert status == 200, page
+    status, listing = await ann.get("/catalog")
+    assert status == 200, listing
+    listed = next(item for item in listing["items"] if item["id"] == provider_id)
+    return page["rating"], page["reviews_count"], listed["rating"], listed["reviews_count"]
+
+
+async def test_a_review_and_its_hiding_show_at_once_despite_the_cache(web: Web) -> None:
+    ann = Customer(web)
+    order = await placed_order(web, ann)
+    provider_id = order["provider"]["id"]
+    await move(web, order["id"], *READY, OrderStatus.completed)
+    assert await rating_of(ann, provider_id) == (None, 0, None, 0)
+    assert await rating_of(ann, provider_id) == (None, 0, None, 0)  # now from the cache
+
+    anna = await User.get(tg_id=TG_USER["id"])
+    review = await reviews.write(anna, order["id"], 4, "Good")  # as the chat writes it
+    assert await rating_of(ann, provider_id) == (4.0, 1, 4.0, 1)
+
+    await reviews.hide(review.id)  # an admin hides it: it counts no more
+    assert await rating_of(ann, provider_id) == (None, 0, None, 0)
+    await reviews.hide(review.id, hidden=False)
+    assert await rating_of(ann, provider_id) == (4.0, 1, 4.0, 1)
