@@ -40,6 +40,14 @@ async def completed_order(
     return seller, buyer, order, done
 
 
+async def storefront_text(buyer: SandboxUser) -> str:
+    """The bakery's storefront as the buyer opens it from the menu."""
+    await buyer.send("/start")
+    await buyer.click("🛒 Catalog")
+    replies = await buyer.click("Sam's Bakery")
+    return text_of(replies[-1])
+
+
 async def test_a_customer_rates_with_text_and_the_provider_replies(telegram: Telegram) -> None:
     seller, buyer, order, done = await completed_order(telegram)
     assert "⭐ Rate the order" in labels(done)
@@ -130,6 +138,7 @@ async def test_an_admin_lists_and_hides_reviews(telegram: Telegram) -> None:
     await buyer.click("2⭐", asked[-1])
     await buyer.send("Too <b>sweet</b>")
     review = await Review.get(order_id=order.id)
+    assert "★ 2.0 (1)" in await storefront_text(buyer)
 
     root = telegram.user(ADMIN_ID, first_name="Root", language_code="en")
     listed = await root.send("/reviews")
@@ -145,5 +154,6 @@ async def test_an_admin_lists_and_hides_reviews(telegram: Telegram) -> None:
     again = await root.send("/reviews")
     assert "No reviews to moderate." in text_of(again[-1])
 
+    assert "★" not in await storefront_text(buyer)  # a hidden review counts nowhere
     plain = await buyer.send("/reviews")  # not an admin: nothing is listed
     assert all("Recent reviews" not in text_of(m) for m in plain)
