@@ -1,4 +1,4 @@
-"""Ratings on the storefront: a new or hidden review shows on the very next (cached) read."""
+"""Ratings on the storefront (fresh despite the cache) and the member card's QR image."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 from db.models import OrderStatus, User
 from services import reviews
 from tests.web.conftest import TG_USER, Web
-from tests.web.test_pickup_and_profile_api import READY, move, placed_order
-from tests.web.test_shop_api import Customer
+from tests.web.test_pickup_and_profile_api import READY, expected, modules, move, placed_order
+from tests.web.test_shop_api import OTHER_USER, Customer
 
 
 async def rating_of(ann: Customer, provider_id: int) -> tuple[Any, Any, Any, Any]:
@@ -37,3 +37,18 @@ async def test_a_review_and_its_hiding_show_at_once_despite_the_cache(web: Web) 
     assert await rating_of(ann, provider_id) == (None, 0, None, 0)
     await reviews.hide(review.id, hidden=False)
     assert await rating_of(ann, provider_id) == (4.0, 1, 4.0, 1)
+
+
+async def test_the_member_card_png_is_a_qr_of_the_member_id(web: Web) -> None:
+    ann = Customer(web)
+    status, card = await ann.get("/loyalty")
+    assert status == 200, card
+    response = await web.client.get("/api/v1/loyalty/card.png", headers=ann.headers)
+    assert (response.status, response.content_type) == (200, "image/png")
+    assert modules(await response.read()) == expected(card["member_id"])
+    bob = Customer(web, OTHER_USER)  # everyone gets their own card
+    status, other = await bob.get("/loyalty")
+    assert status == 200 and other["member_id"] != card["member_id"]
+    response = await web.client.get("/api/v1/loyalty/card.png", headers=bob.headers)
+    assert modules(await response.read()) == expected(other["member_id"])
+    assert (await web.client.get("/api/v1/loyalty/card.png")).status == 401  # no initData
