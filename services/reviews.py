@@ -12,7 +12,7 @@ from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput, NotFound, ReviewRefused
-from db.models import Order, OrderStatus, Provider, Review, User
+from db.models import Order, OrderItem, OrderStatus, Provider, Review, User
 from services import catalog_versions
 from services.catalog import Page, paginate
 
@@ -137,4 +137,24 @@ async def ratings(provider_ids: list[int]) -> dict[int, Rating]:
         count = int(row["count"] or 0)
         if count:
             found[int(row["provider_id"])] = Rating(round(int(row["stars"]) / count, 2), count)
+    return found
+
+
+async def product_ratings(product_ids: list[int]) -> dict[int, Rating]:
+    """Ratings of products: the visible reviews of the orders that had them in."""
+    ids = sorted(set(product_ids))
+    found: dict[int, Rating] = {product_id: Rating(None, 0) for product_id in ids}
+    if not ids:
+        return found
+    lines = (
+        await OrderItem.filter(product_id__in=ids, order__review__hidden=False)
+        .distinct()
+        .values_list("product_id", "order__review__rating")
+    )
+    sums: dict[int, list[int]] = {}
+    for product_id, stars in lines:
+        if product_id is not None and stars is not None:
+            sums.setdefault(int(product_id), []).append(int(stars))
+    for product_id, all_stars in sums.items():
+        found[product_id] = Rating(round(sum(all_stars) / len(all_stars), 2), len(all_stars))
     return found

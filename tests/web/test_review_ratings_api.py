@@ -21,20 +21,34 @@ async def rating_of(ann: Customer, provider_id: int) -> tuple[Any, Any, Any, Any
     return page["rating"], page["reviews_count"], listed["rating"], listed["reviews_count"]
 
 
+async def product_rating_of(ann: Customer, provider_id: int, product_id: int) -> tuple[Any, ...]:
+    """The product card's and the product list's rating and count of the product."""
+    status, card = await ann.get(f"/products/{product_id}")
+    assert status == 200, card
+    status, listing = await ann.get(f"/providers/{provider_id}/products")
+    assert status == 200, listing
+    listed = next(item for item in listing["items"] if item["id"] == product_id)
+    return card["rating"], card["reviews_count"], listed["rating"], listed["reviews_count"]
+
+
 async def test_a_review_and_its_hiding_show_at_once_despite_the_cache(web: Web) -> None:
     ann = Customer(web)
     order = await placed_order(web, ann)
     provider_id = order["provider"]["id"]
     await move(web, order["id"], *READY, OrderStatus.completed)
+    product_id = order["items"][0]["product_id"]
     assert await rating_of(ann, provider_id) == (None, 0, None, 0)
     assert await rating_of(ann, provider_id) == (None, 0, None, 0)  # now from the cache
+    assert await product_rating_of(ann, provider_id, product_id) == (None, 0, None, 0)
 
     anna = await User.get(tg_id=TG_USER["id"])
     review = await reviews.write(anna, order["id"], 4, "Good")  # as the chat writes it
     assert await rating_of(ann, provider_id) == (4.0, 1, 4.0, 1)
+    assert await product_rating_of(ann, provider_id, product_id) == (4.0, 1, 4.0, 1)
 
     await reviews.hide(review.id)  # an admin hides it: it counts no more
     assert await rating_of(ann, provider_id) == (None, 0, None, 0)
+    assert await product_rating_of(ann, provider_id, product_id) == (None, 0, None, 0)
     await reviews.hide(review.id, hidden=False)
     assert await rating_of(ann, provider_id) == (4.0, 1, 4.0, 1)
 

@@ -98,6 +98,7 @@ async def cover_photos(product_ids: Iterable[int]) -> dict[int, ProductPhoto]:
 async def product_list(call: Call, page: ServicePage[Product]) -> m.ProductList:
     """One page of products with their thumbnails."""
     covers = await cover_photos(product.id for product in page.items)
+    rated = await reviews.product_ratings([product.id for product in page.items])
     return m.ProductList(
         items=[
             m.ProductSummary(
@@ -110,6 +111,8 @@ async def product_list(call: Call, page: ServicePage[Product]) -> m.ProductList:
                 thumbnail_url=media_url(covers[product.id].thumb_path)
                 if product.id in covers
                 else None,
+                rating=rated[product.id].average,
+                reviews_count=rated[product.id].count,
             )
             for product in page.items
         ],
@@ -128,6 +131,7 @@ async def product_card(call: Call, product: Product) -> m.ProductCard:
         if (url := media_url(photo.path)) and (thumb := media_url(photo.thumb_path))
     ]
     category = product.category
+    rated = (await reviews.product_ratings([product.id]))[product.id]
     return m.ProductCard(
         id=product.id,
         provider=provider_ref(product.provider),
@@ -140,6 +144,8 @@ async def product_card(call: Call, product: Product) -> m.ProductCard:
         stock=stock(product),
         photo_url=photos[0].url if photos else None,
         thumbnail_url=photos[0].thumbnail_url if photos else None,
+        rating=rated.average,
+        reviews_count=rated.count,
         photos=photos,
         model_url=media_url(product.model_path),
         personal_text=m.PersonalTextOption(
