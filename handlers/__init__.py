@@ -26,6 +26,7 @@ from handlers import (
     provider_orders,
     provider_payouts,
     provider_pickup,
+    reviews,
     search,
     start,
     support,
@@ -62,6 +63,7 @@ def get_routers() -> list[Router]:
         homework_student.create_router(),  # /homework, /materials, answers to homework
         homework_tutor.create_router(),  # /tutor_homework and its buttons, for tutors
         tutoring.create_router(),  # /tutors, /lessons, /tutor, /availability and their buttons
+        reviews.create_router(),  # rate a completed order, providers' replies, /reviews
         support_group.create_router(),  # the support group's messages; /tickets
         support_faq.create_router(),  # /faq for admins
         support.create_router(),  # before search: the question and the ticket's messages

@@ -40,7 +40,7 @@ from keyboards.shop import (
     SearchCB,
 )
 from services import cart as carts
-from services import catalog, custom_products
+from services import catalog, custom_products, reviews
 from services.cart import MAX_QUANTITY
 from services.onboarding import StartResult
 
@@ -91,6 +91,9 @@ async def storefront_screen(provider_id: int, locale: str) -> Screen:
     """A storefront: who sells (54-FZ), how to get the goods, and its categories."""
     provider = await catalog.get_provider(provider_id)
     lines = [f"<b>{escape(provider.name)}</b>"]
+    rated = await reviews.rating(provider.id)
+    if rated.average is not None:
+        lines.append(f"★ {rated.average:.1f} ({rated.count})")
     if provider.description:
         lines.append(escape(provider.description[:1500]))
     lines.append("")

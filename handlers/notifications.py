@@ -41,6 +41,7 @@ from handlers.provider_orders import NEEDS_PROVIDER, card_screen
 from keyboards import admin as admin_kb
 from keyboards import payments as pay_kb
 from keyboards import provider as kb
+from keyboards import reviews as review_kb
 from keyboards import shop as shop_kb
 from services import orders, users
 from services.container import Services
@@ -256,6 +257,11 @@ class TelegramShopNotifier(ShopListener):
         with self._speaking(customer) as locale:
             text = customer_text(order, transition, locale)
             markup = self._order_in_app(order)
+            if transition.to_status is OrderStatus.completed:
+                rows = markup.inline_keyboard if markup is not None else []
+                markup = InlineKeyboardMarkup(
+                    inline_keyboard=[[review_kb.rate_button(order.id)], *rows]
+                )
         await self._send(int(customer.tg_id or 0), text, markup)
 
     def _order_in_app(self, order: Order) -> InlineKeyboardMarkup | None:

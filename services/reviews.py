@@ -9,9 +9,11 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
+from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput, NotFound, ReviewRefused
-from db.models import Order, OrderStatus, Provider, Review, User
+from db.models import Order, OrderItem, OrderStatus, Provider, Review, User
+from services import catalog_versions
 from services.catalog import Page, paginate
 
 MAX_TEXT = 1000
@@ -58,13 +60,17 @@ async def write(user: User, order_id: int, rating: object, text: str | None = ""
     if order.status is not OrderStatus.completed:
         raise ReviewRefused(reason="not_completed", order_id=order.id)
     try:
-        return await Review.create(
-            order_id=order.id,
-            user_id=user.id,
-            provider_id=order.provider_id,
-            rating=stars,
-            text=body,
-        )
+        async with in_transaction():
+            review = await Review.create(
+                order_id=order.id,
+                user_id=user.id,
+                provider_id=order.provider_id,
+                rating=stars,
+                text=body,
+            )
+            # The storefront's rating changed: cached catalogue pages must not show the old one.
+            await catalog_versions.bump([order.provider_id])
+        return review
     except IntegrityError as error:  # one per order, a double click included
         raise ReviewRefused(reason="exists", order_id=order.id) from error
 
@@ -87,7 +93,9 @@ async def hide(review_id: int, hidden: bool = True) -> Review:
     review = await Review.get_or_none(id=review_id)
     if review is None:
         raise NotFound(entity="review")
-    await Review.filter(id=review.id).update(hidden=hidden)
+    async with in_transaction():
+        await Review.filter(id=review.id).update(hidden=hidden)
+        await catalog_versions.bump([review.provider_id])  # the rating counts it no more
     review.hidden = hidden
     return review
 
@@ -111,3 +119,42 @@ async def rating(provider_id: int) -> Rating:
     if not count:
         return Rating(None, 0)
     return Rating(round(int(rows[0]["stars"]) / count, 2), count)
+
+
+async def ratings(provider_ids: list[int]) -> dict[int, Rating]:
+    """Ratings of several providers at once (Rating(None, 0) for those without reviews)."""
+    ids = sorted(set(provider_ids))
+    found: dict[int, Rating] = {provider_id: Rating(None, 0) for provider_id in ids}
+    if not ids:
+        return found
+    rows = (
+        await Review.filter(provider_id__in=ids, hidden=False)
+        .annotate(stars=Sum("rating"), count=Count("id"))
+        .group_by("provider_id")
+        .values("provider_id", "stars", "count")
+    )
+    for row in rows:
+        count = int(row["count"] or 0)
+        if count:
+            found[int(row["provider_id"])] = Rating(round(int(row["stars"]) / count, 2), count)
+    return found
+
+
+async def product_ratings(product_ids: list[int]) -> dict[int, Rating]:
+    """Ratings of products: the visible reviews of the orders that had them in."""
+    ids = sorted(set(product_ids))
+    found: dict[int, Rating] = {product_id: Rating(None, 0) for product_id in ids}
+    if not ids:
+        return found
+    lines = (
+        await OrderItem.filter(product_id__in=ids, order__review__hidden=False)
+        .distinct()
+        .values_list("product_id", "order__review__rating")
+    )
+    sums: dict[int, list[int]] = {}
+    for product_id, stars in lines:
+        if product_id is not None and stars is not None:
+            sums.setdefault(int(product_id), []).append(int(stars))
+    for product_id, all_stars in sums.items():
+        found[product_id] = Rating(round(sum(all_stars) / len(all_stars), 2), len(all_stars))
+    return found

@@ -21,7 +21,7 @@ from urllib.parse import quote
 
 import pytest
 
-from db.models import ConsentKind, Fulfilment, Order, User
+from db.models import ConsentKind, Fulfilment, LoyaltyCard, Order, User
 from services import consent
 from services.demo import load_demo_data
 from tests.web.conftest import TG_USER, Web, sign_init_data, tma
@@ -735,6 +735,14 @@ async def test_the_profile_switches_the_language_and_shows_the_consent(
     await expect(page.get_by_text(texts["consent_not_given"])).to_be_visible()
     policy = page.get_by_role("link", name=texts["privacy_policy"]).first
     assert await policy.get_attribute("href") == demo_web.settings.privacy_policy_url
+    # The member card: its id, the points and the QR image of the id.
+    await expect(page.locator("#member-card")).to_be_visible()
+    card = await LoyaltyCard.get(user_id=(await User.get(tg_id=TG_USER["id"])).id)
+    await expect(page.locator("#member-card")).to_contain_text(card.member_id)
+    await expect(page.locator("#member-card")).to_contain_text("Points: 0")
+    qr = page.locator("#member-qr")
+    await expect(qr).to_be_visible()
+    assert await qr.evaluate("image => image.complete && image.naturalWidth > 0")
     await watched.shot("english")
 
     # Russian: saved for the bot too, and the page comes back in Russian on the profile.

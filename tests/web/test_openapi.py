@@ -218,6 +218,9 @@ async def test_responses_of_a_whole_session_match_the_document(
 
     await c(ann, "GET", "/me")
     await c(ann, "GET", "/loyalty")
+    card = await web.client.get("/api/v1/loyalty/card.png", headers=ann.headers)
+    contract.check_media("GET", "/loyalty/card.png", card.status, card.content_type)
+    assert card.status == 200
     await c(ann, "GET", "/referral")
     await c(ann, "PATCH", "/me", body={"locale": "ru"})
     await c(ann, "PATCH", "/me", body={"locale": "xx"})

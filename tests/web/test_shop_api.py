@@ -178,6 +178,8 @@ async def test_browse_add_to_cart_check_out_and_see_the_order(
         "description": "Fresh every morning",
         "legal_name": "IP Ivanova A. A.",
         "inn": "771234567890",
+        "rating": None,  # no reviews yet
+        "reviews_count": 0,
     }
 
     status, page = await ann.get(f"/providers/{shop.bakery.id}")

@@ -18,7 +18,8 @@ from db.models import Review as ReviewRow
 from services import loyalty, reviews
 from services.deeplinks import referral_link
 from webapp.keys import BOT
-from webapp.routes.shop_api_kit import Call, RouteTable
+from webapp.qr import qr_png
+from webapp.routes.shop_api_kit import Call, Png, RouteTable
 from webapp.routes.shop_api_models import JsonInt, Page, PageQuery, RequestBody, ResponseBody
 
 routes = RouteTable()
@@ -59,6 +60,14 @@ async def get_loyalty(call: Call) -> Loyalty:
             for move in summary.history
         ],
     )
+
+
+@routes.endpoint("GET", "/loyalty/card.png", tag="loyalty")
+async def loyalty_card_png(call: Call) -> Png:
+    """The caller's member card as a PNG QR code of the member id (the chat's /card draws the
+    same code); the seller scans it."""
+    summary = await loyalty.summary(call.user)
+    return Png(await asyncio.to_thread(qr_png, summary.member_id))
 
 
 class ReviewRequest(RequestBody):

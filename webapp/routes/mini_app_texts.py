@@ -130,6 +130,10 @@ def mini_app_texts() -> dict[str, str]:
         "consent_in_chat": _("Give or withdraw consent in the chat with the bot: send /privacy."),
         "to_chat": _("Back to the chat"),
         "privacy_policy": _("Privacy policy"),
+        "member_card": _("Member card"),
+        "member_card_alt": _("QR code of member card {member_id}"),
+        "member_points": _("Points: {points} (1 point = 1 ₽)"),
+        "member_card_hint": _("Show this code to the seller. Points come for completed orders."),
         # Custom products
         "custom_title": _("Your picture on it"),
         "custom_hint": _(

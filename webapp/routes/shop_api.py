@@ -25,6 +25,7 @@ from services import (
     consent,
     orders,
     payments,
+    reviews,
     telegram_payments,
     users,
 )
@@ -87,14 +88,17 @@ async def _product(arguments: dict[str, Any]) -> str | None:
 )
 async def list_storefronts(call: Call) -> m.Catalog:
     """Open storefronts, shops first, by name."""
-    return m.Catalog(items=[views.storefront(p) for p in await catalog.storefronts()])
+    providers = await catalog.storefronts()
+    rated = await reviews.ratings([p.id for p in providers])
+    return m.Catalog(items=[views.storefront(p, rated[p.id]) for p in providers])
 
 
 @routes.endpoint("GET", "/providers/{provider_id}", tag="catalog", errors=(404,), cache=_storefront)
 async def get_storefront(call: Call, provider_id: int) -> m.ProviderOut:
     """A storefront with its non-empty categories and checkout options."""
     provider = await catalog.get_provider(provider_id)
-    return views.provider_page(call, provider, await catalog.categories(provider.id))
+    categories = await catalog.categories(provider.id)
+    return views.provider_page(call, provider, categories, await reviews.rating(provider.id))
 
 
 @routes.endpoint(

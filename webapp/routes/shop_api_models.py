@@ -130,6 +130,8 @@ class Storefront(ResponseBody):
     description: str
     legal_name: str
     inn: str
+    rating: float | None = Field(description="Average of visible reviews, 1–5; null when none")
+    reviews_count: int
 
 
 class Catalog(ResponseBody):
@@ -173,6 +175,8 @@ class ProductSummary(ResponseBody):
     price: Money
     stock: Stock
     thumbnail_url: str | None
+    rating: float | None = Field(description="Average of visible reviews of orders with it")
+    reviews_count: int
 
 
 class ProductList(Page):
@@ -210,6 +214,8 @@ class ProductCard(ResponseBody):
     photo_url: str | None
     thumbnail_url: str | None
     photos: list[Photo]
+    rating: float | None = Field(description="Average of visible reviews of orders with it")
+    reviews_count: int
     model_url: str | None = Field(description="A glTF/GLB 3D model, when the product has one.")
     personal_text: PersonalTextOption | None = Field(
         description="Set: the product is made with the customer's own text, required when it "

@@ -23,7 +23,7 @@ from db.models import (
 )
 from db.models import Order as OrderRow
 from services import cart as carts
-from services import consent, orders, payments, seller
+from services import consent, orders, payments, reviews, seller
 from services.cart import CartLine as CartRow
 from services.cart import CartView
 from services.catalog import Page as ServicePage
@@ -34,8 +34,8 @@ from webapp.routes.media import media_url
 from webapp.routes.shop_api_kit import Call
 
 
-def storefront(provider: Provider) -> m.Storefront:
-    """A provider as listed in the catalog."""
+def storefront(provider: Provider, rating: reviews.Rating) -> m.Storefront:
+    """A provider as listed in the catalog, with its rating."""
     return m.Storefront(
         id=provider.id,
         slug=provider.slug,
@@ -44,6 +44,8 @@ def storefront(provider: Provider) -> m.Storefront:
         description=provider.description,
         legal_name=provider.legal_name,
         inn=provider.inn,
+        rating=rating.average,
+        reviews_count=rating.count,
     )
 
 
@@ -52,10 +54,12 @@ def provider_ref(provider: Provider) -> m.ProviderRef:
     return m.ProviderRef(id=provider.id, slug=provider.slug, name=provider.name)
 
 
-def provider_page(call: Call, provider: Provider, categories: list[Category]) -> m.ProviderOut:
+def provider_page(
+    call: Call, provider: Provider, categories: list[Category], rating: reviews.Rating
+) -> m.ProviderOut:
     """A storefront with its categories and what it offers at checkout."""
     return m.ProviderOut(
-        **storefront(provider).model_dump(),
+        **storefront(provider, rating).model_dump(),
         categories=[m.CategoryOut(id=c.id, title=c.title) for c in categories],
         checkout=m.CheckoutOptions(
             pickup=provider.allow_pickup,
@@ -94,6 +98,7 @@ async def cover_photos(product_ids: Iterable[int]) -> dict[int, ProductPhoto]:
 async def product_list(call: Call, page: ServicePage[Product]) -> m.ProductList:
     """One page of products with their thumbnails."""
     covers = await cover_photos(product.id for product in page.items)
+    rated = await reviews.product_ratings([product.id for product in page.items])
     return m.ProductList(
         items=[
             m.ProductSummary(
@@ -106,6 +111,8 @@ async def product_list(call: Call, page: ServicePage[Product]) -> m.ProductList:
                 thumbnail_url=media_url(covers[product.id].thumb_path)
                 if product.id in covers
                 else None,
+                rating=rated[product.id].average,
+                reviews_count=rated[product.id].count,
             )
             for product in page.items
         ],
@@ -124,6 +131,7 @@ async def product_card(call: Call, product: Product) -> m.ProductCard:
         if (url := media_url(photo.path)) and (thumb := media_url(photo.thumb_path))
     ]
     category = product.category
+    rated = (await reviews.product_ratings([product.id]))[product.id]
     return m.ProductCard(
         id=product.id,
         provider=provider_ref(product.provider),
@@ -136,6 +144,8 @@ async def product_card(call: Call, product: Product) -> m.ProductCard:
         stock=stock(product),
         photo_url=photos[0].url if photos else None,
         thumbnail_url=photos[0].thumbnail_url if photos else None,
+        rating=rated.average,
+        reviews_count=rated.count,
         photos=photos,
         model_url=media_url(product.model_path),
         personal_text=m.PersonalTextOption(

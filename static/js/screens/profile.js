@@ -21,6 +21,8 @@ function reloadIn(wanted) {
 
 export default async function profile({ draw, stale }) {
   let me = await api.get("/me");
+  let card = null;
+  let cardUrl = null;
   let busy = false;
   const policy = document.getElementById("app").dataset.privacy;
 
@@ -60,6 +62,17 @@ export default async function profile({ draw, stale }) {
         <strong>${name}</strong>
         ${me.username ? html`<p class="hint">@${me.username}</p>` : ""}
       </section>
+      ${card
+        ? html`<section class="card" id="member-card">
+            <h2 class="section-title">${t("member_card")} ${card.member_id}</h2>
+            ${cardUrl
+              ? html`<img class="qr" id="member-qr" src=${cardUrl}
+                  alt=${t("member_card_alt", { member_id: card.member_id })}>`
+              : ""}
+            <p>${t("member_points", { points: card.points })}</p>
+            <p class="hint">${t("member_card_hint")}</p>
+          </section>`
+        : ""}
       <fieldset class="card" id="language">
         <legend>${t("language")}</legend>
         ${LANGUAGES.map(
@@ -80,5 +93,19 @@ export default async function profile({ draw, stale }) {
       <a class="button" href=${policy} @click=${openPolicy}>${t("privacy_policy")}</a>`);
   }
 
+  /** The member card and its QR code (fetched with the Authorization header, a blob URL). */
+  async function loadCard() {
+    try {
+      card = await api.get("/loyalty");
+      redraw();
+      cardUrl = URL.createObjectURL(await api.blob("/loyalty/card.png"));
+    } catch (error) {
+      toast(error.message); // the member id printed above the code still works
+      return;
+    }
+    redraw();
+  }
+
   redraw();
+  loadCard();
 }
