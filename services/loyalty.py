@@ -154,23 +154,37 @@ async def earn_for_order(
     if points <= 0:
         return 0
     now = now or datetime.now(UTC)
-    holder, issuer = await points_account(order.customer_id), await issuer_account()
     expires_at = now + timedelta(days=settings.loyalty_points_days)
+    # A unique lot per order and kind: the same order's points given concurrently count once.
+    return await _grant(order.customer_id, order.id, PointsLotKind.earned, points, expires_at)
+
+
+async def _grant(
+    user_id: int, order_id: int, kind: PointsLotKind, points: int, expires_at: datetime
+) -> int:
+    """A lot of points for an order, posted to the person's points account with its expiry
+    job, in one transaction; 0 when the order's lot of this kind exists already."""
+    holder, issuer = await points_account(user_id), await issuer_account()
     try:
         async with in_transaction():
             lot = await PointsLot.create(
-                user_id=order.customer_id,
-                order_id=order.id,
-                kind=PointsLotKind.earned,
+                user_id=user_id,
+                order_id=order_id,
+                kind=kind,
                 points=points,
                 remaining=points,
                 expires_at=expires_at,
             )
+            reference = (
+                f"points-earned-{lot.id}"
+                if kind is PointsLotKind.earned
+                else f"points-earned-{kind.value}-{order_id}"
+            )
             await ledger.post(
-                f"points-earned-{lot.id}",
+                reference,
                 ledger.LedgerKind.points_earned,
                 [ledger.Posting(issuer, -points), ledger.Posting(holder, points)],
-                description=ledger.order_description(order.id),
+                description=ledger.order_description(order_id),
             )
             await jobs.enqueue(
                 JobKind.loyalty_expire,
@@ -180,7 +194,7 @@ async def earn_for_order(
                 once=True,
             )
     except IntegrityError:
-        return 0  # the same order's points were given concurrently
+        return 0
     return points
 
 
@@ -401,35 +415,11 @@ async def reward_referrer(order_id: int, settings: ReferralSettings) -> int:
     given = await PointsLot.filter(user_id=inviter, kind=PointsLotKind.referral).count()
     if given >= settings.referral_max_rewards:
         return 0
-    points = settings.referral_points
-    holder, issuer = await points_account(inviter), await issuer_account()
     expires_at = datetime.now(UTC) + timedelta(days=getattr(settings, "loyalty_points_days", 365))
-    try:
-        async with in_transaction():
-            lot = await PointsLot.create(
-                user_id=inviter,
-                order_id=order.id,
-                kind=PointsLotKind.referral,
-                points=points,
-                remaining=points,
-                expires_at=expires_at,
-            )
-            await ledger.post(
-                f"points-earned-referral-{order.id}",
-                ledger.LedgerKind.points_earned,
-                [ledger.Posting(issuer, -points), ledger.Posting(holder, points)],
-                description=ledger.order_description(order.id),
-            )
-            await jobs.enqueue(
-                JobKind.loyalty_expire,
-                JobKind.loyalty_expire.key(lot.id),
-                {"lot_id": lot.id},
-                due_at=expires_at,
-                once=True,
-            )
-    except IntegrityError:
-        return 0  # rewarded already
-    return points
+    # One referral lot per order: a repeated job rewards once.
+    return await _grant(
+        inviter, order.id, PointsLotKind.referral, settings.referral_points, expires_at
+    )
 
 
 @dataclass(frozen=True, slots=True)

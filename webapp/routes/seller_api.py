@@ -8,7 +8,7 @@ shop's staff gets 403 `not_staff`, another shop's order or shop 404.
 from __future__ import annotations
 
 from core.texts import staff_action, status_name
-from db.models import Order, OrderStatus, OrderTransition, Product, Provider
+from db.models import Order, OrderStatus, Product, Provider
 from services import seller
 from webapp.routes import seller_api_models as sm
 from webapp.routes import shop_api_models as m
@@ -31,17 +31,6 @@ def _summary(call: Call, order: Order) -> sm.SellerOrderSummary:
         payment_method=order.payment_method,
         customer_name="" if customer.is_anonymized else customer.full_name,
         created_at=order.created_at,
-    )
-
-
-def _transition(record: OrderTransition) -> m.Transition:
-    return m.Transition(
-        from_status=record.from_status,
-        to_status=record.to_status,
-        status_name=status_name(record.to_status),
-        actor_role=record.actor_role,
-        reason=record.reason,
-        at=record.created_at,
     )
 
 
@@ -79,7 +68,7 @@ def _order(call: Call, order: Order) -> sm.SellerOrder:
             for to in targets
         ],
         history=[
-            _transition(record)
+            views.transition(record)
             for record in sorted(order.transitions, key=lambda r: (r.created_at, r.id))
         ],
     )

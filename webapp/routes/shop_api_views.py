@@ -259,7 +259,8 @@ def order_list(call: Call, page: ServicePage[OrderRow]) -> m.OrderList:
     )
 
 
-def _transition(record: OrderTransition) -> m.Transition:
+def transition(record: OrderTransition) -> m.Transition:
+    """One step of an order's history, as both the customer's and the seller's views show it."""
     return m.Transition(
         from_status=record.from_status,
         to_status=record.to_status,
@@ -348,7 +349,7 @@ def order(call: Call, order: OrderRow, history: list[OrderTransition]) -> m.Orde
         else [],
         receipt_contact_required=order.status is OrderStatus.pending_payment
         and payments.needs_receipt_contact(order, call.user, PaymentChannel.yookassa),
-        history=[_transition(record) for record in history],
+        history=[transition(record) for record in history],
     )
 
 
