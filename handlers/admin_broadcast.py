@@ -25,6 +25,7 @@ from core.i18n import gettext as _
 from handlers.broadcast_send import report_text, send_copy
 from handlers.turn import Turn, with_turns
 from keyboards import broadcast as kb
+from keyboards.admin import AdminAction, AdminCB
 from keyboards.broadcast import ComposeAction, ComposeCB, ProgressCB
 from services import broadcasts
 from services.broadcasts import Audience, Content, Segment
@@ -44,6 +45,12 @@ class BroadcastStates(StatesGroup):
 
 
 # Composing -------------------------------------------------------------------------------------
+
+
+async def start_from_menu(callback: CallbackQuery, turn: Turn) -> None:
+    """Admin menu → Broadcast: the same as /broadcast."""
+    if isinstance(callback.message, Message):
+        await start(callback.message, turn)
 
 
 async def start(message: Message, turn: Turn) -> None:
@@ -391,6 +398,9 @@ def create_router() -> Router:
     """/broadcast (under the admin router's filter)."""
     router = with_turns(Router(name=__name__))
     router.message.register(start, Command("broadcast"))
+    router.callback_query.register(
+        start_from_menu, AdminCB.filter(F.action == AdminAction.broadcast)
+    )
     text = StateFilter(BroadcastStates.text)
     router.message.register(got_text, text, F.text)
     router.message.register(got_photo, text, F.photo)

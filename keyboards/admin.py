@@ -33,6 +33,7 @@ class AdminAction(StrEnum):
     stats = "st"
     people = "ppl"
     audit = "aud"
+    broadcast = "bc"
 
 
 class AdminCB(CallbackData, prefix="ad"):
@@ -208,6 +209,7 @@ def menu() -> InlineKeyboardMarkup:
     builder.button(text=_("📊 Statistics"), callback_data=AdminCB(action=AdminAction.stats))
     builder.button(text=_("👥 Users"), callback_data=AdminCB(action=AdminAction.people))
     builder.button(text=_("🧾 Audit log"), callback_data=AdminCB(action=AdminAction.audit))
+    builder.button(text=_("📣 Broadcast"), callback_data=AdminCB(action=AdminAction.broadcast))
     builder.adjust(1)
     return builder.as_markup()
 

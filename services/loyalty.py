@@ -280,6 +280,27 @@ async def summary(user: User, now: datetime | None = None) -> LoyaltySummary:
     )
 
 
+async def export_data(user: User) -> dict[str, object]:
+    """The person's card and points for `/my_data` (reads only: no card is made for it)."""
+    member = await LoyaltyCard.get_or_none(user_id=user.id)
+    lots = await PointsLot.filter(user_id=user.id).order_by("created_at", "id")
+    return {
+        "member_id": member.member_id if member is not None else None,
+        "points": await balance(user.id),
+        "lots": [
+            {
+                "kind": lot.kind.value,
+                "order_id": lot.order_id,
+                "points": lot.points,
+                "remaining": lot.remaining,
+                "given_at": lot.created_at.isoformat(),
+                "expires_at": lot.expires_at.isoformat(),
+            }
+            for lot in lots
+        ],
+    }
+
+
 LOYALTY_POLICY = JobPolicy(first_backoff=timedelta(minutes=1), max_backoff=timedelta(hours=1))
 """Points are given and expire once by their lot (idempotent): run again after a crash."""
 

@@ -13,7 +13,7 @@ from typing import Any
 from tortoise.transactions import in_transaction
 
 from db.models import AuditAction, AuditLog, CartItem, Consent, Order, OrderMessage, User
-from services import custom_products, support
+from services import custom_products, loyalty, support
 from services.users import user_changed
 
 
@@ -121,6 +121,7 @@ async def export_user_data(user: User) -> dict[str, Any]:
         "cart": await _cart(user),
         "designs": await custom_products.export_designs(user),
         "support_tickets": await support.export_tickets(user),
+        "loyalty": await loyalty.export_data(user),
     }
 
 

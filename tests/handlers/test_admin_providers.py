@@ -31,6 +31,7 @@ async def test_admin_menu(telegram: Telegram) -> None:
         "📊 Statistics",
         "👥 Users",
         "🧾 Audit log",
+        "📣 Broadcast",
     ]
 
 

@@ -24,7 +24,7 @@ from db.models import (
     Provider,
     User,
 )
-from services import cart, checkout, ledger, loyalty, orders
+from services import cart, checkout, ledger, loyalty, orders, privacy
 from services.events import ShopEvents
 from services.jobs import JobKind, JobRunner
 from services.payments import process_yookassa_notification, start_yookassa_payment
@@ -100,6 +100,12 @@ async def test_a_completed_order_earns_points_once_in_their_own_accounts() -> No
     assert (lot.points, lot.remaining) == (61, 61)
     assert await Job.filter(kind=JobKind.loyalty_expire, state=JobState.pending).count() == 1
     assert (await ledger.verify()).ok
+
+    exported = await privacy.export_user_data(ann)  # /my_data carries the points too
+    assert exported["loyalty"]["points"] == 61
+    assert [
+        (lot["kind"], lot["order_id"], lot["remaining"]) for lot in exported["loyalty"]["lots"]
+    ] == [("earned", order.id, 61)]
 
 
 async def test_a_providers_own_rate_wins_over_the_platforms() -> None:
