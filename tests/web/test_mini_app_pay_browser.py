@@ -88,8 +88,9 @@ async def open_order(
     return watched
 
 
-async def asked(watched: Watched, kind: str) -> dict[str, Any]:
-    """The data of the last `kind` event the page posted to Telegram (waits for one)."""
+async def asked(watched: Watched, kind: str, times: int = 1) -> dict[str, Any]:
+    """The data of the last `kind` event the page posted to Telegram (waits until it has
+    posted `times` of them: an event answered before the page asked is lost, as in Telegram)."""
     events: list[list[Any]] = []
 
     async def poll() -> None:
@@ -97,11 +98,11 @@ async def asked(watched: Watched, kind: str) -> dict[str, Any]:
 
     for _ in range(100):
         await poll()
-        if any(name == kind for name, _ in events):
+        if sum(name == kind for name, _ in events) >= times:
             break
         await watched.page.wait_for_timeout(50)
     found = [data for name, data in events if name == kind]
-    assert found, f"the page never posted {kind}: {events}"
+    assert len(found) >= times, f"the page posted {kind} {len(found)} times, not {times}: {events}"
     data: dict[str, Any] = found[-1]
     return data
 
@@ -173,6 +174,7 @@ async def test_a_cancelled_invoice_keeps_the_order_waiting(
 
     # "failed" says so too, and the order still waits.
     await page.get_by_role("button", name=texts["pay_stars"]).click()
+    slug = (await asked(watched, "web_app_open_invoice", times=2))["slug"]
     await page.evaluate(
         "(slug) => Telegram.WebView.receiveEvent('invoice_closed', {slug, status: 'failed'})",
         slug,
