@@ -25,12 +25,11 @@ from db.models import (
     EventChannel,
     EventKind,
     Order,
-    OrderStatus,
     OrderTransition,
-    PaymentMethod,
     ProductEvent,
 )
 from services.events import ShopListener
+from services.stats import is_sold
 
 FLUSH_DELAY = 2.0
 """Seconds events are gathered before one INSERT writes them."""
@@ -163,13 +162,13 @@ class RecordOrderSteps(ShopListener):
         self._recorder = recorder
 
     async def order_changed(self, order: Order, transition: OrderTransition) -> None:
-        """A placed order, and a paid one (online, or cash handed over at completion)."""
+        """A placed order, and the step that makes it sold (`stats.is_sold`: online paid, cash
+        handed over)."""
         kind: EventKind | None = None
         if transition.from_status is None:
             kind = EventKind.order_placed
-        elif transition.to_status is OrderStatus.paid or (
-            transition.to_status is OrderStatus.completed
-            and order.payment_method is PaymentMethod.cash
+        elif is_sold(transition.to_status, order.payment_method) and not is_sold(
+            transition.from_status, order.payment_method
         ):
             kind = EventKind.paid
         if kind is not None:
