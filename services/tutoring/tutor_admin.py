@@ -34,7 +34,7 @@ async def set_description(tutor: TutorProfile, text: str) -> Provider:
     """The tutor's description as students read it (up to MAX_DESCRIPTION characters)."""
     body = text.strip()
     if not 1 <= len(body) <= MAX_DESCRIPTION:
-        raise InvalidInput(field="description", min=1, max=MAX_DESCRIPTION)
+        raise InvalidInput(field="about", min=1, max=MAX_DESCRIPTION)
     provider = await Provider.get(id=tutor.provider_id)
     provider.description = body
     await provider.save(update_fields=["description", "updated_at"])
@@ -101,6 +101,14 @@ async def toggle_confirmation(tutor: TutorProfile) -> TutorProfile:
 # Lesson types ------------------------------------------------------------------------------
 
 
+def parse_title(text: str) -> str:
+    """A lesson type's title, 1 to 128 characters."""
+    title = text.strip()
+    if not 1 <= len(title) <= 128:
+        raise InvalidInput(field="title", min=1, max=128)
+    return title
+
+
 def parse_duration(text: str) -> int:
     """Minutes of a lesson, 15 to 8 hours."""
     value = text.strip()
@@ -114,9 +122,9 @@ def parse_rub_price(text: str) -> int:
     try:
         amount = parse_amount(text.strip().removesuffix("₽"), "RUB")
     except ValueError:
-        raise InvalidInput(field="price", min=0, max=profiles.MAX_PRICE // 100) from None
+        raise InvalidInput(field="price_rub") from None
     if not 0 <= amount <= profiles.MAX_PRICE:
-        raise InvalidInput(field="price", min=0, max=profiles.MAX_PRICE // 100)
+        raise InvalidInput(field="price_rub")
     return amount
 
 
@@ -184,9 +192,7 @@ async def edit_lesson_type(
     lesson_type = await lesson_type_of(tutor, lesson_type_id)
     value: object
     if field == "title":
-        value = text.strip()
-        if not 1 <= len(str(value)) <= 128:
-            raise InvalidInput(field="title", min=1, max=128)
+        value = parse_title(text)
     elif field == "duration":
         value = parse_duration(text)
     elif field == "price":
