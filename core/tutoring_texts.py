@@ -17,6 +17,7 @@ TUTORING_CODES = frozenset(
         "too_late_to_move",
         "no_unused_credits",
         "waitlist_offer_gone",
+        "not_tutor",
     }
 )
 TUTORING_FIELDS = frozenset(
@@ -71,6 +72,8 @@ def explain_tutoring(error: DomainError) -> str:
         return _("This package has no unused lessons.")
     if code == "waitlist_offer_gone":
         return _("This offer has expired or the time was taken.")
+    if code == "not_tutor":
+        return _("You are not a tutor here. Ask the administrator for an invite.")
     return _invalid_tutoring_input(error)
 
 

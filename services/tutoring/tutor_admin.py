@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from core.errors import InvalidInput, NotFound
 from core.money import STARS, parse_amount
-from db.models import Lesson, LessonType, Provider, TutorProfile
-from services.tutoring import profiles
+from db.models import Lesson, LessonType, Provider, TutorProfile, User
+from services.tutoring import booking, profiles
+from services.tutoring.errors import NotTutor
 
 MAX_DESCRIPTION = 1000
 MAX_SUBJECTS = 256
@@ -28,6 +29,14 @@ class PhotoRef:
     file_id: str
     size: int | None
     mime: str = "image/jpeg"
+
+
+async def own_tutor(user: User) -> TutorProfile:
+    """The tutor profile the person owns (with its provider); NotTutor for everyone else."""
+    tutor = await booking.tutor_of(user)
+    if tutor is None:
+        raise NotTutor()
+    return tutor
 
 
 async def set_description(tutor: TutorProfile, text: str) -> Provider:

@@ -27,8 +27,9 @@ async def lesson_at(
     *,
     price: int = 200000,
     package: Package | None = None,
+    now: datetime = NOW,
 ) -> Lesson:
-    start = NOW - timedelta(days=days_ago)
+    start = now - timedelta(days=days_ago)
     return await Lesson.create(
         tutor_id=tutor.profile.id,
         student_id=student.id,
@@ -42,14 +43,14 @@ async def lesson_at(
 
 
 async def homework_due(
-    tutor: Tutor, student: User, days_ago: float, *, on_time: bool | None
+    tutor: Tutor, student: User, days_ago: float, *, on_time: bool | None, now: datetime = NOW
 ) -> Homework:
-    """A homework due `days_ago` days before NOW; on_time None: never handed in."""
+    """A homework due `days_ago` days before `now`; on_time None: never handed in."""
     homework = await Homework.create(
         provider_id=tutor.provider.id,
         student_id=student.id,
         text="Exercises",
-        due_at=NOW - timedelta(days=days_ago),
+        due_at=now - timedelta(days=days_ago),
     )
     if on_time is not None:
         await Submission.create(homework_id=homework.id, text="done", on_time=on_time)
