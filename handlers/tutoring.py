@@ -96,6 +96,13 @@ async def open_tutor_link(
 ) -> None:
     """/start tutor_<id>: the tutor's page."""
     tutor = await booking.get_tutor(int(str(command.args).removeprefix("tutor_")))
+    await _send_tutor_page(message, tutor, user, locale)
+
+
+async def _send_tutor_page(message: Message, tutor: TutorProfile, user: User, locale: str) -> None:
+    """The tutor's photo (when set in the /tutor menu), then the page with the lesson types."""
+    if tutor.photo_file_id:
+        await message.answer_photo(tutor.photo_file_id)
     text, rows = await _tutor_page(tutor, user, locale)
     await message.answer(text, reply_markup=InlineKeyboardBuilder(rows).as_markup())
 
@@ -155,8 +162,7 @@ async def open_tutor(
     tutor = await booking.get_tutor(callback_data.tutor_id)
     assert isinstance(callback.message, Message)
     if not callback_data.lesson_type_id:
-        text, rows = await _tutor_page(tutor, user, locale)
-        await callback.message.answer(text, reply_markup=InlineKeyboardBuilder(rows).as_markup())
+        await _send_tutor_page(callback.message, tutor, user, locale)
         return
     lesson_type = await LessonType.get_or_none(
         id=callback_data.lesson_type_id, tutor_id=tutor.id, is_active=True

@@ -111,6 +111,10 @@ async def test_the_profile_is_edited_with_wrong_inputs_explained(telegram: Teleg
     assert stored.provider.description == "Ten years of exam preparation."
     assert stored.timezone == "Asia/Yekaterinburg"
     assert stored.photo_file_id and stored.photo_file_id.startswith("AgAC")
+    boris = telegram.user(4302, first_name="Boris", language_code="en")
+    page = await boris.send(f"/start tutor_{tutor.provider.id}")
+    assert page[0].photo and page[0].photo[-1].file_id == stored.photo_file_id
+    assert "Ten years of exam preparation." in text_of(page[-1])
 
     # /cancel leaves a conversation: the next text changes nothing.
     await anna.click("Subjects", saved[-1])
