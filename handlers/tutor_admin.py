@@ -17,7 +17,13 @@ from aiogram import F, Router
 from aiogram.filters import Command, Filter, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile, CallbackQuery, Message, TelegramObject
+from aiogram.types import (
+    BufferedInputFile,
+    CallbackQuery,
+    InlineKeyboardMarkup,
+    Message,
+    TelegramObject,
+)
 from aiogram.utils.callback_answer import CallbackAnswer
 
 from core.config import Settings
@@ -238,7 +244,7 @@ def settings_text(tutor: TutorProfile) -> str:
     return "\n".join(lines)
 
 
-def _settings_markup(tutor: TutorProfile) -> Any:
+def _settings_markup(tutor: TutorProfile) -> InlineKeyboardMarkup:
     return kb.settings_keyboard(list(setting_labels().items()), confirm=tutor.requires_confirmation)
 
 
