@@ -38,3 +38,10 @@ class TooLateToMove(DomainError):
 
     code = "too_late_to_move"
     status = 409
+
+
+class NotTutor(DomainError):
+    """A tutor's tools asked for by someone who owns no tutor profile."""
+
+    code = "not_tutor"
+    status = 403

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import validate
 
-from db.models import User
+from db.models import Provider, User
 from services.tutoring import money
 from tests.conftest import TEST_TOKEN
 from tests.tutoring.tutor_data import make_tutor
@@ -287,3 +287,8 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])
     await c(ann, "GET", "/bookings")
     await c(ann, "GET", "/calendar")
+    for path in ("/seller/tutor/stats", "/seller/tutor/students"):
+        await c(ann, "GET", path)  # 403 not_tutor
+    await Provider.filter(id=tid).update(owner_id=me.id)
+    for path in ("/seller/tutor/stats", "/seller/tutor/students"):
+        await c(ann, "GET", path)
