@@ -34,9 +34,9 @@ from handlers.analytics import install as record_funnel_steps
 from handlers.broadcast_send import register_broadcast_jobs
 from handlers.errors import ErrorHandler, answer_refusal, answerable
 from handlers.homework_jobs import register_homework_jobs
-from handlers.review_jobs import register_review_jobs
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
+from handlers.review_jobs import register_review_jobs
 from handlers.routing import resolve_magic_filters_inline
 from handlers.support_jobs import register_support_jobs
 from handlers.tutoring_jobs import register_tutoring_jobs

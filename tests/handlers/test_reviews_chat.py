@@ -11,6 +11,7 @@ from tests.handlers.admin_support import ADMIN_ID, make_settings
 from tests.handlers.conftest import Telegram, text_of
 from tests.handlers.test_provider_orders import bakery, bot_messages, forge_click, labels, person
 from tests.handlers.test_provider_orders import place as place_order
+from tests.services.custom_data import picture
 
 __all__ = ["make_settings"]  # fixture: faster clicks
 
@@ -163,3 +164,33 @@ async def test_an_admin_lists_and_hides_reviews(telegram: Telegram) -> None:
     assert "★" not in await storefront_text(buyer)  # a hidden review counts nowhere
     plain = await buyer.send("/reviews")  # not an admin: nothing is listed
     assert all("Recent reviews" not in text_of(m) for m in plain)
+
+
+async def test_a_review_with_a_photo_reaches_the_provider_with_it(telegram: Telegram) -> None:
+    seller, buyer, order, done = await completed_order(telegram)
+    asked = await buyer.click("⭐ Rate the order", done)
+    await buyer.click("5⭐", asked[-1])
+    photo_asked = await buyer.send("Lovely cake")
+
+    refused = await buyer.send_document(
+        b"%PDF-1.4 not a picture", "cake.pdf", mime_type="image/png"
+    )
+    assert "JPEG, PNG or WebP" in text_of(refused[-1]) and labels(refused[-1]) == ["Skip"]
+    wrong = await buyer.send("here it comes")  # text where the photo is expected
+    assert "send a photo" in text_of(wrong[-1])
+    assert await Review.filter(order_id=order.id).count() == 0
+
+    seller_before = len(bot_messages(seller))
+    thanks = await buyer.send_photo(picture(fmt="JPEG"))
+    assert "with the photo is saved" in text_of(thanks[-1])
+    review = await Review.get(order_id=order.id)
+    assert (review.rating, review.text) == (5, "Lovely cake")
+    assert review.photo_path and review.photo_path.startswith("media/reviews/")
+    assert (telegram.settings.data_path / review.photo_path).is_file()
+    assert review.photo_file_id  # the chat's photo is sent on by its id
+
+    news = bot_messages(seller)[seller_before:]
+    assert len(news) == 1 and news[0].photo
+    assert f"New review of order #{order.id}" in text_of(news[0])
+    assert "Lovely cake" in text_of(news[0]) and labels(news[0]) == ["💬 Reply"]
+    assert photo_asked
