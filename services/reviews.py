@@ -19,7 +19,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Sum
 from tortoise.transactions import in_transaction
 
-from core.errors import InvalidInput, NotFound, ReviewRefused
+from core.errors import InvalidInput, NotFound, NotStaff, ReviewRefused
 from db.models import Order, OrderStatus, Provider, Review, User
 from services import catalog_versions, design_images, jobs, media
 from services.catalog import Page, paginate, providers_of
@@ -158,9 +158,12 @@ async def remember_photo_file_id(review_id: int, file_id: str) -> None:
 
 
 async def staff_review(user: User, review_id: int) -> Review:
-    """A review of a provider the person is on the staff of; NotFound otherwise."""
+    """A review of a provider the person is on the staff of; NotStaff for someone on no
+    shop's staff, NotFound for another shop's review."""
     review = await Review.get_or_none(id=review_id)
     shops = {shop.id for shop in await providers_of(user)}
+    if not shops:
+        raise NotStaff()
     if review is None or review.provider_id not in shops:
         raise NotFound(entity="review")
     return review

@@ -23,6 +23,7 @@ COMPLETE = [
 ]
 EXISTS = "This order has a review already."
 NOT_FOUND = "Not found. It may have been removed."
+NOT_STAFF = "Seller mode is for the staff of a shop."
 
 
 async def completed_order(
@@ -129,10 +130,10 @@ async def test_someone_elses_order_or_review_is_not_found(telegram: Telegram) ->
     photo_asked = await buyer.send("ok")
     await buyer.click("Skip", photo_asked[-1])
     review = await Review.get(order_id=order.id)
-    await forge_click(eve, f"rr:{review.id}")  # Eve does not own the shop
-    assert eve.callback_answers[-1].text == NOT_FOUND
+    await forge_click(eve, f"rr:{review.id}")  # Eve is on no shop's staff
+    assert eve.callback_answers[-1].text == NOT_STAFF
     await forge_click(buyer, f"rr:{review.id}")
-    assert buyer.callback_answers[-1].text == NOT_FOUND
+    assert buyer.callback_answers[-1].text == NOT_STAFF
     await forge_click(eve, f"rh:{review.id}")  # hiding is for admins
     assert not (await Review.get(id=review.id)).hidden
     assert seller
