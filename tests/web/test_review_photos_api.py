@@ -6,13 +6,16 @@ from __future__ import annotations
 from typing import Any
 
 from db.models import Job, OrderStatus, Review
+from services import catalog, reviews
+from services.catalog import ProductDraft
 from services.jobs import JobKind
 from tests.services.custom_data import picture
+from tests.services.shop_data import make_user, order_in
 from tests.web.conftest import Web
 from tests.web.test_custom_api import form
 from tests.web.test_pickup_and_profile_api import READY, move, placed_order
 from tests.web.test_seller_api import SELLER_USER, own
-from tests.web.test_shop_api import OTHER_USER, Customer, error_of
+from tests.web.test_shop_api import OTHER_USER, Customer, error_of, open_shop
 
 
 async def completed(web: Web, ann: Customer) -> dict[str, Any]:
@@ -92,3 +95,41 @@ async def test_the_seller_sees_ratings_on_the_dashboard_and_replies_from_the_min
     assert told.payload == {"review_id": review.id}
     status, board = await vera.get("/seller/dashboard")
     assert board["reviews"]["unanswered"] == 0
+
+
+async def test_a_new_rating_reorders_cached_lists_and_never_brings_back_a_stale_price(
+    web: Web,
+) -> None:
+    shop = await open_shop(web)
+    book = await catalog.create_product(
+        shop.books, ProductDraft(title="Rye bread book", price=70000, stock=4)
+    )
+    ann = Customer(web)
+
+    async def search() -> list[tuple[str, int, float | None]]:
+        status, found = await ann.get("/search?q=rye")
+        assert status == 200, found
+        return [(i["title"], i["price"]["amount"], i["rating"]) for i in found["items"]]
+
+    async def shops_by_rating() -> list[str]:
+        status, listed = await ann.get("/providers?order=rating")
+        assert status == 200, listed
+        return [item["name"] for item in listed["items"]]
+
+    first = [("Rye bread", 25000, None), ("Rye bread book", 70000, None)]
+    assert await search() == first
+    assert await search() == first  # now from the cache
+    assert await shops_by_rating() == ["Bakery", "Books"]  # no ratings yet: by name
+    status, by_name = await ann.get("/providers")
+    assert status == 200
+    assert [item["name"] for item in by_name["items"]] == ["Bakery", "Books"]
+
+    await catalog.update_product(shop.books, book.id, price=65000)
+    reader = await make_user()
+    order = await order_in(OrderStatus.completed, reader, shop.books, product=book)
+    await reviews.write(reader, order.id, 5, "Loved it")  # as the chat writes it
+
+    assert await search() == [("Rye bread book", 65000, 5.0), ("Rye bread", 25000, None)]
+    assert await shops_by_rating() == ["Books", "Bakery"]
+    await catalog.update_product(shop.books, book.id, price=60000)
+    assert (await search())[0] == ("Rye bread book", 60000, 5.0)
