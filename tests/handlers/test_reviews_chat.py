@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
 from aiogram.types import Message
 
-from db.models import Order, Review
+from db.models import Job, JobState, Order, Provider, ProviderKind, Review
 from keyboards.reviews import RateAction, RateCB
 from sandbox import SandboxUser
+from services.jobs import JobKind
 from tests.handlers.admin_support import ADMIN_ID, make_settings
 from tests.handlers.conftest import Telegram, text_of
 from tests.handlers.test_provider_orders import bakery, bot_messages, forge_click, labels, person
@@ -195,3 +200,71 @@ async def test_a_review_with_a_photo_reaches_the_provider_with_it(telegram: Tele
     assert f"New review of order #{order.id}" in text_of(news[0])
     assert "Lovely cake" in text_of(news[0]) and labels(news[0]) == ["💬 Reply"]
     assert photo_asked
+
+
+async def test_the_shops_list_offers_the_best_rated_first(telegram: Telegram) -> None:
+    _, buyer, order, done = await completed_order(telegram)
+    await Provider.create(slug="aaa", kind=ProviderKind.shop, name="Aardvark Cakes")
+    await buyer.send("/start")
+    listed = await buyer.click("🛒 Catalog")
+    assert [label for label in labels(listed[-1]) if "a" in label.lower()][:2] == [
+        "Aardvark Cakes",
+        "Sam's Bakery",
+    ]
+    assert "⭐ By rating" in labels(listed[-1])
+    asked = await buyer.click("⭐ Rate the order", done)
+    await buyer.click("5⭐", asked[-1])
+    photo_asked = await buyer.send("Best in town")
+    await buyer.click("Skip", photo_asked[-1])
+
+    by_rating = await buyer.click("⭐ By rating", listed[-1])
+    names = labels(by_rating[-1])
+    assert names.index("Sam's Bakery") < names.index("Aardvark Cakes")
+    assert "🔤 By name" in names
+    assert order
+
+
+async def test_an_unrated_order_brings_one_request_a_day_later(telegram: Telegram) -> None:
+    _, buyer, order, _ = await completed_order(telegram)
+    request = await Job.get(key=JobKind.review_request.key(order.id))
+    before = len(bot_messages(buyer))
+    await telegram.services.jobs.run_due(now=request.due_at + timedelta(seconds=1))
+    asked = bot_messages(buyer)[before:]
+    assert len(asked) == 1
+    assert f"How was order #{order.id}" in text_of(asked[0])
+    assert labels(asked[0]) == ["⭐ Rate the order"]
+    stars = await buyer.click("⭐ Rate the order", asked[0])
+    assert labels(stars[-1]) == ["1⭐", "2⭐", "3⭐", "4⭐", "5⭐"]
+
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+HOUR = datetime.now(MOSCOW).hour
+
+
+@pytest.mark.parametrize(
+    "telegram_settings",
+    [{"timezone": "Europe/Moscow", "quiet_hours": f"{HOUR}-{(HOUR + 2) % 24}"}],
+)
+async def test_a_reply_in_the_customers_quiet_hours_waits_for_their_end(
+    telegram: Telegram,
+) -> None:
+    seller, buyer, order, done = await completed_order(telegram)
+    asked = await buyer.click("⭐ Rate the order", done)
+    await buyer.click("3⭐", asked[-1])
+    photo_asked = await buyer.send("ok")
+    await buyer.click("Skip", photo_asked[-1])
+    review = await Review.get(order_id=order.id)
+    news = await Job.get(key=JobKind.review_new.key(order.id))
+    assert news.state is JobState.pending and news.due_at > datetime.now(UTC)  # Sam's too
+
+    before = len(bot_messages(buyer))
+    await forge_click(seller, f"rr:{review.id}")
+    await seller.send("Thanks!")
+    assert len(bot_messages(buyer)) == before  # nothing in the night
+    told = await Job.get(key=JobKind.review_reply.key(review.id))
+    start = datetime.now(MOSCOW).replace(hour=HOUR, minute=0, second=0, microsecond=0)
+    if start > datetime.now(MOSCOW):  # collected just before midnight
+        start -= timedelta(days=1)
+    morning = (start + timedelta(hours=2)).astimezone(UTC)
+    assert told.state is JobState.pending and told.due_at == morning
+    assert told.attempts == 0
