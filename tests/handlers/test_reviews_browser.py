@@ -69,6 +69,7 @@ async def test_the_seller_reads_the_reviews_and_replies_from_the_dashboard(
     await item.locator("textarea").fill("Thank you, Ann!")
     await item.get_by_role("button", name=texts["review_send_reply"]).click()
     await expect(item).to_contain_text(texts["review_your_reply"].format(text="Thank you, Ann!"))
+    await expect(reviews).not_to_contain_text(texts["unanswered_reviews"].format(count=1))
     assert (await Review.get(order_id=order.id)).reply == "Thank you, Ann!"
     await until(lambda: "replied to your review" in text_of(ann.last_message))
     assert "Thank you, Ann!" in text_of(ann.last_message)

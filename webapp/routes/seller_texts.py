@@ -56,7 +56,7 @@ def seller_texts() -> dict[str, str]:
         "waiting_orders": _("Waiting for you: {count}"),
         "low_stock_count": _("Running out: {count}"),
         "reviews_title": _("Reviews"),
-        "rating_line": _("★ {rating} from {count} reviews"),
+        "rating_line": _("★ {rating} (reviews: {count})"),
         "no_reviews": _("No reviews yet."),
         "unanswered_reviews": _("Without your reply: {count}"),
         "review_order": _("Order #{id}"),

@@ -40,6 +40,9 @@ export default async function sellerDashboard({ draw }) {
     busy = true;
     try {
       const saved = await api.post(`/seller/reviews/${review.id}/reply`, { text });
+      if (!review.reply && !review.hidden) {
+        board.reviews.unanswered -= 1; // answered now
+      }
       Object.assign(review, saved);
       replying = null;
       telegram.haptic("success");
