@@ -21,7 +21,7 @@ from tests.web.test_homework_api import homework_for
 from tests.web.test_pickup_and_profile_api import READY, move
 from tests.web.test_seller_api import SELLER_USER, seller_session
 from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
-from tests.web.test_tutoring_api import tomorrow_berlin
+from tests.web.test_tutoring_api import lesson_time_berlin
 from webapp.routes.api import create_api
 
 Document = dict[str, Any]
@@ -291,7 +291,7 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     await c(ann, "GET", "/tutors/{tutor_id}", tutor_id=tid)
     await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?days=2&tz=Asia/Tokyo")
     await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?days=99")
-    start = tomorrow_berlin().isoformat()
+    start = lesson_time_berlin().isoformat()
     body = {"tutor_id": tid, "lesson_type_id": tutor.hour.id, "start": start}
     key = {"Idempotency-Key": "lesson-key-1"}
     status, lesson = await c(ann, "POST", "/bookings", body=body, headers=key)
@@ -299,7 +299,7 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     assert (await c(ann, "POST", "/bookings", body=body, headers=key))[0] == 200
     await c(ann, "POST", "/bookings", body=body, headers={"Idempotency-Key": "lesson-key-2"})
     await c(ann, "GET", "/bookings", query="?scope=past")
-    moved = {"start": (tomorrow_berlin() + timedelta(hours=1)).isoformat()}
+    moved = {"start": (lesson_time_berlin() + timedelta(hours=1)).isoformat()}
     await c(ann, "POST", "/bookings/{booking_id}/reschedule", booking_id=lesson["id"], body=moved)
     await c(ann, "POST", "/bookings/{booking_id}/reschedule", booking_id=lesson["id"], body={})
     await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])

@@ -33,8 +33,10 @@ class Student:
         return response.status, await response.json()
 
 
-def tomorrow_berlin() -> datetime:
-    day = (datetime.now(UTC).astimezone(BERLIN) + timedelta(days=1)).date()
+def lesson_time_berlin() -> datetime:
+    """10:00 in Berlin the day after tomorrow: always more than the tutor's 24 hours of free
+    moving and cancelling ahead, whatever the time of day the test runs at."""
+    day = (datetime.now(UTC).astimezone(BERLIN) + timedelta(days=2)).date()
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=BERLIN)
 
 
@@ -47,7 +49,7 @@ async def signed_in(web: Web, student: Student) -> User:
 async def test_tutors_profile_and_slots_in_the_callers_zone(web: Web) -> None:
     tutor = await make_tutor()
     student = Student(web)
-    day = tomorrow_berlin().date()
+    day = lesson_time_berlin().date()
 
     status, listed = await student.call("GET", "/tutors?subject=math")
     assert status == 200
@@ -74,7 +76,7 @@ async def test_book_replay_taken_cancel_and_reschedule(web: Web) -> None:
     student = Student(web)
     user = await signed_in(web, student)
     await make_student_package(user, tutor)
-    start = tomorrow_berlin()
+    start = lesson_time_berlin()
     body = {
         "tutor_id": tutor.provider.id,
         "lesson_type_id": tutor.hour.id,
@@ -120,7 +122,9 @@ async def test_someone_elses_booking_is_not_found(web: Web) -> None:
     other = await make_student(credits=1, tutor=tutor)
     from services.tutoring import booking
 
-    lesson = (await booking.book(other, tutor.provider.id, tutor.hour.id, tomorrow_berlin())).lesson
+    lesson = (
+        await booking.book(other, tutor.provider.id, tutor.hour.id, lesson_time_berlin())
+    ).lesson
     student = Student(web)
 
     status, _ = await student.call("POST", f"/bookings/{lesson.id}/cancel")
@@ -135,7 +139,7 @@ async def test_no_credits_is_a_clear_conflict(web: Web) -> None:
     body = {
         "tutor_id": tutor.provider.id,
         "lesson_type_id": tutor.hour.id,
-        "start": tomorrow_berlin().isoformat(),
+        "start": lesson_time_berlin().isoformat(),
     }
 
     status, error = await student.call("POST", "/bookings", body, **{"Idempotency-Key": "k-123456"})
@@ -165,7 +169,7 @@ async def test_calendar_feed_parses_back_with_the_persons_lessons(web: Web) -> N
     student = Student(web)
     user = await signed_in(web, student)
     await make_student_package(user, tutor)
-    start = tomorrow_berlin()
+    start = lesson_time_berlin()
     body = {
         "tutor_id": tutor.provider.id,
         "lesson_type_id": tutor.hour.id,
