@@ -38,3 +38,10 @@ class TooLateToMove(DomainError):
 
     code = "too_late_to_move"
     status = 409
+
+
+class SeriesConflict(DomainError):
+    """Some weeks of a weekly series are not free (`dates`: their local starts, `starts`: ISO)."""
+
+    code = "series_conflict"
+    status = 409
