@@ -286,4 +286,17 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])
     await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])
     await c(ann, "GET", "/bookings")
+    await money.buy_package(
+        me, tutor.profile, lessons=1, lesson_price=100, payment_reference="contract-series",
+        channel="telegram",
+    )  # fmt: skip
+    weekly = {**body, "start": (tomorrow_berlin() + timedelta(hours=3)).isoformat(), "weeks": 1}
+    assert (await c(ann, "POST", "/bookings/series", body=weekly))[0] == 201
+    await c(ann, "POST", "/bookings/series", body={**weekly, "weeks": 2})
+    await c(ann, "POST", "/bookings/series", body={**weekly, "weeks": 0})
+    wait = {k: weekly[k] for k in ("tutor_id", "lesson_type_id", "start")}
+    assert (await c(ann, "POST", "/waitlist", body=wait))[0] == 201
+    await c(ann, "POST", "/waitlist", body={**wait, "tutor_id": 999999})
+    await c(ann, "GET", "/waitlist", query="?tz=Asia/Tokyo")
+    await c(ann, "GET", "/credits")
     await c(ann, "GET", "/calendar")
