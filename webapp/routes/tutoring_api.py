@@ -245,7 +245,7 @@ def _waiting(entry: WaitlistEntry, zone: ZoneInfo) -> t.WaitlistEntryOut:
     )
 
 
-@routes.endpoint("POST", "/waitlist", tag="tutoring", status=201, errors=(404, 422))
+@routes.endpoint("POST", "/waitlist", tag="tutoring", status=201, errors=(404, 409, 422))
 async def join_waitlist(call: Call, body: t.WaitlistRequest) -> t.WaitlistEntryOut:
     """Wait for a taken time (once per person and time: a repeat answers the same entry).
     When it frees, it is held for the first in line for a while and the bot says so."""

@@ -7,11 +7,11 @@
 import { html } from "lit-html";
 import { api, query, ApiError } from "../api.js";
 import { t } from "../i18n.js";
+import { when } from "../order_card.js";
 import * as router from "../router.js";
 import { loadSlots, newKey, slotLabel, slotPicker, viewerZone } from "../slots.js";
 import * as telegram from "../telegram.js";
 import { title, toast } from "../ui.js";
-import { when } from "./orders.js";
 
 function isLink(text) {
   return /^https?:\/\//i.test(text || "");
