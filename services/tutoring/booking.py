@@ -421,7 +421,8 @@ async def wait_for(
     return await waitlist.join(student, tutor, lesson_type, _utc(start))
 
 
-async def _student_lesson(student: User, lesson_id: int) -> Lesson:
+async def student_lesson(student: User, lesson_id: int) -> Lesson:
+    """One of the student's own lessons (404 for anyone else's)."""
     lesson = await Lesson.get_or_none(id=lesson_id, student_id=student.id)
     if lesson is None:
         raise NotFound(entity="lesson")
@@ -458,7 +459,7 @@ async def cancel_by_student(
 ) -> Lesson:
     """Cancel one's lesson: free (credit or money back) until the deadline, consumed after."""
     now = now or _now()
-    lesson = await _student_lesson(student, lesson_id)
+    lesson = await student_lesson(student, lesson_id)
     tutor = await TutorProfile.get(id=lesson.tutor_id).prefetch_related("provider")
     late = now > free_change_until(lesson, tutor) and lesson.status == LessonStatus.booked
     async with in_transaction():
@@ -492,7 +493,7 @@ async def reschedule(
 ) -> Lesson:
     """Move one's lesson to another free start, until the free-change deadline."""
     now = now or _now()
-    lesson = await _student_lesson(student, lesson_id)
+    lesson = await student_lesson(student, lesson_id)
     tutor = await TutorProfile.get(id=lesson.tutor_id)
     if lesson.status not in ACTIVE:
         raise LessonChanged(status=str(lesson.status))

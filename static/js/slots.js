@@ -46,10 +46,12 @@ export function newKey(prefix = "book") {
   return `${prefix}-` + random.replace(/[^A-Za-z0-9_-]/g, "");
 }
 
-/** The free times of a tutor's lesson type for the next days, in `zone`. */
-export function loadSlots(tutorId, lessonTypeId, zone) {
+/** The free times of a tutor's lesson type for the next days, in `zone`; `moving` (one's own
+ * booking being moved) counts its own time as free, as the move itself does. */
+export function loadSlots(tutorId, lessonTypeId, zone, moving = null) {
   return api.get(
-    `/tutors/${tutorId}/slots` + query({ days: DAYS, tz: zone, lesson_type: lessonTypeId }),
+    `/tutors/${tutorId}/slots` +
+      query({ days: DAYS, tz: zone, lesson_type: lessonTypeId, moving }),
   );
 }
 

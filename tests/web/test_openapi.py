@@ -272,6 +272,7 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     await c(ann, "GET", "/tutors/{tutor_id}", tutor_id=tid)
     await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?days=2&tz=Asia/Tokyo")
     await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?days=99")
+    await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?moving=999999")
     start = tomorrow_berlin().isoformat()
     body = {"tutor_id": tid, "lesson_type_id": tutor.hour.id, "start": start}
     key = {"Idempotency-Key": "lesson-key-1"}

@@ -139,3 +139,30 @@ async def test_credits_per_tutor(web: Web) -> None:
     assert credits["items"] == [
         {"tutor_id": tutor.provider.id, "tutor_name": "Anna Math", "count": 2}
     ]
+
+
+async def test_slots_for_moving_a_lesson_count_its_own_time_as_free(web: Web) -> None:
+    tutor = await make_tutor()
+    student = Student(web)
+    user = await signed_in(web, student)
+    await make_student_package(user, tutor)
+    start = tomorrow_berlin() + timedelta(days=2)
+    mine = (await booking.book(user, tutor.provider.id, tutor.hour.id, start)).lesson
+    rival = await make_student(credits=1, tutor=tutor)
+    theirs = await booking.book(rival, tutor.provider.id, tutor.hour.id, start.replace(hour=12))
+    day = f"/tutors/{tutor.provider.id}/slots?from={start.date()}&days=1&tz=Europe/Berlin"
+    half_past = start.replace(minute=30).isoformat()  # overlaps the lesson's own hour
+
+    _, slots = await student.call("GET", day)
+    _, moving = await student.call("GET", day + f"&moving={mine.id}")
+    status, _ = await student.call("GET", day + f"&moving={theirs.lesson.id}")
+
+    assert half_past not in slots["slots"]
+    assert half_past in moving["slots"] and start.isoformat() in moving["slots"]
+    assert start.replace(hour=12).isoformat() not in moving["slots"]  # the rival's stays busy
+    assert status == 404
+    status, moved = await student.call(
+        "POST", f"/bookings/{mine.id}/reschedule", {"start": half_past}
+    )
+    assert status == 200
+    assert datetime.fromisoformat(moved["start"]) == datetime.fromisoformat(half_past)

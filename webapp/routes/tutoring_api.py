@@ -82,7 +82,8 @@ async def get_tutor(call: Call, tutor_id: int) -> t.TutorOut:
 async def tutor_slots(call: Call, tutor_id: int, query: t.SlotsQuery) -> t.Slots:
     """Free start times of a lesson type for `days` dates from `from`, in the caller's zone.
 
-    A tutor or lesson type that does not exist (or is not on offer) is 404.
+    A tutor or lesson type that does not exist (or is not on offer) is 404, and so is a
+    `moving` booking that is not the caller's.
     """
     zone = _zone(call, query.tz)
     tutor = await booking.get_tutor(tutor_id)
@@ -90,11 +91,19 @@ async def tutor_slots(call: Call, tutor_id: int, query: t.SlotsQuery) -> t.Slots
     chosen = next((x for x in types if query.lesson_type in (None, x.id)), None)
     if chosen is None:
         raise NotFound(entity="lesson_type")
+    moving = await booking.student_lesson(call.user, query.moving) if query.moving else None
     first = query.from_ or datetime.now(UTC).astimezone(zone).date()
     slots = []
     if booking.EARLIEST_YEAR <= first.year < booking.LATEST_YEAR:  # nothing is ever offered else
         start, end = booking.viewer_range(first, query.days, zone)
-        slots = await booking.free_slots(tutor, chosen, start, end, for_student=call.user.id)
+        slots = await booking.free_slots(
+            tutor,
+            chosen,
+            start,
+            end,
+            for_student=call.user.id,
+            exclude=moving.id if moving else None,
+        )
     return t.Slots(
         tutor_id=tutor_id,
         lesson_type_id=chosen.id,

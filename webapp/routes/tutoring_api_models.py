@@ -111,6 +111,13 @@ class SlotsQuery(QueryParams):
     lesson_type: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="Lesson type id; unset: the tutor's first."
     )
+    moving: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="One's own booking being moved: its time and neighbours count as free, as "
+        "POST /bookings/{id}/reschedule judges them.",
+    )
 
 
 class Slots(ResponseBody):

@@ -95,7 +95,7 @@ export default async function lessons({ draw, stale, params }) {
     });
     redraw();
     const mine = moving;
-    const found = await loadSlots(item.tutor_id, item.lesson_type_id, zone);
+    const found = await loadSlots(item.tutor_id, item.lesson_type_id, zone, item.id);
     if (moving === mine) {
       mine.slots = found.slots;
       redraw();
@@ -142,7 +142,8 @@ export default async function lessons({ draw, stale, params }) {
       mine.chosen = null;
       telegram.hideMainButton();
       if (error.code === "slot_taken") {
-        mine.slots = (await loadSlots(mine.item.tutor_id, mine.item.lesson_type_id, zone)).slots;
+        const { tutor_id: tutorId, lesson_type_id: typeId } = mine.item;
+        mine.slots = (await loadSlots(tutorId, typeId, zone, mine.id)).slots;
       }
     }
     redraw();
