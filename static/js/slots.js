@@ -79,3 +79,11 @@ export function slotPicker(starts, chosen, onPick, id = "slots") {
     </section>`,
   )}</div>`;
 }
+
+/** Bring a refusal drawn above the picker into view (the person pressed far below it). */
+export function showProblem(id) {
+  const element = document.getElementById(id);
+  if (element) {
+    element.scrollIntoView({ block: "center", behavior: "smooth" });
+  }
+}

@@ -155,7 +155,10 @@ async def test_weekly_series_names_the_taken_week_then_books_fewer(web: Web, bro
     assert not await Lesson.exists(student_id=student.id)
     await watched.shot("series-conflict")
 
-    await page.locator(f"#slots [data-start='{chosen}']").click()
+    # The first time stays chosen: two weeks fit.
+    await expect(page.locator(f"#slots [data-start='{chosen}']")).to_have_attribute(
+        "aria-pressed", "true"
+    )
     await page.locator("#weeks").fill("2")
     await page.locator("#weeks").dispatch_event("change")
     assert "2" in (await watched.main_button())["text"]

@@ -9,7 +9,7 @@ import { api, query, ApiError } from "../api.js";
 import { t } from "../i18n.js";
 import { when } from "../order_card.js";
 import * as router from "../router.js";
-import { loadSlots, newKey, slotLabel, slotPicker, viewerZone } from "../slots.js";
+import { loadSlots, newKey, showProblem, slotLabel, slotPicker, viewerZone } from "../slots.js";
 import * as telegram from "../telegram.js";
 import { title, toast } from "../ui.js";
 
@@ -147,6 +147,9 @@ export default async function lessons({ draw, stale, params }) {
       }
     }
     redraw();
+    if (mine.problem) {
+      showProblem("move-problem");
+    }
   }
 
   function movePicker() {

@@ -9,7 +9,14 @@ import { html } from "lit-html";
 import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
 import * as router from "../router.js";
-import { loadSlots as fetchSlots, newKey, slotLabel, slotPicker, viewerZone } from "../slots.js";
+import {
+  loadSlots as fetchSlots,
+  newKey,
+  showProblem,
+  slotLabel,
+  slotPicker,
+  viewerZone,
+} from "../slots.js";
 import * as telegram from "../telegram.js";
 import { title, toast } from "../ui.js";
 
@@ -75,13 +82,16 @@ export default async function tutor({ id, draw, stale }) {
       telegram.haptic("error");
       problem = error.message;
       taken = error.code === "slot_taken" ? chosen : null;
-      chosen = null;
       key = newKey();
-      telegram.hideMainButton();
+      if (error.code !== "series_conflict") {
+        chosen = null; // a series keeps its first time: fewer weeks may fit
+        telegram.hideMainButton();
+      }
       if (error.status === 409) {
         await loadSlots(); // a time is gone: show what is still free
       }
       redraw();
+      showProblem("booking-problem");
     }
   }
 
