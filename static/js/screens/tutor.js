@@ -135,6 +135,15 @@ export default async function tutor({ id, draw, stale }) {
     redraw();
   }
 
+  function typeWeeks(value) {
+    // While typing ("1" on the way to "12") only a whole number in range is taken.
+    const count = Number(value);
+    if (Number.isInteger(count) && count >= 2 && count <= MAX_WEEKS) {
+      weeks = count;
+      showMainButton();
+    }
+  }
+
   function setWeeks(value) {
     const count = Math.trunc(Number(value));
     weeks = Number.isFinite(count) ? Math.min(MAX_WEEKS, Math.max(2, count)) : weeks;
@@ -164,7 +173,8 @@ export default async function tutor({ id, draw, stale }) {
       ${weekly
         ? html`<label class="field">${t("bk_weeks")}
             <input type="number" id="weeks" inputmode="numeric" min="2" max=${MAX_WEEKS}
-              .value=${String(weeks)} @change=${(event) => setWeeks(event.target.value)}>
+              .value=${String(weeks)} @input=${(event) => typeWeeks(event.target.value)}
+              @change=${(event) => setWeeks(event.target.value)}>
           </label>
           <p class="hint">${t("bk_weekly_hint")}</p>`
         : ""}
