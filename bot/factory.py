@@ -36,6 +36,7 @@ from handlers.errors import ErrorHandler, answer_refusal, answerable
 from handlers.homework_jobs import register_homework_jobs
 from handlers.jobs import register_chat_jobs
 from handlers.notifications import TelegramShopNotifier
+from handlers.review_jobs import register_review_jobs
 from handlers.routing import resolve_magic_filters_inline
 from handlers.support_jobs import register_support_jobs
 from handlers.tutoring_jobs import register_tutoring_jobs
@@ -252,6 +253,7 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
     )
     register_chat_jobs(runner, bot, services)
     register_homework_jobs(runner, bot, services)
+    register_review_jobs(runner, bot, services)
     services.sharing.save = prepared_message_saver(bot)
     register_tutoring_jobs(runner, bot, services)
     register_support_jobs(runner, bot, services)

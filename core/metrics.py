@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 
@@ -65,6 +66,19 @@ class Metrics:
             buckets=HTTP_BUCKETS,
             registry=self.registry,
         )
+        self._request_series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
+
+    def observe_request(self, method: str, route: str, status: str, seconds: float) -> None:
+        """Count and time one HTTP request. The labelled series are looked up once per
+        (method, route template, status): `labels()` takes a lock and builds a key on every
+        call, a cost the hottest route would otherwise pay per request."""
+        key = (method, route, status)
+        series = self._request_series.get(key)
+        if series is None:
+            series = (self.http_requests.labels(*key), self.http_latency.labels(*key))
+            self._request_series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def render(self) -> bytes:
         """The registry in Prometheus text format."""

@@ -111,6 +111,8 @@ def explain(error: DomainError) -> str:
     if code == "review_refused":
         if error.details.get("reason") == "exists":
             return _("This order has a review already.")
+        if error.details.get("reason") == "photo_exists":
+            return _("This review has a photo already.")
         return _("An order can be reviewed once it is completed.")
     if code == "sold_out":
         available = int(error.details.get("available", 0))

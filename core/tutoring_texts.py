@@ -18,6 +18,7 @@ TUTORING_CODES = frozenset(
         "no_unused_credits",
         "waitlist_offer_gone",
         "series_conflict",
+        "not_tutor",
     }
 )
 TUTORING_FIELDS = frozenset(
@@ -40,6 +41,12 @@ TUTORING_FIELDS = frozenset(
         "daily_limit",
         "free_cancel_hours",
         "reminders",
+        "subjects",
+        "about",
+        "photo",
+        "price_rub",
+        "stars_price",
+        "location",
     }
 )
 
@@ -70,12 +77,14 @@ def explain_tutoring(error: DomainError) -> str:
         return _(
             "Not every week is free at this time: {dates}. Book fewer weeks or another time."
         ).format(dates=details.get("dates", ""))
+    if code == "not_tutor":
+        return _("You are not a tutor here. Ask the administrator for an invite.")
     return _invalid_tutoring_input(error)
 
 
 def _invalid_tutoring_input(error: DomainError) -> str:
     field = str(error.details.get("field"))
-    low, high = error.details.get("min"), error.details.get("max")
+    high = error.details.get("max")
     if field == "start":
         return _("Send the start time with its offset, like 2026-03-03T10:00:00+03:00.")
     if field in ("timezone", "tz"):
@@ -88,6 +97,27 @@ def _invalid_tutoring_input(error: DomainError) -> str:
         return _("The window must start before it ends, within one day (e.g. 10:00-14:00).")
     if field == "reminders":
         return _("Send reminder times like 24h,1h or 30m.")
+    return _profile_input(field, error.details)
+
+
+def _profile_input(field: str, details: dict[str, object]) -> str:
+    low, high = details.get("min"), details.get("max")
+    if field == "subjects":
+        return _("Send at least one subject, up to {max} characters in all.").format(max=high)
+    if field == "about":
+        return _("The description takes 1 to {max} characters.").format(max=high)
+    if field == "photo" and details.get("reason") == "size":
+        return _("The photo is too large: up to {max} MB.").format(max=high)
+    if field == "photo":
+        return _("Send a picture: JPEG, PNG or WebP.")
+    if field == "price_rub":
+        return _("Send the price in roubles, like 1500 or 1500.50 (0: free).")
+    if field == "stars_price":
+        return _("Send a whole number of Stars from {low} to {high}, or “-” for none.").format(
+            low=low, high=high
+        )
+    if field == "location":
+        return _("The link or address takes at most {max} characters.").format(max=high)
     if low is not None and high is not None:
         return _("Send a whole number from {low} to {high}.").format(low=low, high=high)
     return _("Please check the value.")

@@ -32,6 +32,8 @@ from handlers import (
     support,
     support_faq,
     support_group,
+    tutor_admin,
+    tutor_admin_types,
     tutoring,
 )
 
@@ -62,7 +64,10 @@ def get_routers() -> list[Router]:
         provider_pickup.create_router(),  # /shop → 🔑 Pickup code: hand over by the digits
         homework_student.create_router(),  # /homework, /materials, answers to homework
         homework_tutor.create_router(),  # /tutor_homework and its buttons, for tutors
-        tutoring.create_router(),  # /tutors, /lessons, /tutor, /availability and their buttons
+        tutor_admin.create_router(),  # /tutor menu and its conversations, for tutors
+        tutor_admin_types.create_router(),  # /tutor → lesson types
+        tutor_admin.create_stale_router(),  # after both: /tutor buttons of a former tutor
+        tutoring.create_router(),  # /tutors, /lessons, /availability and their buttons
         reviews.create_router(),  # rate a completed order, providers' replies, /reviews
         support_group.create_router(),  # the support group's messages; /tickets
         support_faq.create_router(),  # /faq for admins

@@ -65,9 +65,10 @@ def _seller_line(provider: Provider) -> str:
     return ""
 
 
-async def storefronts_screen(page: int = 1) -> tuple[Screen, bool]:
-    """The list of storefronts; the flag tells that the requested page no longer exists."""
-    providers = await catalog.storefronts()
+async def storefronts_screen(page: int = 1, by_rating: bool = False) -> tuple[Screen, bool]:
+    """The list of storefronts (by name, or the best rated first); the flag tells that the
+    requested page no longer exists."""
+    providers = await catalog.storefronts(by_rating=by_rating)
     pages = max(1, -(-len(providers) // STOREFRONTS_PER_PAGE))
     number = min(max(page, 1), pages)
     shown = providers[(number - 1) * STOREFRONTS_PER_PAGE : number * STOREFRONTS_PER_PAGE]
@@ -84,7 +85,7 @@ async def storefronts_screen(page: int = 1) -> tuple[Screen, bool]:
         )
         for provider in shown
     ]
-    return Screen(text, kb.storefronts(choices, number, pages)), number != page
+    return Screen(text, kb.storefronts(choices, number, pages, by_rating)), number != page
 
 
 async def storefront_screen(provider_id: int, locale: str) -> Screen:
@@ -286,7 +287,7 @@ async def open_storefronts(
     callback_answer: CallbackAnswer,
 ) -> None:
     """The storefront list (main menu → Catalog)."""
-    screen, stale = await storefronts_screen(callback_data.page)
+    screen, stale = await storefronts_screen(callback_data.page, callback_data.by_rating)
     if stale:
         callback_answer.text = _("This page no longer exists.")
     await show_for(callback, screen, settings, bot)

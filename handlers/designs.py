@@ -73,7 +73,7 @@ def picture_of(message: Message) -> tuple[str, str, int | None] | None:
     return None
 
 
-async def _download(bot: Bot, settings: Settings, file_id: str, size: int | None) -> Path:
+async def download_picture(bot: Bot, settings: Settings, file_id: str, size: int | None) -> Path:
     """The file from Telegram into the incoming folder (refused before download when its
     announced size is over the limit)."""
     limit = design_images.MAX_UPLOAD_BYTES
@@ -121,7 +121,7 @@ async def picture_received(
     data = await state.get_data()
     product_id, quantity = int(data.get("product_id", 0)), int(data.get("quantity", 1))
     try:
-        upload = await _download(bot, settings, file_id, size)
+        upload = await download_picture(bot, settings, file_id, size)
         try:
             design = await custom_products.create_design(
                 user, product_id, upload, data_dir=settings.data_path

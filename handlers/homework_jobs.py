@@ -4,6 +4,7 @@ New homework, a submission (to the tutor), a grade, a shared material and an ear
 achievement are at-least-once notices. The reminder the day before the due time and the
 overdue notice are at most once (a runner that died after claiming one marks it missed rather
 than risk sending it twice), and are skipped when the homework was submitted meanwhile.
+All of them are non-urgent (services.quiet_hours): they wait out the recipient's quiet hours.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from core.i18n import pick_locale
 from db.models import Achievement, Homework, HomeworkStatus, Job, Material, User
 from handlers.homework_texts import due_text
 from keyboards import homework as kb
-from services import jobs, users
+from services import jobs, quiet_hours, users
 from services.container import Services
 from services.jobs import JobKind, JobPolicy, JobRunner
 
@@ -55,6 +56,7 @@ class HomeworkNotices:
 
     async def _send(
         self,
+        kind: JobKind,
         person: User | None,
         render: Callable[[], str],
         buttons: Callable[[], InlineKeyboardMarkup] | None = None,
@@ -62,6 +64,7 @@ class HomeworkNotices:
         """Render the text and buttons in the person's language and send them."""
         if person is None or person.tg_id is None or person.bot_blocked or person.is_anonymized:
             return
+        quiet_hours.hold(kind, person, self._settings)  # non-urgent ones wait for the morning
         locale = pick_locale(
             person.locale, person.language_code, default=self._settings.default_locale
         )
@@ -97,10 +100,11 @@ class HomeworkNotices:
                     lines += ["", _("📎 Files: {count}").format(count=len(homework.files))]
                 return "\n".join(lines)[:4096]
 
-            await self._send(student, assigned, lambda: kb.open_homework(homework.id))
+            await self._send(kind, student, assigned, lambda: kb.open_homework(homework.id))
         elif kind is JobKind.homework_due_soon:
             if homework.status is HomeworkStatus.open:
                 await self._send(
+                    kind,
                     student,
                     lambda: _("⏰ Homework from {tutor} is due tomorrow, {due}: {title}").format(
                         tutor=tutor, due=due, title=title
@@ -110,6 +114,7 @@ class HomeworkNotices:
         elif kind is JobKind.homework_overdue:
             if homework.status is HomeworkStatus.open:
                 await self._send(
+                    kind,
                     student,
                     lambda: _(
                         "⌛ Homework from {tutor} is overdue (it was due {due}): {title}. "
@@ -119,6 +124,7 @@ class HomeworkNotices:
                 )
         elif kind is JobKind.homework_submitted:
             await self._send(
+                kind,
                 homework.provider.owner,
                 lambda: _("📥 {student} submitted homework #{number}: {title}").format(
                     student=escape(student.full_name or student.pseudonym),
@@ -140,7 +146,7 @@ class HomeworkNotices:
                     text += "\n" + _("Comment: {comment}").format(comment=escape(grade.comment))
                 return text
 
-            await self._send(student, graded, lambda: kb.open_homework(homework.id))
+            await self._send(kind, student, graded, lambda: kb.open_homework(homework.id))
 
     async def _material(self, material_id: int, user_id: int) -> None:
         material = await Material.get_or_none(id=material_id).prefetch_related("provider")
@@ -156,13 +162,14 @@ class HomeworkNotices:
         def button() -> InlineKeyboardMarkup:
             return kb.student_materials_one(material.id, material.title)
 
-        await self._send(person, shared, button)
+        await self._send(JobKind.material_shared, person, shared, button)
 
     async def _achievement(self, achievement_id: int) -> None:
         achievement = await Achievement.get_or_none(id=achievement_id).prefetch_related("user")
         if achievement is None:
             return
         await self._send(
+            JobKind.achievement_earned,
             achievement.user,
             lambda: _("🏆 Achievement earned: {title}!").format(
                 title=achievement_title(achievement.code)

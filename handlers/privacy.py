@@ -146,6 +146,7 @@ async def confirm_erase(
     user: User,
     state: FSMContext,
     callback_answer: CallbackAnswer,
+    settings: Settings,
 ) -> None:
     """Erase on confirmation; a button meant for an earlier (already erased) account is stale."""
     if not isinstance(callback.message, Message):
@@ -157,7 +158,7 @@ async def confirm_erase(
         await callback.message.edit_text(_("Nothing was deleted."))
         return
     await state.clear()
-    await privacy.anonymize_user(user)
+    await privacy.anonymize_user(user, data_dir=settings.data_path)
     await callback.message.edit_text(
         _("Your personal data is erased. If you write to me again, you start as a new user.")
     )

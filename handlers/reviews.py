@@ -1,9 +1,10 @@
 """Reviews in chat: the customer rates a completed order, the provider replies, admins hide.
 
-"⭐ Rate the order" under the completion message → 1–5 stars → a text or "Skip" → saved by
-services.reviews (one per order: a double click or a stale button is refused there and told
-by handlers.errors). The provider's owner gets the review with "💬 Reply"; the reply goes back
-to the customer. `/reviews` lists recent visible reviews for admins with "🙈 Hide".
+"⭐ Rate the order" under the completion message → 1–5 stars → a text or "Skip" → a photo
+or "Skip" → saved by services.reviews (one per order: a double click or a stale button is
+refused there and told by handlers.errors). The provider's owner gets the review with
+"💬 Reply" and the reply goes back to the customer, both as job rows (handlers.review_jobs).
+`/reviews` lists recent visible reviews for admins with "🙈 Hide".
 """
 
 from __future__ import annotations
@@ -11,25 +12,24 @@ from __future__ import annotations
 from html import escape
 
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.filters import Command, StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.callback_answer import CallbackAnswer
-from loguru import logger
 
 from core.config import Settings
-from core.errors import InvalidInput, NotFound, ReviewRefused
-from core.i18n import I18n, pick_locale
+from core.errors import InvalidInput, NotFound, ReviewRefused, UploadRefused
 from core.i18n import gettext as _
+from core.problems import explain
 from core.texts import shorten
-from db.models import Order, OrderStatus, Provider, Review, User
+from db.models import Order, OrderStatus, Review, User
 from handlers.admin_common import IsAdmin, show
-from handlers.notifications import reachable
+from handlers.designs import download_picture, picture_of
 from keyboards import reviews as kb
 from keyboards.reviews import RateAction, RateCB, ReviewHideCB, ReviewReplyCB
-from services import reviews, users
+from services import design_images, reviews
+from services.events import ShopEvents
 
 RECENT = 10
 LIST_TEXT = 200
@@ -40,6 +40,7 @@ class RateOrder(StatesGroup):
 
     stars = State()
     text = State()
+    photo = State()
 
 
 class ReplyReview(StatesGroup):
@@ -115,34 +116,35 @@ async def typed_stars(message: Message, user: User, state: FSMContext) -> None:
     await _ask_text(message, state, order_id, stars)
 
 
-async def rate_skip(
-    callback: CallbackQuery,
-    callback_data: RateCB,
-    user: User,
-    state: FSMContext,
-    bot: Bot,
-    i18n: I18n,
-    settings: Settings,
+async def _ask_photo(
+    message: Message, state: FSMContext, order_id: int, stars: int, text: str
 ) -> None:
-    """The button Skip: the stars alone."""
-    review = await reviews.write(user, callback_data.order_id, callback_data.stars, "")
-    await state.clear()
-    if isinstance(callback.message, Message):
-        await callback.message.answer(_("⭐ Thank you! Your review is saved."))
-    await _tell_provider(bot, i18n, settings, review)
-
-
-async def review_text(
-    message: Message, user: User, state: FSMContext, bot: Bot, i18n: I18n, settings: Settings
-) -> None:
-    """The typed text: the review is saved with the chosen stars."""
-    data = await state.get_data()
-    review = await reviews.write(
-        user, int(data.get("order_id", 0)), int(data.get("stars", 0)), message.text or ""
+    await state.set_state(RateOrder.photo)
+    await state.set_data({"order_id": order_id, "stars": stars, "text": text})
+    await message.answer(
+        _(
+            "📷 Send a photo of what you got (JPEG, PNG or WebP, up to {size} MB), or press Skip."
+        ).format(size=design_images.MAX_UPLOAD_BYTES // 2**20),
+        reply_markup=kb.skip_photo(order_id, stars),
     )
-    await state.clear()
-    await message.answer(_("⭐ Thank you! Your review is saved."))
-    await _tell_provider(bot, i18n, settings, review)
+
+
+async def rate_skip(
+    callback: CallbackQuery, callback_data: RateCB, user: User, state: FSMContext
+) -> None:
+    """The button Skip under the text question: no text, the photo is asked next."""
+    stars = reviews.clean_rating(callback_data.stars)
+    order = await _rateable(user, callback_data.order_id)
+    if isinstance(callback.message, Message):
+        await _ask_photo(callback.message, state, order.id, stars, "")
+
+
+async def review_text(message: Message, user: User, state: FSMContext) -> None:
+    """The typed text (checked now, saved with the photo or without it)."""
+    data = await state.get_data()
+    order = await _rateable(user, int(data.get("order_id", 0)))
+    text = reviews.clean_text(message.text)
+    await _ask_photo(message, state, order.id, reviews.clean_rating(data.get("stars", 0)), text)
 
 
 async def review_not_text(message: Message) -> None:
@@ -150,52 +152,77 @@ async def review_not_text(message: Message) -> None:
     await message.answer(_("Please write the review as text, or press Skip."))
 
 
-# The provider ------------------------------------------------------------------------------
+async def _text_for(state: FSMContext, order_id: int) -> str:
+    """The text typed for this order (a stale Skip of another rating has none)."""
+    data = await state.get_data()
+    return str(data.get("text", "")) if data.get("order_id") == order_id else ""
 
 
-async def _send(bot: Bot, person: User, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await bot.send_message(int(person.tg_id or 0), text, reply_markup=markup)
-    except TelegramForbiddenError:
-        await users.mark_bot_blocked(int(person.tg_id or 0))
-    except TelegramAPIError as exc:
-        logger.warning("Review push to user {} failed: {}", person.id, exc)
+async def no_photo(
+    callback: CallbackQuery,
+    callback_data: RateCB,
+    user: User,
+    state: FSMContext,
+    shop_events: ShopEvents,
+) -> None:
+    """The button Skip under the photo question: the review is saved without a photo."""
+    text = await _text_for(state, callback_data.order_id)
+    await reviews.write(user, callback_data.order_id, callback_data.stars, text, events=shop_events)
+    await state.clear()
+    if isinstance(callback.message, Message):
+        await callback.message.answer(_("⭐ Thank you! Your review is saved."))
 
 
-async def _tell_provider(bot: Bot, i18n: I18n, settings: Settings, review: Review) -> None:
-    """The provider's owner hears of a new review, in their language, with "💬 Reply"."""
-    provider = await Provider.get(id=review.provider_id).prefetch_related("owner")
-    owner = provider.owner
-    if owner is None or not reachable(owner):
+async def review_photo(
+    message: Message,
+    user: User,
+    state: FSMContext,
+    bot: Bot,
+    settings: Settings,
+    shop_events: ShopEvents,
+) -> None:
+    """The photo (or an image file): checked, kept, and the review saved with it."""
+    found = picture_of(message)
+    if found is None:
+        await message.answer(_("Please send a photo, or press Skip."))
         return
-    locale = pick_locale(owner.locale, owner.language_code, default=settings.default_locale)
-    with i18n.context(), i18n.use_locale(locale):
-        lines = [
-            _("{stars} New review of order #{number} at {shop}.").format(
-                stars=kb.stars_line(review.rating),
-                number=review.order_id,
-                shop=escape(provider.name),
+    file_id, _unique_id, size = found
+    data = await state.get_data()
+    order_id, stars = int(data.get("order_id", 0)), int(data.get("stars", 0))
+    await _rateable(user, order_id)
+    try:
+        upload = await download_picture(bot, settings, file_id, size)
+        try:
+            await reviews.write(
+                user,
+                order_id,
+                stars,
+                str(data.get("text", "")),
+                photo=upload,
+                photo_file_id=file_id if message.photo else None,
+                data_dir=settings.data_path,
+                events=shop_events,
             )
-        ]
-        if review.text:
-            lines.append(escape(review.text))
-        markup = kb.reply_button(review.id)
-    await _send(bot, owner, "\n".join(lines), markup)
+        finally:
+            upload.unlink(missing_ok=True)
+    except UploadRefused as refused:  # another picture may do
+        await message.answer(
+            explain(refused) + "\n" + _("Send another photo, or press Skip."),
+            reply_markup=kb.skip_photo(order_id, stars),
+        )
+        return
+    await state.clear()
+    await message.answer(_("⭐ Thank you! Your review with the photo is saved."))
 
 
-async def _own_review(user: User, review_id: int) -> Review:
-    """A review of a provider the person owns; NotFound otherwise (no ownership leak)."""
-    review = await Review.get_or_none(id=review_id)
-    if review is None or not await Provider.exists(id=review.provider_id, owner_id=user.id):
-        raise NotFound(entity="review")
-    return review
+# The provider ------------------------------------------------------------------------------
 
 
 async def reply_start(
     callback: CallbackQuery, callback_data: ReviewReplyCB, user: User, state: FSMContext
 ) -> None:
     """The button 💬 Reply: the owner types the answer next."""
-    review = await _own_review(user, callback_data.review_id)
+    review = await reviews.staff_review(user, callback_data.review_id)
     if not isinstance(callback.message, Message):
         return
     await state.set_state(ReplyReview.text)
@@ -209,24 +236,13 @@ async def reply_start(
 
 
 async def reply_text(
-    message: Message, user: User, state: FSMContext, bot: Bot, i18n: I18n, settings: Settings
+    message: Message, user: User, state: FSMContext, shop_events: ShopEvents
 ) -> None:
-    """The typed reply: saved and sent to the customer."""
+    """The typed reply: saved; the customer is told by a job (services.reviews)."""
     data = await state.get_data()
-    review = await _own_review(user, int(data.get("review_id", 0)))
-    review = await reviews.reply(review.provider_id, review.id, message.text or "")
+    await reviews.staff_reply(user, int(data.get("review_id", 0)), message.text or "", shop_events)
     await state.clear()
     await message.answer(_("💬 Your reply is sent to the customer."))
-    customer = await User.get_or_none(id=review.user_id)
-    provider = await Provider.get(id=review.provider_id)
-    if customer is None or not reachable(customer):
-        return
-    locale = pick_locale(customer.locale, customer.language_code, default=settings.default_locale)
-    with i18n.context(), i18n.use_locale(locale):
-        text = _("💬 {shop} replied to your review of order #{number}:").format(
-            shop=escape(provider.name), number=review.order_id
-        )
-    await _send(bot, customer, text + "\n" + escape(review.reply or ""), None)
 
 
 async def reply_not_text(message: Message) -> None:
@@ -281,10 +297,12 @@ def create_router() -> Router:
     router.callback_query.register(rate_start, RateCB.filter(F.action == RateAction.start))
     router.callback_query.register(rate_stars, RateCB.filter(F.action == RateAction.stars))
     router.callback_query.register(rate_skip, RateCB.filter(F.action == RateAction.skip))
+    router.callback_query.register(no_photo, RateCB.filter(F.action == RateAction.no_photo))
     router.callback_query.register(reply_start, ReviewReplyCB.filter())
     router.message.register(typed_stars, StateFilter(RateOrder.stars), F.text)
     router.message.register(review_text, StateFilter(RateOrder.text), F.text)
     router.message.register(review_not_text, StateFilter(RateOrder.text))
+    router.message.register(review_photo, StateFilter(RateOrder.photo))
     router.message.register(reply_text, StateFilter(ReplyReview.text), F.text)
     router.message.register(reply_not_text, StateFilter(ReplyReview.text))
     admins = Router(name=f"{__name__}.admin")

@@ -1,6 +1,6 @@
 """Tutoring in the chat: find a tutor, see free times in one's own zone, book, /lessons
-(move, cancel, join) for students; /tutor and /availability for tutors, with their lessons'
-actions (confirm, held, no-show, cancel).
+(move, cancel, join) for students; /availability for tutors and their week's lessons with their
+actions (confirm, held, no-show, cancel), which the /tutor menu (handlers.tutor_admin) shows.
 
 Handlers only render: every rule is in services.tutoring, and refusals (a time just taken, no
 prepaid lessons, a stale button) are explained by handlers.errors.
@@ -96,6 +96,13 @@ async def open_tutor_link(
 ) -> None:
     """/start tutor_<id>: the tutor's page."""
     tutor = await booking.get_tutor(int(str(command.args).removeprefix("tutor_")))
+    await _send_tutor_page(message, tutor, user, locale)
+
+
+async def _send_tutor_page(message: Message, tutor: TutorProfile, user: User, locale: str) -> None:
+    """The tutor's photo (when set in the /tutor menu), then the page with the lesson types."""
+    if tutor.photo_file_id:
+        await message.answer_photo(tutor.photo_file_id)
     text, rows = await _tutor_page(tutor, user, locale)
     await message.answer(text, reply_markup=InlineKeyboardBuilder(rows).as_markup())
 
@@ -155,8 +162,7 @@ async def open_tutor(
     tutor = await booking.get_tutor(callback_data.tutor_id)
     assert isinstance(callback.message, Message)
     if not callback_data.lesson_type_id:
-        text, rows = await _tutor_page(tutor, user, locale)
-        await callback.message.answer(text, reply_markup=InlineKeyboardBuilder(rows).as_markup())
+        await _send_tutor_page(callback.message, tutor, user, locale)
         return
     lesson_type = await LessonType.get_or_none(
         id=callback_data.lesson_type_id, tutor_id=tutor.id, is_active=True
@@ -344,12 +350,9 @@ async def _tell_student(bot: Bot, i18n: I18n, settings: Settings, lesson: Lesson
         logger.warning("Could not tell student {} about lesson {}: {}", student.id, lesson.id, exc)
 
 
-async def tutor_command(message: Message, user: User, settings: Settings) -> None:
-    """/tutor: the tutor's profile, today's and this week's lessons with their actions."""
-    tutor = await booking.tutor_of(user)
-    if tutor is None:
-        await message.answer(_("You are not a tutor here. Ask the administrator for an invite."))
-        return
+async def send_week(message: Message, tutor: TutorProfile) -> None:
+    """The tutor's lessons of today and the next six days, each active one with its actions
+    (the `/tutor` menu's "Today / This week")."""
     zone = ZoneInfo(tutor.timezone)
     today = datetime.now(UTC).astimezone(zone).date()
     start, end = booking.viewer_range(today, 7, zone)
@@ -358,7 +361,6 @@ async def tutor_command(message: Message, user: User, settings: Settings) -> Non
         _("<b>{name}</b> · {zone}").format(
             name=escape(tutor.provider.name), zone=escape(tutor.timezone)
         ),
-        _("Subjects: {subjects}").format(subjects=escape(tutor.subjects or "—")),
         _("Set your hours with /availability."),
         _("Lessons this week: {count}").format(count=len(lessons)),
     ]
@@ -465,12 +467,11 @@ def create_link_router() -> Router:
 
 
 def create_router() -> Router:
-    """Students' and tutors' commands and buttons."""
+    """Students' and tutors' commands and buttons (/tutor itself is handlers.tutor_admin)."""
     router = Router(name=__name__)
     router.message.filter(F.chat.type == "private")
     router.message.register(tutors_command, Command("tutors"))
     router.message.register(lessons_command, Command("lessons"))
-    router.message.register(tutor_command, Command("tutor"))
     router.message.register(availability_command, Command("availability"))
     router.message.register(calendar_command, Command("calendar"))
     router.callback_query.register(open_tutor, TutorCB.filter())

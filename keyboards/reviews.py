@@ -25,10 +25,12 @@ class RateAction(StrEnum):
     start = "a"
     stars = "s"
     skip = "k"
+    no_photo = "n"
 
 
 class RateCB(CallbackData, prefix="rv"):
-    """The customer rates order `order_id`: open the stars, pick `stars`, skip the text."""
+    """The customer rates order `order_id`: open the stars, pick `stars`, skip the text, save
+    without a photo."""
 
     action: RateAction
     order_id: int
@@ -73,11 +75,21 @@ def stars(order_id: int) -> InlineKeyboardMarkup:
 
 
 def skip_text(order_id: int, rating: int) -> InlineKeyboardMarkup:
-    """The button Skip: save the stars without a text."""
+    """The button Skip: no text, the photo is asked next."""
     builder = InlineKeyboardBuilder()
     builder.button(
         text=_("Skip"),
         callback_data=RateCB(action=RateAction.skip, order_id=order_id, stars=rating),
+    )
+    return builder.as_markup()
+
+
+def skip_photo(order_id: int, rating: int) -> InlineKeyboardMarkup:
+    """The button Skip under the photo question: save the review without a photo."""
+    builder = InlineKeyboardBuilder()
+    builder.button(
+        text=_("Skip"),
+        callback_data=RateCB(action=RateAction.no_photo, order_id=order_id, stars=rating),
     )
     return builder.as_markup()
 

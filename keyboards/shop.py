@@ -48,6 +48,8 @@ class CatalogCB(CallbackData, prefix="ct"):
     provider_id: int = 0
     category_id: int = 0
     page: int = 1
+    by_rating: bool = False
+    """The storefront list: the best rated first (else by name)."""
 
 
 class Origin(StrEnum):
@@ -239,10 +241,18 @@ def orders_entry() -> InlineKeyboardButton:
 # Catalog -------------------------------------------------------------------------------------
 
 
-def storefronts(choices: Sequence[Choice], number: int, pages: int) -> InlineKeyboardMarkup:
-    """One button per storefront, pages, and the way back to the menu."""
+def storefronts(
+    choices: Sequence[Choice], number: int, pages: int, by_rating: bool = False
+) -> InlineKeyboardMarkup:
+    """One button per storefront, pages, the order switch and the way back to the menu."""
     builder = _list(choices)
-    _pager(builder, number, pages, CatalogCB, view=CatalogView.storefronts)
+    _pager(builder, number, pages, CatalogCB, view=CatalogView.storefronts, by_rating=by_rating)
+    builder.row(
+        InlineKeyboardButton(
+            text=_("🔤 By name") if by_rating else _("⭐ By rating"),
+            callback_data=CatalogCB(view=CatalogView.storefronts, by_rating=not by_rating).pack(),
+        )
+    )
     builder.row(_menu_button())
     return builder.as_markup()
 

@@ -10,6 +10,7 @@ from middlewares.callback_answer import CallbackRefusalMiddleware
 from middlewares.dedup import DedupMiddleware
 from middlewares.locale import UserLocaleMiddleware
 from middlewares.observe import ObserveMiddleware, time_every_handler
+from middlewares.send_limit import AnsweringMiddleware
 from middlewares.throttling import ThrottlingMiddleware
 from middlewares.user import UserMiddleware
 from services.dedup import UpdateDeduplicator
@@ -25,8 +26,10 @@ def setup_middlewares(
     i18n: I18n,
     default_locale: str,
 ) -> None:
-    """Order matters: observe → drop repeats → know the user → locale → throttle."""
+    """Order matters: observe → mark the chat answered → drop repeats → know the user →
+    locale → throttle."""
     dp.update.outer_middleware(ObserveMiddleware(metrics))
+    dp.update.outer_middleware(AnsweringMiddleware())
     dp.update.outer_middleware(DedupMiddleware(dedup, metrics))
     dp.update.outer_middleware(UserMiddleware())
     dp.update.outer_middleware(UserLocaleMiddleware(i18n, default_locale))

@@ -30,7 +30,7 @@ from db.models import (
     Role,
     User,
 )
-from services import catalog_versions
+from services import catalog_versions, ratings
 from services.payments_receipts import validate_receipt_fields
 from services.users import refresh_chat, user_changed
 
@@ -103,12 +103,19 @@ async def paginate(query: QuerySet[M], page: int, per_page: int) -> Page[M]:
 # Browsing ----------------------------------------------------------------------------------
 
 
-async def storefronts(kind: ProviderKind | None = None) -> list[Provider]:
-    """Active providers, shops first, by name."""
+async def storefronts(
+    kind: ProviderKind | None = None, *, by_rating: bool = False
+) -> list[Provider]:
+    """Active providers, shops first, by name; `by_rating`: the best damped rating first
+    (services.ratings), then shops first and by name."""
     query = Provider.filter(is_active=True)
     if kind is not None:
         query = query.filter(kind=kind)
-    return list(await query.order_by("kind", "name"))
+    providers = list(await query.order_by("kind", "name"))
+    if by_rating:
+        rated = await ratings.provider_ratings([provider.id for provider in providers])
+        providers.sort(key=lambda provider: -rated[provider.id].score)  # stable: name order
+    return providers
 
 
 async def has_providers() -> bool:
@@ -148,17 +155,49 @@ async def products_page(
     return await paginate(query.order_by("title", "id"), page, per_page)
 
 
+SEARCH_CANDIDATES = 500
+"""Matches ranked per search (the first by id beyond it are left out: refine the words)."""
+
+
+def relevance(words: list[str], title: str, search_text: str) -> int:
+    """How well a product matches the words: 2 for each word in its title, 1 for each found
+    only in its description, and 3 more when the title starts with the whole query."""
+    folded = normalize_search(title)
+    score = sum(2 if word in folded else 1 if word in search_text else 0 for word in words)
+    return score + (3 if words and folded.startswith(" ".join(words)) else 0)
+
+
 async def search(text: str, page: int = 1, per_page: int = PAGE_SIZE) -> Page[Product]:
-    """Visible products whose title or description contains every word of `text`."""
+    """Visible products whose title or description contains every word of `text`, the most
+    relevant first (`relevance`), then by the product's damped rating (services.ratings),
+    then by title. The chat's /search and the API's /search both show this order."""
     words = normalize_search(text).split()[:8]
+    if not words:
+        return Page(items=[], number=1, pages=1, total=0, requested=page)
     query = visible_products()
     for word in words:
         query = query.filter(search_text__contains=word)
-    if not words:
-        query = query.filter(id=-1)
-    return await paginate(
-        query.order_by("title", "id").prefetch_related("provider"), page, per_page
+    found = (
+        await query.order_by("id")
+        .limit(SEARCH_CANDIDATES)
+        .values_list("id", "title", "search_text")
     )
+    rated = await ratings.product_ratings([int(row[0]) for row in found])
+    ranked = sorted(
+        found,
+        key=lambda row: (
+            -relevance(words, str(row[1]), str(row[2])),
+            -rated[int(row[0])].score,
+            normalize_search(str(row[1])),
+            int(row[0]),
+        ),
+    )
+    pages = max(1, math.ceil(len(ranked) / per_page))
+    number = min(max(page, 1), pages)
+    ids = [int(row[0]) for row in ranked[(number - 1) * per_page : number * per_page]]
+    products = {p.id: p for p in await Product.filter(id__in=ids).prefetch_related("provider")}
+    items = [products[product_id] for product_id in ids if product_id in products]
+    return Page(items=items, number=number, pages=pages, total=len(ranked), requested=page)
 
 
 async def get_visible_product(product_id: int) -> Product:

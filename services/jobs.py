@@ -90,6 +90,14 @@ class JobKind(StrEnum):
     support_sla = "support.sla"
     """A support ticket waits for an agent too long: remind the agents. Payload: ticket_id."""
 
+    review_new = "review.new"
+    """Tell the provider's staff about a new review (or a photo added to one). Payload:
+    review_id, photo_added."""
+    review_reply = "review.reply"
+    """Tell the customer the provider replied to their review. Payload: review_id."""
+    review_request = "review.request"
+    """Ask the customer to rate a completed order they have not rated yet. Payload: order_id."""
+
     loyalty_earn = "loyalty.earn"
     """A completed order's points for its customer. Payload: order_id."""
     loyalty_expire = "loyalty.expire"
@@ -114,6 +122,15 @@ class Fail(Exception):
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
+        self.reason = reason
+
+
+class Postpone(Exception):
+    """Raised by a handler: not now but at `until` (quiet hours); no attempt is counted."""
+
+    def __init__(self, until: datetime, reason: str = "") -> None:
+        super().__init__(reason or f"postponed until {until.isoformat()}")
+        self.until = until
         self.reason = reason
 
 
@@ -324,6 +341,8 @@ class JobRunner:
         handler, policy = self._handlers[job.kind]
         try:
             await handler(job)
+        except Postpone as postpone:
+            await self._postpone(job, postpone.until)
         except Retry as retry:
             await self._again(job, policy, retry.reason, retry.delay, now)
         except Fail as failure:
@@ -335,6 +354,16 @@ class JobRunner:
             await Job.filter(id=job.id, state=JobState.running, claimed_by=self.name).update(
                 state=JobState.done, pending_key=None, finished_at=_now(), lease_until=None
             )
+
+    async def _postpone(self, job: Job, until: datetime) -> None:
+        # The claim counted an attempt; a postponement is not a failure, so it is given back.
+        await Job.filter(id=job.id, state=JobState.running, claimed_by=self.name).update(
+            state=JobState.pending,
+            due_at=until,
+            lease_until=None,
+            claimed_by=None,
+            attempts=F("attempts") - 1,
+        )
 
     async def _again(
         self, job: Job, policy: JobPolicy, reason: str, delay: timedelta | None, now: datetime

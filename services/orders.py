@@ -30,7 +30,7 @@ from db.models import (
     ProductKind,
     User,
 )
-from services import catalog_versions, jobs, loyalty
+from services import catalog_versions, jobs, loyalty, reviews
 from services import promo as promos
 from services.catalog import PAGE_SIZE, STOCK_TRACKED, Page, paginate
 from services.events import ShopEvents
@@ -228,6 +228,8 @@ async def _effects(order: Order, previous: OrderStatus, to: OrderStatus) -> tupl
         wanted.append(JobKind.loyalty_earn)  # points for the goods, at the provider's rate
     if to is S.paid and await order.items.filter(kind=ProductKind.digital).exists():
         wanted.append(JobKind.deliver_digital)
+    if to is S.completed:
+        await reviews.request_review(order)  # a day later, if not rated by then
     keys = []
     for kind in wanted:
         key = kind.key(order.id)

@@ -8,12 +8,13 @@ personal fields.
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from db.models import AuditAction, AuditLog, CartItem, Consent, Order, OrderMessage, User
-from services import custom_products, loyalty, support
+from services import custom_products, loyalty, reviews, support
 from services.users import user_changed
 
 
@@ -122,15 +123,19 @@ async def export_user_data(user: User) -> dict[str, Any]:
         "designs": await custom_products.export_designs(user),
         "support_tickets": await support.export_tickets(user),
         "loyalty": await loyalty.export_data(user),
+        "reviews": await reviews.export_reviews(user),
     }
 
 
-async def anonymize_user(user: User, *, now: datetime | None = None) -> None:
+async def anonymize_user(
+    user: User, *, now: datetime | None = None, data_dir: Path | None = None
+) -> None:
     """Erase the person's personal fields; the row stays under its pseudonym.
 
     Orders stay (with items, totals and history) for the accounts; where they were delivered,
     the phone and the comment are erased. The cart and the ids of the customer's order
-    notifications (their chat id is the Telegram id) are deleted.
+    notifications (their chat id is the Telegram id) are deleted. Reviews keep their stars
+    and lose their texts and photos (the files too, given `data_dir`).
     """
     now = now or datetime.now(UTC)
     tg_id = user.tg_id
@@ -143,6 +148,7 @@ async def anonymize_user(user: User, *, now: datetime | None = None) -> None:
         await CartItem.filter(user_id=user.id).delete()
         await custom_products.forget_person(user)
         await support.erase_tickets(user)
+        review_photos = await reviews.erase_person(user)
         await User.filter(id=user.id).update(
             tg_id=None,
             username=None,
@@ -156,5 +162,7 @@ async def anonymize_user(user: User, *, now: datetime | None = None) -> None:
         await AuditLog.create(
             actor_id=user.id, action=AuditAction.privacy_erase, target=f"user:{user.id}"
         )
+    if data_dir is not None:
+        await reviews.delete_photos(data_dir, review_photos)
     await user_changed(tg_id)
     await user.refresh_from_db()

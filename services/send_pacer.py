@@ -156,14 +156,23 @@ class SendPacer:
         self.paid_rate = paid_rate
         self._sleep = sleep
 
-    async def acquire(self, chat_id: int | str, *, paid: bool = False) -> float:
-        """Wait for this chat's slot, then for a slot of the bot; seconds waited."""
+    async def acquire(
+        self, chat_id: int | str, *, paid: bool = False, reply: bool = False
+    ) -> float:
+        """Wait for this chat's slot, then for a slot of the bot; seconds waited.
+
+        A `reply` answers the person's own message or button in that chat: it keeps the chat's
+        pace and any pause, but takes no slot of the bot's rate. That rate is Telegram's limit on
+        bulk sending; a bot answering people as they write is not held to it, and a reply
+        waiting behind a broadcast's queue would leave the person staring at a silent chat."""
         waited = 0.0
         if isinstance(chat_id, int) and chat_id > 0:
             wait = await self.slots.reserve(f"chat:{chat_id}", CHAT_INTERVAL, CHAT_BURST)
         else:
             wait = await self.slots.reserve(f"group:{chat_id}", GROUP_INTERVAL, GROUP_BURST)
         waited += await self._wait(wait)
+        if reply:
+            return waited + await self.wait_pause()
         key, rate = ("paid", self.paid_rate) if paid else ("all", self.rate)
         while True:
             paused = await self.slots.paused_for()

@@ -56,6 +56,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "admin_ids": "999",
             # Telegram Payments on, so online orders can be paid (the emulator takes any token)
             "telegram_payments_provider_token": "TEST:provider-token",
+            # No quiet hours unless a test sets them: pushes must not depend on the hour it runs
+            "quiet_hours": "",
         }
         values.update(overrides)
         return load_settings(**values)

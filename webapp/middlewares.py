@@ -35,11 +35,8 @@ async def metrics_middleware(request: web.Request, handler: Handler) -> web.Stre
         status = exc.status
         raise
     finally:
-        route = _route_name(request)
-        code = str(status)
-        metrics.http_requests.labels(request.method, route, code).inc()
-        metrics.http_latency.labels(request.method, route, code).observe(
-            time.perf_counter() - started
+        metrics.observe_request(
+            request.method, _route_name(request), str(status), time.perf_counter() - started
         )
 
 

@@ -160,6 +160,11 @@ class Review(Model):
     reply = fields.TextField(null=True)
     hidden = fields.BooleanField(default=False)
     """Hidden by an admin (moderation): not shown, not counted in the rating."""
+    photo_path = fields.CharField(max_length=255, null=True)
+    """The customer's photo as a clean JPEG under the data dir (`media/reviews/<hash>.jpg`)."""
+    photo_file_id = fields.CharField(max_length=255, null=True)
+    """Telegram's file_id of that photo once the bot has sent or received it (sent again by id)."""
+    replied_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     order_id: int

@@ -45,3 +45,10 @@ class SeriesConflict(DomainError):
 
     code = "series_conflict"
     status = 409
+
+
+class NotTutor(DomainError):
+    """A tutor's tools asked for by someone who owns no tutor profile."""
+
+    code = "not_tutor"
+    status = 403

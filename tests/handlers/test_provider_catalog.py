@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -14,6 +15,7 @@ from sandbox import FloodLimits, SandboxUser
 from services import catalog
 from services.catalog import ProductDraft
 from tests.handlers.conftest import Telegram, faster_clicks, labels, text_of
+from tests.web.conftest import LiveMiniApp
 
 make_settings = faster_clicks("100/5seconds")
 
@@ -271,3 +273,52 @@ async def test_a_shop_owner_sees_only_their_own_products(shop_telegram: Telegram
         await seller.click("forged", forged)
         assert seller.callback_answers[-1].text == "Not found. It may have been removed."
     assert text_of(seller.last_message) == text_of(snapshot)
+
+
+async def test_each_edit_in_the_chat_shows_at_once_in_the_mini_app(
+    shop_telegram: Telegram,
+) -> None:
+    """The catalogue cache never outlives a seller's edit made in the chat."""
+    seller, provider = await open_shop(shop_telegram)
+    product = await catalog.create_product(
+        provider, ProductDraft(title="Baguette", price=15000, stock=5)
+    )
+    app = LiveMiniApp(shop_telegram.app_url, shop_telegram.settings.token)
+
+    async def shown() -> tuple[dict[str, Any] | None, dict[str, Any] | int]:
+        """The baguette on the shop's first page, and its card (or the card's status)."""
+        status, page = await app.call("GET", f"/providers/{provider.id}/products")
+        assert status == 200, page
+        item = next((i for i in page["items"] if i["id"] == product.id), None)
+        status, card = await app.call("GET", f"/products/{product.id}")
+        return item, card if status == 200 else status
+
+    item, card = await shown()
+    assert await shown() == (item, card)  # now from the cache
+    assert item is not None and item["price"]["amount"] == 15000
+    await seller.send("/shop")
+    await seller.click("📦 My products")
+    await seller.click(button_with(seller, "Baguette"))
+
+    await seller.click("💰 Price")
+    await seller.send("175")
+    item, card = await shown()
+    assert item is not None and item["price"]["amount"] == 17500
+    assert isinstance(card, dict) and card["price"]["amount"] == 17500
+
+    await seller.click("📦 Restock")
+    await seller.send("+7")
+    item, card = await shown()
+    assert isinstance(card, dict) and card["stock"]["available"] == 12
+
+    await seller.click("🖼 Photos")
+    await seller.send_photo(picture((5, 100, 5)))
+    await seller.click("✅ Done")
+    item, card = await shown()
+    assert isinstance(card, dict) and len(card["photos"]) == 1
+
+    await seller.click("🙈 Hide")
+    assert await shown() == (None, 404)
+    await seller.click("👁 Show")
+    item, card = await shown()
+    assert item is not None and isinstance(card, dict) and card["price"]["amount"] == 17500

@@ -35,6 +35,12 @@ def telegram_settings() -> dict[str, str]:
     return {"lesson_reminders": "24h,1h"}
 
 
+async def tutor_week(tutor: SandboxUser) -> list[Message]:
+    """/tutor, then "Today / This week": the week's lessons with their actions."""
+    menu = await tutor.send("/tutor")
+    return await tutor.click("📅 Today / This week", menu[-1])
+
+
 def from_bot(user: SandboxUser) -> list[Message]:
     return [m for m in user.messages if m.from_user is not None and m.from_user.is_bot]
 
@@ -137,7 +143,7 @@ async def test_tutor_sets_hours_student_books_reminded_held_and_credit_spent(
     await Lesson.filter(id=lesson.id).update(
         starts_at=started, ends_at=started + timedelta(hours=1)
     )
-    shown = await anna.send("/tutor")
+    shown = await tutor_week(anna)
     card = next(m for m in shown if "Boris" in text_of(m))
     done = await anna.click("✅ Held", card)
     assert "held" in text_of(done[-1])
@@ -217,10 +223,10 @@ async def test_tutor_cancels_and_the_student_hears_of_it_with_the_credit_back(
     lesson = (await booking.book(student, provider.id, lesson_type.id, start)).lesson
     assert lesson.status == LessonStatus.pending
 
-    card = next(m for m in await anna.send("/tutor") if "Boris" in text_of(m))
+    card = next(m for m in await tutor_week(anna) if "Boris" in text_of(m))
     await anna.click("✅ Confirm", card)
     assert "подтвердил" in text_of(from_bot(boris)[-1])
-    card = next(m for m in await anna.send("/tutor") if "Boris" in text_of(m))
+    card = next(m for m in await tutor_week(anna) if "Boris" in text_of(m))
     await anna.click("✖️ Cancel lesson", card)
 
     assert "отменил" in text_of(from_bot(boris)[-1])

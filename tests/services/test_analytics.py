@@ -32,12 +32,29 @@ async def test_a_full_batch_is_written_at_once_and_close_writes_the_rest() -> No
     await asyncio.sleep(0.1)
     assert await ProductEvent.all().count() == 5  # not a minute later: the batch is full
     for number in range(2):
-        recorder.record(EventKind.product_viewed, user_id=1, product_id=number + 1)
+        recorder.record(EventKind.product_viewed, user_id=1, product_id=number + 6)
     await asyncio.sleep(0.1)
     assert await ProductEvent.all().count() == 5
     await recorder.close()
     assert await ProductEvent.all().count() == 7
     assert await recorder.flush() == 0
+
+
+async def test_a_repeat_within_a_quarter_of_an_hour_is_noted_once() -> None:
+    now = [900.0 * 1000 + 10]
+    recorder = EventRecorder(flush_delay=60, clock=lambda: now[0])
+    for _ in range(50):  # one person scrolling the catalogue
+        recorder.record(EventKind.catalog_viewed, EventChannel.app, user_id=1, provider_id=1)
+    recorder.record(EventKind.catalog_viewed, EventChannel.app, user_id=2, provider_id=1)
+    recorder.record(EventKind.catalog_viewed, EventChannel.chat, user_id=1, provider_id=1)
+    recorder.record(EventKind.product_viewed, EventChannel.app, user_id=1, product_id=3)
+    now[0] += 889  # still the same quarter
+    recorder.record(EventKind.catalog_viewed, EventChannel.app, user_id=1, provider_id=1)
+    now[0] += 2  # the next quarter: a new day in some zone may have begun
+    recorder.record(EventKind.catalog_viewed, EventChannel.app, user_id=1, provider_id=1)
+    await recorder.close()
+    assert await ProductEvent.filter(user_id=1, kind=EventKind.catalog_viewed).count() == 3
+    assert await ProductEvent.all().count() == 5
 
 
 async def test_long_sources_are_cut_and_referrals_grouped() -> None:

@@ -9,9 +9,10 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import EditMessageText, SendMessage
+from aiogram.types import Chat
 
 from bot.factory import build_services
-from middlewares.send_limit import SendLimitMiddleware
+from middlewares.send_limit import AnsweringMiddleware, SendLimitMiddleware
 from services.send_pacer import MemorySlots, RedisSlots, SendPacer, slot_taken
 from tests.conftest import REDIS_URL, TEST_TOKEN
 
@@ -87,6 +88,40 @@ async def test_redis_slots_are_shared_by_two_pacers(real_redis: Any) -> None:
     assert third_wait == pytest.approx(20, abs=0.5)
     await second.pause(30)
     assert await first.slots.paused_for() == pytest.approx(30, abs=1)
+
+
+async def test_replies_keep_the_chats_pace_and_pauses_but_take_no_bot_slot() -> None:
+    limiter, clock = pacer(rate=1)
+    for chat in range(1, 6):  # five people answered at once: nobody waits for the bulk rate
+        assert await limiter.acquire(chat, reply=True) == 0
+    await limiter.acquire(9)  # a push takes the bot's slot…
+    assert await limiter.acquire(10) == pytest.approx(1.0)  # …and the next push waits for it
+    waits = [await limiter.acquire(42, reply=True) for _ in range(4)]
+    assert sum(waits) == pytest.approx(1.0, abs=0.01)  # the chat's own pace still holds
+    await limiter.pause(5)
+    assert await limiter.acquire(1, reply=True) == pytest.approx(5.0, abs=0.01)
+    assert clock.now > 100
+
+
+async def test_a_send_into_the_answered_chat_is_a_reply_and_elsewhere_a_push() -> None:
+    limiter, clock = pacer(rate=1)
+    sending = SendLimitMiddleware(limiter)
+    bot = Bot(TEST_TOKEN)
+
+    async def handler(event: Any, data: dict[str, Any]) -> float:
+        started = clock.now
+        for _ in range(3):
+            await sending(Recorded(failures=0), bot, SendMessage(chat_id=5, text="hi"))
+        replies_took = clock.now - started
+        await sending(Recorded(failures=0), bot, SendMessage(chat_id=6, text="to the seller"))
+        await sending(Recorded(failures=0), bot, SendMessage(chat_id=7, text="to another"))
+        return replies_took
+
+    chat = Chat(id=5, type="private")
+    replies_took = await AnsweringMiddleware()(handler, object(), {"event_chat": chat})
+    assert replies_took == 0
+    assert clock.now - 100 == pytest.approx(1.0)  # the second push waited for the bot's slot
+    await bot.session.close()
 
 
 class Recorded:

@@ -10,15 +10,16 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import validate
 
-from db.models import User
+from db.models import Provider, Review, User
 from services.tutoring import money
 from tests.conftest import TEST_TOKEN
+from tests.services.custom_data import picture
 from tests.tutoring.tutor_data import make_tutor
 from tests.web.conftest import TG_USER, Web
-from tests.web.test_custom_api import exercise_custom_products
+from tests.web.test_custom_api import exercise_custom_products, form
 from tests.web.test_homework_api import homework_for
 from tests.web.test_pickup_and_profile_api import READY, move
-from tests.web.test_seller_api import seller_session
+from tests.web.test_seller_api import SELLER_USER, seller_session
 from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
 from tests.web.test_tutoring_api import tomorrow_berlin
 from webapp.routes.api import create_api
@@ -207,6 +208,8 @@ async def test_responses_of_a_whole_session_match_the_document(
     reviews_of = "/providers/{provider_id}/reviews"
     await c(ann, "GET", reviews_of, provider_id=shop.bakery.id)
     await c(ann, "GET", reviews_of, provider_id=999_999)
+    await review_photo_and_reply(web, contract, ready["id"])
+    await c(ann, "GET", "/providers", query="?order=rating")
     pay = "/orders/{order_id}/payments"
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "telegram"})  # cancelled
     await c(ann, "POST", pay, order_id=order["id"], body={"channel": "bitcoin"})
@@ -243,6 +246,22 @@ async def test_responses_of_a_whole_session_match_the_document(
     assert statuses == {200, 201, 401, 403, 404, 409, 422, 503}
     routed = {(m.upper(), p) for p, ops in document["paths"].items() for m in ops}
     assert routed - {(m, p) for m, p, _ in contract.checked} == {("GET", "/openapi.json")}
+
+
+async def review_photo_and_reply(web: Web, contract: Contract, order_id: int) -> None:
+    """The review photo upload (refused, then taken) and the seller's reply to the review."""
+    ann = Customer(web)
+    for data in (b"not a picture", picture()):
+        response = await web.client.post(
+            f"/api/v1/orders/{order_id}/review/photo", data=form(data), headers=ann.headers
+        )
+        body = await response.json()
+        contract.check("POST", "/orders/{order_id}/review/photo", response.status, body)
+    review = await Review.get(order_id=order_id)
+    reply = "/seller/reviews/{review_id}/reply"
+    vera = Customer(web, SELLER_USER)
+    await contract.call(vera, "POST", reply, review_id=review.id, body={"text": "Thank you"})
+    await contract.call(vera, "POST", reply, review_id=999_999, body={"text": "Thank you"})
 
 
 def test_the_contract_check_can_fail(document: Document) -> None:
@@ -301,3 +320,8 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     await c(ann, "GET", "/waitlist", query="?tz=Asia/Tokyo")
     await c(ann, "GET", "/credits")
     await c(ann, "GET", "/calendar")
+    for path in ("/seller/tutor/stats", "/seller/tutor/students"):
+        await c(ann, "GET", path)  # 403 not_tutor
+    await Provider.filter(id=tid).update(owner_id=me.id)
+    for path in ("/seller/tutor/stats", "/seller/tutor/students"):
+        await c(ann, "GET", path)

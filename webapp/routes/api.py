@@ -19,6 +19,7 @@ from webapp.routes import (
     seller_api,
     shop_api,
     shop_api_views,
+    tutor_admin_api,  # noqa: F401  (adds its endpoints to seller mode's table)
     tutoring_api,  # noqa: F401  (adds its endpoints to the shop's table)
 )
 

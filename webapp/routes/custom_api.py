@@ -8,29 +8,24 @@ design's owner, the seller of its product and admins (404 to everyone else).
 from __future__ import annotations
 
 import asyncio
-import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import ClassVar
 
 from aiogram.exceptions import TelegramAPIError
-from aiohttp import BodyPartReader, web
 from pydantic import Field
 
-from core.errors import UploadRefused
 from core.i18n import gettext as _
 from db.models import Design, DesignStatus
-from services import custom_products, design_images
+from services import custom_products
 from webapp.keys import BOT
 from webapp.routes.media import media_url
 from webapp.routes.shop_api import routes
-from webapp.routes.shop_api_kit import ApiError, BadRequest, Binary, Call
+from webapp.routes.shop_api_kit import ApiError, Binary, Call
 from webapp.routes.shop_api_models import OptionalId, RequestBody, ResponseBody
+from webapp.routes.uploads import UPLOAD_FIELD, incoming_path, receive_upload
 
 API_PREFIX = "/api/v1"
-UPLOAD_FIELD = "file"
-CHUNK = 64 * 1024
-INCOMING_DIR = "designs/incoming"
 
 
 class Jpeg(Binary):
@@ -160,42 +155,6 @@ async def get_template(call: Call, product_id: int) -> TemplateOut:
     )
 
 
-def _incoming(call: Call) -> Path:
-    directory = call.settings.data_path / INCOMING_DIR
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory / f"{secrets.token_hex(16)}.upload"
-
-
-async def _receive(request: web.Request, target: Path) -> None:
-    """Stream the form field `file` to `target` in chunks, refusing it once it is too large."""
-    if not request.content_type.startswith("multipart/"):
-        raise BadRequest(_("Send the picture as multipart/form-data in the field “file”."), "file")
-    try:
-        reader = await request.multipart()
-        part = await reader.next()
-        while part is not None and not (
-            isinstance(part, BodyPartReader) and part.name == UPLOAD_FIELD
-        ):
-            part = await reader.next()
-    except (ValueError, AssertionError, RuntimeError) as exc:
-        raise BadRequest(_("The request is malformed."), "file") from exc
-    if part is None:
-        raise BadRequest(_("Send the picture as multipart/form-data in the field “file”."), "file")
-    limit = design_images.MAX_UPLOAD_BYTES
-    received = 0
-    file = await asyncio.to_thread(target.open, "wb")
-    try:
-        while chunk := await part.read_chunk(CHUNK):
-            received += len(chunk)
-            if received > limit:
-                raise UploadRefused("too_large", max_bytes=limit)
-            await asyncio.to_thread(file.write, chunk)
-    except ValueError as exc:  # a broken multipart stream
-        raise BadRequest(_("The request is malformed."), "file") from exc
-    finally:
-        await asyncio.to_thread(file.close)
-
-
 async def _design_from(call: Call, product_id: int, upload: Path) -> DesignOut:
     try:
         design = await custom_products.create_design(
@@ -224,9 +183,9 @@ async def upload_design(call: Call, product_id: int) -> DesignOut:
     (a file that claims an enormous size), `upload_corrupt`, `upload_empty`, `upload_too_slow`.
     """
     await custom_products.template_of(product_id)  # 404 before reading a byte
-    upload = _incoming(call)
+    upload = incoming_path(call)
     try:
-        await _receive(call.request, upload)
+        await receive_upload(call.request, upload)
     except BaseException:
         await asyncio.to_thread(upload.unlink, missing_ok=True)
         raise
@@ -243,7 +202,7 @@ async def design_from_chat(call: Call, product_id: int, body: FromChat) -> Desig
     """
     await custom_products.template_of(product_id)
     picture = await custom_products.chat_picture(call.user, body.picture_id)
-    upload = _incoming(call)
+    upload = incoming_path(call)
     try:
         await call.request.config_dict[BOT].download(picture.file_id, destination=upload)
     except TelegramAPIError as exc:

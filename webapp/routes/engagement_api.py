@@ -14,13 +14,16 @@ from aiogram.exceptions import TelegramAPIError
 from loguru import logger
 from pydantic import Field
 
+from core.errors import NotFound
 from db.models import Review as ReviewRow
 from services import loyalty, reviews
 from services.deeplinks import referral_link
 from webapp.keys import BOT
 from webapp.qr import qr_png
+from webapp.routes.media import media_url
 from webapp.routes.shop_api_kit import Call, Png, RouteTable
 from webapp.routes.shop_api_models import JsonInt, Page, PageQuery, RequestBody, ResponseBody
+from webapp.routes.uploads import UPLOAD_FIELD, incoming_path, receive_upload
 
 routes = RouteTable()
 
@@ -85,6 +88,7 @@ class Review(ResponseBody):
     rating: int
     text: str
     reply: str | None
+    photo_url: str | None = Field(description="The customer's photo (JPEG); null: none.")
     created_at: datetime
 
 
@@ -103,6 +107,7 @@ def _review(row: ReviewRow) -> Review:
         rating=row.rating,
         text=row.text,
         reply=row.reply,
+        photo_url=media_url(row.photo_path),
         created_at=row.created_at,
     )
 
@@ -144,8 +149,40 @@ async def get_referral(call: Call) -> Referral:
 )
 async def write_review(call: Call, body: ReviewRequest, order_id: int) -> Review:
     """Review one's own completed order, once (`review_refused` with `not_completed` or
-    `exists`; someone else's order is 404)."""
-    return _review(await reviews.write(call.user, order_id, body.rating, body.text))
+    `exists`; someone else's order is 404). A photo follows with POST .../review/photo."""
+    review = await reviews.write(
+        call.user, order_id, body.rating, body.text, events=call.services.shop_events
+    )
+    return _review(review)
+
+
+@routes.endpoint(
+    "POST",
+    "/orders/{order_id}/review/photo",
+    tag="loyalty",
+    status=201,
+    errors=(404, 409, 413, 422),
+    upload=UPLOAD_FIELD,
+)
+async def add_review_photo(call: Call, order_id: int) -> Review:
+    """Add a photo to one's review of the order (multipart field `file`), once (201).
+
+    The type comes from the content (JPEG, PNG, WebP); it is kept as a JPEG without metadata
+    and shown with the review. 404 without such a review; 409 `review_refused` with
+    `photo_exists` for a second photo; 413 `upload_too_large`; 422 `upload_wrong_type`,
+    `upload_too_many_pixels`, `upload_bomb`, `upload_corrupt`, `upload_empty`.
+    """
+    if not await ReviewRow.exists(order_id=order_id, user_id=call.user.id):
+        raise NotFound(entity="review")  # before reading a byte
+    upload = incoming_path(call)
+    try:
+        await receive_upload(call.request, upload)
+        review = await reviews.attach_photo(
+            call.user, order_id, upload, call.settings.data_path, call.services.shop_events
+        )
+    finally:
+        await asyncio.to_thread(upload.unlink, missing_ok=True)
+    return _review(review)
 
 
 @routes.endpoint("GET", "/providers/{provider_id}/reviews", tag="loyalty", errors=(404,))

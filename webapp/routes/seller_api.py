@@ -1,5 +1,6 @@
 """Seller mode's JSON API under /api/v1/seller: the orders of the person's shops, their
-status, pickup by code, low stock and the dashboard.
+status, pickup by code, low stock, the dashboard (with the shop's rating and latest reviews)
+and replies to reviews.
 
 Every rule is in services.seller (the chat's /shop calls the same functions): someone on no
 shop's staff gets 403 `not_staff`, another shop's order or shop 404.
@@ -8,11 +9,12 @@ shop's staff gets 403 `not_staff`, another shop's order or shop 404.
 from __future__ import annotations
 
 from core.texts import staff_action, status_name
-from db.models import Order, OrderStatus, Product, Provider
-from services import seller
+from db.models import Order, OrderStatus, Product, Provider, Review
+from services import reviews, seller
 from webapp.routes import seller_api_models as sm
 from webapp.routes import shop_api_models as m
 from webapp.routes import shop_api_views as views
+from webapp.routes.media import media_url
 from webapp.routes.shop_api_kit import Call, RouteTable
 
 routes = RouteTable()
@@ -196,4 +198,36 @@ async def seller_dashboard(call: Call, query: sm.ShopQuery) -> sm.SellerDashboar
         ],
         waiting_orders=board.waiting,
         low_stock=board.low_stock,
+        reviews=await _reviews(call, board.provider),
     )
+
+
+def _seller_review(row: Review) -> sm.SellerReview:
+    return sm.SellerReview(
+        id=row.id,
+        order_id=row.order_id,
+        rating=row.rating,
+        text=row.text,
+        reply=row.reply,
+        photo_url=media_url(row.photo_path),
+        hidden=row.hidden,
+        created_at=row.created_at,
+    )
+
+
+async def _reviews(call: Call, provider: Provider) -> sm.SellerReviews:
+    view = await reviews.staff_view(call.user, provider)
+    return sm.SellerReviews(
+        rating=view.rating.average,
+        rating_count=view.rating.count,
+        unanswered=view.unanswered,
+        latest=[_seller_review(row) for row in view.latest],
+    )
+
+
+@routes.endpoint("POST", "/seller/reviews/{review_id}/reply", tag=TAG, errors=(403, 404, 422))
+async def reply_to_review(call: Call, body: sm.ReviewReplyIn, review_id: int) -> sm.SellerReview:
+    """Answer a review of one's shop (a second answer replaces the first); the customer is
+    told in the chat, as after a reply typed there (services.reviews)."""
+    review = await reviews.staff_reply(call.user, review_id, body.text, call.services.shop_events)
+    return _seller_review(review)

@@ -157,6 +157,34 @@ class BalanceOut(ResponseBody):
     on_hold: Money = Field(description="Held by payout requests waiting for the platform.")
 
 
+class SellerReview(ResponseBody):
+    """A review of the shop as its staff see it (hidden ones too, marked)."""
+
+    id: int
+    order_id: int
+    rating: int
+    text: str
+    reply: str | None
+    photo_url: str | None
+    hidden: bool
+    created_at: datetime
+
+
+class SellerReviews(ResponseBody):
+    """The shop's rating and its latest reviews."""
+
+    rating: float | None = Field(description="Average of the visible reviews; null: none yet.")
+    rating_count: int
+    unanswered: int = Field(description="Visible reviews without a reply.")
+    latest: list[SellerReview] = Field(description="Newest first, at most 5.")
+
+
+class ReviewReplyIn(RequestBody):
+    """The shop's answer to a review (the customer is told)."""
+
+    text: str = Field(min_length=1, max_length=1000)
+
+
 class SellerDashboard(ResponseBody):
     """A shop at a glance."""
 
@@ -166,3 +194,4 @@ class SellerDashboard(ResponseBody):
     balances: list[BalanceOut]
     waiting_orders: int
     low_stock: int
+    reviews: SellerReviews

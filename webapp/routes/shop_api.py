@@ -93,6 +93,14 @@ async def list_storefronts(call: Call) -> m.Catalog:
     return m.Catalog(items=[views.storefront(p, rated[p.id]) for p in providers])
 
 
+@routes.endpoint("GET", "/providers", tag="catalog", cache=_directory)
+async def list_providers(call: Call, query: m.ProvidersQuery) -> m.Catalog:
+    """Open storefronts by name (shops first) or, with `order=rating`, the best rated first."""
+    providers = await catalog.storefronts(by_rating=query.order == "rating")
+    rated = await reviews.ratings([p.id for p in providers])
+    return m.Catalog(items=[views.storefront(p, rated[p.id]) for p in providers])
+
+
 @routes.endpoint("GET", "/providers/{provider_id}", tag="catalog", errors=(404,), cache=_storefront)
 async def get_storefront(call: Call, provider_id: int) -> m.ProviderOut:
     """A storefront with its non-empty categories and checkout options."""

@@ -237,6 +237,16 @@ class SearchQuery(QueryParams):
     page: int = Field(default=1, ge=1, le=MAX_PAGE)
 
 
+class ProvidersQuery(QueryParams):
+    """The order of the storefront list."""
+
+    order: Literal["name", "rating"] = Field(
+        default="name",
+        description="`name`: shops first, by name; `rating`: the best damped rating first "
+        "(Bayesian average, see README), then by name.",
+    )
+
+
 class PageQuery(QueryParams):
     """A page number."""
 
