@@ -17,6 +17,7 @@ TUTORING_CODES = frozenset(
         "too_late_to_move",
         "no_unused_credits",
         "waitlist_offer_gone",
+        "series_conflict",
         "not_tutor",
     }
 )
@@ -72,6 +73,10 @@ def explain_tutoring(error: DomainError) -> str:
         return _("This package has no unused lessons.")
     if code == "waitlist_offer_gone":
         return _("This offer has expired or the time was taken.")
+    if code == "series_conflict":
+        return _(
+            "Not every week is free at this time: {dates}. Book fewer weeks or another time."
+        ).format(dates=details.get("dates", ""))
     if code == "not_tutor":
         return _("You are not a tutor here. Ask the administrator for an invite.")
     return _invalid_tutoring_input(error)

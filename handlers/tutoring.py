@@ -41,7 +41,7 @@ from keyboards.tutoring import (
 )
 from services import users
 from services.events import ShopEvents
-from services.tutoring import booking, calendar, money, profiles, waitlist
+from services.tutoring import booking, calendar, money, profiles
 from services.tutoring.errors import SlotTaken
 
 TUTOR_PAYLOAD = r"^tutor_\d{1,10}$"
@@ -240,12 +240,8 @@ async def _send_lesson(
 
 async def join_waitlist(callback: CallbackQuery, callback_data: WaitCB, user: User) -> None:
     """Wait for a taken time."""
-    tutor = await booking.get_tutor(callback_data.tutor_id)
-    lesson_type = await LessonType.get_or_none(id=callback_data.lesson_type_id, tutor_id=tutor.id)
-    if lesson_type is None:
-        raise NotFound(entity="lesson_type")
     start = datetime.fromtimestamp(callback_data.minute * 60, UTC)
-    await waitlist.join(user, tutor, lesson_type, start)
+    await booking.wait_for(user, callback_data.tutor_id, callback_data.lesson_type_id, start)
     assert isinstance(callback.message, Message)
     await callback.message.answer(
         _("⏳ You are on the waitlist. If the time frees, you will be offered it first in line.")

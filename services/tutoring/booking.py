@@ -36,6 +36,7 @@ from db.models import (
     ProviderKind,
     TutorProfile,
     User,
+    WaitlistEntry,
 )
 from services.events import ShopEvents
 from services.tutoring import availability, money, reminders, waitlist
@@ -43,6 +44,7 @@ from services.tutoring.availability import Busy, DateOverride, Policy, Window
 from services.tutoring.errors import (
     LessonChanged,
     NoCredits,
+    SeriesConflict,
     SlotNotOffered,
     SlotTaken,
     TooLateToMove,
@@ -335,6 +337,33 @@ async def _book_locked(
     return lesson, job_keys
 
 
+def series_starts(tutor: TutorProfile, start: datetime, weeks: int) -> list[datetime]:
+    """The UTC starts of a weekly series: the same wall-clock time in the tutor's zone."""
+    zone = ZoneInfo(tutor.timezone)
+    local = _utc(start).astimezone(zone).replace(tzinfo=None)
+    return [
+        (local + timedelta(weeks=week)).replace(tzinfo=zone).astimezone(UTC)
+        for week in range(weeks)
+    ]
+
+
+async def _series_conflicts(
+    student: User,
+    tutor: TutorProfile,
+    lesson_type: LessonType,
+    starts: list[datetime],
+    now: datetime,
+) -> list[datetime]:
+    """The starts of a series that are taken or not offered (under the tutor's lock)."""
+    conflicts = []
+    for start in starts:
+        try:
+            await _ensure_free(tutor, lesson_type, start, now, for_student=student.id)
+        except (SlotTaken, SlotNotOffered):
+            conflicts.append(start)
+    return conflicts
+
+
 async def book_series(
     student: User,
     tutor_id: int,
@@ -346,24 +375,31 @@ async def book_series(
     default_reminders: str = "24h,1h",
     now: datetime | None = None,
 ) -> list[Lesson]:
-    """Book the same local time for `weeks` weeks, all or nothing."""
+    """Book the same local time for `weeks` weeks, all or nothing: the weeks that are not
+    free are refused together (SeriesConflict lists each date)."""
     if not 1 <= weeks <= MAX_SERIES_WEEKS:
         raise InvalidInput(field="weeks", min=1, max=MAX_SERIES_WEEKS)
     now = now or _now()
     tutor = await get_tutor(tutor_id)
     lesson_type = await _lesson_type(tutor, lesson_type_id)
-    zone = ZoneInfo(tutor.timezone)
-    local = _utc(start).astimezone(zone)
+    starts = series_starts(tutor, start, weeks)
+    local = starts[0].astimezone(ZoneInfo(tutor.timezone))
     series = hashlib.sha256(f"{student.id}:{local.isoformat()}:{now}".encode()).hexdigest()[:16]
     booked = []
     async with in_transaction():
-        for week in range(weeks):
-            wall = (local.replace(tzinfo=None) + timedelta(weeks=week)).replace(tzinfo=zone)
+        await _lock(tutor.id)
+        if conflicts := await _series_conflicts(student, tutor, lesson_type, starts, now):
+            zone = ZoneInfo(tutor.timezone)
+            raise SeriesConflict(
+                dates=", ".join(f"{x.astimezone(zone):%d.%m}" for x in conflicts),
+                starts=[x.isoformat() for x in conflicts],
+            )
+        for week_start in starts:
             lesson, _ = await _book_locked(
                 student,
                 tutor,
                 lesson_type,
-                wall.astimezone(UTC),
+                week_start,
                 None,
                 pay,
                 default_reminders,
@@ -374,7 +410,19 @@ async def book_series(
     return booked
 
 
-async def _student_lesson(student: User, lesson_id: int) -> Lesson:
+async def wait_for(
+    student: User, tutor_id: int, lesson_type_id: int, start: datetime
+) -> WaitlistEntry:
+    """Join the waitlist of a taken start time of a tutor's lesson type."""
+    tutor = await get_tutor(tutor_id)
+    lesson_type = await LessonType.get_or_none(id=lesson_type_id, tutor_id=tutor.id)
+    if lesson_type is None:
+        raise NotFound(entity="lesson_type")
+    return await waitlist.join(student, tutor, lesson_type, _utc(start))
+
+
+async def student_lesson(student: User, lesson_id: int) -> Lesson:
+    """One of the student's own lessons (404 for anyone else's)."""
     lesson = await Lesson.get_or_none(id=lesson_id, student_id=student.id)
     if lesson is None:
         raise NotFound(entity="lesson")
@@ -411,7 +459,7 @@ async def cancel_by_student(
 ) -> Lesson:
     """Cancel one's lesson: free (credit or money back) until the deadline, consumed after."""
     now = now or _now()
-    lesson = await _student_lesson(student, lesson_id)
+    lesson = await student_lesson(student, lesson_id)
     tutor = await TutorProfile.get(id=lesson.tutor_id).prefetch_related("provider")
     late = now > free_change_until(lesson, tutor) and lesson.status == LessonStatus.booked
     async with in_transaction():
@@ -445,7 +493,7 @@ async def reschedule(
 ) -> Lesson:
     """Move one's lesson to another free start, until the free-change deadline."""
     now = now or _now()
-    lesson = await _student_lesson(student, lesson_id)
+    lesson = await student_lesson(student, lesson_id)
     tutor = await TutorProfile.get(id=lesson.tutor_id)
     if lesson.status not in ACTIVE:
         raise LessonChanged(status=str(lesson.status))

@@ -40,6 +40,13 @@ class TooLateToMove(DomainError):
     status = 409
 
 
+class SeriesConflict(DomainError):
+    """Some weeks of a weekly series are not free (`dates`: their local starts, `starts`: ISO)."""
+
+    code = "series_conflict"
+    status = 409
+
+
 class NotTutor(DomainError):
     """A tutor's tools asked for by someone who owns no tutor profile."""
 

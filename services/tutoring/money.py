@@ -197,3 +197,11 @@ async def credits_left(student_id: int, tutor_id: int) -> int:
     """Credits the student can still book with this tutor."""
     packages = await Package.filter(student_id=student_id, tutor_id=tutor_id, remaining__gt=0)
     return sum(p.remaining for p in packages)
+
+
+async def credits_by_tutor(student_id: int) -> dict[int, int]:
+    """The student's unused credits per tutor profile id (tutors with none left out)."""
+    credits: dict[int, int] = {}
+    for package in await Package.filter(student_id=student_id, remaining__gt=0).order_by("id"):
+        credits[package.tutor_id] = credits.get(package.tutor_id, 0) + package.remaining
+    return credits

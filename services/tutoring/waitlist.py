@@ -113,3 +113,14 @@ async def booked_by(student_id: int, tutor_id: int, starts_at: datetime) -> None
     await WaitlistEntry.filter(
         tutor_id=tutor_id, student_id=student_id, starts_at=starts_at, state__in=(WAITING, OFFERED)
     ).update(state=BOOKED)
+
+
+async def entries_of(student_id: int, now: datetime) -> list[WaitlistEntry]:
+    """The student's entries still in play, soonest first: waiting, or offered and not yet
+    run out (with the tutor's provider and the lesson type loaded)."""
+    entries = await (
+        WaitlistEntry.filter(student_id=student_id, starts_at__gt=now, state__in=(WAITING, OFFERED))
+        .order_by("starts_at", "id")
+        .prefetch_related("lesson_type", "tutor__provider")
+    )
+    return [x for x in entries if x.state == WAITING or (x.offered_until or now) > now]

@@ -14,6 +14,7 @@ from services.tutoring.booking import Pay
 from services.tutoring.errors import (
     LessonChanged,
     NoCredits,
+    SeriesConflict,
     SlotNotOffered,
     SlotTaken,
     TooLateToMove,
@@ -277,3 +278,20 @@ async def test_weekly_series_books_the_same_local_time_across_dst() -> None:
         "04 10:00",
     ]
     assert (await Package.get(student_id=student.id)).remaining == 1
+
+
+async def test_weekly_series_with_a_taken_week_names_it_and_books_nothing() -> None:
+    tutor = await make_tutor(booking_window=60)
+    student = await make_student(credits=4, tutor=tutor)
+    rival = await make_student(credits=1, tutor=tutor)
+    saturday = datetime(2026, 3, 21, 10, 0, tzinfo=BERLIN)
+    await booking.book(
+        rival, tutor.provider.id, tutor.hour.id, saturday + timedelta(weeks=2), now=NOW
+    )
+
+    with pytest.raises(SeriesConflict) as refused:
+        await booking.book_series(student, tutor.provider.id, tutor.hour.id, saturday, 3, now=NOW)
+
+    assert refused.value.details["dates"] == "04.04"  # after the clocks moved: still 10:00
+    assert not await Lesson.exists(student_id=student.id)
+    assert (await Package.get(student_id=student.id)).remaining == 4

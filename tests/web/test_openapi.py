@@ -21,7 +21,7 @@ from tests.web.test_homework_api import homework_for
 from tests.web.test_pickup_and_profile_api import READY, move
 from tests.web.test_seller_api import SELLER_USER, seller_session
 from tests.web.test_shop_api import OTHER_USER, Customer, open_shop
-from tests.web.test_tutoring_api import lesson_time_berlin
+from tests.web.test_tutoring_api import lesson_time_berlin, tomorrow_berlin
 from webapp.routes.api import create_api
 
 Document = dict[str, Any]
@@ -291,6 +291,7 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     await c(ann, "GET", "/tutors/{tutor_id}", tutor_id=tid)
     await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?days=2&tz=Asia/Tokyo")
     await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?days=99")
+    await c(ann, "GET", "/tutors/{tutor_id}/slots", tutor_id=tid, query="?moving=999999")
     start = lesson_time_berlin().isoformat()
     body = {"tutor_id": tid, "lesson_type_id": tutor.hour.id, "start": start}
     key = {"Idempotency-Key": "lesson-key-1"}
@@ -305,6 +306,19 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])
     await c(ann, "POST", "/bookings/{booking_id}/cancel", booking_id=lesson["id"])
     await c(ann, "GET", "/bookings")
+    await money.buy_package(
+        me, tutor.profile, lessons=1, lesson_price=100, payment_reference="contract-series",
+        channel="telegram",
+    )  # fmt: skip
+    weekly = {**body, "start": (tomorrow_berlin() + timedelta(hours=3)).isoformat(), "weeks": 1}
+    assert (await c(ann, "POST", "/bookings/series", body=weekly))[0] == 201
+    await c(ann, "POST", "/bookings/series", body={**weekly, "weeks": 2})
+    await c(ann, "POST", "/bookings/series", body={**weekly, "weeks": 0})
+    wait = {k: weekly[k] for k in ("tutor_id", "lesson_type_id", "start")}
+    assert (await c(ann, "POST", "/waitlist", body=wait))[0] == 201
+    await c(ann, "POST", "/waitlist", body={**wait, "tutor_id": 999999})
+    await c(ann, "GET", "/waitlist", query="?tz=Asia/Tokyo")
+    await c(ann, "GET", "/credits")
     await c(ann, "GET", "/calendar")
     for path in ("/seller/tutor/stats", "/seller/tutor/students"):
         await c(ann, "GET", path)  # 403 not_tutor

@@ -33,11 +33,16 @@ class Student:
         return response.status, await response.json()
 
 
+def tomorrow_berlin() -> datetime:
+    """10:00 in Berlin tomorrow (the demo tutor asks for no notice)."""
+    day = (datetime.now(UTC).astimezone(BERLIN) + timedelta(days=1)).date()
+    return datetime(day.year, day.month, day.day, 10, 0, tzinfo=BERLIN)
+
+
 def lesson_time_berlin() -> datetime:
     """10:00 in Berlin the day after tomorrow: always more than the tutor's 24 hours of free
     moving and cancelling ahead, whatever the time of day the test runs at."""
-    day = (datetime.now(UTC).astimezone(BERLIN) + timedelta(days=2)).date()
-    return datetime(day.year, day.month, day.day, 10, 0, tzinfo=BERLIN)
+    return tomorrow_berlin() + timedelta(days=1)
 
 
 async def signed_in(web: Web, student: Student) -> User:

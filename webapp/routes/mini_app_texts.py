@@ -195,6 +195,30 @@ def mini_app_texts() -> dict[str, str]:
         ),
         "bk_lesson_cancelled": _("The lesson is cancelled."),
         "bk_tutor_shop": _("Lesson packages in the shop"),
+        # Booking: weekly series, waitlist, moving a lesson, prepaid lessons per tutor
+        "bk_weekly": _("Every week at this time"),
+        "bk_weeks": _("For how many weeks"),
+        "bk_weekly_hint": _(
+            "All weeks are booked together, or none: if some are not free, you will see which."
+        ),
+        "bk_book_series": _("Book {count} weeks from {when}"),
+        "bk_series_booked": _("Booked {count} lessons, one every week."),
+        "bk_join_waitlist": _("Join the waitlist"),
+        "bk_waitlist_joined": _(
+            "You are on the waitlist. If the time frees, it is offered to you first."
+        ),
+        "bk_waitlist_title": _("Waiting for a time"),
+        "bk_waiting": _("on the waitlist"),
+        "bk_offered": _("free for you"),
+        "bk_offered_until": _("Held for you until {when}"),
+        "bk_book_offer": _("Book this time"),
+        "bk_reschedule": _("Reschedule"),
+        "bk_move_title": _("Choose a new time"),
+        "bk_move_to": _("Move to {when}"),
+        "bk_keep_time": _("Keep the current time"),
+        "bk_lesson_moved": _("The lesson is moved."),
+        "bk_credits_title": _("Prepaid lessons"),
+        "bk_credits_with": _("{tutor}: {count}"),
         # Paying in the app
         "pay_title": _("Payment"),
         "pay_hint": _("The order waits for payment: {total}."),

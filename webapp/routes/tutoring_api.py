@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.tutoring_texts import lesson_status_name
-from db.models import Lesson, LessonType, TutorProfile
-from services.tutoring import booking, calendar, money
+from db.models import Lesson, LessonType, TutorProfile, WaitlistEntry
+from services.tutoring import booking, calendar, money, waitlist
 from webapp.routes import tutoring_api_models as t
 from webapp.routes.shop_api import _IDEMPOTENCY_RE, IDEMPOTENCY_KEY, IDEMPOTENCY_PATTERN, routes
 from webapp.routes.shop_api_kit import BadRequest, Call, Header
@@ -82,7 +82,8 @@ async def get_tutor(call: Call, tutor_id: int) -> t.TutorOut:
 async def tutor_slots(call: Call, tutor_id: int, query: t.SlotsQuery) -> t.Slots:
     """Free start times of a lesson type for `days` dates from `from`, in the caller's zone.
 
-    A tutor or lesson type that does not exist (or is not on offer) is 404.
+    A tutor or lesson type that does not exist (or is not on offer) is 404, and so is a
+    `moving` booking that is not the caller's.
     """
     zone = _zone(call, query.tz)
     tutor = await booking.get_tutor(tutor_id)
@@ -90,11 +91,19 @@ async def tutor_slots(call: Call, tutor_id: int, query: t.SlotsQuery) -> t.Slots
     chosen = next((x for x in types if query.lesson_type in (None, x.id)), None)
     if chosen is None:
         raise NotFound(entity="lesson_type")
+    moving = await booking.student_lesson(call.user, query.moving) if query.moving else None
     first = query.from_ or datetime.now(UTC).astimezone(zone).date()
     slots = []
     if booking.EARLIEST_YEAR <= first.year < booking.LATEST_YEAR:  # nothing is ever offered else
         start, end = booking.viewer_range(first, query.days, zone)
-        slots = await booking.free_slots(tutor, chosen, start, end)
+        slots = await booking.free_slots(
+            tutor,
+            chosen,
+            start,
+            end,
+            for_student=call.user.id,
+            exclude=moving.id if moving else None,
+        )
     return t.Slots(
         tutor_id=tutor_id,
         lesson_type_id=chosen.id,
@@ -179,6 +188,24 @@ async def create_booking(call: Call, body: t.BookingRequest) -> t.Booking:
     return await _booking(call, result.lesson, _zone(call, None))
 
 
+@routes.endpoint("POST", "/bookings/series", tag="tutoring", status=201, errors=(404, 409, 422))
+async def create_series(call: Call, body: t.SeriesRequest) -> t.SeriesOut:
+    """Book the same time (the tutor's wall clock) every week for `weeks` weeks, all or
+    nothing (201). Weeks that are not free are 409 `series_conflict`, the message naming each
+    date; paying with credits needs one per week (409 `no_credits`)."""
+    lessons = await booking.book_series(
+        call.user,
+        body.tutor_id,
+        body.lesson_type_id,
+        body.start,
+        body.weeks,
+        pay=body.pay,
+        default_reminders=call.settings.lesson_reminders,
+    )
+    zone = _zone(call, None)
+    return t.SeriesOut(items=[await _booking(call, lesson, zone) for lesson in lessons])
+
+
 @routes.endpoint("GET", "/bookings", tag="tutoring")
 async def list_bookings(call: Call, query: t.BookingsQuery) -> t.BookingList:
     """The person's lessons: upcoming (soonest first) or past (latest first)."""
@@ -210,6 +237,51 @@ async def reschedule_booking(call: Call, booking_id: int, body: t.RescheduleRequ
         call.user, booking_id, body.start, default_reminders=call.settings.lesson_reminders
     )
     return await _booking(call, lesson, _zone(call, None))
+
+
+def _waiting(entry: WaitlistEntry, zone: ZoneInfo) -> t.WaitlistEntryOut:
+    return t.WaitlistEntryOut(
+        id=entry.id,
+        tutor_id=entry.tutor.provider_id,
+        tutor_name=entry.tutor.provider.name,
+        lesson_type_id=entry.lesson_type_id,
+        title=entry.lesson_type.title,
+        start=_iso(entry.starts_at, zone),
+        state=entry.state,
+        offered_until=_iso(entry.offered_until, zone)
+        if entry.state == waitlist.OFFERED and entry.offered_until
+        else None,
+    )
+
+
+@routes.endpoint("POST", "/waitlist", tag="tutoring", status=201, errors=(404, 409, 422))
+async def join_waitlist(call: Call, body: t.WaitlistRequest) -> t.WaitlistEntryOut:
+    """Wait for a taken time (once per person and time: a repeat answers the same entry).
+    When it frees, it is held for the first in line for a while and the bot says so."""
+    entry = await booking.wait_for(call.user, body.tutor_id, body.lesson_type_id, body.start)
+    await entry.fetch_related("lesson_type", "tutor__provider")
+    return _waiting(entry, _zone(call, None))
+
+
+@routes.endpoint("GET", "/waitlist", tag="tutoring")
+async def my_waitlist(call: Call, query: t.WaitlistQuery) -> t.WaitlistOut:
+    """The times the person waits for, and those offered to them now, soonest first."""
+    zone = _zone(call, query.tz)
+    entries = await waitlist.entries_of(call.user.id, datetime.now(UTC))
+    return t.WaitlistOut(items=[_waiting(x, zone) for x in entries])
+
+
+@routes.endpoint("GET", "/credits", tag="tutoring")
+async def my_credits(call: Call) -> t.CreditsOut:
+    """The person's unused prepaid lessons, per tutor (tutors with none left out)."""
+    credits = await money.credits_by_tutor(call.user.id)
+    tutors = await TutorProfile.filter(id__in=list(credits)).prefetch_related("provider")
+    return t.CreditsOut(
+        items=[
+            t.Credit(tutor_id=x.provider_id, tutor_name=x.provider.name, count=credits[x.id])
+            for x in sorted(tutors, key=lambda x: x.provider.name)
+        ]
+    )
 
 
 @routes.endpoint("GET", "/calendar", tag="tutoring")

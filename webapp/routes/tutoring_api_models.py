@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo, available_timezones
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 
 from db.models import LessonStatus
-from services.tutoring.booking import Pay
+from services.tutoring.booking import MAX_SERIES_WEEKS, Pay
 from webapp.routes.shop_api_models import (
     MAX_ID,
     JsonInt,
@@ -111,6 +111,13 @@ class SlotsQuery(QueryParams):
     lesson_type: int | None = Field(
         default=None, ge=1, le=MAX_ID, description="Lesson type id; unset: the tutor's first."
     )
+    moving: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="One's own booking being moved: its time and neighbours count as free, as "
+        "POST /bookings/{id}/reschedule judges them.",
+    )
 
 
 class Slots(ResponseBody):
@@ -132,6 +139,60 @@ class BookingRequest(RequestBody):
         default=Pay.credit,
         description="`credit`: a prepaid lesson of a package; `per_lesson`: from the wallet.",
     )
+
+
+class SeriesRequest(BookingRequest):
+    """The same local time (the tutor's wall clock) every week for `weeks` weeks."""
+
+    weeks: JsonInt = Field(ge=1, le=MAX_SERIES_WEEKS, description="How many weeks, this one first.")
+
+
+class WaitlistRequest(RequestBody):
+    """Wait for a taken start time of a tutor's lesson type."""
+
+    tutor_id: JsonInt = Field(ge=1, le=MAX_ID)
+    lesson_type_id: JsonInt = Field(ge=1, le=MAX_ID)
+    start: AwareDatetime = Field(description="ISO 8601 with offset: the time that was taken.")
+
+
+class WaitlistQuery(QueryParams):
+    """In whose zone the times are written."""
+
+    tz: Zone | None = Field(default=None, description=TZ_DESCRIPTION)
+
+
+class WaitlistEntryOut(ResponseBody):
+    """One time the person waits for; `offered` while it is held for them until
+    `offered_until` (book it with POST /bookings before then)."""
+
+    id: int
+    tutor_id: int
+    tutor_name: str
+    lesson_type_id: int
+    title: str
+    start: str
+    state: Literal["waiting", "offered", "booked", "expired"]
+    offered_until: str | None
+
+
+class WaitlistOut(ResponseBody):
+    """The times the person waits for, soonest first."""
+
+    items: list[WaitlistEntryOut]
+
+
+class Credit(ResponseBody):
+    """Unused prepaid lessons with one tutor."""
+
+    tutor_id: int = Field(description="The tutor's provider id.")
+    tutor_name: str
+    count: int
+
+
+class CreditsOut(ResponseBody):
+    """The person's unused prepaid lessons, per tutor."""
+
+    items: list[Credit]
 
 
 class RescheduleRequest(RequestBody):
@@ -173,6 +234,12 @@ class Booking(ResponseBody):
     paid_with: Pay
     free_change_until: str = Field(description="Cancel or move for free until then.")
     history: list[BookingEvent]
+
+
+class SeriesOut(ResponseBody):
+    """The lessons of a weekly series, soonest first."""
+
+    items: list[Booking]
 
 
 class BookingList(ResponseBody):

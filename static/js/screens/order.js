@@ -6,9 +6,9 @@
 import { html } from "lit-html";
 import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
+import { orderHeader, orderLines, when } from "../order_card.js";
 import * as telegram from "../telegram.js";
-import { title, toast } from "../ui.js";
-import { when } from "./orders.js";
+import { toast } from "../ui.js";
 
 function timeline(history) {
   return html`<section class="card">
@@ -22,24 +22,6 @@ function timeline(history) {
         </li>`,
       )}
     </ol>
-  </section>`;
-}
-
-function lines(order) {
-  return html`<section class="card">
-    <ul class="order-lines">
-      ${order.items.map(
-        (item) => html`<li class="toolbar">
-          <span>${item.title} × ${item.quantity}
-            ${item.personal_text ? html`<span class="hint">«${item.personal_text}»</span>` : ""}</span>
-          <span class="price">${item.subtotal.formatted}</span>
-        </li>`,
-      )}
-    </ul>
-    ${order.delivery_fee.amount
-      ? html`<p class="hint">${t("delivery_fee", { fee: order.delivery_fee.formatted })}</p>`
-      : ""}
-    <p class="total">${t("cart_total", { total: order.total.formatted })}</p>
   </section>`;
 }
 
@@ -307,8 +289,7 @@ export default async function order({ id, params, draw, stale }) {
     }
     const ready = state.status === "ready_for_pickup";
     const payable = state.status === "pending_payment" && state.payment_channels.length > 0;
-    draw(html`<div class="toolbar">${title(t("order_number", { id: state.id }))}
-        <span class="badge" id="order-status">${state.status_name}</span></div>
+    draw(html`${orderHeader(state)}
       <p><a href="#/shop/${state.provider.id}">${state.provider.name}</a></p>
       ${params.get("placed") ? placedNotice(state) : ""}
       ${payable ? paySection() : ""}
@@ -316,7 +297,7 @@ export default async function order({ id, params, draw, stale }) {
       ${state.status === "cancelled" && state.cancel_reason
         ? html`<p class="card notice">${state.cancel_reason}</p>`
         : ""}
-      ${lines(state)}
+      ${orderLines(state)}
       <section class="card">
         <p>${state.fulfilment === "delivery" ? t("fulfilment_delivery") : t("fulfilment_pickup")}
           · ${state.payment_method === "cash" ? t("payment_cash") : t("payment_online")}</p>

@@ -2,29 +2,13 @@
 import { html } from "lit-html";
 import { api, query } from "../api.js";
 import { t } from "../i18n.js";
+import { orderRow, when } from "../order_card.js";
 import { title } from "../ui.js";
 
-/** A date and time in the page's language. */
-export function when(iso) {
-  return new Date(iso).toLocaleString(document.documentElement.lang, {
-    day: "numeric",
-    month: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-  });
-}
+export { when }; // other screens imported it from here before the order card moved
 
 function row(order) {
-  return html`<li>
-    <a class="card row-link order-row" href="#/order/${order.id}">
-      <span class="toolbar">
-        <strong>${t("order_number", { id: order.id })}</strong>
-        <span class="badge">${order.status_name}</span>
-      </span>
-      <span>${order.provider.name} · ${order.total.formatted}</span>
-      <span class="hint">${when(order.created_at)}</span>
-    </a>
-  </li>`;
+  return orderRow(order, { href: `#/order/${order.id}`, who: order.provider.name });
 }
 
 export default async function orders({ draw, stale }) {

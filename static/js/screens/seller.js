@@ -3,11 +3,11 @@
 import { html } from "lit-html";
 import { api, query } from "../api.js";
 import { t } from "../i18n.js";
+import { orderRow } from "../order_card.js";
 import { navigate } from "../router.js";
 import { sellerNav } from "../seller_nav.js";
 import * as telegram from "../telegram.js";
 import { title } from "../ui.js";
-import { when } from "./orders.js";
 
 const FILTERS = ["open", "new", "ready", "completed", "all"];
 
@@ -23,17 +23,11 @@ function filterName(name) {
 }
 
 function row(order) {
-  return html`<li>
-    <a class="card row-link order-row" href="#/seller/order/${order.id}">
-      <span class="toolbar">
-        <strong>${t("order_number", { id: order.id })}</strong>
-        <span class="badge">${order.status_name}</span>
-      </span>
-      <span>${order.customer_name || "—"} · ${order.total.formatted}</span>
-      <span class="hint">${when(order.created_at)} ·
-        ${order.fulfilment === "delivery" ? t("fulfilment_delivery") : t("fulfilment_pickup")}</span>
-    </a>
-  </li>`;
+  return orderRow(order, {
+    href: `#/seller/order/${order.id}`,
+    who: order.customer_name || "—",
+    extra: order.fulfilment === "delivery" ? t("fulfilment_delivery") : t("fulfilment_pickup"),
+  });
 }
 
 export default async function seller({ params, draw, stale }) {

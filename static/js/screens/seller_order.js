@@ -4,28 +4,10 @@
 import { html } from "lit-html";
 import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
+import { orderHeader, orderLines, when } from "../order_card.js";
 import { sellerNav } from "../seller_nav.js";
 import * as telegram from "../telegram.js";
-import { title, toast } from "../ui.js";
-import { when } from "./orders.js";
-
-function lines(order) {
-  return html`<section class="card">
-    <ul class="order-lines">
-      ${order.items.map(
-        (item) => html`<li class="toolbar">
-          <span>${item.title} × ${item.quantity}
-            ${item.personal_text ? html`<span class="hint">«${item.personal_text}»</span>` : ""}</span>
-          <span class="price">${item.subtotal.formatted}</span>
-        </li>`,
-      )}
-    </ul>
-    ${order.delivery_fee.amount
-      ? html`<p class="hint">${t("delivery_fee", { fee: order.delivery_fee.formatted })}</p>`
-      : ""}
-    <p class="total">${t("cart_total", { total: order.total.formatted })}</p>
-  </section>`;
-}
+import { toast } from "../ui.js";
 
 function details(order) {
   return html`<section class="card">
@@ -111,14 +93,13 @@ export default async function sellerOrder({ id, draw, stale }) {
       telegram.hideMainButton();
     }
     telegram.confirmClosing(cancelling && Boolean(reason));
-    draw(html`<div class="toolbar">${title(t("order_number", { id: state.id }))}
-        <span class="badge" id="order-status">${state.status_name}</span></div>
+    draw(html`${orderHeader(state)}
       ${sellerNav("orders")}
       <p class="hint">${state.provider.name} · ${when(state.created_at)}</p>
       ${state.status === "cancelled" && state.cancel_reason
         ? html`<p class="card notice">${state.cancel_reason}</p>`
         : ""}
-      ${lines(state)}
+      ${orderLines(state)}
       ${details(state)}
       ${state.actions.length
         ? html`<section class="card" id="seller-actions">

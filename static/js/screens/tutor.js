@@ -1,46 +1,28 @@
-// A tutor's page (GET /tutors/{id}): profile, lesson types with prices, and the free start
-// times of the next days (GET /tutors/{id}/slots) grouped by day in the person's own zone.
-// A tapped time is booked with the MainButton (POST /bookings with an Idempotency-Key); a
-// time someone took a moment ago shows the server's message and the times are fetched again.
+// A tutor's page (GET /tutors/{id}): profile, prepaid lessons left, lesson types with prices,
+// and the free start times of the next days (the shared slot picker, ../slots.js) in the
+// person's own zone. A tapped time is booked with the MainButton (POST /bookings with an
+// Idempotency-Key), or every week at that time for N weeks (POST /bookings/series, all or
+// nothing: the server names each date that is not free). A time someone took a moment ago
+// shows the server's message, offers the waitlist (POST /waitlist) and the times are fetched
+// again.
 import { html } from "lit-html";
-import { api, query, ApiError } from "../api.js";
+import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
 import * as router from "../router.js";
+import {
+  loadSlots as fetchSlots,
+  newKey,
+  showProblem,
+  slotLabel,
+  slotPicker,
+  viewerZone,
+} from "../slots.js";
 import * as telegram from "../telegram.js";
 import { title, toast } from "../ui.js";
 
-const DAYS = 7;
+export { viewerZone }; // screens that imported it from here before the slot picker moved
 
-/** The viewer's IANA zone, as the browser knows it. */
-export function viewerZone() {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || "";
-  } catch (error) {
-    return "";
-  }
-}
-
-/** The wall-clock date and time of an ISO string with offset, as the server wrote them. */
-function parts(iso) {
-  return { day: iso.slice(0, 10), time: iso.slice(11, 16) };
-}
-
-function dayName(day) {
-  const [year, month, date] = day.split("-").map(Number);
-  return new Date(Date.UTC(year, month - 1, date)).toLocaleDateString(document.documentElement.lang, {
-    weekday: "long",
-    day: "numeric",
-    month: "long",
-    timeZone: "UTC",
-  });
-}
-
-function newKey() {
-  const random = window.crypto && window.crypto.randomUUID
-    ? window.crypto.randomUUID()
-    : `${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  return "book-" + random.replace(/[^A-Za-z0-9_-]/g, "");
-}
+const MAX_WEEKS = 26;
 
 export default async function tutor({ id, draw, stale }) {
   const zone = viewerZone();
@@ -49,16 +31,29 @@ export default async function tutor({ id, draw, stale }) {
   let slots = null;
   let chosen = null;
   let problem = null;
+  let taken = null; // a time someone took a moment ago: it can be waited for
+  let waiting = false;
+  let weekly = false;
+  let weeks = 4;
   let key = newKey();
 
   async function loadSlots() {
-    if (typeId === null) {
-      slots = { slots: [], timezone: zone };
+    slots = typeId === null ? { slots: [], timezone: zone } : await fetchSlots(id, typeId, zone);
+  }
+
+  function lessonsWanted() {
+    return weekly ? weeks : 1;
+  }
+
+  function showMainButton() {
+    if (!chosen) {
+      telegram.hideMainButton();
       return;
     }
-    slots = await api.get(
-      `/tutors/${id}/slots` + query({ days: DAYS, tz: zone, lesson_type: typeId }),
-    );
+    const text = weekly
+      ? t("bk_book_series", { count: weeks, when: slotLabel(chosen) })
+      : t("bk_book_at", { when: slotLabel(chosen) });
+    telegram.setMainButton(text, book);
   }
 
   async function book() {
@@ -66,19 +61,19 @@ export default async function tutor({ id, draw, stale }) {
       return;
     }
     problem = null;
+    taken = null;
+    waiting = false;
+    const pay = profile.credits >= lessonsWanted() ? "credit" : "per_lesson";
+    const order = { tutor_id: id, lesson_type_id: typeId, start: chosen, pay };
     try {
-      await api.post(
-        "/bookings",
-        {
-          tutor_id: id,
-          lesson_type_id: typeId,
-          start: chosen,
-          pay: profile.credits > 0 ? "credit" : "per_lesson",
-        },
-        { "Idempotency-Key": key },
-      );
+      if (weekly) {
+        const series = await api.post("/bookings/series", { ...order, weeks });
+        toast(t("bk_series_booked", { count: series.items.length }));
+      } else {
+        await api.post("/bookings", order, { "Idempotency-Key": key });
+        toast(t("bk_booked"));
+      }
       telegram.haptic("success");
-      toast(t("bk_booked"));
       router.navigate("#/lessons");
     } catch (error) {
       if (!(error instanceof ApiError) || error.status === 401) {
@@ -86,14 +81,39 @@ export default async function tutor({ id, draw, stale }) {
       }
       telegram.haptic("error");
       problem = error.message;
-      chosen = null;
+      taken = error.code === "slot_taken" ? chosen : null;
       key = newKey();
-      telegram.hideMainButton();
+      if (error.code !== "series_conflict") {
+        chosen = null; // a series keeps its first time: fewer weeks may fit
+        telegram.hideMainButton();
+      }
       if (error.status === 409) {
-        await loadSlots(); // the time is gone: show what is still free
+        await loadSlots(); // a time is gone: show what is still free
       }
       redraw();
+      showProblem("booking-problem");
     }
+  }
+
+  async function joinWaitlist() {
+    if (!taken || waiting) {
+      return;
+    }
+    waiting = true;
+    try {
+      await api.post("/waitlist", { tutor_id: id, lesson_type_id: typeId, start: taken });
+      telegram.haptic("success");
+      problem = null;
+      toast(t("bk_waitlist_joined"));
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status === 401) {
+        throw error;
+      }
+      waiting = false;
+      problem = error.message;
+      taken = null;
+    }
+    redraw();
   }
 
   function pick(start) {
@@ -103,13 +123,31 @@ export default async function tutor({ id, draw, stale }) {
     chosen = chosen === start ? null : start;
     key = newKey();
     problem = null;
+    taken = null;
     telegram.haptic("select");
-    if (chosen) {
-      const { day, time } = parts(chosen);
-      telegram.setMainButton(t("bk_book_at", { when: `${dayName(day)}, ${time}` }), book);
-    } else {
-      telegram.hideMainButton();
+    showMainButton();
+    redraw();
+  }
+
+  function setWeekly(on) {
+    weekly = on;
+    showMainButton();
+    redraw();
+  }
+
+  function typeWeeks(value) {
+    // While typing ("1" on the way to "12") only a whole number in range is taken.
+    const count = Number(value);
+    if (Number.isInteger(count) && count >= 2 && count <= MAX_WEEKS) {
+      weeks = count;
+      showMainButton();
     }
+  }
+
+  function setWeeks(value) {
+    const count = Math.trunc(Number(value));
+    weeks = Number.isFinite(count) ? Math.min(MAX_WEEKS, Math.max(2, count)) : weeks;
+    showMainButton();
     redraw();
   }
 
@@ -119,33 +157,42 @@ export default async function tutor({ id, draw, stale }) {
     }
     typeId = lessonType.id;
     chosen = null;
+    taken = null;
     telegram.hideMainButton();
     await loadSlots();
     redraw();
   }
 
-  function calendar() {
-    const days = new Map();
-    for (const start of slots.slots) {
-      const { day } = parts(start);
-      if (!days.has(day)) {
-        days.set(day, []);
-      }
-      days.get(day).push(start);
+  function seriesChoice() {
+    return html`<section class="card series" id="series">
+      <label class="option">
+        <input type="checkbox" id="weekly" .checked=${weekly}
+          @change=${(event) => setWeekly(event.target.checked)}>
+        ${t("bk_weekly")}
+      </label>
+      ${weekly
+        ? html`<label class="field">${t("bk_weeks")}
+            <input type="number" id="weeks" inputmode="numeric" min="2" max=${MAX_WEEKS}
+              .value=${String(weeks)} @input=${(event) => typeWeeks(event.target.value)}
+              @change=${(event) => setWeeks(event.target.value)}>
+          </label>
+          <p class="hint">${t("bk_weekly_hint")}</p>`
+        : ""}
+    </section>`;
+  }
+
+  function refusal() {
+    if (!problem && !waiting) {
+      return "";
     }
-    if (!days.size) {
-      return html`<p class="card notice">${t("bk_no_slots")}</p>`;
-    }
-    return html`<div id="slots">${[...days].map(
-      ([day, starts]) => html`<section class="slot-day" data-day=${day}>
-        <h3>${dayName(day)}</h3>
-        <ul class="chips">${starts.map(
-          (start) => html`<li><button type="button" class="chip slot" data-start=${start}
-            aria-pressed=${chosen === start ? "true" : "false"}
-            @click=${() => pick(start)}>${parts(start).time}</button></li>`,
-        )}</ul>
-      </section>`,
-    )}</div>`;
+    return html`<div class="notice error" role="alert" id="booking-problem">
+      ${problem ? html`<p>${problem}</p>` : ""}
+      ${taken && !waiting
+        ? html`<button type="button" class="button secondary" id="join-waitlist"
+            @click=${joinWaitlist}>${t("bk_join_waitlist")}</button>`
+        : ""}
+      ${waiting ? html`<p id="waitlist-joined">${t("bk_waitlist_joined")}</p>` : ""}
+    </div>`;
   }
 
   function redraw() {
@@ -157,9 +204,7 @@ export default async function tutor({ id, draw, stale }) {
         ${profile.subjects.length ? html`<p><strong>${profile.subjects.join(", ")}</strong></p>` : ""}
         ${profile.description ? html`<p class="tutor-description">${profile.description}</p>` : ""}
         <p class="hint">${t("bk_free_cancel", { hours: profile.free_cancel_hours })}</p>
-        ${profile.credits
-          ? html`<p class="hint" id="credits">${t("bk_credits_left", { count: profile.credits })}</p>`
-          : ""}
+        <p class="hint" id="credits">${t("bk_credits_left", { count: profile.credits })}</p>
       </section>
       <h2>${t("bk_lesson_types")}</h2>
       <ul class="list" id="lesson-types">${profile.lesson_types.map(
@@ -171,8 +216,9 @@ export default async function tutor({ id, draw, stale }) {
       )}</ul>
       <h2>${t("bk_free_times")}</h2>
       <p class="hint">${t("bk_times_in_zone", { zone: slots.timezone })}</p>
-      ${problem ? html`<p class="notice error" role="alert" id="booking-problem">${problem}</p>` : ""}
-      ${calendar()}
+      ${refusal()}
+      ${slotPicker(slots.slots, chosen, pick)}
+      ${slots.slots.length ? seriesChoice() : ""}
       <nav class="chips">
         <a class="chip" href="#/lessons">${t("bk_lessons_title")}</a>
         <a class="chip" href="#/shop/${id}">${t("bk_tutor_shop")}</a>
