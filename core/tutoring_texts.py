@@ -17,6 +17,7 @@ TUTORING_CODES = frozenset(
         "too_late_to_move",
         "no_unused_credits",
         "waitlist_offer_gone",
+        "tutor_payment_refused",
     }
 )
 TUTORING_FIELDS = frozenset(
@@ -65,6 +66,10 @@ def explain_tutoring(error: DomainError) -> str:
         return _("This package has no unused lessons.")
     if code == "waitlist_offer_gone":
         return _("This offer has expired or the time was taken.")
+    if code == "tutor_payment_refused":
+        if details.get("reason") == "expired":
+            return _("The time held for this lesson has run out. Please book it again.")
+        return _("This payment is no longer open. Please start again from the tutor's page.")
     return _invalid_tutoring_input(error)
 
 
@@ -92,6 +97,7 @@ def lesson_status_name(status: str) -> str:
     """A lesson status as people say it."""
     names = {
         "pending": _("waiting for the tutor's confirmation"),
+        "awaiting_payment": _("held for you until paid"),
         "booked": _("booked"),
         "held": _("held"),
         "no_show": _("missed (no-show)"),

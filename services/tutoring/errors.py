@@ -38,3 +38,11 @@ class TooLateToMove(DomainError):
 
     code = "too_late_to_move"
     status = 409
+
+
+class TutorPaymentRefused(DomainError):
+    """A tutoring payment that can no longer be paid (`reason`: unknown, closed, expired,
+    price)."""
+
+    code = "tutor_payment_refused"
+    status = 409
