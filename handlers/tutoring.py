@@ -28,6 +28,7 @@ from core.money import format_price
 from core.problems import explain
 from core.tutoring_texts import lesson_status_name
 from db.models import Lesson, LessonStatus, LessonType, TutorProfile, User
+from handlers import tutoring_pay
 from keyboards.tutoring import (
     LessonAction,
     LessonCB,
@@ -88,6 +89,7 @@ async def _tutor_page(
         ]
         for x in types
     ]
+    rows += await tutoring_pay.offer_rows(tutor, locale)
     return "\n".join(lines), rows
 
 
@@ -196,6 +198,7 @@ async def pick_slot(
                     callback_data.lesson_type_id,
                     start,
                     client_key=f"chat-{callback.id}",
+                    pay=booking.Pay.auto,
                     default_reminders=settings.lesson_reminders,
                 )
             ).lesson
@@ -207,6 +210,12 @@ async def pick_slot(
                 reply_markup=waitlist_keyboard(
                     callback_data.tutor_id, callback_data.lesson_type_id, callback_data.minute
                 ),
+            )
+            return
+        if lesson.status == LessonStatus.awaiting_payment:
+            await callback.message.answer(
+                tutoring_pay.held_text(lesson, _zone(user, settings)),
+                reply_markup=await tutoring_pay.held_lesson_markup(lesson, settings),
             )
             return
         head = _("✅ Booked: {time}.")

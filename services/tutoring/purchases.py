@@ -154,13 +154,18 @@ def offer_channels(priced: OfferPrice, settings: PaymentSettings) -> list[Paymen
     stars = [PaymentChannel.stars] if priced.stars_price else []
     if priced.offer.monthly:
         return stars
-    return [*channels_for(priced.currency, settings), *stars]
+    return [*_invoice_channels(priced.currency, settings), *stars]
 
 
 def lesson_channels(lesson_type: LessonType, settings: PaymentSettings) -> list[PaymentChannel]:
     """How one lesson of this type can be paid."""
     stars = [PaymentChannel.stars] if lesson_type.stars_price else []
-    return [*channels_for(lesson_type.currency, settings), *stars]
+    return [*_invoice_channels(lesson_type.currency, settings), *stars]
+
+
+def _invoice_channels(currency: str, settings: PaymentSettings) -> list[PaymentChannel]:
+    # YooKassa's notifications settle orders only: tutoring is paid by Telegram invoices
+    return [c for c in channels_for(currency, settings) if c is not PaymentChannel.yookassa]
 
 
 # Opening an attempt --------------------------------------------------------------------------
@@ -220,23 +225,30 @@ async def _open(
         return await TutoringPayment.get(idempotence_key=key)
 
 
+async def priced_offer(offer_id: int, tutor_id: int | None = None) -> OfferPrice:
+    """An active offer with its prices (of the tutor with this provider id, when given)."""
+    query = PackageOffer.filter(id=offer_id, is_active=True, lesson_type__is_active=True)
+    if tutor_id is not None:
+        query = query.filter(tutor__provider_id=tutor_id)
+    offer = await query.prefetch_related("lesson_type").first()
+    if offer is None:
+        raise NotFound(entity="offer")
+    return price_of(offer, offer.lesson_type)
+
+
 async def open_package_payment(
     student: User,
-    tutor_id: int,
     offer_id: int,
     channel: PaymentChannel,
     settings: PaymentSettings,
     *,
+    tutor_id: int | None = None,
     client_key: str | None = None,
 ) -> TutoringPayment:
-    """An attempt to buy one of the tutor's offers by `channel` (a plan: a Stars subscription)."""
-    tutor = await TutorProfile.get_or_none(provider_id=tutor_id)
-    offer = await PackageOffer.get_or_none(
-        id=offer_id, tutor_id=tutor.id if tutor else 0, is_active=True
-    ).prefetch_related("lesson_type")
-    if tutor is None or offer is None or not offer.lesson_type.is_active:
-        raise NotFound(entity="offer")
-    priced = price_of(offer, offer.lesson_type)
+    """An attempt to buy an offer by `channel` (a plan: a Stars subscription)."""
+    priced = await priced_offer(offer_id, tutor_id)
+    offer = priced.offer
+    tutor = await TutorProfile.get(id=offer.tutor_id)
     if channel not in offer_channels(priced, settings):
         raise InvalidInput(field="payment_method")
     stars = channel is PaymentChannel.stars

@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 
 from core.errors import NotFound
 from core.i18n import gettext as _
+from core.money import STARS
 from core.tutoring_texts import lesson_status_name
-from db.models import Lesson, LessonType, TutorProfile
-from services.tutoring import booking, calendar, money
+from db.models import Lesson, LessonType, PaymentChannel, TutoringPayment, TutorProfile
+from services.tutoring import booking, calendar, money, purchases
+from webapp.keys import BOT
 from webapp.routes import tutoring_api_models as t
 from webapp.routes.shop_api import _IDEMPOTENCY_RE, IDEMPOTENCY_KEY, IDEMPOTENCY_PATTERN, routes
 from webapp.routes.shop_api_kit import BadRequest, Call, Header
@@ -56,6 +58,35 @@ def _lesson_type(call: Call, lesson_type: LessonType) -> t.LessonTypeOut:
     )
 
 
+def _offer(call: Call, priced: purchases.OfferPrice) -> t.OfferOut:
+    return t.OfferOut(
+        id=priced.offer.id,
+        lesson_type_id=priced.lesson_type.id,
+        lessons=priced.offer.lessons,
+        discount_percent=priced.offer.discount_percent,
+        monthly=priced.offer.monthly,
+        price=call.money(priced.price, priced.currency),
+        stars_price=call.money(priced.stars_price, STARS) if priced.stars_price else None,
+        channels=purchases.offer_channels(priced, call.settings),
+    )
+
+
+async def _invoice(call: Call, payment: TutoringPayment) -> t.TutorPaymentOut:
+    """The attempt with its invoice link (made once, then reused)."""
+    if payment.invoice_link is None and payment.status == purchases.PENDING:
+        fields = await purchases.invoice_fields(payment, call.settings.telegram_provider_token)
+        link = await call.request.config_dict[BOT].create_invoice_link(**fields)
+        await purchases.mark_sent(payment, link)
+    return t.TutorPaymentOut(
+        id=payment.id,
+        kind=payment.kind,
+        channel=PaymentChannel(payment.channel),
+        status=payment.status,
+        amount=call.money(payment.amount, payment.currency),
+        invoice_link=payment.invoice_link,
+    )
+
+
 @routes.endpoint("GET", "/tutors", tag="tutoring")
 async def list_tutors(call: Call, query: t.TutorsQuery) -> t.TutorList:
     """Active tutors by name, optionally of one subject."""
@@ -72,6 +103,7 @@ async def get_tutor(call: Call, tutor_id: int) -> t.TutorOut:
         **summary.model_dump(),
         description=tutor.provider.description,
         lesson_types=[_lesson_type(call, x) for x in types],
+        offers=[_offer(call, x) for x in await purchases.offers(tutor)],
         free_cancel_hours=tutor.free_cancel_hours,
         requires_confirmation=tutor.requires_confirmation,
         credits=await money.credits_left(call.user.id, tutor.id),
@@ -210,6 +242,49 @@ async def reschedule_booking(call: Call, booking_id: int, body: t.RescheduleRequ
         call.user, booking_id, body.start, default_reminders=call.settings.lesson_reminders
     )
     return await _booking(call, lesson, _zone(call, None))
+
+
+@routes.endpoint(
+    "POST",
+    "/tutors/{tutor_id}/packages",
+    tag="tutoring",
+    status=201,
+    errors=(404, 409, 422),
+    headers=(
+        Header(
+            IDEMPOTENCY_KEY,
+            "Chosen by the client per press; a repeat returns the same attempt.",
+            pattern=IDEMPOTENCY_PATTERN,
+        ),
+    ),
+)
+async def buy_package(call: Call, tutor_id: int, body: t.PackagePurchase) -> t.TutorPaymentOut:
+    """Buy one of the tutor's `offers` by one of its `channels`: an `invoice_link` for
+    Telegram.WebApp.openInvoice (a monthly plan's is a Stars subscription). The credits come
+    once Telegram reports the payment; a channel the offer is not sold by is 422."""
+    payment = await purchases.open_package_payment(
+        call.user,
+        body.offer_id,
+        body.channel,
+        call.settings,
+        tutor_id=tutor_id,
+        client_key=_client_key(call),
+    )
+    return await _invoice(call, payment)
+
+
+@routes.endpoint(
+    "POST", "/bookings/{booking_id}/payments", tag="tutoring", status=201, errors=(404, 409, 422)
+)
+async def pay_booking(
+    call: Call, booking_id: int, body: t.LessonPaymentRequest
+) -> t.TutorPaymentOut:
+    """Pay a lesson held until paid (`awaiting_payment`): an `invoice_link`. A lesson no longer
+    held is 409 `tutor_payment_refused`."""
+    payment = await purchases.open_lesson_payment(
+        call.user, booking_id, body.channel, call.settings
+    )
+    return await _invoice(call, payment)
 
 
 @routes.endpoint("GET", "/calendar", tag="tutoring")
