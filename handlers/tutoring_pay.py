@@ -66,7 +66,11 @@ async def offer_rows(tutor: TutorProfile, locale: str) -> list[list[InlineKeyboa
         [
             InlineKeyboardButton(
                 text=offer_label(priced, locale),
-                callback_data=TutorPayCB(offer_id=priced.offer.id).pack(),
+                # a plan is paid only with Stars: straight to its subscription link
+                callback_data=TutorPayCB(
+                    offer_id=priced.offer.id,
+                    channel=PaymentChannel.stars if priced.offer.monthly else "",
+                ).pack(),
             )
         ]
         for priced in await purchases.offers(tutor)

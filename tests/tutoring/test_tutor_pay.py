@@ -144,7 +144,7 @@ async def test_without_credit_a_lesson_is_held_and_confirmed_by_its_payment() ->
         student, held.id, PaymentChannel.telegram, Channels()
     )
     await purchases.check_pre_checkout(student, purchases.invoice_payload(payment), "RUB", 200000)
-    outcome, keys = await pay(student, payment, "charge-lesson")
+    outcome, _keys = await pay(student, payment, "charge-lesson")
 
     assert outcome is Settled.settled
     lesson = await Lesson.get(id=held.id)
