@@ -431,6 +431,12 @@ async def settle(
         return Settled.duplicate, ()
     try:
         async with in_transaction():
+            if payment is not None:
+                # one delivery of a charge at a time per attempt (a row lock on PostgreSQL;
+                # SQLite has one writer anyway), then look again: the other may have won
+                await TutoringPayment.filter(id=payment.id).select_for_update().first()
+                if await _recorded(reference):
+                    return Settled.duplicate, ()
             if payment is None:
                 outcome, keys = await _to_wallet(user.id, channel, reference, amount, currency)
             elif payment.kind == TutoringPaymentKind.lesson:
