@@ -163,7 +163,7 @@ async def _show_channels(
     priced = await purchases.priced_offer(callback_data.offer_id)
     channels = purchases.offer_channels(priced, settings)
     tutor = await TutorProfile.get(id=priced.offer.tutor_id).prefetch_related("provider")
-    text = _("{count} lessons with {tutor} at {discount}% off: {price}.").format(
+    text = _("{count} lessons with {tutor} (−{discount}%): {price}.").format(
         count=priced.offer.lessons,
         tutor=escape(tutor.provider.name),
         discount=priced.offer.discount_percent,
