@@ -195,6 +195,11 @@ def mini_app_texts() -> dict[str, str]:
         ),
         "bk_lesson_cancelled": _("The lesson is cancelled."),
         "bk_tutor_shop": _("Lesson packages in the shop"),
+        # Buying lesson packages from the tutor's page
+        "tp_packages": _("Packages"),
+        "tp_buy": _("🎟 Buy {count} lessons — {price}"),
+        "tp_monthly": _("⭐ {count} lessons a month — {price}"),
+        "tp_paid": _("Payment received: the prepaid lessons appear in a moment."),
         # Paying in the app
         "pay_title": _("Payment"),
         "pay_hint": _("The order waits for payment: {total}."),
