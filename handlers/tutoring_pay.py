@@ -14,7 +14,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.filters import Filter
+from aiogram.filters import Command, Filter
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -34,7 +34,7 @@ from db.models import Job, Lesson, LessonType, PaymentChannel, TutoringPaymentKi
 from db.models import TutoringPayment as Attempt
 from db.models import User as UserModel
 from keyboards.payments import channel_label
-from keyboards.tutoring import TutorCB, TutorPayCB
+from keyboards.tutoring import ReturnCB, TutorCB, TutorPayCB
 from services import jobs, users
 from services.container import Services
 from services.jobs import JobKind, JobPolicy, JobRunner
@@ -218,6 +218,49 @@ async def successful_payment(
     await services.shop_events.jobs_added(keys)
 
 
+# Returning unused credits (tutors and admins) ------------------------------------------------
+
+
+async def packages_command(message: Message, user: UserModel, settings: Settings) -> None:
+    """/tutor_packages: packages with unused lessons, each with a button that returns them to
+    the student's wallet (a tutor sees their own, an admin everyone's)."""
+    admin = users.is_admin(user, settings.admin_ids)
+    found = await purchases.packages_with_credits(user, admin=admin)
+    if not found:
+        await message.answer(_("No packages with unused lessons."))
+        return
+    for package in found:
+        text = _("Package #{number}: {student}, {left} of {lessons} lessons unused.").format(
+            number=package.id,
+            student=escape(package.student.full_name or "—"),
+            left=package.remaining,
+            lessons=package.lessons,
+        )
+        button = InlineKeyboardButton(
+            text=_("↩️ Return {count} lessons to the wallet").format(count=package.remaining),
+            callback_data=ReturnCB(package_id=package.id).pack(),
+        )
+        await message.answer(text, reply_markup=InlineKeyboardMarkup(inline_keyboard=[[button]]))
+
+
+async def return_credits(
+    callback: CallbackQuery,
+    callback_data: ReturnCB,
+    user: UserModel,
+    settings: Settings,
+    locale: str,
+) -> None:
+    """Return a package's unused lessons (a second press: nothing left, explained)."""
+    admin = users.is_admin(user, settings.admin_ids)
+    package, amount = await purchases.return_credits(user, callback_data.package_id, admin=admin)
+    assert isinstance(callback.message, Message)
+    await callback.message.answer(
+        _("Returned {amount} to the student's wallet for package #{number}.").format(
+            amount=format_price(amount, package.currency, locale), number=package.id
+        )
+    )
+
+
 # Jobs ----------------------------------------------------------------------------------------
 
 
@@ -313,4 +356,6 @@ def create_router() -> Router:
     router.pre_checkout_query.register(pre_checkout, TutoringInvoice())
     router.message.register(successful_payment, F.successful_payment, TutoringInvoice())
     router.callback_query.register(buy, TutorPayCB.filter())
+    router.message.register(packages_command, Command("tutor_packages"), F.chat.type == "private")
+    router.callback_query.register(return_credits, ReturnCB.filter())
     return router

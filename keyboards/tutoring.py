@@ -57,6 +57,12 @@ class TutorPayCB(CallbackData, prefix="tp"):
     """A PaymentChannel value, or empty for the choice of ways to pay."""
 
 
+class ReturnCB(CallbackData, prefix="tr"):
+    """Return a package's unused lessons to the student's wallet (tutor or admin)."""
+
+    package_id: int
+
+
 class TutorCB(CallbackData, prefix="tu"):
     """Open a tutor's page, or a lesson type's free times from day `day` (0: today)."""
 

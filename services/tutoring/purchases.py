@@ -612,3 +612,29 @@ async def paid_notice(
     if user is not None and payment is not None:
         credits = await money.credits_left(user.id, payment.tutor_id)
     return user, payment, credits
+
+
+# Returning unused credits --------------------------------------------------------------------
+
+
+async def packages_with_credits(actor: User, *, admin: bool) -> list[Package]:
+    """Packages with unused credits the person may return: a tutor's own, or, for an admin,
+    every tutor's (newest first, at most 20)."""
+    query = Package.filter(remaining__gt=0)
+    if not admin:
+        query = query.filter(tutor__provider__owner_id=actor.id)
+    return await query.prefetch_related("student").order_by("-id").limit(20)
+
+
+async def return_credits(actor: User, package_id: int, *, admin: bool) -> tuple[Package, int]:
+    """A tutor (their own package) or an admin gives a package's unused credits back to the
+    student's wallet (`money.return_unused`); the package and the amount returned."""
+    query = Package.filter(id=package_id)
+    if not admin:
+        query = query.filter(tutor__provider__owner_id=actor.id)
+    package = await query.prefetch_related("student").first()
+    if package is None:
+        raise NotFound(entity="package")
+    amount = await money.return_unused(package.student, package.id)
+    await package.refresh_from_db()
+    return package, amount

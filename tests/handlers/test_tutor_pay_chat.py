@@ -191,3 +191,31 @@ async def test_the_same_package_bought_through_the_api(telegram: Telegram) -> No
     assert await money.credits_left(student.id, tutor.id) == 4
     assert await LedgerTransaction.filter(reference__startswith="package:").count() == 1
     assert any("Payment received" in text_of(m) for m in dina.messages)
+
+
+async def test_the_tutor_returns_unused_lessons_to_the_students_wallet(telegram: Telegram) -> None:
+    _provider, tutor, _type = await anna_math(telegram)
+    boris = telegram.user(4106, first_name="Boris", language_code="en")
+    await boris.send("/start")
+    student = await User.get(tg_id=4106)
+    package = await money.buy_package(
+        student, tutor, lessons=4, lesson_price=90000, payment_reference="t", channel="telegram"
+    )
+    anna = telegram.user(4101, first_name="Anna", language_code="en")
+    stranger = telegram.user(4107, first_name="Gleb", language_code="en")
+    await stranger.send("/start")
+    assert "No packages" in text_of((await stranger.send("/tutor_packages"))[-1])
+
+    listed = await anna.send("/tutor_packages")
+    assert f"Package #{package.id}: Boris, 4 of 4 lessons unused." in text_of(listed[-1])
+    done = await anna.click("↩️ Return 4 lessons to the wallet", listed[-1])
+    again = await anna.click("↩️ Return 4 lessons to the wallet", listed[-1])
+
+    assert f"Returned 3,600.00\xa0₽ to the student's wallet for package #{package.id}." in (
+        text_of(done[-1])
+    )
+    assert again == []  # a stale second press: an alert, nothing returned twice
+    assert anna.callback_answers[-1].text == "This package has no unused lessons."
+    assert (await ledger.customer_account(student.id, "RUB")).balance == 360000
+    assert await money.credits_left(student.id, tutor.id) == 0
+    assert (await ledger.verify()).ok
