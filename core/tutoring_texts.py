@@ -18,6 +18,7 @@ TUTORING_CODES = frozenset(
         "no_unused_credits",
         "waitlist_offer_gone",
         "tutor_payment_refused",
+        "payment_channel_unavailable",
     }
 )
 TUTORING_FIELDS = frozenset(
@@ -66,6 +67,8 @@ def explain_tutoring(error: DomainError) -> str:
         return _("This package has no unused lessons.")
     if code == "waitlist_offer_gone":
         return _("This offer has expired or the time was taken.")
+    if code == "payment_channel_unavailable":
+        return _("This cannot be paid this way. Please choose another way to pay.")
     if code == "tutor_payment_refused":
         if details.get("reason") == "expired":
             return _("The time held for this lesson has run out. Please book it again.")

@@ -46,3 +46,10 @@ class TutorPaymentRefused(DomainError):
 
     code = "tutor_payment_refused"
     status = 409
+
+
+class ChannelUnavailable(DomainError):
+    """This offer or lesson is not sold by that way of paying (`channel`)."""
+
+    code = "payment_channel_unavailable"
+    status = 409

@@ -51,7 +51,7 @@ from services.jobs import JobKind
 from services.ledger import LedgerKind, Posting
 from services.payments import channels_for, payment_reference
 from services.tutoring import money, reminders, waitlist
-from services.tutoring.errors import TutorPaymentRefused
+from services.tutoring.errors import ChannelUnavailable, TutorPaymentRefused
 
 PAYLOAD_PREFIX = "tut:"
 HOLD_FOR = timedelta(minutes=15)
@@ -250,7 +250,7 @@ async def open_package_payment(
     offer = priced.offer
     tutor = await TutorProfile.get(id=offer.tutor_id)
     if channel not in offer_channels(priced, settings):
-        raise InvalidInput(field="payment_method")
+        raise ChannelUnavailable(channel=channel.value)
     stars = channel is PaymentChannel.stars
     assert not stars or (priced.stars_price is not None and priced.stars_unit is not None)
     return await _open(
@@ -283,7 +283,7 @@ async def open_lesson_payment(
         raise TutorPaymentRefused(reason="closed")
     lesson_type = await LessonType.get(id=lesson.lesson_type_id)
     if channel not in lesson_channels(lesson_type, settings):
-        raise InvalidInput(field="payment_method")
+        raise ChannelUnavailable(channel=channel.value)
     stars = channel is PaymentChannel.stars
     amount = lesson_type.stars_price if stars else lesson.price
     assert amount is not None

@@ -10,6 +10,9 @@ import zoneinfo
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import aiohttp
+from aiogram.exceptions import TelegramAPIError
+
 from core.errors import NotFound
 from core.i18n import gettext as _
 from core.money import STARS
@@ -19,7 +22,7 @@ from services.tutoring import booking, calendar, money, purchases
 from webapp.keys import BOT
 from webapp.routes import tutoring_api_models as t
 from webapp.routes.shop_api import _IDEMPOTENCY_RE, IDEMPOTENCY_KEY, IDEMPOTENCY_PATTERN, routes
-from webapp.routes.shop_api_kit import BadRequest, Call, Header
+from webapp.routes.shop_api_kit import ApiError, BadRequest, Call, Header
 
 
 def _zone(call: Call, requested: str | None) -> ZoneInfo:
@@ -75,7 +78,12 @@ async def _invoice(call: Call, payment: TutoringPayment) -> t.TutorPaymentOut:
     """The attempt with its invoice link (made once, then reused)."""
     if payment.invoice_link is None and payment.status == purchases.PENDING:
         fields = await purchases.invoice_fields(payment, call.settings.telegram_provider_token)
-        link = await call.request.config_dict[BOT].create_invoice_link(**fields)
+        try:
+            link = await call.request.config_dict[BOT].create_invoice_link(**fields)
+        except (TelegramAPIError, aiohttp.ClientError, TimeoutError) as error:
+            raise ApiError(
+                503, "invoice_unavailable", _("Telegram did not answer. Try again in a moment.")
+            ) from error
         await purchases.mark_sent(payment, link)
     return t.TutorPaymentOut(
         id=payment.id,
@@ -249,7 +257,7 @@ async def reschedule_booking(call: Call, booking_id: int, body: t.RescheduleRequ
     "/tutors/{tutor_id}/packages",
     tag="tutoring",
     status=201,
-    errors=(404, 409, 422),
+    errors=(404, 409, 422, 503),
     headers=(
         Header(
             IDEMPOTENCY_KEY,
@@ -261,7 +269,8 @@ async def reschedule_booking(call: Call, booking_id: int, body: t.RescheduleRequ
 async def buy_package(call: Call, tutor_id: int, body: t.PackagePurchase) -> t.TutorPaymentOut:
     """Buy one of the tutor's `offers` by one of its `channels`: an `invoice_link` for
     Telegram.WebApp.openInvoice (a monthly plan's is a Stars subscription). The credits come
-    once Telegram reports the payment; a channel the offer is not sold by is 422."""
+    once Telegram reports the payment; a channel the offer is not sold by is 409
+    `payment_channel_unavailable`; Telegram not answering is 503."""
     payment = await purchases.open_package_payment(
         call.user,
         body.offer_id,
@@ -274,7 +283,11 @@ async def buy_package(call: Call, tutor_id: int, body: t.PackagePurchase) -> t.T
 
 
 @routes.endpoint(
-    "POST", "/bookings/{booking_id}/payments", tag="tutoring", status=201, errors=(404, 409, 422)
+    "POST",
+    "/bookings/{booking_id}/payments",
+    tag="tutoring",
+    status=201,
+    errors=(404, 409, 422, 503),
 )
 async def pay_booking(
     call: Call, booking_id: int, body: t.LessonPaymentRequest
