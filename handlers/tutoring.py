@@ -232,6 +232,12 @@ async def _send_lesson(
     lesson_type = await LessonType.get(id=lesson.lesson_type_id)
     text = head.format(time=_when(lesson.starts_at, zone) + f" ({zone})")
     text += "\n" + f"{escape(lesson_type.title)} · {escape(tutor.provider.name)}"
+    if lesson.status == LessonStatus.awaiting_payment:  # still to be paid: the ways to pay
+        text += "\n" + lesson_status_name(lesson.status)
+        await message.answer(
+            text, reply_markup=await tutoring_pay.held_lesson_markup(lesson, settings)
+        )
+        return
     can_change = datetime.now(UTC) <= booking.free_change_until(lesson, tutor)
     await message.answer(
         text,

@@ -106,6 +106,9 @@ async def test_without_credit_the_lesson_is_held_then_paid_and_booked(telegram: 
     assert "is held for you for 15 minutes" in text_of(held[-1])
     lesson = await Lesson.get(student__tg_id=4103)
     assert lesson.status == LessonStatus.awaiting_payment
+    listed = await vera.send("/lessons")  # /lessons offers to pay it too
+    assert "held for you until paid" in text_of(listed[-1])
+    assert labels(listed[-1]) == ["💳 Pay in Telegram"]
     invoice = (await vera.click("💳 Pay in Telegram", held[-1]))[0]
     assert invoice.invoice is not None and invoice.invoice.total_amount == 100000
     assert (await vera.pay(invoice)).ok
