@@ -14,7 +14,7 @@ from typing import Any
 
 from aiogram import Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
-from aiogram.filters import Command, Filter
+from aiogram.filters import Command, CommandObject, Filter
 from aiogram.types import (
     CallbackQuery,
     InlineKeyboardButton,
@@ -26,6 +26,7 @@ from aiogram.utils.callback_answer import CallbackAnswer
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from core.config import Settings
+from core.errors import InvalidInput, NotFound
 from core.i18n import gettext as _
 from core.i18n import pick_locale
 from core.money import format_price
@@ -38,7 +39,7 @@ from keyboards.tutoring import ReturnCB, TutorCB, TutorPayCB
 from services import jobs, users
 from services.container import Services
 from services.jobs import JobKind, JobPolicy, JobRunner
-from services.tutoring import purchases
+from services.tutoring import booking, money, purchases
 from services.tutoring.purchases import OfferPrice, Settled
 
 NOTICE_POLICY = JobPolicy(first_backoff=timedelta(seconds=30), max_backoff=timedelta(minutes=10))
@@ -218,6 +219,45 @@ async def successful_payment(
     await services.shop_events.jobs_added(keys)
 
 
+# The tutor's offers --------------------------------------------------------------------------
+
+
+async def offers_command(
+    message: Message, command: CommandObject, user: UserModel, locale: str
+) -> None:
+    """/tutor_offers [LESSON_TYPE LESSONS DISCOUNT [monthly]]: the tutor's packages on sale, or
+    a new one (a monthly plan needs the lesson type's Stars price)."""
+    tutor = await booking.tutor_of(user)
+    if tutor is None:
+        await message.answer(_("You are not a tutor here. Ask the administrator for an invite."))
+        return
+    types = await booking.lesson_types(tutor)
+    if command.args:
+        words = command.args.split()
+        try:
+            type_id, lessons, discount = (int(word) for word in words[:3])
+        except ValueError:
+            raise InvalidInput(field="lessons", min=1, max=money.MAX_PACKAGE_LESSONS) from None
+        lesson_type = next((x for x in types if x.id == type_id), None)
+        if lesson_type is None:
+            raise NotFound(entity="lesson_type")
+        monthly = len(words) > 3 and words[3].lower() == "monthly"
+        await purchases.add_offer(tutor, lesson_type, lessons, discount, monthly=monthly)
+    offers = await purchases.offers(tutor)
+    lines = [_("Your packages:")] if offers else [_("No packages on sale yet.")]
+    lines += [offer_label(priced, locale) for priced in offers]
+    lines.append(
+        _(
+            "Add one: /tutor_offers LESSON_TYPE LESSONS DISCOUNT, e.g. /tutor_offers {type} 4 5 "
+            "(add “monthly” for a Stars plan). Lesson types: {types}"
+        ).format(
+            type=types[0].id if types else 1,
+            types=", ".join(f"{x.id} — {escape(x.title)}" for x in types) or "—",
+        )
+    )
+    await message.answer("\n".join(lines))
+
+
 # Returning unused credits (tutors and admins) ------------------------------------------------
 
 
@@ -357,5 +397,6 @@ def create_router() -> Router:
     router.message.register(successful_payment, F.successful_payment, TutoringInvoice())
     router.callback_query.register(buy, TutorPayCB.filter())
     router.message.register(packages_command, Command("tutor_packages"), F.chat.type == "private")
+    router.message.register(offers_command, Command("tutor_offers"), F.chat.type == "private")
     router.callback_query.register(return_credits, ReturnCB.filter())
     return router

@@ -223,3 +223,18 @@ async def test_the_tutor_returns_unused_lessons_to_the_students_wallet(telegram:
     assert (await ledger.customer_account(student.id, "RUB")).balance == 360000
     assert await money.credits_left(student.id, tutor.id) == 0
     assert (await ledger.verify()).ok
+
+
+async def test_the_tutor_puts_a_package_on_sale(telegram: Telegram) -> None:
+    _provider, tutor, lesson_type = await anna_math(telegram)
+    anna = telegram.user(4101, first_name="Anna", language_code="en")
+
+    shown = await anna.send("/tutor_offers")
+    assert "🎟 Buy 4 lessons — 3,600.00\xa0₽" in text_of(shown[-1])
+    assert f"{lesson_type.id} — Algebra" in text_of(shown[-1])
+    added = await anna.send(f"/tutor_offers {lesson_type.id} 8 15")
+    wrong = await anna.send(f"/tutor_offers {lesson_type.id} 500 15")
+
+    assert "🎟 Buy 8 lessons — 6,800.00\xa0₽" in text_of(added[-1])
+    assert "from 1 to 100" in text_of(wrong[-1])
+    assert [p.offer.lessons for p in await purchases.offers(tutor)] == [4, 8]
