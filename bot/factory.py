@@ -40,6 +40,7 @@ from handlers.review_jobs import register_review_jobs
 from handlers.routing import resolve_magic_filters_inline
 from handlers.support_jobs import register_support_jobs
 from handlers.tutoring_jobs import register_tutoring_jobs
+from handlers.tutoring_pay import register_tutoring_pay_jobs
 from middlewares import setup_middlewares
 from middlewares.send_limit import SendLimitMiddleware
 from services.achievements import LessonAchievements
@@ -256,6 +257,7 @@ def wire(services: Services, bot: Bot, dp: Dispatcher) -> None:
     register_review_jobs(runner, bot, services)
     services.sharing.save = prepared_message_saver(bot)
     register_tutoring_jobs(runner, bot, services)
+    register_tutoring_pay_jobs(runner, bot, services)
     register_support_jobs(runner, bot, services)
     register_broadcast_jobs(runner, bot, services)
     # Innermost: every send waits for its slot; a 429 pauses every sender, then retries.

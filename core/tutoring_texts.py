@@ -19,6 +19,8 @@ TUTORING_CODES = frozenset(
         "waitlist_offer_gone",
         "series_conflict",
         "not_tutor",
+        "tutor_payment_refused",
+        "payment_channel_unavailable",
     }
 )
 TUTORING_FIELDS = frozenset(
@@ -79,6 +81,12 @@ def explain_tutoring(error: DomainError) -> str:
         ).format(dates=details.get("dates", ""))
     if code == "not_tutor":
         return _("You are not a tutor here. Ask the administrator for an invite.")
+    if code == "payment_channel_unavailable":
+        return _("This cannot be paid this way. Please choose another way to pay.")
+    if code == "tutor_payment_refused":
+        if details.get("reason") == "expired":
+            return _("The time held for this lesson has run out. Please book it again.")
+        return _("This payment is no longer open. Please start again from the tutor's page.")
     return _invalid_tutoring_input(error)
 
 
@@ -127,6 +135,7 @@ def lesson_status_name(status: str) -> str:
     """A lesson status as people say it."""
     names = {
         "pending": _("waiting for the tutor's confirmation"),
+        "awaiting_payment": _("held for you until paid"),
         "booked": _("booked"),
         "held": _("held"),
         "no_show": _("missed (no-show)"),

@@ -35,6 +35,7 @@ from handlers import (
     tutor_admin,
     tutor_admin_types,
     tutoring,
+    tutoring_pay,
 )
 
 
@@ -42,6 +43,7 @@ def get_routers() -> list[Router]:
     """Feature routers in registration order; the catch-all fallback must be last."""
     return [
         common.create_router(),  # /cancel and /help work in every state
+        tutoring_pay.create_router(),  # before payments: takes tutoring invoices' updates
         payments.create_router(),  # Telegram's payment updates come in any state
         admin.create_invite_router(),  # before start: it takes /start inv_<code>
         tutoring.create_link_router(),  # before start: it takes /start tutor_<id>

@@ -28,6 +28,7 @@ from core.money import format_price
 from core.problems import explain
 from core.tutoring_texts import lesson_status_name
 from db.models import Lesson, LessonStatus, LessonType, TutorProfile, User
+from handlers import tutoring_pay
 from keyboards.tutoring import (
     LessonAction,
     LessonCB,
@@ -88,6 +89,7 @@ async def _tutor_page(
         ]
         for x in types
     ]
+    rows += await tutoring_pay.offer_rows(tutor, locale)
     return "\n".join(lines), rows
 
 
@@ -202,6 +204,7 @@ async def pick_slot(
                     callback_data.lesson_type_id,
                     start,
                     client_key=f"chat-{callback.id}",
+                    pay=booking.Pay.auto,
                     default_reminders=settings.lesson_reminders,
                 )
             ).lesson
@@ -213,6 +216,12 @@ async def pick_slot(
                 reply_markup=waitlist_keyboard(
                     callback_data.tutor_id, callback_data.lesson_type_id, callback_data.minute
                 ),
+            )
+            return
+        if lesson.status == LessonStatus.awaiting_payment:
+            await callback.message.answer(
+                tutoring_pay.held_text(lesson, _zone(user, settings)),
+                reply_markup=await tutoring_pay.held_lesson_markup(lesson, settings),
             )
             return
         head = _("✅ Booked: {time}.")
@@ -229,6 +238,12 @@ async def _send_lesson(
     lesson_type = await LessonType.get(id=lesson.lesson_type_id)
     text = head.format(time=_when(lesson.starts_at, zone) + f" ({zone})")
     text += "\n" + f"{escape(lesson_type.title)} · {escape(tutor.provider.name)}"
+    if lesson.status == LessonStatus.awaiting_payment:  # still to be paid: the ways to pay
+        text += "\n" + lesson_status_name(lesson.status)
+        await message.answer(
+            text, reply_markup=await tutoring_pay.held_lesson_markup(lesson, settings)
+        )
+        return
     can_change = datetime.now(UTC) <= booking.free_change_until(lesson, tutor)
     await message.answer(
         text,

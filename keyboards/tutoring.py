@@ -48,6 +48,21 @@ class WaitCB(CallbackData, prefix="wl"):
     minute: int
 
 
+class TutorPayCB(CallbackData, prefix="tp"):
+    """Buy one of a tutor's offers, or pay a held lesson; without a channel: show the ways."""
+
+    offer_id: int = 0
+    lesson_id: int = 0
+    channel: str = ""
+    """A PaymentChannel value, or empty for the choice of ways to pay."""
+
+
+class ReturnCB(CallbackData, prefix="tr"):
+    """Return a package's unused lessons to the student's wallet (tutor or admin)."""
+
+    package_id: int
+
+
 class TutorCB(CallbackData, prefix="tu"):
     """Open a tutor's page, or a lesson type's free times from day `day` (0: today)."""
 

@@ -87,6 +87,10 @@ class JobKind(StrEnum):
     starts_at."""
     tutor_digest = "tutor.digest"
     """A tutor's morning list of the day's lessons. Payload: tutor_id, date."""
+    lesson_hold_expired = "lesson.hold_expired"
+    """A lesson held until paid: release its time if it is still unpaid. Payload: lesson_id."""
+    tutoring_paid = "tutoring.paid"
+    """Tell a student their payment to a tutor arrived. Payload: payment_id, charge."""
     support_sla = "support.sla"
     """A support ticket waits for an agent too long: remind the agents. Payload: ticket_id."""
 

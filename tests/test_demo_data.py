@@ -374,7 +374,7 @@ async def test_demo_tutor_has_hours_lesson_types_and_free_times(data_dir: Path) 
     from datetime import UTC, datetime, timedelta
 
     from db.models import AvailabilityRule, LessonType, TutorProfile
-    from services.tutoring import booking
+    from services.tutoring import booking, purchases
 
     await load_demo_data(data_dir)
     await load_demo_data(data_dir)
@@ -386,3 +386,8 @@ async def test_demo_tutor_has_hours_lesson_types_and_free_times(data_dir: Path) 
     now = datetime.now(UTC)
     slots = await booking.free_slots(tutor, types[0], now, now + timedelta(days=8))
     assert slots and all(s >= now + timedelta(hours=12) for s in slots)
+    offers = await purchases.offers(tutor)  # loaded twice: still two packages
+    assert [(o.offer.lessons, o.offer.discount_percent, o.price) for o in offers] == [
+        (4, 5, 4 * 190000),
+        (8, 10, 8 * 180000),
+    ]

@@ -90,6 +90,9 @@ from db.models.tutoring import (
     LessonType,
     OverrideKind,
     Package,
+    PackageOffer,
+    TutoringPayment,
+    TutoringPaymentKind,
     TutorProfile,
     WaitlistEntry,
 )
@@ -147,6 +150,7 @@ __all__ = [
     "OrderTransition",
     "OverrideKind",
     "Package",
+    "PackageOffer",
     "Payment",
     "PaymentChannel",
     "PaymentMethod",
@@ -181,6 +185,8 @@ __all__ = [
     "TicketMessage",
     "TicketStatus",
     "TutorProfile",
+    "TutoringPayment",
+    "TutoringPaymentKind",
     "User",
     "WaitlistEntry",
 ]

@@ -127,6 +127,7 @@ class LessonStatus(StrEnum):
     """Where a lesson is in its life."""
 
     pending = "pending"  # waits for the tutor's confirmation
+    awaiting_payment = "awaiting_payment"  # the time is held until the invoice is paid
     booked = "booked"
     held = "held"
     no_show = "no_show"  # the student did not come: consumed
@@ -162,6 +163,82 @@ class Package(TimestampedModel):
 
     class Meta:
         table = "tutor_packages"
+
+
+class PackageOffer(TimestampedModel):
+    """A package a tutor sells: a number of lessons of a lesson type at a discount.
+
+    With `monthly` it is a Telegram Stars subscription that grants them every 30 days."""
+
+    id = fields.IntField(primary_key=True)
+    tutor: fields.ForeignKeyRelation[TutorProfile] = fields.ForeignKeyField(
+        "models.TutorProfile", related_name="offers", on_delete=fields.CASCADE
+    )
+    lesson_type: fields.ForeignKeyRelation[LessonType] = fields.ForeignKeyField(
+        "models.LessonType", related_name="offers", on_delete=fields.CASCADE
+    )
+    lessons = fields.IntField()
+    discount_percent = fields.IntField(default=0)
+    monthly = fields.BooleanField(default=False)
+    is_active = fields.BooleanField(default=True)
+
+    tutor_id: int
+    lesson_type_id: int
+
+    class Meta:
+        table = "tutor_package_offers"
+
+
+class TutoringPaymentKind(StrEnum):
+    """What a tutoring payment buys."""
+
+    package = "package"
+    lesson = "lesson"
+    subscription = "subscription"
+
+
+class TutoringPayment(TimestampedModel):
+    """One attempt to pay a tutor (a package, one lesson or a monthly plan) by Telegram
+    Payments, Stars or YooKassa. Its settlement is recorded once per provider charge id."""
+
+    id = fields.IntField(primary_key=True)
+    student: fields.ForeignKeyRelation[User] = fields.ForeignKeyField(
+        "models.User", related_name="tutoring_payments", on_delete=fields.RESTRICT
+    )
+    tutor: fields.ForeignKeyRelation[TutorProfile] = fields.ForeignKeyField(
+        "models.TutorProfile", related_name="payments", on_delete=fields.RESTRICT
+    )
+    kind = fields.CharEnumField(TutoringPaymentKind, max_length=16)
+    offer: fields.ForeignKeyNullableRelation[PackageOffer] = fields.ForeignKeyField(
+        "models.PackageOffer", related_name="payments", null=True, on_delete=fields.RESTRICT
+    )
+    lesson: fields.ForeignKeyNullableRelation[Lesson] = fields.ForeignKeyField(
+        "models.Lesson", related_name="payments", null=True, on_delete=fields.RESTRICT
+    )
+    channel = fields.CharField(max_length=16)
+    """A PaymentChannel value: yookassa, telegram or stars."""
+    status = fields.CharField(max_length=16, default="pending")
+    """pending, paid (a subscription stays paid through its renewals) or canceled."""
+    amount = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    lessons = fields.IntField(default=1)
+    unit_price = fields.BigIntField()
+    idempotence_key = fields.CharField(max_length=64, unique=True)
+    external_id = fields.CharField(max_length=64, unique=True, null=True)
+    """YooKassa's payment id."""
+    charge_id = fields.CharField(max_length=255, unique=True, null=True)
+    """The first charge that paid it (Telegram's charge id, or YooKassa's payment id)."""
+    confirmation_url = fields.CharField(max_length=1024, null=True)
+    invoice_link = fields.CharField(max_length=256, null=True)
+    paid_at = fields.DatetimeField(null=True)
+
+    student_id: int
+    tutor_id: int
+    offer_id: int | None
+    lesson_id: int | None
+
+    class Meta:
+        table = "tutor_payments"
 
 
 class Lesson(TimestampedModel):

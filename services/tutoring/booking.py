@@ -38,8 +38,10 @@ from db.models import (
     User,
     WaitlistEntry,
 )
+from services import jobs, ledger
 from services.events import ShopEvents
-from services.tutoring import availability, money, reminders, waitlist
+from services.jobs import JobKind
+from services.tutoring import availability, money, purchases, reminders, waitlist
 from services.tutoring.availability import Busy, DateOverride, Policy, Window
 from services.tutoring.errors import (
     LessonChanged,
@@ -50,7 +52,7 @@ from services.tutoring.errors import (
     TooLateToMove,
 )
 
-ACTIVE = (LessonStatus.pending, LessonStatus.booked)
+ACTIVE = (LessonStatus.pending, LessonStatus.booked, LessonStatus.awaiting_payment)
 """Lessons that hold the tutor's time."""
 MAX_SERIES_WEEKS = 26
 
@@ -60,6 +62,9 @@ class Pay(StrEnum):
 
     credit = "credit"  # a credit of a package bought before
     per_lesson = "per_lesson"  # the lesson's price from the student's wallet
+    invoice = "invoice"  # held until an invoice for its price is paid (services.tutoring.purchases)
+    auto = "auto"  # a credit if there is one, else free or from the wallet when it covers the
+    # price, else held until paid
 
 
 @dataclass(frozen=True, slots=True)
@@ -313,7 +318,15 @@ async def _book_locked(
     if key is not None and await Lesson.exists(booking_key=key):
         raise IntegrityError("booked by the same key meanwhile")
     await _ensure_free(tutor, lesson_type, start, now, for_student=student.id)
+    if pay == Pay.auto:
+        pay = await _resolve_pay(student.id, tutor.id, lesson_type)
     package = await _take_credit(student.id, tutor.id) if pay == Pay.credit else None
+    if pay == Pay.invoice and lesson_type.price <= 0:
+        pay = Pay.per_lesson  # a free lesson books at once
+    if pay == Pay.invoice:
+        status = LessonStatus.awaiting_payment
+    else:
+        status = LessonStatus.pending if tutor.requires_confirmation else LessonStatus.booked
     lesson = await Lesson.create(
         tutor_id=tutor.id,
         student_id=student.id,
@@ -321,18 +334,20 @@ async def _book_locked(
         package_id=package.id if package else None,
         starts_at=start,
         ends_at=start + timedelta(minutes=lesson_type.duration),
-        status=LessonStatus.pending if tutor.requires_confirmation else LessonStatus.booked,
+        status=status,
         price=package.unit_price if package else lesson_type.price,
         currency=package.currency if package else lesson_type.currency,
         booking_key=key,
         series=series,
     )
-    if package is None:
-        await money.prepay_lesson(lesson, tutor.provider_id)
     await waitlist.booked_by(student.id, tutor.id, start)
     await LessonEvent.create(
         lesson_id=lesson.id, action="booked", actor_id=student.id, to_start=start
     )
+    if status == LessonStatus.awaiting_payment:  # reminders come once it is paid
+        return lesson, [await purchases.hold(lesson, now)]
+    if package is None:
+        await money.prepay_lesson(lesson, tutor.provider_id)
     job_keys = await reminders.schedule(lesson, reminders.offsets_of(tutor, default_reminders), now)
     return lesson, job_keys
 
@@ -362,6 +377,17 @@ async def _series_conflicts(
         except (SlotTaken, SlotNotOffered):
             conflicts.append(start)
     return conflicts
+
+
+async def _resolve_pay(student_id: int, tutor_id: int, lesson_type: LessonType) -> Pay:
+    """How `Pay.auto` pays: a credit, else the wallet when the lesson is free or covered by
+    it, else an invoice."""
+    if await Package.exists(student_id=student_id, tutor_id=tutor_id, remaining__gt=0):
+        return Pay.credit
+    wallet = await ledger.customer_account(student_id, lesson_type.currency)
+    if lesson_type.price <= wallet.balance:
+        return Pay.per_lesson
+    return Pay.invoice
 
 
 async def book_series(
@@ -465,8 +491,11 @@ async def cancel_by_student(
     async with in_transaction():
         await _lock(tutor.id)
         status = LessonStatus.late_cancelled if late else LessonStatus.cancelled
+        unpaid = lesson.status == LessonStatus.awaiting_payment
         await _set_status(lesson, status, ACTIVE)
-        if late:
+        if unpaid:
+            await _drop_hold(lesson.id)
+        elif late:
             await money.consume(lesson, tutor.provider, default_percent)
         else:
             await money.give_back(lesson, tutor.provider_id)
@@ -481,6 +510,12 @@ async def cancel_by_student(
     if events is not None and offer is not None:
         await events.jobs_added([offer])
     return lesson
+
+
+async def _drop_hold(lesson_id: int) -> None:
+    """An unpaid lesson was cancelled: nothing to give back; its invoice and hold are over."""
+    await purchases.close_attempts(lesson_id)
+    await jobs.cancel(JobKind.lesson_hold_expired.key(lesson_id), "the lesson was cancelled")
 
 
 async def reschedule(
@@ -538,8 +573,12 @@ async def cancel_by_tutor(tutor_user: User, lesson_id: int, note: str = "") -> L
     lesson, tutor = await _tutor_lesson(tutor_user, lesson_id)
     async with in_transaction():
         await _lock(tutor.id)
+        unpaid = lesson.status == LessonStatus.awaiting_payment
         await _set_status(lesson, LessonStatus.cancelled_by_tutor, ACTIVE)
-        await money.give_back(lesson, tutor.provider_id)
+        if unpaid:
+            await _drop_hold(lesson.id)
+        else:
+            await money.give_back(lesson, tutor.provider_id)
         await LessonEvent.create(
             lesson_id=lesson.id,
             action="cancelled_by_tutor",

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from db.models import AvailabilityRule, LessonType, Provider, ProviderKind
-from services.tutoring import profiles
+from db.models import AvailabilityRule, LessonType, PackageOffer, Provider, ProviderKind
+from services.tutoring import profiles, purchases
 
 DEMO_TUTOR_SLUG = "demo-tutor"
 DEMO_WINDOWS = ((10 * 60, 14 * 60), (16 * 60, 19 * 60))
@@ -12,6 +12,8 @@ DEMO_LESSON_TYPES = (
     ("Индивидуальное занятие", 60, 200000),
     ("Подготовка к экзамену", 90, 280000),
 )
+DEMO_OFFERS = ((4, 5), (8, 10))
+"""Packages of the first lesson type: (lessons, discount percent)."""
 
 
 async def ensure_demo_tutoring() -> bool:
@@ -45,4 +47,10 @@ async def ensure_demo_tutoring() -> bool:
                 location="https://meet.example.ru/demo-tutor",
             )
         changed = True
+    if not await PackageOffer.exists(tutor_id=tutor.id):
+        first = await LessonType.filter(tutor_id=tutor.id).order_by("duration", "id").first()
+        if first is not None:
+            for lessons, discount in DEMO_OFFERS:
+                await purchases.add_offer(tutor, first, lessons, discount)
+            changed = True
     return changed

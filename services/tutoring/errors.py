@@ -52,3 +52,18 @@ class NotTutor(DomainError):
 
     code = "not_tutor"
     status = 403
+
+
+class TutorPaymentRefused(DomainError):
+    """A tutoring payment that can no longer be paid (`reason`: unknown, closed, expired,
+    price)."""
+
+    code = "tutor_payment_refused"
+    status = 409
+
+
+class ChannelUnavailable(DomainError):
+    """This offer or lesson is not sold by that way of paying (`channel`)."""
+
+    code = "payment_channel_unavailable"
+    status = 409

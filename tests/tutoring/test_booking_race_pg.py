@@ -119,3 +119,41 @@ async def test_two_runners_on_one_database_send_each_reminder_once(racing_db: No
 
     assert len(sent) == len(set(sent)) == 6 * 2 * 2
     assert await Job.filter(kind=JobKind.lesson_reminder, state=JobState.done).count() == 24
+
+
+async def test_the_same_charge_delivered_twice_at_once_buys_one_package(racing_db: None) -> None:
+    from db.models import PaymentChannel
+    from services import ledger
+    from services.tutoring import money, purchases
+
+    class Channels:
+        yookassa_enabled = False
+        telegram_payments_enabled = True
+
+    tutor = await make_tutor()
+    offer = await purchases.add_offer(tutor.profile, tutor.hour, 4, 10)
+    student = await make_student()
+    payment = await purchases.open_package_payment(
+        student, offer.id, PaymentChannel.telegram, Channels()
+    )
+
+    results = await asyncio.gather(
+        *(
+            purchases.record_successful_payment(
+                student,
+                payload=purchases.invoice_payload(payment),
+                currency="RUB",
+                total_amount=payment.amount,
+                charge_id="charge-raced",
+                now=NOW,
+            )
+            for _ in range(10)
+        )
+    )
+
+    outcomes = sorted(str(outcome) for outcome, _keys in results)
+    assert outcomes == ["duplicate"] * 9 + ["settled"]
+    assert await Package.filter(student_id=student.id).count() == 1
+    assert await money.credits_left(student.id, tutor.profile.id) == 4
+    assert (await money.unearned_account(tutor.provider.id, "RUB")).balance == payment.amount
+    assert (await ledger.verify()).ok

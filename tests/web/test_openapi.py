@@ -11,7 +11,7 @@ from jsonschema.exceptions import ValidationError
 from openapi_spec_validator import validate
 
 from db.models import Provider, Review, User
-from services.tutoring import money
+from services.tutoring import money, purchases
 from tests.conftest import TEST_TOKEN
 from tests.services.custom_data import picture
 from tests.tutoring.tutor_data import make_tutor
@@ -320,6 +320,20 @@ async def tutoring_session(web: Web, c: Any, ann: Customer) -> None:
     await c(ann, "GET", "/waitlist", query="?tz=Asia/Tokyo")
     await c(ann, "GET", "/credits")
     await c(ann, "GET", "/calendar")
+    offer = await purchases.add_offer(tutor.profile, tutor.hour, 4, 10)
+    packages = "/tutors/{tutor_id}/packages"
+    buy_key = {"Idempotency-Key": "package-key-1"}
+    stars = {"offer_id": offer.id, "channel": "stars"}  # not sold for Stars: 409
+    await c(ann, "POST", packages, tutor_id=tid, body=stars, headers=buy_key)
+    gone = {"offer_id": 999_999, "channel": "telegram"}
+    await c(ann, "POST", packages, tutor_id=tid, body=gone, headers=buy_key)  # 404
+    await c(ann, "POST", packages, tutor_id=tid, body={"offer_id": "x"}, headers=buy_key)
+    # (The test app reaches no Telegram: the invoice link is 503; tests/handlers: 201.)
+    sold = {"offer_id": offer.id, "channel": "telegram"}
+    await c(ann, "POST", packages, tutor_id=tid, body=sold, headers=buy_key)
+    pay_lesson = "/bookings/{booking_id}/payments"
+    channel = {"channel": "telegram"}
+    await c(ann, "POST", pay_lesson, booking_id=lesson["id"], body=channel)  # not held: 409
     for path in ("/seller/tutor/stats", "/seller/tutor/students"):
         await c(ann, "GET", path)  # 403 not_tutor
     await Provider.filter(id=tid).update(owner_id=me.id)

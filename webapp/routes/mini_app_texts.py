@@ -219,6 +219,11 @@ def mini_app_texts() -> dict[str, str]:
         "bk_lesson_moved": _("The lesson is moved."),
         "bk_credits_title": _("Prepaid lessons"),
         "bk_credits_with": _("{tutor}: {count}"),
+        # Buying lesson packages from the tutor's page
+        "tp_packages": _("Packages"),
+        "tp_buy": _("🎟 Buy {count} lessons — {price}"),
+        "tp_monthly": _("⭐ {count} lessons a month — {price}"),
+        "tp_paid": _("Payment received: the prepaid lessons appear in a moment."),
         # Paying in the app
         "pay_title": _("Payment"),
         "pay_hint": _("The order waits for payment: {total}."),

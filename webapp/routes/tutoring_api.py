@@ -10,14 +10,26 @@ import zoneinfo
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import aiohttp
+from aiogram.exceptions import TelegramAPIError
+
 from core.errors import NotFound
 from core.i18n import gettext as _
+from core.money import STARS
 from core.tutoring_texts import lesson_status_name
-from db.models import Lesson, LessonType, TutorProfile, WaitlistEntry
-from services.tutoring import booking, calendar, money, waitlist
+from db.models import (
+    Lesson,
+    LessonType,
+    PaymentChannel,
+    TutoringPayment,
+    TutorProfile,
+    WaitlistEntry,
+)
+from services.tutoring import booking, calendar, money, purchases, waitlist
+from webapp.keys import BOT
 from webapp.routes import tutoring_api_models as t
 from webapp.routes.shop_api import _IDEMPOTENCY_RE, IDEMPOTENCY_KEY, IDEMPOTENCY_PATTERN, routes
-from webapp.routes.shop_api_kit import BadRequest, Call, Header
+from webapp.routes.shop_api_kit import ApiError, BadRequest, Call, Header
 
 
 def _zone(call: Call, requested: str | None) -> ZoneInfo:
@@ -56,6 +68,40 @@ def _lesson_type(call: Call, lesson_type: LessonType) -> t.LessonTypeOut:
     )
 
 
+def _offer(call: Call, priced: purchases.OfferPrice) -> t.OfferOut:
+    return t.OfferOut(
+        id=priced.offer.id,
+        lesson_type_id=priced.lesson_type.id,
+        lessons=priced.offer.lessons,
+        discount_percent=priced.offer.discount_percent,
+        monthly=priced.offer.monthly,
+        price=call.money(priced.price, priced.currency),
+        stars_price=call.money(priced.stars_price, STARS) if priced.stars_price else None,
+        channels=purchases.offer_channels(priced, call.settings),
+    )
+
+
+async def _invoice(call: Call, payment: TutoringPayment) -> t.TutorPaymentOut:
+    """The attempt with its invoice link (made once, then reused)."""
+    if payment.invoice_link is None and payment.status == purchases.PENDING:
+        fields = await purchases.invoice_fields(payment, call.settings.telegram_provider_token)
+        try:
+            link = await call.request.config_dict[BOT].create_invoice_link(**fields)
+        except (TelegramAPIError, aiohttp.ClientError, TimeoutError) as error:
+            raise ApiError(
+                503, "invoice_unavailable", _("Telegram did not answer. Try again in a moment.")
+            ) from error
+        await purchases.mark_sent(payment, link)
+    return t.TutorPaymentOut(
+        id=payment.id,
+        kind=payment.kind,
+        channel=PaymentChannel(payment.channel),
+        status=payment.status,
+        amount=call.money(payment.amount, payment.currency),
+        invoice_link=payment.invoice_link,
+    )
+
+
 @routes.endpoint("GET", "/tutors", tag="tutoring")
 async def list_tutors(call: Call, query: t.TutorsQuery) -> t.TutorList:
     """Active tutors by name, optionally of one subject."""
@@ -72,6 +118,7 @@ async def get_tutor(call: Call, tutor_id: int) -> t.TutorOut:
         **summary.model_dump(),
         description=tutor.provider.description,
         lesson_types=[_lesson_type(call, x) for x in types],
+        offers=[_offer(call, x) for x in await purchases.offers(tutor)],
         free_cancel_hours=tutor.free_cancel_hours,
         requires_confirmation=tutor.requires_confirmation,
         credits=await money.credits_left(call.user.id, tutor.id),
@@ -282,6 +329,54 @@ async def my_credits(call: Call) -> t.CreditsOut:
             for x in sorted(tutors, key=lambda x: x.provider.name)
         ]
     )
+
+
+@routes.endpoint(
+    "POST",
+    "/tutors/{tutor_id}/packages",
+    tag="tutoring",
+    status=201,
+    errors=(404, 409, 422, 503),
+    headers=(
+        Header(
+            IDEMPOTENCY_KEY,
+            "Chosen by the client per press; a repeat returns the same attempt.",
+            pattern=IDEMPOTENCY_PATTERN,
+        ),
+    ),
+)
+async def buy_package(call: Call, tutor_id: int, body: t.PackagePurchase) -> t.TutorPaymentOut:
+    """Buy one of the tutor's `offers` by one of its `channels`: an `invoice_link` for
+    Telegram.WebApp.openInvoice (a monthly plan's is a Stars subscription). The credits come
+    once Telegram reports the payment; a channel the offer is not sold by is 409
+    `payment_channel_unavailable`; Telegram not answering is 503."""
+    payment = await purchases.open_package_payment(
+        call.user,
+        body.offer_id,
+        body.channel,
+        call.settings,
+        tutor_id=tutor_id,
+        client_key=_client_key(call),
+    )
+    return await _invoice(call, payment)
+
+
+@routes.endpoint(
+    "POST",
+    "/bookings/{booking_id}/payments",
+    tag="tutoring",
+    status=201,
+    errors=(404, 409, 422, 503),
+)
+async def pay_booking(
+    call: Call, booking_id: int, body: t.LessonPaymentRequest
+) -> t.TutorPaymentOut:
+    """Pay a lesson held until paid (`awaiting_payment`): an `invoice_link`. A lesson no longer
+    held is 409 `tutor_payment_refused`."""
+    payment = await purchases.open_lesson_payment(
+        call.user, booking_id, body.channel, call.settings
+    )
+    return await _invoice(call, payment)
 
 
 @routes.endpoint("GET", "/calendar", tag="tutoring")

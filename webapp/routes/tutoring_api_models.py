@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, WithJsonSchema
 
-from db.models import LessonStatus
+from db.models import LessonStatus, PaymentChannel, TutoringPaymentKind
 from services.tutoring.booking import MAX_SERIES_WEEKS, Pay
 from webapp.routes.shop_api_models import (
     MAX_ID,
@@ -82,14 +82,53 @@ class TutorList(ResponseBody):
     items: list[TutorSummary]
 
 
+class OfferOut(ResponseBody):
+    """A package the tutor sells (with `monthly`, a Telegram Stars plan renewed every 30
+    days)."""
+
+    id: int
+    lesson_type_id: int
+    lessons: int
+    discount_percent: int
+    monthly: bool
+    price: Money = Field(description="The package in the lesson type's currency.")
+    stars_price: Money | None = Field(description="The package in Telegram Stars, if sold so.")
+    channels: list[PaymentChannel] = Field(description="The ways it can be bought now.")
+
+
 class TutorOut(TutorSummary):
     """A tutor's page."""
 
     description: str
     lesson_types: list[LessonTypeOut]
+    offers: list[OfferOut]
     free_cancel_hours: int
     requires_confirmation: bool
     credits: int = Field(description="The signed-in person's unused prepaid lessons here.")
+
+
+class PackagePurchase(RequestBody):
+    """Which offer, and how it is paid."""
+
+    offer_id: JsonInt = Field(ge=1, le=MAX_ID)
+    channel: PaymentChannel
+
+
+class LessonPaymentRequest(RequestBody):
+    """How a held lesson is paid."""
+
+    channel: PaymentChannel
+
+
+class TutorPaymentOut(ResponseBody):
+    """An attempt to pay a tutor: pass `invoice_link` to Telegram.WebApp.openInvoice."""
+
+    id: int
+    kind: TutoringPaymentKind
+    channel: PaymentChannel
+    status: str = Field(description="pending, paid or canceled.")
+    amount: Money
+    invoice_link: str | None
 
 
 class TutorsQuery(QueryParams):
@@ -137,7 +176,11 @@ class BookingRequest(RequestBody):
     start: AwareDatetime = Field(description="ISO 8601 with offset, one of GET .../slots.")
     pay: Pay = Field(
         default=Pay.credit,
-        description="`credit`: a prepaid lesson of a package; `per_lesson`: from the wallet.",
+        description=(
+            "`credit`: a prepaid lesson of a package; `per_lesson`: from the wallet; "
+            "`invoice`: held (`awaiting_payment`) until paid by POST /bookings/{id}/payments; "
+            "`auto`: a credit, else free or from the wallet, else held until paid."
+        ),
     )
 
 

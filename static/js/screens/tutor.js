@@ -5,6 +5,8 @@
 // nothing: the server names each date that is not free). A time someone took a moment ago
 // shows the server's message, offers the waitlist (POST /waitlist) and the times are fetched
 // again.
+// The tutor's packages (`offers`) are bought with Telegram's invoice (POST
+// /tutors/{id}/packages → openInvoice); the credits show once the bot has recorded the payment.
 import { html } from "lit-html";
 import { api, ApiError } from "../api.js";
 import { t } from "../i18n.js";
@@ -36,6 +38,7 @@ export default async function tutor({ id, draw, stale }) {
   let weekly = false;
   let weeks = 4;
   let key = newKey();
+  let buying = false;
 
   async function loadSlots() {
     slots = typeId === null ? { slots: [], timezone: zone } : await fetchSlots(id, typeId, zone);
@@ -206,6 +209,7 @@ export default async function tutor({ id, draw, stale }) {
         <p class="hint">${t("bk_free_cancel", { hours: profile.free_cancel_hours })}</p>
         <p class="hint" id="credits">${t("bk_credits_left", { count: profile.credits })}</p>
       </section>
+      ${packages()}
       <h2>${t("bk_lesson_types")}</h2>
       <ul class="list" id="lesson-types">${profile.lesson_types.map(
         (item) => html`<li><button type="button" class="card row-link lesson-type"
@@ -223,6 +227,52 @@ export default async function tutor({ id, draw, stale }) {
         <a class="chip" href="#/lessons">${t("bk_lessons_title")}</a>
         <a class="chip" href="#/shop/${id}">${t("bk_tutor_shop")}</a>
       </nav>`);
+  }
+
+  async function buy(offer) {
+    if (buying || stale()) {
+      return;
+    }
+    buying = true;
+    try {
+      const channel = offer.monthly ? "stars" : offer.channels[0];
+      const payment = await api.post(
+        `/tutors/${id}/packages`,
+        { offer_id: offer.id, channel },
+        { "Idempotency-Key": newKey().replace("book-", "pkg-") },
+      );
+      const status = await telegram.openInvoice(payment.invoice_link);
+      if (status === "paid") {
+        telegram.haptic("success");
+        toast(t("tp_paid"));
+        Object.assign(profile, await api.get(`/tutors/${id}`)); // the credits, once recorded
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status === 401) {
+        throw error;
+      }
+      telegram.haptic("error");
+      toast(error.message);
+    } finally {
+      buying = false;
+      redraw();
+    }
+  }
+
+  function packages() {
+    const offers = (profile.offers || []).filter((offer) => offer.channels.length);
+    if (!offers.length) {
+      return "";
+    }
+    return html`<h2>${t("tp_packages")}</h2>
+      <ul class="list" id="packages">${offers.map(
+        (offer) => html`<li><button type="button" class="card row-link package-offer"
+          data-offer=${offer.id} ?disabled=${buying} @click=${() => buy(offer)}>
+          ${offer.monthly
+            ? t("tp_monthly", { count: offer.lessons, price: offer.stars_price.formatted })
+            : t("tp_buy", { count: offer.lessons, price: offer.price.formatted })}
+        </button></li>`,
+      )}</ul>`;
   }
 
   await loadSlots();
