@@ -64,7 +64,7 @@ def quiet_off(make_settings: object) -> Settings:
 @pytest.fixture
 def quiet_on(make_settings: object) -> Settings:
     """The default quiet hours (tests run without them unless they ask)."""
-    return make_settings(quiet_hours="22-9")  # type: ignore[operator,no-any-return]
+    return make_settings(quiet_hours="22-9", timezone="Europe/Moscow")  # type: ignore[operator,no-any-return]
 
 
 @pytest.mark.usefixtures("db")
