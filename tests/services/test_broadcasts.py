@@ -61,6 +61,12 @@ def quiet_off(make_settings: object) -> Settings:
     return make_settings(quiet_hours="")  # type: ignore[operator,no-any-return]
 
 
+@pytest.fixture
+def quiet_on(make_settings: object) -> Settings:
+    """The default quiet hours (tests run without them unless they ask)."""
+    return make_settings(quiet_hours="22-9", timezone="Europe/Moscow")  # type: ignore[operator,no-any-return]
+
+
 @pytest.mark.usefixtures("db")
 async def test_segments_count_the_people_they_reach(quiet_off: Settings) -> None:
     shop = await make_provider()
@@ -123,7 +129,8 @@ def test_quiet_hours_move_a_copy_to_the_morning_in_the_persons_zone() -> None:
 
 
 @pytest.mark.usefixtures("db")
-async def test_a_person_in_quiet_hours_is_due_in_their_morning(settings: Settings) -> None:
+async def test_a_person_in_quiet_hours_is_due_in_their_morning(quiet_on: Settings) -> None:
+    settings = quiet_on
     person = await make_user()
     person.timezone = "Asia/Vladivostok"  # type: ignore[attr-defined]  # a column of the tutoring work
     evening = datetime.now(UTC).replace(hour=20, minute=30, second=0, microsecond=0)  # 23:30 MSK
