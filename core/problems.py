@@ -103,6 +103,8 @@ def explain(error: DomainError) -> str:
             "data in the bot's profile."
         )
     if code == "payment_channel_unavailable":
+        if details.get("field") == "channel":  # a way of paying this thing is not sold by
+            return _("This cannot be paid this way. Please choose another way to pay.")
         return _("Online payment is not available right now.")
     if code == "invalid_input":
         return _invalid_input(error, details)

@@ -20,7 +20,6 @@ TUTORING_CODES = frozenset(
         "series_conflict",
         "not_tutor",
         "tutor_payment_refused",
-        "payment_channel_unavailable",
     }
 )
 TUTORING_FIELDS = frozenset(
@@ -81,8 +80,6 @@ def explain_tutoring(error: DomainError) -> str:
         ).format(dates=details.get("dates", ""))
     if code == "not_tutor":
         return _("You are not a tutor here. Ask the administrator for an invite.")
-    if code == "payment_channel_unavailable":
-        return _("This cannot be paid this way. Please choose another way to pay.")
     if code == "tutor_payment_refused":
         if details.get("reason") == "expired":
             return _("The time held for this lesson has run out. Please book it again.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.errors import DomainError
+from core.errors import DomainError, PaymentChannelUnavailable
 
 
 class SlotTaken(DomainError):
@@ -62,8 +62,9 @@ class TutorPaymentRefused(DomainError):
     status = 409
 
 
-class ChannelUnavailable(DomainError):
-    """This offer or lesson is not sold by that way of paying (`channel`)."""
+class ChannelUnavailable(PaymentChannelUnavailable):
+    """This offer or lesson is not sold by that way of paying (`channel`): the shop's
+    `payment_channel_unavailable`, refused on the request's `channel` field."""
 
-    code = "payment_channel_unavailable"
-    status = 409
+    def __init__(self, channel: str) -> None:
+        super().__init__(field="channel", channel=channel)
