@@ -7,7 +7,6 @@ Conversion is the share of people who viewed a catalogue in the period and paid 
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import io
 from collections import Counter, defaultdict
@@ -24,6 +23,7 @@ from db.models import (
     ProductEvent,
     User,
 )
+from services import charts
 from services.admin import PERIOD_DAYS, OrderPeriod, period_start
 
 ONLINE_SOLD = frozenset(
@@ -222,33 +222,17 @@ class ChartLabels:
     orders: str
 
 
-def _draw_chart(sales: Sales, currency: str, labels: ChartLabels) -> bytes:
-    # The object API, not pyplot: no global figure state shared between threads.
-    from matplotlib.figure import Figure
-
-    days = [day.strftime("%d.%m") for day, _, _ in sales.daily]
-    unit = 100 if currency == "RUB" else 1
-    amounts = [by_currency.get(currency, 0) / unit for _, by_currency, _ in sales.daily]
-    counts = [count for _, _, count in sales.daily]
-    figure = Figure(figsize=(8, 4), dpi=100)
-    axis = figure.subplots()
-    axis.bar(days, amounts, color="#4a90d9")
-    axis.set_ylabel(labels.revenue)
-    axis.tick_params(axis="x", rotation=60 if len(days) > 10 else 0, labelsize=8)
-    orders_axis = axis.twinx()
-    orders_axis.plot(days, counts, color="#e08a1e", marker="o")
-    orders_axis.set_ylabel(labels.orders)
-    orders_axis.set_ylim(bottom=0)
-    axis.set_title(labels.title)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
 async def chart_png(sales: Sales, currency: str, labels: ChartLabels) -> bytes:
     """Revenue (bars) and sold orders (line) per day, as a PNG (drawn in a thread)."""
-    return await asyncio.to_thread(_draw_chart, sales, currency, labels)
+    unit = 100 if currency == "RUB" else 1
+    return await charts.bars_and_line_png(
+        [day.strftime("%d.%m") for day, _, _ in sales.daily],
+        [by_currency.get(currency, 0) / unit for _, by_currency, _ in sales.daily],
+        [count for _, _, count in sales.daily],
+        title=labels.title,
+        bars_label=labels.revenue,
+        line_label=labels.orders,
+    )
 
 
 def chart_days(period: OrderPeriod) -> int:

@@ -111,8 +111,10 @@ async def add_lesson_type(
     price: int,
     location: str = "",
     currency: str = "RUB",
+    stars_price: int | None = None,
 ) -> LessonType:
-    """A lesson type: 15 minutes to 8 hours, a price of 0 or more kopecks."""
+    """A lesson type: 15 minutes to 8 hours, a price of 0 or more kopecks (and optionally
+    one in Stars)."""
     title = title.strip()
     if not 1 <= len(title) <= 128:
         raise InvalidInput(field="title", min=1, max=128)
@@ -127,6 +129,7 @@ async def add_lesson_type(
         price=price,
         currency=currency,
         location=location.strip()[:512],
+        stars_price=stars_price,
     )
 
 

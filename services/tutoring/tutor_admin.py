@@ -184,13 +184,14 @@ async def create_lesson_type(
     location: str = "",
 ) -> LessonType:
     """A new lesson type on offer (checked as profiles.add_lesson_type checks it)."""
-    created = await profiles.add_lesson_type(
-        tutor, title=title, duration=duration, price=price, location=location
+    return await profiles.add_lesson_type(
+        tutor,
+        title=title,
+        duration=duration,
+        price=price,
+        location=location,
+        stars_price=stars_price,
     )
-    if stars_price is not None:
-        created.stars_price = stars_price
-        await created.save(update_fields=["stars_price", "updated_at"])
-    return created
 
 
 async def edit_lesson_type(

@@ -9,8 +9,6 @@ to the week it starts in, a homework to the week it is due in.
 
 from __future__ import annotations
 
-import asyncio
-import io
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from db.models import Homework, Lesson, LessonStatus, Package, TutorProfile, User
+from services import charts
 
 WEEKS = 8
 EARNING = (LessonStatus.held, LessonStatus.no_show, LessonStatus.late_cancelled)
@@ -187,26 +186,13 @@ class WeeklyChartLabels:
     held: str
 
 
-def _draw_weeks(weeks: list[Week], labels: WeeklyChartLabels) -> bytes:
-    # The object API, not pyplot: no global figure state shared between threads.
-    from matplotlib.figure import Figure
-
-    days = [week.monday.strftime("%d.%m") for week in weeks]
-    figure = Figure(figsize=(8, 4), dpi=100)
-    axis = figure.subplots()
-    axis.bar(days, [week.income / 100 for week in weeks], color="#4a90d9")
-    axis.set_ylabel(labels.income)
-    held_axis = axis.twinx()
-    held_axis.plot(days, [week.held for week in weeks], color="#e08a1e", marker="o")
-    held_axis.set_ylabel(labels.held)
-    held_axis.set_ylim(bottom=0)
-    axis.set_title(labels.title)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
-
-
 async def weekly_chart_png(weeks: list[Week], labels: WeeklyChartLabels) -> bytes:
     """Income in roubles (bars) and lessons held (line) per week, as a PNG (drawn in a thread)."""
-    return await asyncio.to_thread(_draw_weeks, weeks, labels)
+    return await charts.bars_and_line_png(
+        [week.monday.strftime("%d.%m") for week in weeks],
+        [week.income / 100 for week in weeks],
+        [week.held for week in weeks],
+        title=labels.title,
+        bars_label=labels.income,
+        line_label=labels.held,
+    )
