@@ -36,7 +36,7 @@ NON_URGENT: frozenset[JobKind] = frozenset(
 
 def is_non_urgent(kind: JobKind | str) -> bool:
     """Whether pushes of this job kind wait out quiet hours."""
-    return str(kind) in {str(item) for item in NON_URGENT}
+    return kind in NON_URGENT  # a JobKind is a str: a job row's plain kind matches it too
 
 
 def held_until(

@@ -129,8 +129,15 @@ async def lesson_types(tutor: TutorProfile) -> list[LessonType]:
     return await LessonType.filter(tutor_id=tutor.id, is_active=True).order_by("duration", "id")
 
 
-async def _lesson_type(tutor: TutorProfile, lesson_type_id: int) -> LessonType:
-    lesson_type = await LessonType.get_or_none(id=lesson_type_id, tutor_id=tutor.id, is_active=True)
+async def lesson_type_of(
+    tutor: TutorProfile, lesson_type_id: int, *, offered_only: bool = True
+) -> LessonType:
+    """One of the tutor's lesson types (on offer, unless `offered_only` is False); NotFound
+    for anyone else's."""
+    found = LessonType.filter(id=lesson_type_id, tutor_id=tutor.id)
+    if offered_only:
+        found = found.filter(is_active=True)
+    lesson_type = await found.first()
     if lesson_type is None:
         raise NotFound(entity="lesson_type")
     return lesson_type
@@ -289,7 +296,7 @@ async def book(
     if key is not None and (existing := await Lesson.get_or_none(booking_key=key)):
         return Booked(existing, created=False)
     tutor = await get_tutor(tutor_id)
-    lesson_type = await _lesson_type(tutor, lesson_type_id)
+    lesson_type = await lesson_type_of(tutor, lesson_type_id)
     start = _utc(start)
     try:
         async with in_transaction():
@@ -407,7 +414,7 @@ async def book_series(
         raise InvalidInput(field="weeks", min=1, max=MAX_SERIES_WEEKS)
     now = now or _now()
     tutor = await get_tutor(tutor_id)
-    lesson_type = await _lesson_type(tutor, lesson_type_id)
+    lesson_type = await lesson_type_of(tutor, lesson_type_id)
     starts = series_starts(tutor, start, weeks)
     local = starts[0].astimezone(ZoneInfo(tutor.timezone))
     series = hashlib.sha256(f"{student.id}:{local.isoformat()}:{now}".encode()).hexdigest()[:16]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.errors import InvalidInput, NotFound
+from core.errors import InvalidInput
 from core.money import STARS, parse_amount
 from db.models import Lesson, LessonType, Provider, TutorProfile, User
 from services.tutoring import booking, profiles
@@ -167,11 +167,8 @@ async def all_lesson_types(tutor: TutorProfile) -> list[LessonType]:
 
 
 async def lesson_type_of(tutor: TutorProfile, lesson_type_id: int) -> LessonType:
-    """One of the tutor's lesson types; NotFound for anyone else's."""
-    found = await LessonType.get_or_none(id=lesson_type_id, tutor_id=tutor.id)
-    if found is None:
-        raise NotFound(entity="lesson_type")
-    return found
+    """One of the tutor's lesson types, hidden ones too; NotFound for anyone else's."""
+    return await booking.lesson_type_of(tutor, lesson_type_id, offered_only=False)
 
 
 async def create_lesson_type(
